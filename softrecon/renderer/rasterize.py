@@ -1,0 +1,130 @@
+"""``soft_rasterize``: the one functional entry point of the soft rasterizer.
+
+It validates its inputs (a bad argument is a ``ValueError`` naming it, never a crash
+inside a kernel) and dispatches to one of three implementations of the same function:
+
+- ``'reference'``: the dense pure-PyTorch oracle (``reference.py``), any device;
+- ``'cpu'`` / ``'cuda'``: the compiled, exactly tiled kernels (``csrc/``), when built;
+- ``'auto'`` (default): the compiled kernel for the tensors' device if it is built,
+  otherwise the reference. The environment variable ``SOFTRECON_BACKEND`` overrides
+  ``'auto'`` (set it to ``reference`` to debug against the oracle).
+
+Shape symbols: N batch, F faces, C colour channels, H x W image.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import torch
+
+from . import reference
+from .settings import RasterSettings
+
+BACKENDS = ("auto", "reference", "cpu", "cuda")
+
+
+def soft_rasterize(
+    face_vertices: torch.Tensor,
+    face_colors: Optional[torch.Tensor],
+    settings: RasterSettings,
+    backend: str = "auto",
+) -> torch.Tensor:
+    """Render soft silhouettes and colours of triangle meshes (SPEC sections 1 to 4).
+
+    Args:
+        face_vertices: (N, F, 3, 3) float32 or float64: for each face its three vertices
+            in screen space, (x, y) in NDC (x right, y up, the short image side spanning
+            [-1, 1]) and z the camera-space depth (positive in front of the camera).
+            A batch entry with fewer real faces pads with all-zero (degenerate) faces.
+        face_colors: (N, F, 3, C) same dtype and device: per-vertex colours of each face,
+            interpolated with the clipped screen-space barycentrics (flat colours: repeat
+            the face colour over its three vertices). ``None`` renders alpha only.
+        settings: a ``RasterSettings``.
+        backend: 'auto' | 'reference' | 'cpu' | 'cuda' (see the module docstring).
+
+    Returns:
+        (N, C + 1, H, W) same dtype and device: the C colour channels, then alpha
+        (RGBA for C = 3; only alpha when ``face_colors`` is None). Differentiable with
+        respect to ``face_vertices`` (x, y and z) and ``face_colors``.
+    """
+    _validate(face_vertices, face_colors, settings)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if face_vertices.shape[1] == 0:
+        return _empty_render(face_vertices, face_colors, settings)
+    chosen = _choose_backend(backend, face_vertices.device)
+    if chosen == "reference":
+        return reference.rasterize_reference(face_vertices, face_colors, settings)
+    from . import _kernels  # imported lazily: the compiled extension is optional
+
+    return _kernels.rasterize_kernel(face_vertices, face_colors, settings)
+
+
+def _choose_backend(backend: str, device: torch.device) -> str:
+    if backend == "auto":
+        backend = os.environ.get("SOFTRECON_BACKEND", "auto").strip().lower() or "auto"
+        if backend not in BACKENDS:
+            raise ValueError(f"environment variable SOFTRECON_BACKEND must be one of {BACKENDS}, got {backend!r}")
+    if backend == "auto":
+        from . import _kernels
+
+        return device.type if _kernels.kernel_available(device) else "reference"
+    if backend == "reference":
+        return backend
+    if backend != device.type:
+        raise ValueError(f"backend={backend!r} needs tensors on a {backend} device, got {device}")
+    from . import _kernels
+
+    if not _kernels.kernel_available(device):
+        raise ValueError(f"backend={backend!r} was asked for but the compiled {backend} kernel is not built: {_kernels.build_error()}")
+    return backend
+
+
+def _empty_render(face_vertices, face_colors, settings):
+    """F = 0: background colour and zero alpha, still connected to the inputs' graph."""
+    n = face_vertices.shape[0]
+    height, width = settings.image_size
+    zero = face_vertices.sum() * 0  # keeps autograd happy (gradient: zeros)
+    alpha = zero + face_vertices.new_zeros(n, 1, height, width)
+    if face_colors is None:
+        return alpha
+    num_channels = face_colors.shape[-1]
+    background = torch.as_tensor(settings.background, dtype=face_vertices.dtype, device=face_vertices.device)
+    rgb = (face_colors.sum() * 0 + background.expand(num_channels))[None, :, None, None].expand(n, -1, height, width)
+    return torch.cat([rgb, alpha], dim=1)
+
+
+def _validate(face_vertices, face_colors, settings) -> None:
+    if not isinstance(settings, RasterSettings):
+        raise ValueError(f"settings must be a RasterSettings, got {type(settings).__name__}")
+    if not isinstance(face_vertices, torch.Tensor):
+        raise ValueError(f"face_vertices must be a torch.Tensor, got {type(face_vertices).__name__}")
+    if face_vertices.dim() != 4 or face_vertices.shape[2:] != (3, 3):
+        raise ValueError(f"face_vertices must have shape (N, F, 3, 3), got {tuple(face_vertices.shape)}")
+    if face_vertices.dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"face_vertices must be float32 or float64, got {face_vertices.dtype}")
+    if not torch.isfinite(face_vertices).all():
+        raise ValueError("face_vertices contains NaN or inf")
+    if face_colors is None:
+        return
+    if not isinstance(face_colors, torch.Tensor):
+        raise ValueError(f"face_colors must be a torch.Tensor or None, got {type(face_colors).__name__}")
+    n, num_faces = face_vertices.shape[:2]
+    if face_colors.dim() != 4 or face_colors.shape[:3] != (n, num_faces, 3) or face_colors.shape[3] < 1:
+        raise ValueError(
+            f"face_colors must have shape (N, F, 3, C) = ({n}, {num_faces}, 3, C) matching face_vertices, "
+            f"got {tuple(face_colors.shape)}"
+        )
+    if face_colors.dtype != face_vertices.dtype:
+        raise ValueError(f"face_colors must have the dtype of face_vertices ({face_vertices.dtype}), got {face_colors.dtype}")
+    if face_colors.device != face_vertices.device:
+        raise ValueError(f"face_colors must be on the device of face_vertices ({face_vertices.device}), got {face_colors.device}")
+    if not torch.isfinite(face_colors).all():
+        raise ValueError("face_colors contains NaN or inf")
+    num_channels = face_colors.shape[3]
+    if len(settings.background) not in (1, num_channels):
+        raise ValueError(
+            f"settings.background has {len(settings.background)} values but face_colors has {num_channels} channels"
+        )

@@ -1,0 +1,178 @@
+"""Rasterizer settings: one frozen dataclass and the enums it uses.
+
+The enums are ``IntEnum`` so that their values are exactly the integer codes of the
+C++ ``enum class`` es in ``csrc/common/soft_raster_params.h``; strings are accepted
+everywhere an enum is (case-insensitive) and converted once, here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from typing import Sequence, Tuple, Union
+
+
+class DistFunc(enum.IntEnum):
+    """How the per-face coverage probability D_j(p) is computed (SPEC section 2)."""
+
+    EUCLIDEAN = 0  # sigmoid(sign * d^2 / sigma), d = distance to the triangle boundary
+    BARYCENTRIC = 1  # sigmoid(sign * b^2 / sigma), b = smallest barycentric coordinate
+    HARD = 2  # 1 inside, 0 outside; no gradient
+
+
+class AggrAlpha(enum.IntEnum):
+    """How the silhouette (alpha) channel aggregates the D_j (SPEC section 3)."""
+
+    PROD = 0  # 1 - prod_j (1 - D_j): probabilistic OR, the paper's choice
+    SUM = 1  # sum_j D_j / F, as SoftRas' reference code
+    HARD = 2  # 1 where any D_j > 0.5; no gradient
+
+
+class AggrRGB(enum.IntEnum):
+    """How the colour channels aggregate the faces (SPEC section 3)."""
+
+    SOFTMAX = 0  # D_j exp(z_j / gamma) weighted mean with a background term
+    HARD = 1  # z-buffer: colour of the nearest covering face; no geometry gradient
+
+
+def _coerce_enum(field_name: str, value, enum_cls):
+    """Return ``value`` as a member of ``enum_cls``; strings are matched by name."""
+    if isinstance(value, enum_cls):
+        return value
+    if isinstance(value, str):
+        try:
+            return enum_cls[value.strip().upper()]
+        except KeyError:
+            pass
+    choices = ", ".join(repr(m.name.lower()) for m in enum_cls)
+    raise ValueError(f"RasterSettings.{field_name} must be one of {choices} (or {enum_cls.__name__}), got {value!r}")
+
+
+def _positive_finite(field_name: str, value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"RasterSettings.{field_name} must be a number, got {value!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"RasterSettings.{field_name} must be a finite number > 0, got {value!r}")
+    return value
+
+
+ImageSize = Union[int, Tuple[int, int]]
+
+
+@dataclasses.dataclass(frozen=True)
+class RasterSettings:
+    """Everything the soft rasterizer needs besides the geometry.
+
+    Attributes:
+        image_size: output size, an int S for S x S or a pair (H, W). Stored as (H, W).
+        sigma: blur of the coverage sigmoid, in squared NDC units (paper: 1e-4 at 64 x 64).
+        gamma: temperature of the depth softmax used by ``aggr_rgb='softmax'``.
+        dist_eps: probability cut-off eps_dist: a face whose D_j(p) would be below it
+            is treated as absent. Sets the cut-off radius sqrt(sigma * ln(1/eps - 1)).
+        near, far: depth range; a face whose interpolated depth at a pixel lies outside
+            [near, far] contributes nothing there (alpha nor colour).
+        eps: background weight exponent of the softmax: w_b = exp(eps / gamma).
+        background: background colour, one value per colour channel (or one for all).
+        dist_func: 'euclidean' | 'barycentric' | 'hard' (or a ``DistFunc``).
+        aggr_alpha: 'prod' | 'sum' | 'hard' (or an ``AggrAlpha``).
+        aggr_rgb: 'softmax' | 'hard' (or an ``AggrRGB``).
+        double_sided: whether back-facing faces contribute colour (silhouettes always
+            include them).
+    """
+
+    image_size: ImageSize = 64
+    sigma: float = 1e-4
+    gamma: float = 1e-4
+    dist_eps: float = 1e-10
+    near: float = 1.0
+    far: float = 100.0
+    eps: float = 1e-3
+    background: Sequence[float] = (0.0, 0.0, 0.0)
+    dist_func: Union[str, DistFunc] = DistFunc.EUCLIDEAN
+    aggr_alpha: Union[str, AggrAlpha] = AggrAlpha.PROD
+    aggr_rgb: Union[str, AggrRGB] = AggrRGB.SOFTMAX
+    double_sided: bool = False
+
+    def __post_init__(self) -> None:
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
+        set_("image_size", _normalize_image_size(self.image_size))
+        set_("sigma", _positive_finite("sigma", self.sigma))
+        set_("gamma", _positive_finite("gamma", self.gamma))
+        dist_eps = _positive_finite("dist_eps", self.dist_eps)
+        if not dist_eps < 0.5:
+            raise ValueError(f"RasterSettings.dist_eps must be in (0, 0.5), got {dist_eps!r}")
+        set_("dist_eps", dist_eps)
+        try:
+            near, far, eps = float(self.near), float(self.far), float(self.eps)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"RasterSettings.near, far and eps must be numbers, got {self.near!r}, {self.far!r}, {self.eps!r}"
+            ) from None
+        if not (math.isfinite(near) and math.isfinite(far) and 0 <= near < far):
+            raise ValueError(f"RasterSettings needs finite 0 <= near < far, got near={near!r}, far={far!r}")
+        if not math.isfinite(eps):
+            raise ValueError(f"RasterSettings.eps must be finite, got {eps!r}")
+        set_("near", near)
+        set_("far", far)
+        set_("eps", eps)
+        set_("background", _normalize_background(self.background))
+        set_("dist_func", _coerce_enum("dist_func", self.dist_func, DistFunc))
+        set_("aggr_alpha", _coerce_enum("aggr_alpha", self.aggr_alpha, AggrAlpha))
+        set_("aggr_rgb", _coerce_enum("aggr_rgb", self.aggr_rgb, AggrRGB))
+        if not isinstance(self.double_sided, bool):
+            raise ValueError(f"RasterSettings.double_sided must be a bool, got {self.double_sided!r}")
+
+    # ----------------------------------------------------------------- derived values
+    @property
+    def height(self) -> int:
+        return self.image_size[0]
+
+    @property
+    def width(self) -> int:
+        return self.image_size[1]
+
+    @property
+    def cutoff_squared(self) -> float:
+        """sigma * ln(1/dist_eps - 1): outside a face, D_j(p) < dist_eps beyond this d^2."""
+        return self.sigma * math.log(1.0 / self.dist_eps - 1.0)
+
+    @property
+    def cutoff_radius(self) -> float:
+        """The cut-off distance sqrt(cutoff_squared), in NDC units."""
+        return math.sqrt(self.cutoff_squared)
+
+    def replace(self, **changes) -> "RasterSettings":
+        """A copy with some fields changed (validated again), e.g. a decayed sigma."""
+        return dataclasses.replace(self, **changes)
+
+
+def _normalize_image_size(image_size) -> Tuple[int, int]:
+    if isinstance(image_size, bool):
+        raise ValueError(f"RasterSettings.image_size must be an int or (H, W), got {image_size!r}")
+    if isinstance(image_size, int):
+        size = (image_size, image_size)
+    else:
+        try:
+            size = tuple(int(s) for s in image_size)
+        except (TypeError, ValueError):
+            raise ValueError(f"RasterSettings.image_size must be an int or (H, W), got {image_size!r}") from None
+        if len(size) != 2 or any(int(s) != s for s in image_size):
+            raise ValueError(f"RasterSettings.image_size must be an int or (H, W), got {image_size!r}")
+    if min(size) < 1:
+        raise ValueError(f"RasterSettings.image_size must be positive, got {image_size!r}")
+    return size
+
+
+def _normalize_background(background) -> Tuple[float, ...]:
+    if isinstance(background, (int, float)):
+        background = (background,)
+    try:
+        values = tuple(float(v) for v in background)
+    except (TypeError, ValueError):
+        raise ValueError(f"RasterSettings.background must be a sequence of numbers, got {background!r}") from None
+    if not values or not all(math.isfinite(v) for v in values):
+        raise ValueError(f"RasterSettings.background must be non-empty and finite, got {background!r}")
+    return values
