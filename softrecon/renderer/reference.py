@@ -77,6 +77,8 @@ def _rasterize_chunk(
     w1 = ((x2 - px) * (y0 - py) - (x0 - px) * (y2 - py)) / safe_area2
     w2 = ((x0 - px) * (y1 - py) - (x1 - px) * (y0 - py)) / safe_area2
     bary = torch.stack([w0, w1, w2], dim=-1)  # (N, P, F, 3)
+    # Degenerate faces never contribute; give them harmless coordinates so no NaN flows.
+    bary = torch.where(valid[..., None], bary, torch.full_like(bary, 1.0 / 3.0))
     inside = (bary >= 0).all(-1)  # closed triangle; on an edge d = 0 so D = 0.5 anyway
 
     cutoff2 = settings.cutoff_squared
@@ -186,4 +188,6 @@ def rasterize_reference(
         else:
             pieces.append(_rasterize_chunk(*args))
     image = torch.cat(pieces, dim=-1)
+    if needs_grad and not image.requires_grad:  # all-hard modes: zero, not missing, gradients
+        image = image + face_vertices.sum() * 0
     return image.reshape(n, image.shape[1], height, width)
