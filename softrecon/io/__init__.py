@@ -1,0 +1,79 @@
+"""Mesh files: load .obj / .ply into a ``Mesh``, save .obj, unit-box normalization.
+
+Every loading error is a ``MeshLoadError`` (a ``ValueError``) whose message starts with
+the file's path.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import numpy as np
+import torch
+
+from ..structures.mesh import Mesh
+from .errors import MeshLoadError
+from .normalize import normalize_to_unit_box, unit_box_transform
+from .obj import RawMesh, read_obj, sample_texture, save_obj
+from .ply import read_ply
+
+_READERS = {".obj": read_obj, ".ply": read_ply}
+SUPPORTED_EXTENSIONS = tuple(_READERS)
+
+
+def read_mesh_arrays(path) -> RawMesh:
+    """Parse and check a mesh file: numpy vertices (V, 3), faces (F, 3), colors (V, C) or None.
+
+    Raises:
+        MeshLoadError: missing/unreadable file, unknown extension, parse error, no faces,
+            NaN/inf values, face indices out of range.
+    """
+    path = os.fspath(path)
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in _READERS:
+        raise MeshLoadError(path, f"unsupported extension {extension!r}; expected one of {SUPPORTED_EXTENSIONS}")
+    if not os.path.isfile(path):
+        raise MeshLoadError(path, "no such file")
+    raw = _READERS[extension](path)
+    if len(raw.vertices) == 0:
+        raise MeshLoadError(path, "no vertices")
+    if not np.isfinite(raw.vertices).all():
+        raise MeshLoadError(path, "vertex coordinates contain NaN or inf")
+    if raw.colors is not None and not np.isfinite(raw.colors).all():
+        raise MeshLoadError(path, "vertex colours contain NaN or inf")
+    return raw
+
+
+def load_mesh(path, dtype: torch.dtype = torch.float32, device: Optional[torch.device] = None) -> Mesh:
+    """Load a .obj or .ply file as a batch of one mesh (coordinates as in the file).
+
+    Args:
+        path: the file.
+        dtype: float32 or float64 for vertices and colours.
+        device: where the tensors go (default CPU).
+
+    Returns:
+        Mesh with vertices (1, V, 3), faces (1, F, 3) int64, and per-vertex colours
+        (1, V, 3) in [0, 1] when the file has any (see ``read_obj`` / ``read_ply``), else none.
+    """
+    raw = read_mesh_arrays(path)
+    vertices = torch.as_tensor(raw.vertices, dtype=dtype, device=device)[None]
+    faces = torch.as_tensor(raw.faces, dtype=torch.int64, device=device)[None]
+    colors = None if raw.colors is None else torch.as_tensor(raw.colors, dtype=dtype, device=device)[None]
+    return Mesh(vertices, faces, colors, color_mode=None if colors is None else "vertex")
+
+
+__all__ = [
+    "MeshLoadError",
+    "RawMesh",
+    "SUPPORTED_EXTENSIONS",
+    "load_mesh",
+    "normalize_to_unit_box",
+    "read_mesh_arrays",
+    "read_obj",
+    "read_ply",
+    "sample_texture",
+    "save_obj",
+    "unit_box_transform",
+]

@@ -1,0 +1,262 @@
+"""Wavefront OBJ reading and writing.
+
+Reads ``v`` (optionally followed by r g b per-vertex colours), ``vt``, ``f`` in the
+forms ``i``, ``i/t``, ``i//n``, ``i/t/n`` with positive or negative (relative) indices,
+polygons triangulated as fans (v0, vk, vk+1), ``mtllib`` / ``usemtl``. Colours, in order
+of preference: per-vertex colours of the ``v`` lines; otherwise, when materials are
+used, each face corner takes its material's Kd times its ``map_Kd`` texture sampled at
+the corner's UV (bilinear, wrapping), and each vertex the mean of its corners; otherwise
+none. Other statements (vn, g, o, s, l, ...) are ignored.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from ..utils.atomic import atomic_write
+from .errors import MeshLoadError
+
+# Colour of vertices a material-coloured OBJ leaves uncoloured (no corner in any face).
+UNCOLORED_VERTEX_VALUE = 0.5
+# Significant digits written for float32 and float64 coordinates: enough to read back
+# the same binary value.
+FLOAT32_DIGITS = 9
+FLOAT64_DIGITS = 17
+
+
+@dataclass
+class RawMesh:
+    """A loaded mesh as numpy arrays: vertices (V, 3) float64, faces (F, 3) int64,
+    colors (V, C) float64 or None."""
+
+    vertices: np.ndarray
+    faces: np.ndarray
+    colors: Optional[np.ndarray]
+
+
+@dataclass
+class _Material:
+    diffuse: np.ndarray  # (3,) Kd
+    texture: Optional[np.ndarray] = None  # (H, W, 3) float in [0, 1], row 0 at the top (v = 1)
+
+
+def read_obj(path: str) -> RawMesh:
+    """Parse an OBJ file into numpy arrays (no validation of index ranges beyond parsing)."""
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as handle:
+            lines = handle.readlines()
+    except OSError as error:
+        raise MeshLoadError(path, f"cannot read the file ({error.strerror or error})") from None
+
+    vertices: List[List[float]] = []
+    uvs: List[List[float]] = []
+    faces: List[Tuple[int, int, int]] = []
+    corner_uvs: List[Tuple[int, int, int]] = []  # per triangle: index into uvs per corner, -1 if none
+    face_material: List[Optional[str]] = []
+    material_files: List[str] = []
+    current_material: Optional[str] = None
+
+    for line_number, line in enumerate(lines, start=1):
+        tokens = line.split("#", 1)[0].split()
+        if not tokens:
+            continue
+        keyword, args = tokens[0], tokens[1:]
+        try:
+            if keyword == "v":
+                if len(args) < 3:
+                    raise ValueError("a vertex needs at least 3 coordinates")
+                vertices.append([float(a) for a in args[:6]] if len(args) >= 6 else [float(a) for a in args[:3]])
+            elif keyword == "vt":
+                if not args:
+                    raise ValueError("a texture coordinate needs at least 1 value")
+                uvs.append([float(a) for a in args[:2]] + [0.0] * (2 - len(args[:2])))
+            elif keyword == "f":
+                if len(args) < 3:
+                    raise ValueError("a face needs at least 3 vertices")
+                corners = [_parse_corner(a, len(vertices), len(uvs)) for a in args]
+                for k in range(1, len(corners) - 1):  # fan triangulation
+                    tri = (corners[0], corners[k], corners[k + 1])
+                    faces.append(tuple(c[0] for c in tri))
+                    corner_uvs.append(tuple(c[1] for c in tri))
+                    face_material.append(current_material)
+            elif keyword == "mtllib":
+                material_files.extend(args)
+            elif keyword == "usemtl":
+                current_material = " ".join(args) if args else None
+        except ValueError as error:
+            raise MeshLoadError(path, f"line {line_number}: cannot parse {line.strip()!r} ({error})") from None
+
+    if not faces:
+        raise MeshLoadError(path, "no faces")
+    rows = {len(v) for v in vertices}
+    if len(rows) > 1:
+        vertices = [v[:3] for v in vertices]  # some vertices coloured, some not: ignore the colours
+    array = np.asarray(vertices, dtype=np.float64).reshape(-1, len(vertices[0]) if vertices else 3)
+    faces_array = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
+    colors = array[:, 3:6] if array.shape[1] == 6 else None
+    array = array[:, :3]
+    _check_indices(path, faces_array, len(array))
+    if colors is None and any(m is not None for m in face_material):
+        materials = _load_materials(path, material_files)
+        if materials:
+            colors = _material_colors(path, materials, faces_array, np.asarray(corner_uvs, dtype=np.int64), np.asarray(uvs, dtype=np.float64).reshape(-1, 2), face_material, len(array))
+    return RawMesh(array, faces_array, colors)
+
+
+def _parse_corner(token: str, num_vertices: int, num_uvs: int) -> Tuple[int, int]:
+    """'i', 'i/t', 'i//n' or 'i/t/n' -> (0-based vertex index, 0-based uv index or -1)."""
+    parts = token.split("/")
+    vertex = _resolve(int(parts[0]), num_vertices, "vertex")
+    uv = _resolve(int(parts[1]), num_uvs, "texture coordinate") if len(parts) > 1 and parts[1] else -1
+    return vertex, uv
+
+
+def _resolve(index: int, count: int, what: str) -> int:
+    """OBJ indices are 1-based; negative ones count back from the latest element."""
+    if index > 0:
+        return index - 1
+    if index < 0:
+        return count + index  # -1 is the latest
+    raise ValueError(f"{what} index 0 is invalid (OBJ indices start at 1)")
+
+
+def _check_indices(path: str, faces: np.ndarray, num_vertices: int) -> None:
+    if faces.size and (faces.min() < 0 or faces.max() >= num_vertices):
+        bad = faces[(faces < 0) | (faces >= num_vertices)][0]
+        raise MeshLoadError(path, f"face index out of range: vertex {bad + 1} (1-based) of {num_vertices} vertices")
+
+
+def _load_materials(path: str, material_files: List[str]) -> Dict[str, _Material]:
+    """Materials of the .mtl files (relative to the OBJ's folder); missing files are warned about."""
+    materials: Dict[str, _Material] = {}
+    folder = os.path.dirname(os.path.abspath(path))
+    for name in material_files:
+        mtl_path = os.path.join(folder, name)
+        try:
+            with open(mtl_path, "r", encoding="utf-8", errors="replace") as handle:
+                lines = handle.readlines()
+        except OSError:
+            warnings.warn(f"{path}: material file {mtl_path} cannot be read; colours from it are skipped", stacklevel=3)
+            continue
+        current: Optional[_Material] = None
+        for line in lines:
+            tokens = line.split("#", 1)[0].split()
+            if not tokens:
+                continue
+            if tokens[0] == "newmtl":
+                current = materials.setdefault(" ".join(tokens[1:]), _Material(np.ones(3)))
+            elif current is not None and tokens[0] == "Kd" and len(tokens) >= 4:
+                current.diffuse = np.asarray([float(t) for t in tokens[1:4]])
+            elif current is not None and tokens[0] == "map_Kd" and len(tokens) >= 2:
+                current.texture = _load_texture(path, os.path.join(os.path.dirname(mtl_path), tokens[-1]))
+    return materials
+
+
+def _load_texture(path: str, texture_path: str) -> Optional[np.ndarray]:
+    from PIL import Image
+
+    try:
+        with Image.open(texture_path) as image:
+            return np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0
+    except (OSError, ValueError):
+        warnings.warn(f"{path}: texture {texture_path} cannot be read; its material uses Kd only", stacklevel=4)
+        return None
+
+
+def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """Bilinear texture lookup with wrapping.
+
+    Args:
+        texture: (H, W, C) values, row 0 at the top of the image (v = 1).
+        uv: (K, 2) texture coordinates, u to the right, v up, [0, 1] spanning the image.
+
+    Returns:
+        (K, C) sampled values.
+    """
+    height, width = texture.shape[:2]
+    x = np.mod(uv[:, 0], 1.0) * width - 0.5  # texel centres at half-integers
+    y = (1.0 - np.mod(uv[:, 1], 1.0)) * height - 0.5
+    x0, y0 = np.floor(x), np.floor(y)
+    fx, fy = (x - x0)[:, None], (y - y0)[:, None]
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    texel = lambda yy, xx: texture[np.mod(yy, height), np.mod(xx, width)]  # noqa: E731
+    top = texel(y0, x0) * (1 - fx) + texel(y0, x0 + 1) * fx
+    bottom = texel(y0 + 1, x0) * (1 - fx) + texel(y0 + 1, x0 + 1) * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def _material_colors(path, materials, faces, corner_uvs, uvs, face_material, num_vertices) -> np.ndarray:
+    """(V, 3) per-vertex colours: the mean over each vertex's face corners of Kd * texture(uv)."""
+    corner_colors = np.ones((faces.shape[0], 3, 3))
+    for name in set(face_material):
+        material = materials.get(name) if name is not None else None
+        if material is None:
+            continue
+        selected = np.fromiter((m == name for m in face_material), dtype=bool, count=len(face_material))
+        colors = np.broadcast_to(material.diffuse, (int(selected.sum()), 3, 3)).copy()
+        if material.texture is not None:
+            uv_index = corner_uvs[selected]
+            has_uv = uv_index >= 0
+            colors[has_uv] *= sample_texture(material.texture, uvs[uv_index[has_uv]])
+        corner_colors[selected] = colors
+    sums = np.zeros((num_vertices, 3))
+    counts = np.zeros(num_vertices)
+    np.add.at(sums, faces.reshape(-1), corner_colors.reshape(-1, 3))
+    np.add.at(counts, faces.reshape(-1), 1.0)
+    result = np.full((num_vertices, 3), UNCOLORED_VERTEX_VALUE)
+    used = counts > 0
+    result[used] = sums[used] / counts[used, None]
+    return result
+
+
+def save_obj(path, vertices, faces, colors=None) -> None:
+    """Write a triangle mesh as OBJ, atomically (temporary file + rename).
+
+    Args:
+        path: destination file (its folder must exist).
+        vertices: (V, 3) float tensor or array.
+        faces: (F, 3) integer tensor or array of 0-based indices into V.
+        colors: None or (V, 3) per-vertex colours, written as "v x y z r g b".
+    """
+    vertices_np = _to_numpy(vertices, "vertices")
+    faces_np = _to_numpy(faces, "faces")
+    if vertices_np.ndim != 2 or vertices_np.shape[1] != 3 or not np.issubdtype(vertices_np.dtype, np.floating):
+        raise ValueError(f"vertices must be a (V, 3) float array, got shape {vertices_np.shape} dtype {vertices_np.dtype}")
+    if faces_np.ndim != 2 or faces_np.shape[1] != 3 or not np.issubdtype(faces_np.dtype, np.integer):
+        raise ValueError(f"faces must be a (F, 3) integer array, got shape {faces_np.shape} dtype {faces_np.dtype}")
+    if faces_np.size and (faces_np.min() < 0 or faces_np.max() >= len(vertices_np)):
+        raise ValueError(f"faces indices must be in [0, {len(vertices_np)})")
+    if not np.isfinite(vertices_np).all():
+        raise ValueError("vertices contains NaN or inf")
+    digits = FLOAT32_DIGITS if vertices_np.dtype == np.float32 else FLOAT64_DIGITS
+    rows = vertices_np
+    if colors is not None:
+        colors_np = _to_numpy(colors, "colors")
+        if colors_np.shape != (len(vertices_np), 3):
+            raise ValueError(f"colors must have shape ({len(vertices_np)}, 3), got {colors_np.shape}")
+        rows = np.concatenate([vertices_np.astype(np.float64), colors_np.astype(np.float64)], axis=1)
+    buffer = io.StringIO()
+    np.savetxt(buffer, rows, fmt=f"%.{digits}g", delimiter=" ", header="", comments="")
+    vertex_text = "".join("v " + line + "\n" for line in buffer.getvalue().splitlines())
+    buffer = io.StringIO()
+    np.savetxt(buffer, faces_np.astype(np.int64) + 1, fmt="%d", delimiter=" ")
+    face_text = "".join("f " + line + "\n" for line in buffer.getvalue().splitlines())
+    with atomic_write(path, "w") as handle:
+        handle.write("# written by softrecon\n")
+        handle.write(vertex_text)
+        handle.write(face_text)
+
+
+def _to_numpy(value, name: str) -> np.ndarray:
+    if hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a tensor or array, got {type(value).__name__}") from None
