@@ -1,0 +1,35 @@
+"""Fit a template sphere to a mesh's silhouettes with the soft rasterizer.
+
+    python scripts/fit_mesh.py target=/path/to/mesh.obj [steps=200 image_size=64 ...]
+
+Options and defaults: configs/fit_mesh.yaml. Writes fitted.obj, fitting.gif and
+metrics.json into the run folder (hydra.run.dir); the LAST line printed is the path
+of metrics.json. A bad input (missing or unreadable mesh, no faces, NaN, a bad option
+value) prints one line naming it on stderr and exits with status 2; an unknown or
+mistyped option is refused by Hydra before anything runs.
+"""
+
+from __future__ import annotations
+
+import os
+
+import hydra
+from omegaconf import DictConfig
+
+from softrecon.fitting.cli import run_command
+from softrecon.fitting.config import register_configs
+
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "configs")
+
+register_configs()
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="fit_mesh")
+def main(cfg: DictConfig) -> None:
+    from softrecon.fitting.run_shape import run_fit_mesh  # imported late: --help stays fast
+
+    run_command("fit_mesh", run_fit_mesh, cfg)
+
+
+if __name__ == "__main__":
+    main()

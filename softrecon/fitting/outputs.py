@@ -1,0 +1,66 @@
+"""What the fitting commands share: loading the target mesh, naming the renderer that
+runs, and writing the metrics JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from typing import Any, Dict, Tuple, Union
+
+import torch
+
+from softrecon.io import load_mesh, normalize_to_unit_box
+from softrecon.renderer import _kernels
+from softrecon.utils.atomic import atomic_write
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def load_normalized_mesh(path: PathLike) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Load a .obj/.ply mesh and normalize it to the benchmark's unit box.
+
+    Args:
+        path: the mesh file.
+
+    Returns:
+        vertices (V, 3) float32 (bounding-box centre at the origin, longest side 1) and
+        faces (F, 3) long.
+
+    Raises:
+        MeshLoadError (a ValueError) naming the file: missing, unreadable, no faces, NaN.
+    """
+    mesh = load_mesh(path)
+    vertices = normalize_to_unit_box(mesh.vertices[0].float())
+    return vertices, mesh.faces[0]
+
+
+def renderer_backend(device: torch.device) -> str:
+    """Which rasterizer ``soft_rasterize(..., backend='auto')`` runs on ``device``:
+    'compiled <device type> kernel' or 'reference (dense PyTorch)'. Honours the
+    ``SOFTRECON_BACKEND`` override the way ``soft_rasterize`` does."""
+    forced = os.environ.get("SOFTRECON_BACKEND", "auto").strip().lower() or "auto"
+    if forced == "reference" or not _kernels.kernel_available(device):
+        return "reference (dense PyTorch)"
+    return f"compiled {device.type} kernel"
+
+
+def _json_ready(value: Any) -> Any:
+    """Floats that JSON cannot hold (NaN, inf) become None; containers recursively."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def write_metrics(path: PathLike, metrics: Dict[str, Any]) -> str:
+    """Write ``metrics`` as indented JSON, atomically; returns the absolute path."""
+    path = os.path.abspath(os.fspath(path))
+    with atomic_write(path, "w") as handle:
+        json.dump(_json_ready(metrics), handle, indent=2, allow_nan=False)
+        handle.write("\n")
+    return path
