@@ -1,0 +1,44 @@
+"""Class ids and names: the 13 ShapeNet classes of the benchmark and the synthetic ones."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+# The 13 ShapeNetCore v1 synsets of the NMR benchmark (SPEC section 6), in the usual order.
+SHAPENET_CLASS_NAMES = OrderedDict(
+    [
+        ("02691156", "airplane"),
+        ("02828884", "bench"),
+        ("02933112", "cabinet"),
+        ("02958343", "car"),
+        ("03001627", "chair"),
+        ("03211117", "display"),
+        ("03636649", "lamp"),
+        ("03691459", "loudspeaker"),
+        ("04090263", "rifle"),
+        ("04256520", "sofa"),
+        ("04379243", "table"),
+        ("04401088", "telephone"),
+        ("04530566", "watercraft"),
+    ]
+)
+
+# The procedural classes of the embedded default dataset (softrecon.data.synthetic).
+# Their ids cannot be mistaken for ShapeNet synsets.
+SYNTHETIC_CLASS_NAMES = OrderedDict(
+    [
+        ("synth-chair", "chair"),
+        ("synth-table", "table"),
+        ("synth-airplane", "airplane"),
+        ("synth-car", "car"),
+        ("synth-lamp", "lamp"),
+    ]
+)
+
+# Every known class id -> name; unknown ids (e.g. user-built datasets) are allowed too.
+CLASS_NAMES = OrderedDict(list(SHAPENET_CLASS_NAMES.items()) + list(SYNTHETIC_CLASS_NAMES.items()))
+
+
+def class_name(class_id: str) -> str:
+    """The name of a class id, or the id itself when it is not a known class."""
+    return CLASS_NAMES.get(class_id, class_id)
