@@ -1,0 +1,20 @@
+"""Evaluate a trained model: ``python eval.py ckpt_path=<checkpoint or run folder>``.
+
+A thin Hydra wrapper around ``softrecon.evaluation.evaluate(cfg)``; the last line it
+prints is the path of metrics.json.
+"""
+
+import hydra
+from omegaconf import DictConfig
+
+import softrecon.config  # noqa: F401  (registers the config schemas in Hydra's ConfigStore)
+from softrecon.evaluation import evaluate
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="eval")
+def main(cfg: DictConfig) -> None:
+    evaluate(cfg)
+
+
+if __name__ == "__main__":
+    main()

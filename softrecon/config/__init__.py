@@ -1,0 +1,32 @@
+"""Config schemas (dataclasses registered in Hydra's ConfigStore) and helpers."""
+
+from .compose import CONFIG_DIR, compose_config
+from .schema import (
+    DataConfig,
+    EvalConfig,
+    LoggingConfig,
+    LossConfig,
+    ModelConfig,
+    OptimConfig,
+    PathsConfig,
+    RendererConfig,
+    TrainConfig,
+    TrainerConfig,
+    register_configs,
+)
+
+__all__ = [
+    "CONFIG_DIR",
+    "compose_config",
+    "DataConfig",
+    "EvalConfig",
+    "LoggingConfig",
+    "LossConfig",
+    "ModelConfig",
+    "OptimConfig",
+    "PathsConfig",
+    "RendererConfig",
+    "TrainConfig",
+    "TrainerConfig",
+    "register_configs",
+]

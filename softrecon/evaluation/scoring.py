@@ -1,0 +1,119 @@
+"""Reconstruct meshes from images and score them against ground-truth voxels.
+
+The benchmark protocol (SPEC section 7): every view of every object is one sample;
+its predicted mesh is voxelized at the ground-truth resolution (surface plus filled
+interior, in the ground-truth index convention) and compared by IoU. Optionally, the
+Chamfer distance and F-score between points sampled on the predicted surface and the
+centres of the ground-truth boundary voxels.
+
+Shape symbols: N images, S image side, V vertices, F faces, R voxel resolution.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from softrecon.metrics import chamfer_distance, fscore, sample_points_on_mesh, voxel_iou, voxel_surface_points
+from softrecon.training.objective import resize_images
+from softrecon.voxel import voxelize
+
+SURFACE_POINTS = 2048  # points sampled on each predicted mesh for Chamfer / F-score
+POINTS_SEED = 0  # seed of that sampling (its own generator: global RNG untouched)
+
+
+@torch.no_grad()
+def reconstruct(model: nn.Module, images: torch.Tensor, image_size: int) -> torch.Tensor:
+    """images (N, 4, S0, S0) float in [0, 1] on the model's device -> vertices (N, V, 3).
+
+    The model is switched to eval mode (BatchNorm running statistics) and back to the
+    mode it was in.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        return model(resize_images(images, image_size))
+    finally:
+        model.train(was_training)
+
+
+@dataclasses.dataclass
+class Sample:
+    """The scores of one (object, view) reconstruction."""
+
+    object_index: int
+    view: int
+    class_id: str
+    iou: float
+    chamfer: Optional[float] = None
+    fscore: Optional[float] = None
+
+
+class VoxelScorer:
+    """Scores predicted meshes against a dataset's ground-truth voxels.
+
+    Args:
+        dataset: a ``softrecon.data.MultiViewDataset`` (``get_voxels``, ``class_id_of``).
+        faces: (F, 3) long, the faces of every predicted mesh.
+        with_points: also compute Chamfer distance and F-score.
+        fscore_threshold: distance of the F-score (object-frame units).
+    """
+
+    def __init__(self, dataset, faces: torch.Tensor, with_points: bool = False, fscore_threshold: float = 0.01) -> None:
+        self.dataset = dataset
+        self.faces = faces.detach().cpu()
+        self.with_points = with_points
+        self.fscore_threshold = fscore_threshold
+        self.samples: List[Sample] = []
+        self._cached_object: Optional[int] = None
+        self._cached = None  # (voxels (R, R, R) bool numpy, surface points (P, 3) or None)
+        self._generator = torch.Generator().manual_seed(POINTS_SEED)
+
+    def _ground_truth(self, object_index: int):
+        if object_index != self._cached_object:
+            voxels = self.dataset.get_voxels(object_index).cpu().numpy().astype(bool)
+            points = voxel_surface_points(voxels) if self.with_points else None
+            self._cached_object, self._cached = object_index, (voxels, points)
+        return self._cached
+
+    def add(self, vertices: torch.Tensor, object_index: Sequence[int], view_index: Sequence[int]) -> None:
+        """Score a batch of predicted meshes.
+
+        Args:
+            vertices: (N, V, 3) float, object frame.
+            object_index: (N,) object numbers in the dataset.
+            view_index: (N,) the view each mesh was predicted from.
+        """
+        vertices = vertices.detach().cpu()
+        object_index = [int(i) for i in object_index]
+        view_index = [int(v) for v in view_index]
+        if not (len(object_index) == len(view_index) == vertices.shape[0]):
+            raise ValueError(f"vertices ({vertices.shape[0]}), object_index ({len(object_index)}) and view_index ({len(view_index)}) must have the same length")
+        for mesh, obj, view in zip(vertices, object_index, view_index):
+            gt_voxels, gt_points = self._ground_truth(obj)
+            predicted = voxelize(mesh, self.faces, resolution=gt_voxels.shape[0])
+            sample = Sample(obj, view, self.dataset.class_id_of(obj), float(voxel_iou(predicted, gt_voxels)))
+            if self.with_points and len(gt_points):
+                points = sample_points_on_mesh(mesh.double(), self.faces, SURFACE_POINTS, generator=self._generator).numpy()
+                sample.chamfer = float(chamfer_distance(points, gt_points))
+                sample.fscore = float(fscore(points, gt_points, self.fscore_threshold))
+            self.samples.append(sample)
+
+    def per_class(self, metric: str = "iou") -> Dict[str, float]:
+        """class id -> mean of ``metric`` over the samples of that class (classes with samples)."""
+        values: Dict[str, List[float]] = defaultdict(list)
+        for sample in self.samples:
+            value = getattr(sample, metric)
+            if value is not None:
+                values[sample.class_id].append(value)
+        return {class_id: float(np.mean(v)) for class_id, v in values.items()}
+
+    def class_mean(self, metric: str = "iou") -> float:
+        """Unweighted mean over classes of the per-class means (NaN without samples)."""
+        per_class = self.per_class(metric)
+        return float(np.mean(list(per_class.values()))) if per_class else float("nan")

@@ -1,0 +1,95 @@
+"""Checkpoint files: atomic writes, the last K kept, lookup of the latest, safe loading.
+
+A checkpoint is a dict of tensors, dicts, lists, numbers and strings only, so it loads
+with ``torch.load(weights_only=True)`` (no pickled code runs when reading one).
+Files are ``<run>/checkpoints/step_<iteration>.pt``, iteration being the number of
+completed optimizer steps.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Dict, List, Optional
+
+import torch
+
+from softrecon.utils.atomic import atomic_write
+
+CHECKPOINT_DIR = "checkpoints"  # sub-folder of a run folder
+CHECKPOINT_PATTERN = re.compile(r"^step_(\d+)\.pt$")
+FORMAT_VERSION = 1  # bump when the layout of the dict changes
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is missing, unreadable or not one of ours; names the file."""
+
+
+def checkpoint_name(iteration: int) -> str:
+    return f"step_{iteration:09d}.pt"
+
+
+def list_checkpoints(folder: str) -> List[str]:
+    """Checkpoint files in ``folder``, oldest (fewest iterations) first."""
+    if not os.path.isdir(folder):
+        return []
+    found = []
+    for name in os.listdir(folder):
+        match = CHECKPOINT_PATTERN.match(name)
+        if match:
+            found.append((int(match.group(1)), os.path.join(folder, name)))
+    return [path for _, path in sorted(found)]
+
+
+def save_checkpoint(folder: str, iteration: int, state: Dict[str, Any], keep: int) -> str:
+    """Write ``state`` atomically as ``folder/step_<iteration>.pt``; keep the last ``keep``.
+
+    Returns:
+        The path written.
+    """
+    if keep < 1:
+        raise ValueError(f"keep must be >= 1, got {keep!r}")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, checkpoint_name(iteration))
+    payload = dict(state, format_version=FORMAT_VERSION, iteration=int(iteration))
+    with atomic_write(path, "wb") as handle:
+        torch.save(payload, handle)
+    for old in list_checkpoints(folder)[:-keep]:
+        os.remove(old)
+    return path
+
+
+def resolve_checkpoint(path: str) -> str:
+    """A checkpoint file, or a run folder / checkpoints folder -> its latest checkpoint."""
+    if os.path.isfile(path):
+        return path
+    if os.path.isdir(path):
+        for folder in (os.path.join(path, CHECKPOINT_DIR), path):
+            found = list_checkpoints(folder)
+            if found:
+                return found[-1]
+        raise CheckpointError(f"no checkpoint (step_*.pt) found in folder {path!r}")
+    raise CheckpointError(f"checkpoint file {path!r} does not exist")
+
+
+def run_dir_of(checkpoint_path: str) -> str:
+    """The run folder a checkpoint file belongs to (the parent of its checkpoints/ folder)."""
+    folder = os.path.dirname(os.path.abspath(checkpoint_path))
+    return os.path.dirname(folder) if os.path.basename(folder) == CHECKPOINT_DIR else folder
+
+
+def load_checkpoint(path: str, map_location: Optional[torch.device] = None) -> Dict[str, Any]:
+    """Load a checkpoint with ``weights_only=True``; ``path`` may be a run folder.
+
+    Raises:
+        CheckpointError: the file does not exist, cannot be read, or is not a checkpoint.
+    """
+    path = resolve_checkpoint(path)
+    try:
+        state = torch.load(path, map_location=map_location or "cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001 - any reading failure names the file
+        raise CheckpointError(f"cannot read checkpoint {path!r}: {error}") from error
+    if not isinstance(state, dict) or "model" not in state or "iteration" not in state:
+        raise CheckpointError(f"{path!r} is not a softrecon training checkpoint")
+    state["path"] = path
+    return state

@@ -1,0 +1,110 @@
+"""The multi-view silhouette objective of the paper (SPEC section 7).
+
+For a batch of view pairs (a, b) of the same objects, the mesh predicted from image a
+and the mesh predicted from image b are each rendered at view a and at view b; the four
+silhouettes are compared with the ground-truth masks of views a and b (soft IoU), and
+the Laplacian and flatten regularizers act on both predicted meshes.
+
+Shape symbols: B view pairs, S image side, V vertices, F faces.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Dict, Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from softrecon.losses import FlattenLoss, LaplacianLoss, multiview_iou_loss
+from softrecon.renderer.cameras import benchmark_camera
+from softrecon.renderer.soft_renderer import SoftRenderer
+
+ALPHA_CHANNEL = 3  # the images are RGB + alpha, channels first
+
+
+@dataclasses.dataclass
+class StepOutput:
+    """What one forward pass of the objective produced."""
+
+    loss: torch.Tensor  # scalar, the weighted total
+    terms: Dict[str, torch.Tensor]  # 'iou', 'laplacian', 'flatten': scalars (detached)
+    vertices: torch.Tensor  # (2B, V, 3): meshes from images a then images b (detached)
+    silhouettes: torch.Tensor  # (4, B, S, S): (mesh a, mesh b) x (view a, view b) (detached)
+    targets: torch.Tensor  # (4, B, S, S): the matching ground-truth masks
+    inputs: Optional[torch.Tensor] = None  # (B, 4, S, S): images a, set by the trainer for logging
+
+
+def resize_images(images: torch.Tensor, size: int) -> torch.Tensor:
+    """(N, C, S0, S0) float -> (N, C, size, size), area-averaged (identity if S0 == size)."""
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images
+    return F.interpolate(images, size=(size, size), mode="area")
+
+
+class MultiViewObjective(nn.Module):
+    """Loss of a batch of view pairs: mean soft IoU of 4 silhouettes + regularizers.
+
+    Args:
+        renderer: a ``SoftRenderer`` whose settings give the silhouette size and sigma.
+        faces: (F, 3) long, the template faces shared by all predicted meshes.
+        num_vertices: V.
+        weight_iou, weight_laplacian, weight_flatten: the loss weights (paper: 1, 5e-3, 5e-4).
+    """
+
+    def __init__(
+        self,
+        renderer: SoftRenderer,
+        faces: torch.Tensor,
+        num_vertices: int,
+        weight_iou: float = 1.0,
+        weight_laplacian: float = 5e-3,
+        weight_flatten: float = 5e-4,
+    ) -> None:
+        super().__init__()
+        self.renderer = renderer
+        self.register_buffer("faces", faces.long().clone(), persistent=False)
+        self.laplacian = LaplacianLoss(faces, num_vertices)
+        self.flatten = FlattenLoss(faces)
+        self.weights = {"iou": float(weight_iou), "laplacian": float(weight_laplacian), "flatten": float(weight_flatten)}
+
+    def forward(
+        self,
+        vertices: torch.Tensor,
+        images_a: torch.Tensor,
+        images_b: torch.Tensor,
+        view_a: torch.Tensor,
+        view_b: torch.Tensor,
+    ) -> StepOutput:
+        """Args:
+            vertices: (2B, V, 3) float: the meshes predicted from images_a, then from images_b.
+            images_a, images_b: (B, 4, S, S) float in [0, 1], already at the render size.
+            view_a, view_b: (B,) long benchmark view indices of the two images.
+        """
+        size = self.renderer.settings.height
+        if images_a.shape != images_b.shape or images_a.dim() != 4 or images_a.shape[-1] != size:
+            raise ValueError(f"images_a and images_b must both be (B, 4, {size}, {size}), got {tuple(images_a.shape)} and {tuple(images_b.shape)}")
+        batch = images_a.shape[0]
+        if vertices.dim() != 3 or vertices.shape[0] != 2 * batch:
+            raise ValueError(f"vertices must be (2B, V, 3) = ({2 * batch}, V, 3), got {tuple(vertices.shape)}")
+        # Render [mesh a, mesh b] at view a, then [mesh a, mesh b] at view b.
+        render_vertices = torch.cat([vertices, vertices], dim=0)  # (4B, V, 3)
+        views = torch.cat([view_a, view_a, view_b, view_b], dim=0)
+        camera = benchmark_camera(views, dtype=vertices.dtype, device=vertices.device)
+        silhouettes = self.renderer.render_silhouette(render_vertices, self.faces, camera).view(4, batch, size, size)
+        mask_a, mask_b = images_a[:, ALPHA_CHANNEL], images_b[:, ALPHA_CHANNEL]
+        targets = torch.stack([mask_a, mask_a, mask_b, mask_b], dim=0)
+        terms = {
+            "iou": multiview_iou_loss(silhouettes, targets),
+            "laplacian": self.laplacian(vertices),
+            "flatten": self.flatten(vertices),
+        }
+        loss = sum(self.weights[name] * value for name, value in terms.items())
+        return StepOutput(
+            loss=loss,
+            terms={name: value.detach() for name, value in terms.items()},
+            vertices=vertices.detach(),
+            silhouettes=silhouettes.detach(),
+            targets=targets,
+        )
