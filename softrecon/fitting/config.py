@@ -44,6 +44,7 @@ class FitMeshConfig:
     voxel_resolution: int = MISSING
     chamfer_points: int = MISSING
     seed: int = MISSING
+    num_threads: int = MISSING
     progress: bool = MISSING
 
 
@@ -73,6 +74,7 @@ class FitPoseConfig:
     gif_every: int = MISSING
     object_level: int = MISSING
     seed: int = MISSING
+    num_threads: int = MISSING
     progress: bool = MISSING
 
 

@@ -29,7 +29,7 @@ from softrecon.renderer import RasterSettings
 from softrecon.renderer.cameras import PerspectiveCamera
 
 from .objects import asymmetric_colored_object, position_colors
-from .outputs import load_normalized_mesh, renderer_backend, write_metrics
+from .outputs import load_normalized_mesh, renderer_backend, set_num_threads, write_metrics
 from .pose import PoseFitOptions, fit_pose, occluder_mask, paint_occluder, render_rgba
 from .rotation import geodesic_angle_degrees, random_rotation, random_unit_vector
 from .visualization import write_gif
@@ -42,15 +42,16 @@ ALPHA_THRESHOLD = 0.5
 
 
 def load_pose_object(target: str, level: int) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The object to pose: the built-in one, or a mesh file coloured by position.
+    """The object to pose: the built-in one, or a mesh file with its own per-vertex
+    colours (e.g. sampled from its texture), coloured by position when it has none.
 
     Returns:
         vertices (V, 3) float32 in the unit box, faces (F, 3) long, colors (V, 3) float32.
     """
     if target == BUILTIN_TARGET:
         return asymmetric_colored_object(level)
-    vertices, faces = load_normalized_mesh(target)
-    return vertices, faces, position_colors(vertices)
+    vertices, faces, colors = load_normalized_mesh(target)
+    return vertices, faces, position_colors(vertices) if colors is None else colors
 
 
 def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
@@ -69,6 +70,7 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
     started = time.perf_counter()
     if not os.path.isdir(run_dir):
         raise ValueError(f"run_dir {run_dir!r} is not an existing folder")
+    set_num_threads(cfg.num_threads)
     if cfg.num_starts < 1:
         raise ValueError(f"num_starts must be >= 1, got {cfg.num_starts!r}")
     if not 0.0 <= cfg.rotation_perturbation_deg <= 180.0:

@@ -28,7 +28,7 @@ from softrecon.metrics import chamfer_distance, sample_points_on_mesh, voxel_iou
 from softrecon.renderer import RasterSettings
 from softrecon.voxel import voxelize
 
-from .outputs import load_normalized_mesh, renderer_backend, write_metrics
+from .outputs import load_normalized_mesh, renderer_backend, set_num_threads, write_metrics
 from .shape import ShapeFitOptions, fit_shape, hard_silhouettes
 from .views import ViewSet, orbit_views, split_views
 from .visualization import write_gif
@@ -93,6 +93,7 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
     started = time.perf_counter()
     if not os.path.isdir(run_dir):
         raise ValueError(f"run_dir {run_dir!r} is not an existing folder")
+    set_num_threads(cfg.num_threads)
     options = ShapeFitOptions(
         steps=cfg.steps,
         lr=cfg.lr,
@@ -107,7 +108,7 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
     if cfg.gif_views < 1:
         raise ValueError(f"gif_views must be >= 1, got {cfg.gif_views!r}")
     settings = RasterSettings(image_size=cfg.image_size, sigma=cfg.sigma_start)
-    target_vertices, target_faces = load_normalized_mesh(cfg.target)
+    target_vertices, target_faces, _ = load_normalized_mesh(cfg.target)
     views = orbit_views(cfg.num_views, list(cfg.elevations), cfg.camera_distance, cfg.viewing_angle)
     fit_index, heldout_index = split_views(cfg.num_views, cfg.heldout_every)
     targets = hard_silhouettes(target_vertices, target_faces, views, cfg.image_size)
