@@ -1,23 +1,157 @@
-"""Bridge to the compiled soft rasterizer kernels (``softrecon._C``).
+"""Bridge to the compiled soft rasterizer kernels (``softrecon._C``, built from ``csrc/``).
 
-Placeholder until the C++/CUDA kernels land: reports that no kernel is built, so
-``soft_rasterize`` falls back to the dense reference.
+The extension is imported lazily; when it is missing (not built, or built without CUDA)
+``kernel_available`` is false and ``build_error`` says why, so that ``soft_rasterize``
+falls back to the dense reference. ``rasterize_kernel`` is a ``torch.autograd.Function``
+whose forward and backward are the C++/CUDA kernels (exact tiling, exact gradients).
+
+Shape symbols: N batch, F faces, C colour channels, H x W image.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Optional
+
 import torch
+
+from .settings import RasterSettings
+
+_EXTENSION = None  # the imported softrecon._C, once loaded
+_IMPORT_ERROR: Optional[str] = None  # why it could not be imported, once tried
+
+
+def _extension():
+    """The compiled module, or None (the reason kept for ``build_error``)."""
+    global _EXTENSION, _IMPORT_ERROR
+    if _EXTENSION is None and _IMPORT_ERROR is None:
+        try:
+            _EXTENSION = importlib.import_module("softrecon._C")
+        except ImportError as error:
+            _IMPORT_ERROR = (
+                f"softrecon._C could not be imported ({error}); build it with "
+                "`pip install --no-build-isolation -e .` from the repository root"
+            )
+    return _EXTENSION
 
 
 def kernel_available(device: torch.device) -> bool:
-    """Whether a compiled kernel exists for ``device``."""
-    return False
+    """Whether a compiled kernel exists for ``device`` (a ``torch.device`` or string)."""
+    ext = _extension()
+    if ext is None:
+        return False
+    device_type = torch.device(device).type
+    if device_type == "cpu":
+        return True
+    return device_type == "cuda" and bool(ext.with_cuda) and torch.cuda.is_available()
 
 
 def build_error() -> str:
-    """Why no kernel is available, for error messages."""
-    return "the compiled extension softrecon._C is not part of this build yet"
+    """Why a kernel is missing, for error messages ('' when the extension loaded)."""
+    ext = _extension()
+    if ext is None:
+        return _IMPORT_ERROR or "softrecon._C is not built"
+    if not ext.with_cuda:
+        return "softrecon._C was built without CUDA (rebuild with a CUDA torch or FORCE_CUDA=1)"
+    return ""
 
 
-def rasterize_kernel(face_vertices, face_colors, settings):  # pragma: no cover - placeholder
-    raise ValueError(build_error())
+def _params(settings: RasterSettings):
+    """The C++ parameter struct for ``settings``."""
+    params = _extension().RasterParams()
+    params.height, params.width = settings.image_size
+    params.sigma = settings.sigma
+    params.gamma = settings.gamma
+    params.cutoff_squared = settings.cutoff_squared
+    params.near = settings.near
+    params.far = settings.far
+    params.eps = settings.eps
+    params.dist_func = int(settings.dist_func)
+    params.aggr_alpha = int(settings.aggr_alpha)
+    params.aggr_rgb = int(settings.aggr_rgb)
+    params.double_sided = settings.double_sided
+    return params
+
+
+def _no_colours(like: torch.Tensor) -> torch.Tensor:
+    """The empty tensor the extension reads as 'alpha only'."""
+    return like.new_empty(0)
+
+
+class _SoftRasterize(torch.autograd.Function):
+    """Autograd wrapper of ``softrecon._C.forward`` / ``backward``."""
+
+    @staticmethod
+    def forward(ctx, face_vertices, face_colors, settings):
+        ext = _extension()
+        params = _params(settings)
+        colours = _no_colours(face_vertices) if face_colors is None else face_colors.contiguous()
+        background = torch.as_tensor(settings.background, dtype=face_vertices.dtype, device=face_vertices.device)
+        if face_colors is None:
+            background = background[:1]  # unused without colours; the extension wants 1 or C values
+        image, aux, winner, face_data, face_offsets, entry_tiles, _ = ext.forward(
+            params, face_vertices.contiguous(), colours, background
+        )
+        ctx.params = params
+        ctx.has_colours = face_colors is not None
+        ctx.save_for_backward(face_vertices, colours, image, aux, winner, face_data, face_offsets, entry_tiles)
+        ctx.mark_non_differentiable(aux, winner)
+        return image
+
+    @staticmethod
+    def backward(ctx, grad_image):
+        face_vertices, colours, image, aux, winner, face_data, face_offsets, entry_tiles = ctx.saved_tensors
+        need_vertices = ctx.needs_input_grad[0]
+        need_colours = ctx.has_colours and ctx.needs_input_grad[1]
+        if grad_image is None or not (need_vertices or need_colours):
+            return None, None, None
+        grad_vertices, grad_colours = _extension().backward(
+            ctx.params, grad_image.contiguous(), face_vertices, colours, image, aux, winner,
+            face_data, face_offsets, entry_tiles, need_vertices, need_colours,
+        )  # fmt: skip
+        return grad_vertices, grad_colours, None
+
+
+def rasterize_kernel(
+    face_vertices: torch.Tensor, face_colors: Optional[torch.Tensor], settings: RasterSettings
+) -> torch.Tensor:
+    """Soft rasterization with the compiled kernel of the tensors' device.
+
+    Inputs are assumed validated by ``soft_rasterize`` (same contract).
+
+    Args:
+        face_vertices: (N, F, 3, 3) float32 or float64, per face, per vertex (x, y NDC, z depth).
+        face_colors: (N, F, 3, C) same dtype and device, per-vertex colours; None for alpha only.
+        settings: the rasterizer settings.
+
+    Returns:
+        (N, C + 1, H, W): colour channels first, alpha last (C = 0 without colours).
+    """
+    if not kernel_available(face_vertices.device):
+        raise ValueError(f"no compiled soft rasterizer kernel for device {face_vertices.device}: {build_error()}")
+    return _SoftRasterize.apply(face_vertices, face_colors, settings)
+
+
+def kernel_statistics(face_vertices: torch.Tensor, settings: RasterSettings) -> dict:
+    """Work counters of one CPU forward (alpha only), for benchmarks and tests.
+
+    Returns a dict with 'pairs_listed' ((pixel, face) pairs in the tiles' face lists),
+    'pairs_in_box' (pairs whose pixel lies in the face's influence box, evaluated in
+    full), 'threads_used' (distinct threads that shaded tiles), 'entries' ((face, tile)
+    pairs after binning) and 'openmp_max_threads'.
+    """
+    ext = _extension()
+    if ext is None or face_vertices.device.type != "cpu":
+        raise ValueError(f"kernel_statistics needs the CPU kernel: {build_error() or 'tensors are not on the CPU'}")
+    background = torch.zeros(1, dtype=face_vertices.dtype)
+    with torch.no_grad():
+        outputs = ext.forward(_params(settings), face_vertices.contiguous(), _no_colours(face_vertices), background)
+    stats = outputs[-1].tolist()
+    return {
+        "pairs_listed": stats[0],
+        "pairs_in_box": stats[1],
+        "threads_used": stats[2],
+        "entries": int(outputs[5].shape[0]),
+        "openmp_max_threads": ext.openmp_max_threads(),
+        "compiled_with_openmp": bool(ext.compiled_with_openmp()),
+    }

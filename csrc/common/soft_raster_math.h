@@ -1,0 +1,346 @@
+// Per-face and per-(pixel, face) math of the soft rasterizer, written once for both
+// back ends: inline templates on the scalar type, free of torch, host-device.
+//
+// Mirrors softrecon/renderer/reference.py operation for operation (same formulas in the
+// same order, so float64 results agree to rounding); the reference's autograd is the
+// oracle for every backward function here. Vertex layout everywhere: 9 scalars
+// (x0, y0, z0, x1, y1, z1, x2, y2, z2), the layout of face_vertices (N, F, 3, 3).
+#pragma once
+
+#include <math.h>
+
+#include <cstdint>
+
+#include "soft_raster_params.h"
+
+namespace softrecon {
+
+// A face whose doubled projected area |2A| is at most this (NDC units) takes no part.
+constexpr double kMinDoubleArea = 1e-8;
+// A face with any vertex depth below this takes no part.
+constexpr double kMinVertexDepth = 1e-8;
+// Relative growth of a face's influence box on top of the exact cut-off radius, so that
+// rounding in the per-pixel tests can never reach a pixel the box excludes.
+constexpr double kBoxRelativeMargin = 1e-4;
+// Absolute growth of the influence box (NDC units), for the same reason.
+constexpr double kBoxAbsoluteMargin = 1e-6;
+
+// Per-face record computed once by setup_face, layout of face_data rows.
+enum FaceField : int {
+  kFaceX = 0,      // x0, x1, x2
+  kFaceY = 3,      // y0, y1, y2
+  kFaceZ = 6,      // z0, z1, z2
+  kFaceArea2 = 9,  // signed doubled area (x1-x0)(y2-y0) - (x2-x0)(y1-y0)
+  kFaceXMin = 10,  // influence box (NDC), grown by the cut-off radius
+  kFaceXMax = 11,
+  kFaceYMin = 12,
+  kFaceYMax = 13,
+  kFaceValid = 14,  // 1 if the face takes part, else 0
+  kFaceFront = 15,  // 1 if front-facing (area2 < 0), else 0
+  kFaceStride = 16  // scalars per face record
+};
+
+// ----------------------------------------------------------------- scalar helpers
+SR_HOST_DEVICE inline float sr_exp(float x) { return expf(x); }
+SR_HOST_DEVICE inline double sr_exp(double x) { return exp(x); }
+SR_HOST_DEVICE inline float sr_expm1(float x) { return expm1f(x); }
+SR_HOST_DEVICE inline double sr_expm1(double x) { return expm1(x); }
+SR_HOST_DEVICE inline float sr_log1p(float x) { return log1pf(x); }
+SR_HOST_DEVICE inline double sr_log1p(double x) { return log1p(x); }
+SR_HOST_DEVICE inline float sr_sqrt(float x) { return sqrtf(x); }
+SR_HOST_DEVICE inline double sr_sqrt(double x) { return sqrt(x); }
+template <typename T>
+SR_HOST_DEVICE inline T sr_abs(T x) { return x < T(0) ? -x : x; }
+template <typename T>
+SR_HOST_DEVICE inline T sr_min(T a, T b) { return b < a ? b : a; }
+template <typename T>
+SR_HOST_DEVICE inline T sr_max(T a, T b) { return a < b ? b : a; }
+template <typename T>
+SR_HOST_DEVICE inline T sr_clamp01(T x) { return x < T(0) ? T(0) : (x > T(1) ? T(1) : x); }
+
+// NDC centre of pixel column c: (2c + 1 - W) / S with S = min(H, W) (SPEC section 1).
+template <typename scalar_t>
+SR_HOST_DEVICE inline scalar_t pixel_x(const SoftRasterParams& p, int col) {
+  const int s = p.height < p.width ? p.height : p.width;
+  return scalar_t(2 * col + 1 - p.width) / scalar_t(s);
+}
+
+// NDC centre of pixel row r (row 0 at the top): (H - 1 - 2r) / S.
+template <typename scalar_t>
+SR_HOST_DEVICE inline scalar_t pixel_y(const SoftRasterParams& p, int row) {
+  const int s = p.height < p.width ? p.height : p.width;
+  return scalar_t(p.height - 1 - 2 * row) / scalar_t(s);
+}
+
+// ----------------------------------------------------------------- face setup
+// Fills one face record from its 9 vertex scalars: validity, facing and the box outside
+// of which the face cannot contribute (D < dist_eps, or outside for 'hard').
+template <typename scalar_t>
+SR_HOST_DEVICE inline void setup_face(const SoftRasterParams& p, const scalar_t* v, scalar_t* fd) {
+  for (int k = 0; k < 3; ++k) {
+    fd[kFaceX + k] = v[3 * k + 0];
+    fd[kFaceY + k] = v[3 * k + 1];
+    fd[kFaceZ + k] = v[3 * k + 2];
+  }
+  const scalar_t x0 = v[0], y0 = v[1], x1 = v[3], y1 = v[4], x2 = v[6], y2 = v[7];
+  const scalar_t area2 = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
+  const scalar_t zmin = sr_min(sr_min(v[2], v[5]), v[8]);
+  const bool valid = sr_abs(area2) > scalar_t(kMinDoubleArea) && zmin >= scalar_t(kMinVertexDepth);
+  fd[kFaceArea2] = area2;
+  fd[kFaceValid] = valid ? scalar_t(1) : scalar_t(0);
+  fd[kFaceFront] = area2 < scalar_t(0) ? scalar_t(1) : scalar_t(0);
+  // Box of the triangle itself, in double so the growth below is never under-estimated.
+  double xmin = sr_min(sr_min(double(x0), double(x1)), double(x2));
+  double xmax = sr_max(sr_max(double(x0), double(x1)), double(x2));
+  double ymin = sr_min(sr_min(double(y0), double(y1)), double(y2));
+  double ymax = sr_max(sr_max(double(y0), double(y1)), double(y2));
+  const double radius = sqrt(p.cutoff_squared);
+  if (p.dist_func == DistFunc::Euclidean) {
+    // Points with d^2 < cutoff2 lie within the cut-off radius of the triangle.
+    const double grow = radius * (1.0 + kBoxRelativeMargin) + kBoxAbsoluteMargin;
+    xmin -= grow; xmax += grow; ymin -= grow; ymax += grow;
+  } else if (p.dist_func == DistFunc::Barycentric) {
+    // {min_k w_k > -r} is the triangle scaled about its centroid by (1 + 3r).
+    const double cx = (double(x0) + double(x1) + double(x2)) / 3.0;
+    const double cy = (double(y0) + double(y1) + double(y2)) / 3.0;
+    const double scale = (1.0 + 3.0 * radius) * (1.0 + kBoxRelativeMargin);
+    xmin = cx + (xmin - cx) * scale - kBoxAbsoluteMargin;
+    xmax = cx + (xmax - cx) * scale + kBoxAbsoluteMargin;
+    ymin = cy + (ymin - cy) * scale - kBoxAbsoluteMargin;
+    ymax = cy + (ymax - cy) * scale + kBoxAbsoluteMargin;
+  } else {  // Hard: only pixels inside the closed triangle
+    xmin -= kBoxAbsoluteMargin; xmax += kBoxAbsoluteMargin;
+    ymin -= kBoxAbsoluteMargin; ymax += kBoxAbsoluteMargin;
+  }
+  fd[kFaceXMin] = scalar_t(xmin);
+  fd[kFaceXMax] = scalar_t(xmax);
+  fd[kFaceYMin] = scalar_t(ymin);
+  fd[kFaceYMax] = scalar_t(ymax);
+}
+
+// Inclusive range of tiles a face's influence box overlaps; empty (count 0) for invalid
+// faces and boxes off the image. Conservative by up to one pixel on each side.
+struct TileRange {
+  int x0, x1, y0, y1;  // inclusive tile column / row bounds
+  SR_HOST_DEVICE int count() const { return (x1 < x0 || y1 < y0) ? 0 : (x1 - x0 + 1) * (y1 - y0 + 1); }
+};
+
+template <typename scalar_t>
+SR_HOST_DEVICE inline TileRange face_tile_range(const SoftRasterParams& p, const scalar_t* fd) {
+  TileRange r{0, -1, 0, -1};
+  if (fd[kFaceValid] == scalar_t(0)) return r;
+  const double s = double(p.height < p.width ? p.height : p.width);
+  // Column c has x = (2c + 1 - W) / S, so x in [xmin, xmax] <=> c in [(xmin S + W - 1) / 2, ...].
+  double c0 = floor((double(fd[kFaceXMin]) * s + p.width - 1) * 0.5);
+  double c1 = ceil((double(fd[kFaceXMax]) * s + p.width - 1) * 0.5);
+  // Row r has y = (H - 1 - 2r) / S, so y in [ymin, ymax] <=> r in [(H - 1 - ymax S) / 2, ...].
+  double r0 = floor((p.height - 1 - double(fd[kFaceYMax]) * s) * 0.5);
+  double r1 = ceil((p.height - 1 - double(fd[kFaceYMin]) * s) * 0.5);
+  if (c1 < 0 || r1 < 0 || c0 > p.width - 1 || r0 > p.height - 1) return r;
+  c0 = sr_max(c0, 0.0); r0 = sr_max(r0, 0.0);
+  c1 = sr_min(c1, double(p.width - 1)); r1 = sr_min(r1, double(p.height - 1));
+  r.x0 = int(c0) / p.tile_size; r.x1 = int(c1) / p.tile_size;
+  r.y0 = int(r0) / p.tile_size; r.y1 = int(r1) / p.tile_size;
+  return r;
+}
+
+// The i-th tile (row-major within the range) of a face's tile range, as a tile index.
+SR_HOST_DEVICE inline int tile_of_range(const SoftRasterParams& p, const TileRange& r, int i) {
+  const int span = r.x1 - r.x0 + 1;
+  return (r.y0 + i / span) * p.tiles_x() + r.x0 + i % span;
+}
+
+// ----------------------------------------------------------------- distances
+// Squared distance from (px, py) to segment [a, b] (reference._segment_distance_squared).
+template <typename scalar_t>
+SR_HOST_DEVICE inline scalar_t segment_distance2(scalar_t ax, scalar_t ay, scalar_t bx, scalar_t by, scalar_t px,
+                                                 scalar_t py) {
+  const scalar_t dx = bx - ax, dy = by - ay;
+  const scalar_t length2 = dx * dx + dy * dy;
+  scalar_t t = ((px - ax) * dx + (py - ay) * dy) / (length2 > scalar_t(0) ? length2 : scalar_t(1));
+  t = sr_clamp01(t);
+  const scalar_t rx = ax + t * dx - px, ry = ay + t * dy - py;
+  return rx * rx + ry * ry;
+}
+
+// Backward of segment_distance2 in envelope form: with r = a + t (b - a) - p and t the
+// clamped projection, d(d^2)/da = 2 r (1 - t) and d(d^2)/db = 2 r t. Adds g times these.
+template <typename scalar_t>
+SR_HOST_DEVICE inline void segment_distance2_backward(scalar_t ax, scalar_t ay, scalar_t bx, scalar_t by, scalar_t px,
+                                                      scalar_t py, scalar_t g, scalar_t* ga, scalar_t* gb) {
+  const scalar_t dx = bx - ax, dy = by - ay;
+  const scalar_t length2 = dx * dx + dy * dy;
+  scalar_t t = ((px - ax) * dx + (py - ay) * dy) / (length2 > scalar_t(0) ? length2 : scalar_t(1));
+  t = sr_clamp01(t);
+  const scalar_t rx = ax + t * dx - px, ry = ay + t * dy - py;
+  const scalar_t ka = scalar_t(2) * g * (scalar_t(1) - t), kb = scalar_t(2) * g * t;
+  ga[0] += ka * rx;
+  ga[1] += ka * ry;
+  gb[0] += kb * rx;
+  gb[1] += kb * ry;
+}
+
+// Gradient split of d2 = minimum(minimum(d01, d12), d20) onto its three arguments, as
+// torch.minimum's backward does it (a tie sends half to each side).
+template <typename scalar_t>
+SR_HOST_DEVICE inline void min3_weights(scalar_t d01, scalar_t d12, scalar_t d20, scalar_t* weight) {
+  const scalar_t half = scalar_t(0.5);
+  scalar_t w01 = d01 < d12 ? scalar_t(1) : (d01 == d12 ? half : scalar_t(0));
+  scalar_t w12 = d12 < d01 ? scalar_t(1) : (d01 == d12 ? half : scalar_t(0));
+  const scalar_t inner = sr_min(d01, d12);
+  const scalar_t w_inner = inner < d20 ? scalar_t(1) : (inner == d20 ? half : scalar_t(0));
+  const scalar_t w20 = d20 < inner ? scalar_t(1) : (inner == d20 ? half : scalar_t(0));
+  weight[0] = w01 * w_inner;
+  weight[1] = w12 * w_inner;
+  weight[2] = w20;
+}
+
+// ----------------------------------------------------------------- one (pixel, face) pair
+template <typename scalar_t>
+struct PairSample {
+  scalar_t w[3];      // barycentric coordinates (edge functions over area2)
+  scalar_t wc[3];     // clamped to [0, 1] and renormalised
+  scalar_t csum;      // sum of the clamped coordinates (>= 1/3)
+  scalar_t zp;        // perspective-correct depth 1 / sum(wc_k / z_k)
+  scalar_t d2;        // squared distance to the boundary (euclidean only)
+  scalar_t logit;     // signed distance over sigma; 0 for 'hard'
+  scalar_t coverage;  // D = sigmoid(logit) (1 for 'hard')
+  scalar_t miss;      // 1 - D computed as sigmoid(-logit) (0 for 'hard')
+  scalar_t log_miss;  // log(1 - D) (-inf for 'hard'); only when want_log_miss
+  bool inside;        // all w_k >= 0
+};
+
+// Evaluates face record fd at pixel (px, py). Returns whether the face contributes there
+// (valid, within the cut-off, depth in [near, far]); s is filled only when it does.
+template <typename scalar_t>
+SR_HOST_DEVICE inline bool eval_pair(const SoftRasterParams& p, const scalar_t* fd, scalar_t px, scalar_t py,
+                                     bool want_log_miss, PairSample<scalar_t>& s) {
+  if (px < fd[kFaceXMin] || px > fd[kFaceXMax] || py < fd[kFaceYMin] || py > fd[kFaceYMax]) return false;
+  const scalar_t x0 = fd[kFaceX], x1 = fd[kFaceX + 1], x2 = fd[kFaceX + 2];
+  const scalar_t y0 = fd[kFaceY], y1 = fd[kFaceY + 1], y2 = fd[kFaceY + 2];
+  const scalar_t area2 = fd[kFaceArea2];
+  s.w[0] = ((x1 - px) * (y2 - py) - (x2 - px) * (y1 - py)) / area2;
+  s.w[1] = ((x2 - px) * (y0 - py) - (x0 - px) * (y2 - py)) / area2;
+  s.w[2] = ((x0 - px) * (y1 - py) - (x1 - px) * (y0 - py)) / area2;
+  s.inside = s.w[0] >= scalar_t(0) && s.w[1] >= scalar_t(0) && s.w[2] >= scalar_t(0);
+  const scalar_t cutoff2 = scalar_t(p.cutoff_squared);
+  const scalar_t sigma = scalar_t(p.sigma);
+  s.d2 = scalar_t(0);
+  if (p.dist_func == DistFunc::Euclidean) {
+    const scalar_t d01 = segment_distance2(x0, y0, x1, y1, px, py);
+    const scalar_t d12 = segment_distance2(x1, y1, x2, y2, px, py);
+    const scalar_t d20 = segment_distance2(x2, y2, x0, y0, px, py);
+    s.d2 = sr_min(sr_min(d01, d12), d20);
+    if (!(s.inside || s.d2 < cutoff2)) return false;
+    s.logit = (s.inside ? s.d2 : -s.d2) / sigma;
+  } else if (p.dist_func == DistFunc::Barycentric) {
+    const scalar_t b = sr_min(sr_min(s.w[0], s.w[1]), s.w[2]);
+    if (!(s.inside || b * b < cutoff2)) return false;
+    s.logit = b * sr_abs(b) / sigma;
+  } else {
+    if (!s.inside) return false;
+    s.logit = scalar_t(0);
+  }
+  scalar_t c[3];
+  for (int k = 0; k < 3; ++k) c[k] = sr_clamp01(s.w[k]);
+  s.csum = c[0] + c[1] + c[2];
+  for (int k = 0; k < 3; ++k) s.wc[k] = c[k] / s.csum;
+  s.zp = scalar_t(1) / (s.wc[0] / fd[kFaceZ] + s.wc[1] / fd[kFaceZ + 1] + s.wc[2] / fd[kFaceZ + 2]);
+  if (!(s.zp >= scalar_t(p.near) && s.zp <= scalar_t(p.far))) return false;
+  if (p.dist_func == DistFunc::Hard) {
+    s.coverage = scalar_t(1);
+    s.miss = scalar_t(0);
+    s.log_miss = -INFINITY;
+  } else {
+    // One exp serves D, 1 - D and log(1 - D) = -(max(logit, 0) + log1p(exp(-|logit|))).
+    const scalar_t e = sr_exp(-sr_abs(s.logit));
+    const scalar_t inv = scalar_t(1) / (scalar_t(1) + e);
+    s.coverage = s.logit >= scalar_t(0) ? inv : e * inv;
+    s.miss = s.logit >= scalar_t(0) ? e * inv : inv;
+    s.log_miss = want_log_miss ? -(sr_max(s.logit, scalar_t(0)) + sr_log1p(e)) : scalar_t(0);
+  }
+  return true;
+}
+
+// Whether the face shows its colour (front-facing, or rendering double-sided).
+template <typename scalar_t>
+SR_HOST_DEVICE inline bool shows_colour(const SoftRasterParams& p, const scalar_t* fd) {
+  return p.double_sided || fd[kFaceFront] != scalar_t(0);
+}
+
+// Colour channel c of a face at the clipped barycentric position: sum_k wc_k colour_kc.
+template <typename scalar_t>
+SR_HOST_DEVICE inline scalar_t face_colour(const scalar_t* colours, int num_channels, const scalar_t* wc, int c) {
+  return wc[0] * colours[c] + wc[1] * colours[num_channels + c] + wc[2] * colours[2 * num_channels + c];
+}
+
+// Backward of one contributing pair onto the face's 9 vertex scalars, given the upstream
+// gradients of its logit, its depth zp and its clipped barycentrics wc.
+template <typename scalar_t>
+SR_HOST_DEVICE inline void pair_backward(const SoftRasterParams& p, const scalar_t* fd, scalar_t px, scalar_t py,
+                                         const PairSample<scalar_t>& s, scalar_t g_logit, scalar_t g_zp,
+                                         const scalar_t* g_wc_in, scalar_t* grad) {
+  const scalar_t* z = fd + kFaceZ;
+  scalar_t g_wc[3] = {g_wc_in[0], g_wc_in[1], g_wc_in[2]};
+  // zp = 1 / q, q = sum_k wc_k / z_k.
+  if (g_zp != scalar_t(0)) {
+    const scalar_t g_q = -g_zp * s.zp * s.zp;
+    for (int k = 0; k < 3; ++k) {
+      g_wc[k] += g_q / z[k];
+      grad[3 * k + 2] += -g_q * s.wc[k] / (z[k] * z[k]);
+    }
+  }
+  // wc_k = clamp(w_k, 0, 1) / sum; the clamp passes gradient on [0, 1] inclusive.
+  const scalar_t dot = g_wc[0] * s.wc[0] + g_wc[1] * s.wc[1] + g_wc[2] * s.wc[2];
+  scalar_t g_w[3];
+  for (int k = 0; k < 3; ++k) {
+    const bool passes = s.w[k] >= scalar_t(0) && s.w[k] <= scalar_t(1);
+    g_w[k] = passes ? (g_wc[k] - dot) / s.csum : scalar_t(0);
+  }
+  const scalar_t x[3] = {fd[kFaceX], fd[kFaceX + 1], fd[kFaceX + 2]};
+  const scalar_t y[3] = {fd[kFaceY], fd[kFaceY + 1], fd[kFaceY + 2]};
+  if (g_logit != scalar_t(0)) {
+    const scalar_t sigma = scalar_t(p.sigma);
+    if (p.dist_func == DistFunc::Euclidean) {
+      // logit = +-d2 / sigma, d2 = min over the three edges.
+      const scalar_t g_d2 = (s.inside ? g_logit : -g_logit) / sigma;
+      const scalar_t d[3] = {segment_distance2(x[0], y[0], x[1], y[1], px, py),
+                             segment_distance2(x[1], y[1], x[2], y[2], px, py),
+                             segment_distance2(x[2], y[2], x[0], y[0], px, py)};
+      scalar_t weight[3];
+      min3_weights(d[0], d[1], d[2], weight);
+      for (int e = 0; e < 3; ++e) {
+        if (weight[e] == scalar_t(0)) continue;
+        const int a = e, b = (e + 1) % 3;
+        scalar_t ga[2] = {0, 0}, gb[2] = {0, 0};
+        segment_distance2_backward(x[a], y[a], x[b], y[b], px, py, g_d2 * weight[e], ga, gb);
+        grad[3 * a] += ga[0];
+        grad[3 * a + 1] += ga[1];
+        grad[3 * b] += gb[0];
+        grad[3 * b + 1] += gb[1];
+      }
+    } else if (p.dist_func == DistFunc::Barycentric) {
+      // logit = b |b| / sigma with b = min_k w_k (the first minimum takes the gradient).
+      int arg = 0;
+      if (s.w[1] < s.w[arg]) arg = 1;
+      if (s.w[2] < s.w[arg]) arg = 2;
+      g_w[arg] += g_logit * scalar_t(2) * sr_abs(s.w[arg]) / sigma;
+    }
+  }
+  // w_k = e_k / area2, e_k = (x_i - px)(y_j - py) - (x_j - px)(y_i - py), i = k+1, j = k+2.
+  const scalar_t area2 = fd[kFaceArea2];
+  const scalar_t g_area = -(g_w[0] * s.w[0] + g_w[1] * s.w[1] + g_w[2] * s.w[2]) / area2;
+  for (int k = 0; k < 3; ++k) {
+    const int i = (k + 1) % 3, j = (k + 2) % 3;
+    const scalar_t g_e = g_w[k] / area2;
+    grad[3 * i] += g_e * (y[j] - py);
+    grad[3 * j + 1] += g_e * (x[i] - px);
+    grad[3 * j] -= g_e * (y[i] - py);
+    grad[3 * i + 1] -= g_e * (x[j] - px);
+    // d area2 / d x_k = y_i - y_j, d area2 / d y_k = x_j - x_i (same cyclic i, j).
+    grad[3 * k] += g_area * (y[i] - y[j]);
+    grad[3 * k + 1] += g_area * (x[j] - x[i]);
+  }
+}
+
+}  // namespace softrecon

@@ -1,0 +1,54 @@
+// Parameters of the soft rasterizer shared by the CPU and CUDA back ends.
+//
+// Plain data only (no torch, no CUDA types): filled once by the torch binding from
+// softrecon.renderer.RasterSettings and passed by value to every kernel.
+#pragma once
+
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define SR_HOST_DEVICE __host__ __device__
+#else
+#define SR_HOST_DEVICE
+#endif
+
+namespace softrecon {
+
+// Integer values equal softrecon/renderer/settings.py DistFunc.
+enum class DistFunc : int32_t { Euclidean = 0, Barycentric = 1, Hard = 2 };
+// Integer values equal softrecon/renderer/settings.py AggrAlpha.
+enum class AggrAlpha : int32_t { Prod = 0, Sum = 1, Hard = 2 };
+// Integer values equal softrecon/renderer/settings.py AggrRGB.
+enum class AggrRGB : int32_t { Softmax = 0, Hard = 1 };
+
+// Edge length, in pixels, of the square tiles the CPU back end bins faces into.
+constexpr int kCpuTileSize = 8;
+// Edge length, in pixels, of the square tiles the CUDA back end bins faces into.
+constexpr int kCudaTileSize = 16;
+
+struct SoftRasterParams {
+  int32_t batch_size = 0;       // N: images in the batch
+  int32_t num_faces = 0;        // F: faces per image (padding faces included)
+  int32_t num_channels = 0;     // C: colour channels (0 = alpha only)
+  int32_t height = 0;           // H: image rows
+  int32_t width = 0;            // W: image columns
+  int32_t tile_size = kCpuTileSize;  // tile edge in pixels (set by the back end)
+  int32_t num_threads = 1;      // CPU threads to use (ignored by CUDA)
+  double sigma = 1e-4;          // blur of the coverage sigmoid, squared NDC units
+  double gamma = 1e-4;          // temperature of the depth softmax
+  double cutoff_squared = 0.0;  // sigma * ln(1/dist_eps - 1): outside this d^2 a face is absent
+  double near = 1.0;            // nearest depth that contributes
+  double far = 100.0;           // farthest depth that contributes
+  double eps = 1e-3;            // background softmax exponent: w_b = exp(eps / gamma)
+  DistFunc dist_func = DistFunc::Euclidean;  // per-face coverage D_j(p)
+  AggrAlpha aggr_alpha = AggrAlpha::Prod;    // alpha aggregation
+  AggrRGB aggr_rgb = AggrRGB::Softmax;       // colour aggregation
+  bool double_sided = false;    // whether back faces contribute colour
+  int32_t num_background = 1;   // values in the background colour: 1 or C
+
+  SR_HOST_DEVICE int tiles_x() const { return (width + tile_size - 1) / tile_size; }
+  SR_HOST_DEVICE int tiles_y() const { return (height + tile_size - 1) / tile_size; }
+  SR_HOST_DEVICE int num_tiles() const { return tiles_x() * tiles_y(); }
+};
+
+}  // namespace softrecon

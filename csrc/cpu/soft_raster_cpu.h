@@ -1,0 +1,53 @@
+// CPU back end of the soft rasterizer: OpenMP loops around csrc/common/ bodies.
+// Plain pointers, no torch; csrc/torch/soft_raster_op.cpp validates and allocates.
+// Layouts are those of soft_raster_passes.h; "entries" are (face, tile) pairs, stored
+// face-major (entry_tiles, offsets face_offsets) and tile-major (tile_faces, offsets
+// tile_offsets indexed by n * num_tiles + tile, faces ascending within a tile).
+#pragma once
+
+#include <cstdint>
+
+#include "../common/soft_raster_params.h"
+
+namespace softrecon {
+namespace cpu {
+
+// Slots of the statistics array filled by forward (int64, kStatsSize values).
+enum StatsField : int {
+  kStatsPairsListed = 0,   // (pixel, face) pairs in the tiles' face lists
+  kStatsPairsInBox = 1,    // pairs whose pixel lies in the face's influence box
+  kStatsThreadsUsed = 2,   // distinct CPU threads that shaded at least one tile
+  kStatsSize = 3
+};
+
+// Face records (N * F, kFaceStride) and the number of tiles each face overlaps (N * F).
+template <typename scalar_t>
+void setup_faces(const SoftRasterParams& p, const scalar_t* face_vertices, scalar_t* face_data, int64_t* tile_counts);
+
+// Given face_offsets (N * F + 1, the exclusive prefix sum of tile_counts) fills
+// entry_tiles (E) and the tile-major lists tile_offsets (N * T + 1), tile_faces (E).
+template <typename scalar_t>
+void bin_faces(const SoftRasterParams& p, const scalar_t* face_data, const int64_t* face_offsets, int32_t* entry_tiles,
+               int64_t* tile_offsets, int32_t* tile_faces);
+
+// Shades every pixel: image (N, C + 1, H, W), aux (N, kAuxChannels, H, W), winner
+// (N, H, W) or null, stats (kStatsSize) or null.
+template <typename scalar_t>
+void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours, const scalar_t* background,
+             const int64_t* tile_offsets, const int32_t* tile_faces, scalar_t* image, scalar_t* aux, int32_t* winner,
+             int64_t* stats);
+
+// Gradients grad_v (N, F, 3, 3) and grad_c (N, F, 3, C) (either may be null), zeroed
+// here and written face by face: deterministic whatever the number of threads.
+template <typename scalar_t>
+void backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours, const scalar_t* image,
+              const scalar_t* aux, const int32_t* winner, const scalar_t* grad_image, const int64_t* face_offsets,
+              const int32_t* entry_tiles, scalar_t* grad_v, scalar_t* grad_c);
+
+// Whether this file was compiled with OpenMP.
+bool compiled_with_openmp();
+// omp_get_max_threads() (1 without OpenMP).
+int openmp_max_threads();
+
+}  // namespace cpu
+}  // namespace softrecon

@@ -1,0 +1,60 @@
+// Python module softrecon._C: the parameter struct and the forward/backward entry points.
+#include <torch/extension.h>
+
+#include "../cpu/soft_raster_cpu.h"
+#include "soft_raster_op.h"
+
+namespace py = pybind11;
+using softrecon::SoftRasterParams;
+
+namespace {
+
+template <typename Enum>
+Enum enum_from_int(int value, int count, const char* name) {
+  if (value < 0 || value >= count)
+    throw std::invalid_argument(std::string("RasterParams.") + name + " must be in [0, " + std::to_string(count) +
+                                "), got " + std::to_string(value));
+  return static_cast<Enum>(value);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.doc() = "Compiled soft rasterizer kernels (CPU with OpenMP; CUDA when built with it)";
+  py::class_<SoftRasterParams>(m, "RasterParams")
+      .def(py::init<>())
+      .def_readwrite("height", &SoftRasterParams::height)
+      .def_readwrite("width", &SoftRasterParams::width)
+      .def_readwrite("sigma", &SoftRasterParams::sigma)
+      .def_readwrite("gamma", &SoftRasterParams::gamma)
+      .def_readwrite("cutoff_squared", &SoftRasterParams::cutoff_squared)
+      .def_readwrite("near", &SoftRasterParams::near)
+      .def_readwrite("far", &SoftRasterParams::far)
+      .def_readwrite("eps", &SoftRasterParams::eps)
+      .def_readwrite("double_sided", &SoftRasterParams::double_sided)
+      .def_property(
+          "dist_func", [](const SoftRasterParams& p) { return int(p.dist_func); },
+          [](SoftRasterParams& p, int v) { p.dist_func = enum_from_int<softrecon::DistFunc>(v, 3, "dist_func"); })
+      .def_property(
+          "aggr_alpha", [](const SoftRasterParams& p) { return int(p.aggr_alpha); },
+          [](SoftRasterParams& p, int v) { p.aggr_alpha = enum_from_int<softrecon::AggrAlpha>(v, 3, "aggr_alpha"); })
+      .def_property(
+          "aggr_rgb", [](const SoftRasterParams& p) { return int(p.aggr_rgb); },
+          [](SoftRasterParams& p, int v) { p.aggr_rgb = enum_from_int<softrecon::AggrRGB>(v, 2, "aggr_rgb"); });
+  m.def("forward", &softrecon::rasterize_forward, py::arg("params"), py::arg("face_vertices"), py::arg("face_colors"),
+        py::arg("background"),
+        "-> [image, aux, winner, face_data, face_offsets, entry_tiles, stats]; see csrc/torch/soft_raster_op.h");
+  m.def("backward", &softrecon::rasterize_backward, py::arg("params"), py::arg("grad_image"),
+        py::arg("face_vertices"), py::arg("face_colors"), py::arg("image"), py::arg("aux"), py::arg("winner"),
+        py::arg("face_data"), py::arg("face_offsets"), py::arg("entry_tiles"), py::arg("need_vertex_grad"),
+        py::arg("need_colour_grad"), "-> [grad_face_vertices or None, grad_face_colors or None]");
+  m.def("compiled_with_openmp", &softrecon::cpu::compiled_with_openmp);
+  m.def("openmp_max_threads", &softrecon::cpu::openmp_max_threads);
+#ifdef WITH_CUDA
+  m.attr("with_cuda") = true;
+#else
+  m.attr("with_cuda") = false;
+#endif
+  m.attr("cpu_tile_size") = softrecon::kCpuTileSize;
+  m.attr("cuda_tile_size") = softrecon::kCudaTileSize;
+}
