@@ -1,0 +1,101 @@
+"""scripts/render.py on a tiny mesh: PNG, GIF, options and errors (small images)."""
+
+import importlib.util
+import os
+import pathlib
+import subprocess
+import sys
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import torch
+
+from softrecon.geometry import icosphere
+from softrecon.io import save_obj
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "render.py"
+
+
+@pytest.fixture(scope="module")
+def render():
+    spec = importlib.util.spec_from_file_location("render_script", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture()
+def mesh_file(tmp_path):
+    vertices, faces = icosphere(1)
+    path = tmp_path / "ball.obj"
+    save_obj(path, vertices * 3 + 10, faces)  # off-centre and large: normalization matters
+    return path
+
+
+def test_png_single_view(render, mesh_file, tmp_path, capsys):
+    output = tmp_path / "ball.png"
+    path = render.main([str(mesh_file), "-o", str(output), "--image-size", "16", "--sigma", "1e-4"])
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(output) == path
+    image = iio.imread(output)
+    assert image.shape == (16, 16, 4) and image.dtype == np.uint8
+    alpha = image[..., 3]
+    assert alpha[8, 8] == 255 and alpha[0, 0] == 0  # normalized to the unit box, centred
+    # Grey default colour, shaded by the default light from above: lighter at the top.
+    assert image[4, 8, 0] > image[12, 8, 0]
+    assert (image[0, 0] == [255, 255, 255, 0]).all()  # white background by default
+
+
+def test_several_views_are_tiled_and_hard_mode(render, mesh_file, tmp_path):
+    output = tmp_path / "views.png"
+    render.main([str(mesh_file), "-o", str(output), "--image-size", "8", "10", "--view", "0", "6", "--mode", "hard", "--antialias", "2"])
+    image = iio.imread(output)
+    assert image.shape == (8, 20, 4)
+
+
+def test_turntable_gif(render, tmp_path, capsys):
+    vertices, faces = icosphere(1)
+    mesh_file = tmp_path / "cigar.obj"
+    save_obj(mesh_file, vertices * torch.tensor([3.0, 1.0, 1.0]), faces)  # frames differ as it turns
+    output = tmp_path / "spin.gif"
+    render.main([str(mesh_file), "-o", str(output), "--image-size", "8", "--turntable", "3", "--no-lighting", "--fps", "5"])
+    frames = iio.imread(output, index=None)
+    assert frames.shape[:3] == (3, 8, 8)
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(output)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--sigma", "-1"], "sigma"),
+        (["--image-size", "1", "2", "3"], "--image-size"),
+        (["--turntable", "0", "-o", "x.gif"], "--turntable"),
+        (["--view", "24"], "view_index"),
+        (["-o", "out.jpg"], "--output"),
+        (["-o", "missing_folder/out.png"], "--output folder"),
+        (["--light-direction", "0", "0", "0"], "direction"),
+    ],
+)
+def test_bad_options_exit_2_naming_the_option(render, mesh_file, tmp_path, capsys, monkeypatch, extra, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        render.main([str(mesh_file), "--image-size", "8"] + extra)
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_mesh_file_names_it(render, tmp_path, capsys):
+    missing = tmp_path / "nothing.obj"
+    with pytest.raises(SystemExit) as info:
+        render.main([str(missing), "-o", str(tmp_path / "x.png")])
+    assert info.value.code == 2 and str(missing) in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_help_runs_as_a_script():
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0
+    for option in ("--sigma", "--gamma", "--dist-func", "--aggr-alpha", "--aggr-rgb", "--antialias", "--view", "--turntable", "--light-direction"):
+        assert option in result.stdout
