@@ -81,7 +81,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help="seeded random split per class (default when no --split-file: 0.8 0.1 0.1)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random split (default: %(default)s)")
-    parser.add_argument("--image-size", type=int, choices=IMAGE_SIZES, default=64, help="image size S (default: %(default)s)")
+    parser.add_argument(
+        "--image-size", type=int, default=64,
+        help=f"image size S; the usual ones are {', '.join(map(str, IMAGE_SIZES))} (default: %(default)s)",
+    )
     parser.add_argument("--voxel-resolution", type=int, default=32, help="voxel resolution R (default: %(default)s)")
     parser.add_argument(
         "--voxel-fill", choices=FILL_MODES, default="flood",
