@@ -6,8 +6,8 @@
 #include "../cpu/soft_raster_cpu.h"
 
 #ifdef WITH_CUDA
-#include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 
 #include "../cuda/soft_raster_kernels.h"
 #endif
@@ -86,7 +86,7 @@ std::vector<at::Tensor> rasterize_forward(SoftRasterParams p, const at::Tensor& 
   if (face_vertices.is_cuda()) {
 #ifdef WITH_CUDA
     const c10::cuda::CUDAGuard guard(face_vertices.device());
-    cudaStream_t stream = at::cuda::getCurrentCUDAStream();
+    cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
     AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_forward_cuda", [&] {
       check_cuda(cuda::launch_setup_faces<scalar_t>(p, face_vertices.data_ptr<scalar_t>(),
                                                     face_data.data_ptr<scalar_t>(), tile_counts.data_ptr<int64_t>(),
@@ -171,7 +171,7 @@ std::vector<at::Tensor> rasterize_backward(SoftRasterParams p, const at::Tensor&
   if (face_vertices.is_cuda()) {
 #ifdef WITH_CUDA
     const c10::cuda::CUDAGuard guard(face_vertices.device());
-    cudaStream_t stream = at::cuda::getCurrentCUDAStream();
+    cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
     const int64_t num_entries = entry_tiles.size(0);
     const at::Tensor counts = face_offsets.narrow(0, 1, face_offsets.size(0) - 1) - face_offsets.narrow(0, 0, face_offsets.size(0) - 1);
     const at::Tensor entry_faces =

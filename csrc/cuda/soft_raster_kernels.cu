@@ -1,0 +1,176 @@
+// CUDA back end: one thread per face (setup, binning, gradient reduction), per pixel
+// (forward) or per (face, tile) entry (backward), each running a body from
+// csrc/common/. Includes only the CUDA runtime and csrc/common headers, so that
+// `nvcc -c` compiles it quickly and without torch (scripts/check_cuda_compiles.sh).
+#include <cuda_runtime.h>
+
+#include "../common/soft_raster_passes.h"
+#include "soft_raster_kernels.h"
+
+namespace softrecon {
+namespace cuda {
+
+namespace {
+
+// Threads per block of the one-dimensional kernels.
+constexpr int kThreadsPerBlock = 256;
+
+inline unsigned blocks_for(int64_t count) { return unsigned((count + kThreadsPerBlock - 1) / kThreadsPerBlock); }
+
+template <typename scalar_t>
+__global__ void setup_faces_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_vertices,
+                                   scalar_t* __restrict__ face_data, int64_t* __restrict__ tile_counts) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= int64_t(p.batch_size) * p.num_faces) return;
+  scalar_t* fd = face_data + i * kFaceStride;
+  setup_face(p, face_vertices + i * 9, fd);
+  tile_counts[i] = face_tile_range(p, fd).count();
+}
+
+template <typename scalar_t>
+__global__ void fill_entries_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_data,
+                                    const int64_t* __restrict__ face_offsets, int32_t* __restrict__ entry_tiles,
+                                    int32_t* __restrict__ entry_faces, int64_t* __restrict__ entry_keys) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= int64_t(p.batch_size) * p.num_faces) return;
+  const TileRange range = face_tile_range(p, face_data + i * kFaceStride);
+  const int count = range.count();
+  const int64_t image_key = (i / p.num_faces) * p.num_tiles();
+  for (int k = 0; k < count; ++k) {
+    const int tile = tile_of_range(p, range, k);
+    entry_tiles[face_offsets[i] + k] = tile;
+    entry_faces[face_offsets[i] + k] = int32_t(i);
+    entry_keys[face_offsets[i] + k] = image_key + tile;
+  }
+}
+
+// Grid (tiles_x, tiles_y, N), block (tile_size, tile_size): one thread per pixel.
+template <typename scalar_t>
+__global__ void forward_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_data,
+                               const scalar_t* __restrict__ colours, const scalar_t* __restrict__ background,
+                               const int64_t* __restrict__ tile_offsets, const int32_t* __restrict__ tile_faces,
+                               scalar_t* __restrict__ image, scalar_t* __restrict__ aux, int32_t* __restrict__ winner) {
+  const int n = blockIdx.z;
+  const int col = blockIdx.x * p.tile_size + threadIdx.x, row = blockIdx.y * p.tile_size + threadIdx.y;
+  if (row >= p.height || col >= p.width) return;
+  const int64_t slot = int64_t(n) * p.num_tiles() + blockIdx.y * p.tiles_x() + blockIdx.x;
+  shade_pixel(p, face_data, colours, background, tile_faces, tile_offsets[slot], tile_offsets[slot + 1], n, row, col,
+              image, aux, winner);
+}
+
+// One thread per entry: the entry's own gradient slot (9 + 3C scalars), no atomics.
+template <typename scalar_t>
+__global__ void backward_entries_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_data,
+                                        const scalar_t* __restrict__ colours, const scalar_t* __restrict__ image,
+                                        const scalar_t* __restrict__ aux, const int32_t* __restrict__ winner,
+                                        const scalar_t* __restrict__ grad_image,
+                                        const int32_t* __restrict__ entry_tiles,
+                                        const int32_t* __restrict__ entry_faces, int64_t num_entries,
+                                        bool want_vertices, bool want_colours, scalar_t* __restrict__ entry_grad) {
+  const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (e >= num_entries) return;
+  const int slot_size = 9 + 3 * p.num_channels;
+  scalar_t* slot = entry_grad + e * slot_size;
+  for (int k = 0; k < slot_size; ++k) slot[k] = scalar_t(0);
+  const int face = entry_faces[e];
+  backward_entry(p, face_data, colours, image, aux, winner, grad_image, face / p.num_faces, face % p.num_faces,
+                 entry_tiles[e], want_vertices ? slot : nullptr, want_colours ? slot + 9 : nullptr);
+}
+
+// One thread per face: its entries' slots summed in entry order.
+template <typename scalar_t>
+__global__ void reduce_entries_kernel(const SoftRasterParams p, const int64_t* __restrict__ face_offsets,
+                                      const scalar_t* __restrict__ entry_grad, scalar_t* __restrict__ grad_v,
+                                      scalar_t* __restrict__ grad_c) {
+  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= int64_t(p.batch_size) * p.num_faces) return;
+  const int colour_size = 3 * p.num_channels, slot_size = 9 + colour_size;
+  const int64_t begin = face_offsets[i], end = face_offsets[i + 1];
+  if (grad_v != nullptr) {
+    for (int k = 0; k < 9; ++k) {
+      scalar_t sum = scalar_t(0);
+      for (int64_t e = begin; e < end; ++e) sum += entry_grad[e * slot_size + k];
+      grad_v[i * 9 + k] = sum;
+    }
+  }
+  if (grad_c != nullptr) {
+    for (int k = 0; k < colour_size; ++k) {
+      scalar_t sum = scalar_t(0);
+      for (int64_t e = begin; e < end; ++e) sum += entry_grad[e * slot_size + 9 + k];
+      grad_c[i * colour_size + k] = sum;
+    }
+  }
+}
+
+}  // namespace
+
+template <typename scalar_t>
+cudaError_t launch_setup_faces(const SoftRasterParams& p, const scalar_t* face_vertices, scalar_t* face_data,
+                               int64_t* tile_counts, cudaStream_t stream) {
+  const int64_t faces = int64_t(p.batch_size) * p.num_faces;
+  if (faces == 0) return cudaSuccess;
+  setup_faces_kernel<<<blocks_for(faces), kThreadsPerBlock, 0, stream>>>(p, face_vertices, face_data, tile_counts);
+  return cudaGetLastError();
+}
+
+template <typename scalar_t>
+cudaError_t launch_fill_entries(const SoftRasterParams& p, const scalar_t* face_data, const int64_t* face_offsets,
+                                int32_t* entry_tiles, int32_t* entry_faces, int64_t* entry_keys,
+                                cudaStream_t stream) {
+  const int64_t faces = int64_t(p.batch_size) * p.num_faces;
+  if (faces == 0) return cudaSuccess;
+  fill_entries_kernel<<<blocks_for(faces), kThreadsPerBlock, 0, stream>>>(p, face_data, face_offsets, entry_tiles,
+                                                                          entry_faces, entry_keys);
+  return cudaGetLastError();
+}
+
+template <typename scalar_t>
+cudaError_t launch_forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
+                           const scalar_t* background, const int64_t* tile_offsets, const int32_t* tile_faces,
+                           scalar_t* image, scalar_t* aux, int32_t* winner, cudaStream_t stream) {
+  if (p.batch_size == 0) return cudaSuccess;
+  const dim3 grid(p.tiles_x(), p.tiles_y(), p.batch_size);
+  const dim3 block(p.tile_size, p.tile_size);
+  forward_kernel<<<grid, block, 0, stream>>>(p, face_data, colours, background, tile_offsets, tile_faces, image, aux,
+                                             winner);
+  return cudaGetLastError();
+}
+
+template <typename scalar_t>
+cudaError_t launch_backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
+                            const scalar_t* image, const scalar_t* aux, const int32_t* winner,
+                            const scalar_t* grad_image, const int64_t* face_offsets, const int32_t* entry_tiles,
+                            const int32_t* entry_faces, int64_t num_entries, scalar_t* entry_grad, scalar_t* grad_v,
+                            scalar_t* grad_c, cudaStream_t stream) {
+  const int64_t faces = int64_t(p.batch_size) * p.num_faces;
+  if (num_entries > 0) {
+    backward_entries_kernel<<<blocks_for(num_entries), kThreadsPerBlock, 0, stream>>>(
+        p, face_data, colours, image, aux, winner, grad_image, entry_tiles, entry_faces, num_entries,
+        grad_v != nullptr, grad_c != nullptr, entry_grad);
+    const cudaError_t err = cudaGetLastError();
+    if (err != cudaSuccess) return err;
+  }
+  if (faces == 0) return cudaSuccess;
+  reduce_entries_kernel<<<blocks_for(faces), kThreadsPerBlock, 0, stream>>>(p, face_offsets, entry_grad, grad_v,
+                                                                            grad_c);
+  return cudaGetLastError();
+}
+
+#define SOFTRECON_INSTANTIATE(scalar_t)                                                                              \
+  template cudaError_t launch_setup_faces<scalar_t>(const SoftRasterParams&, const scalar_t*, scalar_t*, int64_t*,   \
+                                                    cudaStream_t);                                                   \
+  template cudaError_t launch_fill_entries<scalar_t>(const SoftRasterParams&, const scalar_t*, const int64_t*,       \
+                                                     int32_t*, int32_t*, int64_t*, cudaStream_t);                    \
+  template cudaError_t launch_forward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*,           \
+                                                const scalar_t*, const int64_t*, const int32_t*, scalar_t*,          \
+                                                scalar_t*, int32_t*, cudaStream_t);                                  \
+  template cudaError_t launch_backward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*,          \
+                                                 const scalar_t*, const scalar_t*, const int32_t*, const scalar_t*,  \
+                                                 const int64_t*, const int32_t*, const int32_t*, int64_t,            \
+                                                 scalar_t*, scalar_t*, scalar_t*, cudaStream_t);
+SOFTRECON_INSTANTIATE(float)
+SOFTRECON_INSTANTIATE(double)
+#undef SOFTRECON_INSTANTIATE
+
+}  // namespace cuda
+}  // namespace softrecon
