@@ -18,10 +18,9 @@ bad option value) prints one line naming it on stderr and exits with status 2.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -209,8 +208,7 @@ def render_frames(args) -> np.ndarray:
     frames = []
     with torch.no_grad():
         for k in range(cameras.batch_size):  # one view at a time bounds the memory
-            single = type(cameras)(cameras.rotation[k : k + 1], cameras.eye[k : k + 1], cameras.viewing_angle[k : k + 1])
-            image = renderer(mesh, single)[0]  # (4, H, W)
+            image = renderer(mesh, cameras[k])[0]  # (4, H, W)
             frames.append((image.clamp(0, 1) * MAX_8BIT).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy())
             if cameras.batch_size > 1:
                 print(f"rendered view {k + 1}/{cameras.batch_size}", file=sys.stderr, flush=True)

@@ -25,7 +25,6 @@ Nc == Nv, or either is 1; the result has max(Nc, Nv) entries.
 
 from __future__ import annotations
 
-import math
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -176,7 +175,39 @@ def look_at_rotation(eye: Vector, at: Vector = DEFAULT_AT, up: Vector = DEFAULT_
 
 
 # ---------------------------------------------------------------------- cameras
-class Camera:
+class _CameraBatch:
+    """Copying and indexing shared by every camera: each is rebuilt from its (Nc, ...)
+    constructor tensors, listed by ``_fields``."""
+
+    def _fields(self) -> Tuple[torch.Tensor, ...]:
+        raise NotImplementedError
+
+    def to(self, device=None, dtype=None):
+        """A copy with every tensor moved to ``device`` and cast to ``dtype``."""
+        return type(self)(*(t.to(device=device, dtype=dtype) for t in self._fields()))
+
+    def __getitem__(self, index):
+        """The cameras selected by ``index`` (an int, a slice or an index tensor) as a batch."""
+        if isinstance(index, int):
+            index = slice(index, index + 1 if index != -1 else None)
+        return type(self)(*(t[index] for t in self._fields()))
+
+    @property
+    def batch_size(self) -> int:
+        """Nc, the number of cameras."""
+        return self._fields()[0].shape[0]
+
+    def __len__(self) -> int:
+        return self.batch_size
+
+    def _check_batch(self, vertices: torch.Tensor) -> None:
+        if self.batch_size != vertices.shape[0] and 1 not in (self.batch_size, vertices.shape[0]):
+            raise ValueError(
+                f"vertices batch size {vertices.shape[0]} must equal the camera batch size {self.batch_size}, or either be 1"
+            )
+
+
+class Camera(_CameraBatch):
     """A batch of rigid cameras: ``rotation`` (Nc, 3, 3) and ``eye`` (Nc, 3)."""
 
     def __init__(self, rotation: torch.Tensor, eye: Vector) -> None:
@@ -189,10 +220,6 @@ class Camera:
         eye = _as_batch_vectors(eye, "eye", rotation.dtype, rotation.device)
         self.rotation, self.eye = _broadcast_batch(rotation, eye, names=("rotation", "eye"))
 
-    @property
-    def batch_size(self) -> int:
-        return self.rotation.shape[0]
-
     def to_camera(self, vertices: torch.Tensor) -> torch.Tensor:
         """(N, V, 3) camera coordinates R (v - eye) of (Nv, V, 3) world points."""
         vertices = _check_vertices(vertices)
@@ -204,15 +231,8 @@ class Camera:
         raise NotImplementedError
 
     def _params_like(self, vertices: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        if self.batch_size != vertices.shape[0] and 1 not in (self.batch_size, vertices.shape[0]):
-            raise ValueError(
-                f"vertices batch size {vertices.shape[0]} must equal the camera batch size {self.batch_size}, or either be 1"
-            )
+        self._check_batch(vertices)
         return self.rotation.to(vertices), self.eye.to(vertices)
-
-    def to(self, device=None, dtype=None) -> "Camera":
-        """A copy with every tensor moved/cast."""
-        raise NotImplementedError
 
 
 def _check_vertices(vertices) -> torch.Tensor:
@@ -280,9 +300,8 @@ class PerspectiveCamera(Camera):
         scale = 1.0 / (_safe_depth(z) * tan)
         return torch.stack([x * scale, y * scale, z], dim=-1)
 
-    def to(self, device=None, dtype=None) -> "PerspectiveCamera":
-        move = lambda t: t.to(device=device, dtype=dtype)  # noqa: E731
-        return PerspectiveCamera(move(self.rotation), move(self.eye), move(self.viewing_angle))
+    def _fields(self) -> Tuple[torch.Tensor, ...]:
+        return self.rotation, self.eye, self.viewing_angle
 
 
 class OrthographicCamera(Camera):
@@ -313,12 +332,11 @@ class OrthographicCamera(Camera):
         scale = self.scale.to(camera)[:, None, None]
         return torch.cat([camera[..., :2] * scale, camera[..., 2:]], dim=-1)
 
-    def to(self, device=None, dtype=None) -> "OrthographicCamera":
-        move = lambda t: t.to(device=device, dtype=dtype)  # noqa: E731
-        return OrthographicCamera(move(self.rotation), move(self.eye), move(self.scale))
+    def _fields(self) -> Tuple[torch.Tensor, ...]:
+        return self.rotation, self.eye, self.scale
 
 
-class ProjectionCamera:
+class ProjectionCamera(_CameraBatch):
     """A general 3 x 4 projection matrix that maps straight to NDC screen space.
 
     Convention: [u, v, w]^T = P [X, Y, Z, 1]^T for a world point; the screen point is
@@ -346,10 +364,6 @@ class ProjectionCamera:
         if projection.dim() != 3 or projection.shape[1:] != (3, 4):
             raise ValueError(f"projection must have shape (3, 4) or (N, 3, 4), got {tuple(projection.shape)}")
         self.projection = projection
-
-    @property
-    def batch_size(self) -> int:
-        return self.projection.shape[0]
 
     @classmethod
     def from_opencv(
@@ -385,8 +399,7 @@ class ProjectionCamera:
         """(N, V, 3) homogeneous image coordinates (u, v, w) = P [X; 1]."""
         vertices = _check_vertices(vertices)
         projection = self.projection.to(vertices)
-        if self.batch_size != vertices.shape[0] and 1 not in (self.batch_size, vertices.shape[0]):
-            raise ValueError(f"vertices batch size {vertices.shape[0]} must equal the camera batch size {self.batch_size}, or either be 1")
+        self._check_batch(vertices)
         return torch.matmul(vertices, projection[:, :, :3].transpose(-1, -2)) + projection[:, None, :, 3]
 
     def project(self, vertices: torch.Tensor) -> torch.Tensor:
@@ -395,8 +408,8 @@ class ProjectionCamera:
         safe = _safe_depth(w)
         return torch.stack([u / safe, v / safe, w], dim=-1)
 
-    def to(self, device=None, dtype=None) -> "ProjectionCamera":
-        return ProjectionCamera(self.projection.to(device=device, dtype=dtype))
+    def _fields(self) -> Tuple[torch.Tensor, ...]:
+        return (self.projection,)
 
 
 def benchmark_camera(

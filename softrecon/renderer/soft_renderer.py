@@ -25,7 +25,7 @@ from ..geometry.faces import check_faces, gather_face_attributes
 from ..structures.mesh import Mesh
 from .cameras import Camera, ProjectionCamera
 from .lighting import Lighting
-from .rasterize import soft_rasterize
+from .rasterize import BACKENDS, soft_rasterize
 from .settings import RasterSettings
 
 AnyCamera = Union[Camera, ProjectionCamera]
@@ -66,6 +66,8 @@ class SoftRenderer(nn.Module):
             raise ValueError(f"lighting must be a Lighting or None, got {type(lighting).__name__}")
         if isinstance(antialias, bool) or not isinstance(antialias, int) or not 1 <= antialias <= MAX_ANTIALIAS:
             raise ValueError(f"antialias must be an int in [1, {MAX_ANTIALIAS}], got {antialias!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         self.settings = settings
         self.lighting = lighting
         self.antialias = antialias
@@ -109,10 +111,7 @@ class SoftRenderer(nn.Module):
         if self.lighting is not None:
             normals = mesh.face_normals() if mode == "face" else mesh.vertex_normals()
             colors = self.lighting.apply(colors, normals)
-        if mode == "face":
-            face_colors = colors[:, :, None, :].expand(-1, -1, 3, -1)
-        else:
-            face_colors = gather_face_attributes(colors, mesh.faces)
+        face_colors = mesh.face_colors(colors)  # per-vertex (also the default white) or per-face
         face_vertices = mesh.face_vertices(_project(camera, mesh.vertices))
         if face_colors.shape[0] != face_vertices.shape[0]:  # one mesh seen by N cameras
             face_colors = face_colors.expand(face_vertices.shape[0], -1, -1, -1)

@@ -200,7 +200,8 @@ class Mesh:
 
         Args:
             colors: None (this mesh's colours) or replacement colours of the same layout
-                (``color_mode``), e.g. shaded by a ``Lighting``.
+                (``color_mode``), e.g. shaded by a ``Lighting``; for a mesh without
+                colours, replacement colours are taken as per-vertex (N, V, C).
         """
         colors = self.colors if colors is None else colors
         if colors is None:

@@ -167,3 +167,17 @@ def test_projection_camera_from_opencv_pixel_centres():
 def test_to_device_dtype_copy():
     camera = benchmark_camera(torch.tensor([1, 2])).to(dtype=torch.float64)
     assert camera.eye.dtype == torch.float64 and camera.viewing_angle.dtype == torch.float64
+
+
+def test_indexing_selects_cameras():
+    camera = benchmark_camera(torch.tensor([0, 4, 8]))
+    assert len(camera) == 3
+    picked = camera[1]
+    assert isinstance(picked, PerspectiveCamera) and picked.batch_size == 1
+    torch.testing.assert_close(picked.eye, camera.eye[1:2])
+    assert camera[torch.tensor([2, 0])].batch_size == 2 and camera[-1].batch_size == 1
+    torch.testing.assert_close(camera[-1].eye, camera.eye[2:])
+    ortho = OrthographicCamera(torch.eye(3).expand(2, 3, 3), [[0.0, 0.0, -5.0], [0.0, 0.0, -6.0]], scale=torch.tensor([1.0, 2.0]))
+    assert ortho[1].scale.tolist() == [2.0]
+    projection = ProjectionCamera(torch.rand(4, 3, 4))
+    assert projection[1:3].batch_size == 2
