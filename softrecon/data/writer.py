@@ -25,6 +25,7 @@ FORMATS = ("npz", "hdf5")
 # gzip level of HDF5 chunks and zip deflate level of npz members: the usual trade-off.
 COMPRESSION_LEVEL = 4
 HDF5_FORMAT_VERSION = 1  # stored as the 'format_version' attribute
+_NEW_FILE_MODE = 0o666  # permissions of a new file before the umask, as open() uses
 
 
 @contextlib.contextmanager
@@ -35,6 +36,9 @@ def atomic_output_path(path: str) -> Iterator[str]:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp_path = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     os.close(fd)
+    umask = os.umask(0)  # read the umask (it can only be read by setting it)
+    os.umask(umask)
+    os.chmod(tmp_path, _NEW_FILE_MODE & ~umask)  # mkstemp makes 0600; give what open() would
     try:
         yield tmp_path
         os.replace(tmp_path, path)
