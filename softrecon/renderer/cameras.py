@@ -113,7 +113,8 @@ def eye_from_spherical(distance: Scalar, elevation: Scalar, azimuth: Scalar, dty
     Args:
         distance, elevation, azimuth: numbers or (N,) tensors (broadcast together);
             angles in DEGREES. Differentiable when tensors.
-        dtype, device: of the result when no argument is a floating tensor.
+        dtype, device: of the result (default: those of the first floating tensor
+            argument, else the default dtype on the CPU).
 
     Returns:
         (N, 3) eye positions.
