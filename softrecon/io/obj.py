@@ -102,10 +102,14 @@ def read_obj(path: str) -> RawMesh:
     colors = array[:, 3:6] if array.shape[1] == 6 else None
     array = array[:, :3]
     _check_indices(path, faces_array, len(array))
+    corner_uvs_array = np.asarray(corner_uvs, dtype=np.int64).reshape(-1, 3)
+    if corner_uvs_array.size and corner_uvs_array.max() >= len(uvs):
+        raise MeshLoadError(path, f"texture coordinate index out of range: {corner_uvs_array.max() + 1} (1-based) of {len(uvs)}")
     if colors is None and any(m is not None for m in face_material):
         materials = _load_materials(path, material_files)
         if materials:
-            colors = _material_colors(path, materials, faces_array, np.asarray(corner_uvs, dtype=np.int64), np.asarray(uvs, dtype=np.float64).reshape(-1, 2), face_material, len(array))
+            uv_array = np.asarray(uvs, dtype=np.float64).reshape(-1, 2)
+            colors = _material_colors(materials, faces_array, corner_uvs_array, uv_array, face_material, len(array))
     return RawMesh(array, faces_array, colors)
 
 
@@ -122,6 +126,8 @@ def _resolve(index: int, count: int, what: str) -> int:
     if index > 0:
         return index - 1
     if index < 0:
+        if count + index < 0:
+            raise ValueError(f"relative {what} index {index} points before the first {what}")
         return count + index  # -1 is the latest
     raise ValueError(f"{what} index 0 is invalid (OBJ indices start at 1)")
 
@@ -191,7 +197,7 @@ def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     return top * (1 - fy) + bottom * fy
 
 
-def _material_colors(path, materials, faces, corner_uvs, uvs, face_material, num_vertices) -> np.ndarray:
+def _material_colors(materials, faces, corner_uvs, uvs, face_material, num_vertices) -> np.ndarray:
     """(V, 3) per-vertex colours: the mean over each vertex's face corners of Kd * texture(uv)."""
     corner_colors = np.ones((faces.shape[0], 3, 3))
     for name in set(face_material):

@@ -77,7 +77,8 @@ def test_missing_material_file_warns_and_loads_without_colors(tmp_path):
     [
         ("v 0 0 0\nv 1 0 0\nv 0 1 0\n", "no faces"),
         ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 4\n", "out of range"),
-        ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 -4\n", "out of range"),
+        ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 -4\n", "before the first vertex"),
+        ("v 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nf 1/1 2/2 3/1\n", "texture coordinate index out of range"),
         ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 0 1 2\n", "line 4"),
         ("v 0 zero 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", "line 1"),
         ("v 0 0 0\nv 1 0 0\nf 1 2\n", "line 3"),
