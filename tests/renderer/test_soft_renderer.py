@@ -187,3 +187,22 @@ def test_settings_updates_and_errors():
         renderer(vertices, PerspectiveCamera.look_at(EYE))
     with pytest.raises(ValueError, match="camera"):
         renderer(Mesh(vertices[None], faces), None)
+
+
+@pytest.mark.parametrize("color_mode", ["vertex", "face"])
+def test_gradcheck_through_camera_normals_and_lighting(color_mode):
+    """float64 gradcheck of the whole chain (projection, normals, shading, rasterization)."""
+    vertices, faces = _sphere(0, 0.6, (0.05, 0.02, 0.0), dtype=torch.float64)
+    generator = torch.Generator().manual_seed(5)
+    vertices = (vertices + 0.05 * torch.randn(vertices.shape, dtype=torch.float64, generator=generator))[None].requires_grad_()
+    rows = vertices.shape[1] if color_mode == "vertex" else faces.shape[0]
+    colors = torch.rand(1, rows, 3, dtype=torch.float64, generator=generator).requires_grad_()
+    renderer = SoftRenderer(
+        RasterSettings(image_size=5, sigma=2e-2, gamma=0.5), lighting=Lighting(direction=(0.3, 0.5, -1.0))
+    )
+    camera = PerspectiveCamera.look_at(torch.tensor(EYE, dtype=torch.float64))
+
+    def render(v, c):
+        return renderer(Mesh(v, faces, c, color_mode=color_mode, validate=False), camera)
+
+    assert torch.autograd.gradcheck(render, (vertices, colors), atol=1e-6, fast_mode=True)
