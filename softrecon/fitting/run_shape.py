@@ -73,7 +73,8 @@ def shape_metrics(
     return {
         "heldout_silhouette_iou": float(per_view.mean()),
         "voxel_iou": float(grid_iou),
-        "chamfer": float(chamfer_distance(points, target_points)),
+        # numpy arrays take chamfer_distance's k-d tree path (no gradient needed here).
+        "chamfer": float(chamfer_distance(points.numpy(), target_points.numpy())),
     }
 
 
