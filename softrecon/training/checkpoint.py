@@ -3,13 +3,15 @@
 A checkpoint is a dict of tensors, dicts, lists, numbers and strings only, so it loads
 with ``torch.load(weights_only=True)`` (no pickled code runs when reading one).
 Files are ``<run>/checkpoints/step_<iteration>.pt``, iteration being the number of
-completed optimizer steps.
+completed optimizer steps, and ``<run>/checkpoints/last.pt``, a hard link to the newest
+one (a copy where the file system has no hard links).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 from typing import Any, Dict, List, Optional
 
 import torch
@@ -19,6 +21,7 @@ from softrecon.utils.atomic import atomic_write
 CHECKPOINT_DIR = "checkpoints"  # sub-folder of a run folder
 CHECKPOINT_PATTERN = re.compile(r"^step_(\d+)\.pt$")
 FORMAT_VERSION = 1  # bump when the layout of the dict changes
+LAST_NAME = "last.pt"  # always the newest checkpoint of a folder
 
 
 class CheckpointError(ValueError):
@@ -54,9 +57,23 @@ def save_checkpoint(folder: str, iteration: int, state: Dict[str, Any], keep: in
     payload = dict(state, format_version=FORMAT_VERSION, iteration=int(iteration))
     with atomic_write(path, "wb") as handle:
         torch.save(payload, handle)
+    _point_last_at(path)
     for old in list_checkpoints(folder)[:-keep]:
         os.remove(old)
     return path
+
+
+def _point_last_at(path: str) -> None:
+    """Make ``last.pt`` next to ``path`` the same file, atomically (link, then rename)."""
+    folder = os.path.dirname(path)
+    temporary = os.path.join(folder, f".{LAST_NAME}.{os.getpid()}.tmp")
+    if os.path.lexists(temporary):
+        os.remove(temporary)
+    try:
+        os.link(path, temporary)
+    except OSError:  # no hard links here: a copy
+        shutil.copyfile(path, temporary)
+    os.replace(temporary, os.path.join(folder, LAST_NAME))
 
 
 def resolve_checkpoint(path: str) -> str:

@@ -72,7 +72,8 @@ def test_checkpoints_keep_the_last_k_and_errors_name_the_file(tmp_path):
     for iteration in (1, 2, 3, 4):
         save_checkpoint(folder, iteration, {"model": {"w": torch.ones(2) * iteration}}, keep=2)
     assert [os.path.basename(p) for p in list_checkpoints(folder)] == ["step_000000003.pt", "step_000000004.pt"]
-    assert not [n for n in os.listdir(folder) if n.endswith(".tmp")]
+    assert sorted(os.listdir(folder)) == ["last.pt", "step_000000003.pt", "step_000000004.pt"]  # no temporaries
+    assert load_checkpoint(os.path.join(folder, "last.pt"))["iteration"] == 4
     state = load_checkpoint(str(tmp_path))  # a run folder: its latest checkpoint
     assert state["iteration"] == 4 and torch.equal(state["model"]["w"], torch.full((2,), 4.0))
     missing = str(tmp_path / "nope.pt")
