@@ -23,7 +23,7 @@ from typing import Dict, Iterator, Optional, Tuple
 import numpy as np
 import torch
 
-from .dataset import MultiViewDataset
+from .dataset import PIXEL_SCALE, MultiViewDataset
 
 # Batches read ahead by a background thread pool when iterating a sampler directly.
 DEFAULT_PREFETCH = 2
@@ -107,14 +107,16 @@ class ViewPairSampler(torch.utils.data.Dataset):
         """Batch number ``step``: dict(images_a (B, 4, S, S) float32 in [0, 1], images_b,
         view_a (B,) long, view_b (B,) long, object_index (B,) long)."""
         objects, view_a, view_b = self.indices(step)
-        images_a, images_b = [], []
-        for obj, a, b in zip(objects.tolist(), view_a.tolist(), view_b.tolist()):
-            pair = self.dataset.get_images(obj, [a, b])
-            images_a.append(pair[0])
-            images_b.append(pair[1])
+        pairs = np.stack([
+            self.dataset.get_object_images_uint8(obj, [a, b])
+            for obj, a, b in zip(objects.tolist(), view_a.tolist(), view_b.tolist())
+        ])  # (B, 2, 4, S, S) uint8
+        # Converted as MultiViewDataset.get_images does (numpy: no torch thread pool here).
+        images_a = pairs[:, 0].astype(np.float32) / np.float32(PIXEL_SCALE)
+        images_b = pairs[:, 1].astype(np.float32) / np.float32(PIXEL_SCALE)
         return {
-            "images_a": torch.stack(images_a),
-            "images_b": torch.stack(images_b),
+            "images_a": torch.from_numpy(images_a),
+            "images_b": torch.from_numpy(images_b),
             "view_a": view_a,
             "view_b": view_b,
             "object_index": objects,

