@@ -17,8 +17,8 @@ from softrecon.data.writer import SplitWriter
 DESCRIPTION = """\
 Convert the NMR renders (<class>_<split>_images.npz, uint8 (N, 24, 4, 64, 64), and
 <class>_<split>_voxels.npz, (N, 32, 32, 32)) into <class>_<split>.h5 files with
-datasets 'images' and 'voxels' (uint8, gzip, one chunk per object), which the reader
-opens lazily (random access to one object without decompressing the split).
+datasets 'images' and 'voxels' (uint8, gzip, one chunk per view / per voxel grid),
+which the reader opens lazily (random access to one view without decompressing more).
 
 Memory: both npz files are streamed object by object straight out of the zip members
 (compressed or not), so the peak memory is a few objects (about 400 KB each at 64 x 64),

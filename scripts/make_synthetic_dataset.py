@@ -36,7 +36,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.add_argument(f"--{split}", type=int, default=counts[split], help=f"objects per class in {split} (default: %(default)s)")
     parser.add_argument("--image-size", type=int, default=default.image_size, help="image size S (default: %(default)s)")
     parser.add_argument("--voxel-resolution", type=int, default=default.voxel_resolution, help="voxel resolution R (default: %(default)s)")
-    parser.add_argument("--workers", type=int, default=1, help="parallel worker processes (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: one per core, at most 8)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 

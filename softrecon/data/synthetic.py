@@ -38,6 +38,7 @@ DEFAULT_ROOT = os.path.join("data", "generated", "synthetic")
 MARKER_NAME = ".complete.json"  # written last: its presence means the build finished
 WORK_DIR_NAME = ".work"  # the object cache, removed once the build is complete
 LOCK_NAME = ".lock"
+MAX_AUTO_WORKERS = 8  # build processes used by default (one per core up to this)
 COLOR_JITTER = 0.12  # per-object RGB variation around the class colour
 PART_SHADE_JITTER = 0.06  # extra per-part variation
 
@@ -289,9 +290,10 @@ def _exclusive(root: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_default_dataset(root=DEFAULT_ROOT, config: SyntheticConfig = SyntheticConfig(), workers: int = 1, progress: bool = True) -> str:
+def ensure_default_dataset(root=DEFAULT_ROOT, config: SyntheticConfig = SyntheticConfig(), workers: Optional[int] = None, progress: bool = True) -> str:
     """Return ``root`` holding the synthetic dataset of ``config``, building it first if
     it is missing or was interrupted (idempotent; safe to call from several processes).
+    ``workers``: build processes (None: one per CPU core, at most ``MAX_AUTO_WORKERS``).
 
     The completion marker ``.complete.json`` is written last, so a killed build is
     resumed (from its object cache) rather than mistaken for a finished one.
@@ -304,6 +306,8 @@ def ensure_default_dataset(root=DEFAULT_ROOT, config: SyntheticConfig = Syntheti
         if not is_complete(root, config):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(os.path.join(root, MARKER_NAME))
+            if workers is None:
+                workers = max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
             report = generate_synthetic_dataset(root, config, workers=workers, progress=progress)
             with atomic_write(os.path.join(root, MARKER_NAME), "w") as handle:
                 json.dump({"config": config.to_json(), "counts": {f"{c}_{s}": n for (c, s), n in report.counts.items()}}, handle, indent=1)

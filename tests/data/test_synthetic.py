@@ -29,7 +29,7 @@ def test_objects_are_deterministic_and_in_the_unit_box(class_id):
 
 
 def test_tiny_dataset_is_deterministic_idempotent_and_readable(tmp_path):
-    roots = [ensure_default_dataset(tmp_path / name, TINY, progress=False) for name in ("a", "b")]
+    roots = [ensure_default_dataset(tmp_path / name, TINY, workers=1, progress=False) for name in ("a", "b")]
     assert os.path.isfile(os.path.join(roots[0], MARKER_NAME))
     assert not os.path.exists(os.path.join(roots[0], ".work"))
     datasets = [MultiViewDataset(root, split="train") for root in roots]
@@ -42,15 +42,15 @@ def test_tiny_dataset_is_deterministic_idempotent_and_readable(tmp_path):
         assert datasets[0].get_voxels(obj).sum() > 0
     assert len(MultiViewDataset(roots[0], split="val")) == 2
     stamp = os.path.getmtime(os.path.join(roots[0], "synth-car_train.h5"))
-    assert ensure_default_dataset(roots[0], TINY, progress=False) == roots[0]  # nothing rebuilt
+    assert ensure_default_dataset(roots[0], TINY, workers=1, progress=False) == roots[0]  # nothing rebuilt
     assert os.path.getmtime(os.path.join(roots[0], "synth-car_train.h5")) == stamp
 
 
 def test_interrupted_build_is_redone(tmp_path):
-    root = ensure_default_dataset(tmp_path, TINY, progress=False)
+    root = ensure_default_dataset(tmp_path, TINY, workers=1, progress=False)
     os.remove(os.path.join(root, MARKER_NAME))  # as if killed before the marker
     os.remove(os.path.join(root, "synth-chair_val.h5"))
-    ensure_default_dataset(root, TINY, progress=False)
+    ensure_default_dataset(root, TINY, workers=1, progress=False)
     assert os.path.isfile(os.path.join(root, MARKER_NAME))
     assert len(MultiViewDataset(root, split="val", fmt="hdf5")) == 2
 
