@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-from typing import Dict, Iterator, Optional, Tuple
+from typing import Dict, Iterator, Tuple
 
 import numpy as np
 import torch

@@ -19,7 +19,7 @@ Shape symbols: V vertices, F faces, N meshes, R resolution.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence, Tuple
+from typing import Iterable, Tuple
 
 import numpy as np
 import scipy.ndimage
@@ -260,4 +260,4 @@ def occupied_volume(voxels: np.ndarray) -> float:
     return float(np.count_nonzero(voxels)) / float(voxels.shape[0] - 1) ** 3
 
 
-__all__: Sequence[str] = ("FILL_MODES", "voxelize", "voxelize_parts", "voxelize_batch", "occupied_volume")
+__all__ = ["FILL_MODES", "voxelize", "voxelize_parts", "voxelize_batch", "occupied_volume"]
