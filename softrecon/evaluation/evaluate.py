@@ -64,6 +64,8 @@ def evaluate(cfg: DictConfig) -> str:
     """
     from tqdm.auto import tqdm
 
+    if OmegaConf.is_missing(cfg, "ckpt_path"):
+        raise ValueError("ckpt_path is mandatory: python eval.py ckpt_path=<checkpoint file or run folder>")
     if cfg.max_objects is not None and cfg.max_objects < 1:
         raise ValueError(f"max_objects must be >= 1 or null, got {cfg.max_objects}")
     device = choose_device(cfg.device)

@@ -90,6 +90,8 @@ def test_evaluate_max_objects_and_missing_checkpoint(sphere_setup, tmp_path):
     missing = str(tmp_path / "no_such_checkpoint.pt")
     with pytest.raises(CheckpointError, match="no_such_checkpoint.pt"):
         evaluate(compose_config("eval", _eval_overrides(root, missing, str(tmp_path))))
+    with pytest.raises(ValueError, match="ckpt_path"):
+        evaluate(compose_config("eval"))
 
 
 def test_checkpoint_of_the_constant_model_loads_weights_only(sphere_setup):
