@@ -68,7 +68,7 @@ class _NpyZipStream:
         )
         self._handle = self._archive.open(key + ".npy", "w", force_zip64=True)
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": tuple(shape)}
-        np.lib.format.write_array_header_2_0(self._handle, header)
+        np.lib.format.write_array_header_1_0(self._handle, header)  # as np.save: readable everywhere
 
     def write(self, rows: np.ndarray) -> None:
         self._handle.write(np.ascontiguousarray(rows).tobytes())
