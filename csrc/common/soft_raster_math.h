@@ -24,20 +24,31 @@ constexpr double kMinVertexDepth = 1e-8;
 constexpr double kBoxRelativeMargin = 1e-4;
 // Absolute growth of the influence box (NDC units), for the same reason.
 constexpr double kBoxAbsoluteMargin = 1e-6;
+// Slack, in pixels, when turning the box into pixel rows and columns (covers the rounding
+// of the pixel centres; the box margins above already keep the exact tests inside).
+constexpr double kPixelSlack = 1e-3;
 
-// Per-face record computed once by setup_face, layout of face_data rows.
+// Per-face record computed once by setup_face: layout of the rows of face_data.
 enum FaceField : int {
-  kFaceX = 0,      // x0, x1, x2
-  kFaceY = 3,      // y0, y1, y2
-  kFaceZ = 6,      // z0, z1, z2
-  kFaceArea2 = 9,  // signed doubled area (x1-x0)(y2-y0) - (x2-x0)(y1-y0)
-  kFaceXMin = 10,  // influence box (NDC), grown by the cut-off radius
-  kFaceXMax = 11,
-  kFaceYMin = 12,
-  kFaceYMax = 13,
-  kFaceValid = 14,  // 1 if the face takes part, else 0
-  kFaceFront = 15,  // 1 if front-facing (area2 < 0), else 0
-  kFaceStride = 16  // scalars per face record
+  kFaceX = 0,            // x0, x1, x2
+  kFaceY = 3,            // y0, y1, y2
+  kFaceZ = 6,            // z0, z1, z2
+  kFaceArea2 = 9,        // signed doubled area (x1-x0)(y2-y0) - (x2-x0)(y1-y0)
+  kFaceInvArea2 = 10,    // 1 / area2 (1 for invalid faces)
+  kFaceXMin = 11,        // influence box (NDC): the face cannot contribute outside it
+  kFaceXMax = 12,
+  kFaceYMin = 13,
+  kFaceYMax = 14,
+  kFaceValid = 15,       // 1 if the face takes part, else 0
+  kFaceFront = 16,       // 1 if front-facing (area2 < 0), else 0
+  kFaceCol0 = 17,        // pixel columns [col0, col1] and rows [row0, row1] that may lie
+  kFaceCol1 = 18,        // in the box (clamped to the image; empty
+  kFaceRow0 = 19,        // when col1 < col0 or row1 < row0)
+  kFaceRow1 = 20,
+  kFaceEdgeDX = 21,      // edge e runs from vertex e to vertex e+1 (mod 3): x_{e+1} - x_e
+  kFaceEdgeDY = 24,      // y_{e+1} - y_e
+  kFaceEdgeLen2 = 27,    // |edge|^2 (1 for a zero-length edge)
+  kFaceStride = kFaceRecordSize  // scalars per face record (padded)
 };
 
 // ----------------------------------------------------------------- scalar helpers
@@ -87,7 +98,15 @@ SR_HOST_DEVICE inline void setup_face(const SoftRasterParams& p, const scalar_t*
   const scalar_t zmin = sr_min(sr_min(v[2], v[5]), v[8]);
   const bool valid = sr_abs(area2) > scalar_t(kMinDoubleArea) && zmin >= scalar_t(kMinVertexDepth);
   fd[kFaceArea2] = area2;
+  fd[kFaceInvArea2] = valid ? scalar_t(1) / area2 : scalar_t(1);
   fd[kFaceValid] = valid ? scalar_t(1) : scalar_t(0);
+  for (int e = 0; e < 3; ++e) {
+    const scalar_t dx = v[3 * ((e + 1) % 3)] - v[3 * e], dy = v[3 * ((e + 1) % 3) + 1] - v[3 * e + 1];
+    const scalar_t length2 = dx * dx + dy * dy;
+    fd[kFaceEdgeDX + e] = dx;
+    fd[kFaceEdgeDY + e] = dy;
+    fd[kFaceEdgeLen2 + e] = length2 > scalar_t(0) ? length2 : scalar_t(1);
+  }
   fd[kFaceFront] = area2 < scalar_t(0) ? scalar_t(1) : scalar_t(0);
   // Box of the triangle itself, in double so the growth below is never under-estimated.
   double xmin = sr_min(sr_min(double(x0), double(x1)), double(x2));
@@ -116,10 +135,27 @@ SR_HOST_DEVICE inline void setup_face(const SoftRasterParams& p, const scalar_t*
   fd[kFaceXMax] = scalar_t(xmax);
   fd[kFaceYMin] = scalar_t(ymin);
   fd[kFaceYMax] = scalar_t(ymax);
+  // Column c has x = (2c + 1 - W) / S, so x in [xmin, xmax] <=> c in [(xmin S + W - 1) / 2, ...];
+  // row r has y = (H - 1 - 2r) / S, so y in [ymin, ymax] <=> r in [(H - 1 - ymax S) / 2, ...].
+  const double s = double(p.height < p.width ? p.height : p.width);
+  double c0 = ceil((xmin * s + p.width - 1) * 0.5 - kPixelSlack);
+  double c1 = floor((xmax * s + p.width - 1) * 0.5 + kPixelSlack);
+  double r0 = ceil((p.height - 1 - ymax * s) * 0.5 - kPixelSlack);
+  double r1 = floor((p.height - 1 - ymin * s) * 0.5 + kPixelSlack);
+  if (!valid || c1 < 0 || r1 < 0 || c0 > p.width - 1 || r0 > p.height - 1) {
+    c0 = 0; c1 = -1; r0 = 0; r1 = -1;  // empty
+  } else {
+    c0 = sr_max(c0, 0.0); r0 = sr_max(r0, 0.0);
+    c1 = sr_min(c1, double(p.width - 1)); r1 = sr_min(r1, double(p.height - 1));
+  }
+  fd[kFaceCol0] = scalar_t(c0);
+  fd[kFaceCol1] = scalar_t(c1);
+  fd[kFaceRow0] = scalar_t(r0);
+  fd[kFaceRow1] = scalar_t(r1);
 }
 
 // Inclusive range of tiles a face's influence box overlaps; empty (count 0) for invalid
-// faces and boxes off the image. Conservative by up to one pixel on each side.
+// faces and boxes off the image.
 struct TileRange {
   int x0, x1, y0, y1;  // inclusive tile column / row bounds
   SR_HOST_DEVICE int count() const { return (x1 < x0 || y1 < y0) ? 0 : (x1 - x0 + 1) * (y1 - y0 + 1); }
@@ -128,19 +164,10 @@ struct TileRange {
 template <typename scalar_t>
 SR_HOST_DEVICE inline TileRange face_tile_range(const SoftRasterParams& p, const scalar_t* fd) {
   TileRange r{0, -1, 0, -1};
-  if (fd[kFaceValid] == scalar_t(0)) return r;
-  const double s = double(p.height < p.width ? p.height : p.width);
-  // Column c has x = (2c + 1 - W) / S, so x in [xmin, xmax] <=> c in [(xmin S + W - 1) / 2, ...].
-  double c0 = floor((double(fd[kFaceXMin]) * s + p.width - 1) * 0.5);
-  double c1 = ceil((double(fd[kFaceXMax]) * s + p.width - 1) * 0.5);
-  // Row r has y = (H - 1 - 2r) / S, so y in [ymin, ymax] <=> r in [(H - 1 - ymax S) / 2, ...].
-  double r0 = floor((p.height - 1 - double(fd[kFaceYMax]) * s) * 0.5);
-  double r1 = ceil((p.height - 1 - double(fd[kFaceYMin]) * s) * 0.5);
-  if (c1 < 0 || r1 < 0 || c0 > p.width - 1 || r0 > p.height - 1) return r;
-  c0 = sr_max(c0, 0.0); r0 = sr_max(r0, 0.0);
-  c1 = sr_min(c1, double(p.width - 1)); r1 = sr_min(r1, double(p.height - 1));
-  r.x0 = int(c0) / p.tile_size; r.x1 = int(c1) / p.tile_size;
-  r.y0 = int(r0) / p.tile_size; r.y1 = int(r1) / p.tile_size;
+  const int c0 = int(fd[kFaceCol0]), c1 = int(fd[kFaceCol1]), r0 = int(fd[kFaceRow0]), r1 = int(fd[kFaceRow1]);
+  if (c1 < c0 || r1 < r0) return r;
+  r.x0 = c0 / p.tile_size; r.x1 = c1 / p.tile_size;
+  r.y0 = r0 / p.tile_size; r.y1 = r1 / p.tile_size;
   return r;
 }
 
@@ -151,33 +178,31 @@ SR_HOST_DEVICE inline int tile_of_range(const SoftRasterParams& p, const TileRan
 }
 
 // ----------------------------------------------------------------- distances
-// Squared distance from (px, py) to segment [a, b] (reference._segment_distance_squared).
+// Squared distance from (px, py) to edge e of face record fd (the segment from vertex e
+// to vertex e+1), as reference._segment_distance_squared; t receives the clamped
+// projection parameter, which the backward reuses.
 template <typename scalar_t>
-SR_HOST_DEVICE inline scalar_t segment_distance2(scalar_t ax, scalar_t ay, scalar_t bx, scalar_t by, scalar_t px,
-                                                 scalar_t py) {
-  const scalar_t dx = bx - ax, dy = by - ay;
-  const scalar_t length2 = dx * dx + dy * dy;
-  scalar_t t = ((px - ax) * dx + (py - ay) * dy) / (length2 > scalar_t(0) ? length2 : scalar_t(1));
-  t = sr_clamp01(t);
+SR_HOST_DEVICE inline scalar_t edge_distance2(const scalar_t* fd, int e, scalar_t px, scalar_t py, scalar_t& t) {
+  const scalar_t ax = fd[kFaceX + e], ay = fd[kFaceY + e];
+  const scalar_t dx = fd[kFaceEdgeDX + e], dy = fd[kFaceEdgeDY + e];
+  t = sr_clamp01(((px - ax) * dx + (py - ay) * dy) / fd[kFaceEdgeLen2 + e]);
   const scalar_t rx = ax + t * dx - px, ry = ay + t * dy - py;
   return rx * rx + ry * ry;
 }
 
-// Backward of segment_distance2 in envelope form: with r = a + t (b - a) - p and t the
-// clamped projection, d(d^2)/da = 2 r (1 - t) and d(d^2)/db = 2 r t. Adds g times these.
+// Backward of edge_distance2 in envelope form: with r = a + t (b - a) - p,
+// d(d^2)/da = 2 r (1 - t) and d(d^2)/db = 2 r t. Adds g times these to grad (9 scalars).
 template <typename scalar_t>
-SR_HOST_DEVICE inline void segment_distance2_backward(scalar_t ax, scalar_t ay, scalar_t bx, scalar_t by, scalar_t px,
-                                                      scalar_t py, scalar_t g, scalar_t* ga, scalar_t* gb) {
-  const scalar_t dx = bx - ax, dy = by - ay;
-  const scalar_t length2 = dx * dx + dy * dy;
-  scalar_t t = ((px - ax) * dx + (py - ay) * dy) / (length2 > scalar_t(0) ? length2 : scalar_t(1));
-  t = sr_clamp01(t);
-  const scalar_t rx = ax + t * dx - px, ry = ay + t * dy - py;
+SR_HOST_DEVICE inline void edge_distance2_backward(const scalar_t* fd, int e, scalar_t px, scalar_t py, scalar_t t,
+                                                   scalar_t g, scalar_t* grad) {
+  const int b = (e + 1) % 3;
+  const scalar_t rx = fd[kFaceX + e] + t * fd[kFaceEdgeDX + e] - px;
+  const scalar_t ry = fd[kFaceY + e] + t * fd[kFaceEdgeDY + e] - py;
   const scalar_t ka = scalar_t(2) * g * (scalar_t(1) - t), kb = scalar_t(2) * g * t;
-  ga[0] += ka * rx;
-  ga[1] += ka * ry;
-  gb[0] += kb * rx;
-  gb[1] += kb * ry;
+  grad[3 * e] += ka * rx;
+  grad[3 * e + 1] += ka * ry;
+  grad[3 * b] += kb * rx;
+  grad[3 * b + 1] += kb * ry;
 }
 
 // Gradient split of d2 = minimum(minimum(d01, d12), d20) onto its three arguments, as
@@ -202,22 +227,25 @@ struct PairSample {
   scalar_t wc[3];     // clamped to [0, 1] and renormalised
   scalar_t csum;      // sum of the clamped coordinates (>= 1/3)
   scalar_t zp;        // perspective-correct depth 1 / sum(wc_k / z_k)
-  scalar_t d2;        // squared distance to the boundary (euclidean only)
+  scalar_t d[3];      // squared distance to each edge (euclidean only)
+  scalar_t t[3];      // clamped projection parameter on each edge (euclidean only)
   scalar_t logit;     // signed distance over sigma; 0 for 'hard'
   scalar_t coverage;  // D = sigmoid(logit) (1 for 'hard')
   scalar_t miss;      // 1 - D computed as sigmoid(-logit) (0 for 'hard')
-  scalar_t log_miss;  // log(1 - D) (-inf for 'hard'); only when want_log_miss
   bool inside;        // all w_k >= 0
 };
 
 // Evaluates face record fd at pixel (px, py). Returns whether the face contributes there
-// (valid, within the cut-off, depth in [near, far]); s is filled only when it does.
+// (inside its box, within the cut-off, depth in [near, far]); s is filled when it does.
+// Invalid faces are never binned, so they never reach this function.
 template <typename scalar_t>
 SR_HOST_DEVICE inline bool eval_pair(const SoftRasterParams& p, const scalar_t* fd, scalar_t px, scalar_t py,
-                                     bool want_log_miss, PairSample<scalar_t>& s) {
+                                     PairSample<scalar_t>& s) {
   if (px < fd[kFaceXMin] || px > fd[kFaceXMax] || py < fd[kFaceYMin] || py > fd[kFaceYMax]) return false;
   const scalar_t x0 = fd[kFaceX], x1 = fd[kFaceX + 1], x2 = fd[kFaceX + 2];
   const scalar_t y0 = fd[kFaceY], y1 = fd[kFaceY + 1], y2 = fd[kFaceY + 2];
+  // Divisions, not a reciprocal: the reference's rounding, so inside / clamp decisions
+  // (kinks of the function) fall on the same side in float32 too.
   const scalar_t area2 = fd[kFaceArea2];
   s.w[0] = ((x1 - px) * (y2 - py) - (x2 - px) * (y1 - py)) / area2;
   s.w[1] = ((x2 - px) * (y0 - py) - (x0 - px) * (y2 - py)) / area2;
@@ -225,14 +253,11 @@ SR_HOST_DEVICE inline bool eval_pair(const SoftRasterParams& p, const scalar_t* 
   s.inside = s.w[0] >= scalar_t(0) && s.w[1] >= scalar_t(0) && s.w[2] >= scalar_t(0);
   const scalar_t cutoff2 = scalar_t(p.cutoff_squared);
   const scalar_t sigma = scalar_t(p.sigma);
-  s.d2 = scalar_t(0);
   if (p.dist_func == DistFunc::Euclidean) {
-    const scalar_t d01 = segment_distance2(x0, y0, x1, y1, px, py);
-    const scalar_t d12 = segment_distance2(x1, y1, x2, y2, px, py);
-    const scalar_t d20 = segment_distance2(x2, y2, x0, y0, px, py);
-    s.d2 = sr_min(sr_min(d01, d12), d20);
-    if (!(s.inside || s.d2 < cutoff2)) return false;
-    s.logit = (s.inside ? s.d2 : -s.d2) / sigma;
+    for (int e = 0; e < 3; ++e) s.d[e] = edge_distance2(fd, e, px, py, s.t[e]);
+    const scalar_t d2 = sr_min(sr_min(s.d[0], s.d[1]), s.d[2]);
+    if (!(s.inside || d2 < cutoff2)) return false;
+    s.logit = (s.inside ? d2 : -d2) / sigma;
   } else if (p.dist_func == DistFunc::Barycentric) {
     const scalar_t b = sr_min(sr_min(s.w[0], s.w[1]), s.w[2]);
     if (!(s.inside || b * b < cutoff2)) return false;
@@ -245,19 +270,17 @@ SR_HOST_DEVICE inline bool eval_pair(const SoftRasterParams& p, const scalar_t* 
   for (int k = 0; k < 3; ++k) c[k] = sr_clamp01(s.w[k]);
   s.csum = c[0] + c[1] + c[2];
   for (int k = 0; k < 3; ++k) s.wc[k] = c[k] / s.csum;
+  // The reference's exact expression: depth ties at near / far decide the same way.
   s.zp = scalar_t(1) / (s.wc[0] / fd[kFaceZ] + s.wc[1] / fd[kFaceZ + 1] + s.wc[2] / fd[kFaceZ + 2]);
   if (!(s.zp >= scalar_t(p.near) && s.zp <= scalar_t(p.far))) return false;
   if (p.dist_func == DistFunc::Hard) {
     s.coverage = scalar_t(1);
     s.miss = scalar_t(0);
-    s.log_miss = -INFINITY;
   } else {
-    // One exp serves D, 1 - D and log(1 - D) = -(max(logit, 0) + log1p(exp(-|logit|))).
     const scalar_t e = sr_exp(-sr_abs(s.logit));
     const scalar_t inv = scalar_t(1) / (scalar_t(1) + e);
     s.coverage = s.logit >= scalar_t(0) ? inv : e * inv;
     s.miss = s.logit >= scalar_t(0) ? e * inv : inv;
-    s.log_miss = want_log_miss ? -(sr_max(s.logit, scalar_t(0)) + sr_log1p(e)) : scalar_t(0);
   }
   return true;
 }
@@ -304,21 +327,10 @@ SR_HOST_DEVICE inline void pair_backward(const SoftRasterParams& p, const scalar
     if (p.dist_func == DistFunc::Euclidean) {
       // logit = +-d2 / sigma, d2 = min over the three edges.
       const scalar_t g_d2 = (s.inside ? g_logit : -g_logit) / sigma;
-      const scalar_t d[3] = {segment_distance2(x[0], y[0], x[1], y[1], px, py),
-                             segment_distance2(x[1], y[1], x[2], y[2], px, py),
-                             segment_distance2(x[2], y[2], x[0], y[0], px, py)};
       scalar_t weight[3];
-      min3_weights(d[0], d[1], d[2], weight);
-      for (int e = 0; e < 3; ++e) {
-        if (weight[e] == scalar_t(0)) continue;
-        const int a = e, b = (e + 1) % 3;
-        scalar_t ga[2] = {0, 0}, gb[2] = {0, 0};
-        segment_distance2_backward(x[a], y[a], x[b], y[b], px, py, g_d2 * weight[e], ga, gb);
-        grad[3 * a] += ga[0];
-        grad[3 * a + 1] += ga[1];
-        grad[3 * b] += gb[0];
-        grad[3 * b + 1] += gb[1];
-      }
+      min3_weights(s.d[0], s.d[1], s.d[2], weight);
+      for (int e = 0; e < 3; ++e)
+        if (weight[e] != scalar_t(0)) edge_distance2_backward(fd, e, px, py, s.t[e], g_d2 * weight[e], grad);
     } else if (p.dist_func == DistFunc::Barycentric) {
       // logit = b |b| / sigma with b = min_k w_k (the first minimum takes the gradient).
       int arg = 0;
@@ -328,11 +340,11 @@ SR_HOST_DEVICE inline void pair_backward(const SoftRasterParams& p, const scalar
     }
   }
   // w_k = e_k / area2, e_k = (x_i - px)(y_j - py) - (x_j - px)(y_i - py), i = k+1, j = k+2.
-  const scalar_t area2 = fd[kFaceArea2];
-  const scalar_t g_area = -(g_w[0] * s.w[0] + g_w[1] * s.w[1] + g_w[2] * s.w[2]) / area2;
+  const scalar_t inv_area2 = fd[kFaceInvArea2];
+  const scalar_t g_area = -(g_w[0] * s.w[0] + g_w[1] * s.w[1] + g_w[2] * s.w[2]) * inv_area2;
   for (int k = 0; k < 3; ++k) {
     const int i = (k + 1) % 3, j = (k + 2) % 3;
-    const scalar_t g_e = g_w[k] / area2;
+    const scalar_t g_e = g_w[k] * inv_area2;
     grad[3 * i] += g_e * (y[j] - py);
     grad[3 * j + 1] += g_e * (x[i] - px);
     grad[3 * j] -= g_e * (y[i] - py);

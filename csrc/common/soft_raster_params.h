@@ -21,6 +21,11 @@ enum class AggrAlpha : int32_t { Prod = 0, Sum = 1, Hard = 2 };
 // Integer values equal softrecon/renderer/settings.py AggrRGB.
 enum class AggrRGB : int32_t { Softmax = 0, Hard = 1 };
 
+// Scalars per face record in face_data (layout: FaceField in soft_raster_math.h).
+constexpr int kFaceRecordSize = 32;
+// Per-pixel values the forward saves for the backward (layout: AuxField in soft_raster_passes.h).
+constexpr int kAuxRecordSize = 3;
+
 // Edge length, in pixels, of the square tiles the CPU back end bins faces into.
 constexpr int kCpuTileSize = 8;
 // Edge length, in pixels, of the square tiles the CUDA back end bins faces into.

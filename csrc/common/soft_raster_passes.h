@@ -22,53 +22,48 @@ enum AuxField : int {
   kAuxTransmittance = 0,  // T = prod_j (1 - D_j) over contributing faces ('prod' alpha)
   kAuxShift = 1,          // softmax shift m = max(eps, max_j z_j) / gamma
   kAuxDenominator = 2,    // softmax denominator sum_j w_j + w_b (weights taken at shift m)
-  kAuxChannels = 3
+  kAuxChannels = kAuxRecordSize
 };
 
-// Forward of pixel (row, col) of image n over the faces tile_faces[begin, end) (face
-// indices within image n, ascending). Writes image, aux and winner (when not null).
-// Returns the number of pairs that passed the box test (for statistics).
+// Forward state of one pixel while its faces arrive in ascending order. The colour
+// numerators live in the output image itself (channel c at out[c * plane]).
 template <typename scalar_t>
-SR_HOST_DEVICE inline int64_t shade_pixel(const SoftRasterParams& p, const scalar_t* face_data,
-                                          const scalar_t* colours, const scalar_t* background,
-                                          const int32_t* tile_faces, int64_t begin, int64_t end, int n, int row,
-                                          int col, scalar_t* image, scalar_t* aux, int32_t* winner) {
-  const int C = p.num_channels;
-  const int64_t plane = int64_t(p.height) * p.width;
-  const int64_t pixel = int64_t(row) * p.width + col;
-  scalar_t* out = image + int64_t(n) * (C + 1) * plane + pixel;  // channel c at out[c * plane]
-  const scalar_t px = pixel_x<scalar_t>(p, col), py = pixel_y<scalar_t>(p, row);
-  const bool want_log_miss = p.aggr_alpha == AggrAlpha::Prod;
-  const bool softmax = C > 0 && p.aggr_rgb == AggrRGB::Softmax;
-  const bool hard_rgb = C > 0 && p.aggr_rgb == AggrRGB::Hard;
-  const scalar_t gamma = scalar_t(p.gamma);
-  const scalar_t depth_range = scalar_t(p.far - p.near);
-  const scalar_t far = scalar_t(p.far);
+struct PixelAccumulator {
+  scalar_t alpha;          // 'prod': 1 - T so far, as sum_j D_j prod_{i<j} (1 - D_i) (no cancellation)
+  scalar_t transmittance;  // 'prod': T = prod_j (1 - D_j) so far
+  scalar_t coverage_sum;   // 'sum': sum_j D_j so far
+  bool hit;                // 'hard': some D_j > 0.5
+  scalar_t shift;          // softmax: running maximum m of z_j / gamma (at least eps / gamma)
+  scalar_t denominator;    // softmax: sum_j w_j + w_b, weights taken at shift m
+  int best;                // 'hard' colour: face shown so far, -1 for none
+  scalar_t best_depth;     // 'hard' colour: its depth
+  scalar_t best_wc[3];     // 'hard' colour: its clipped barycentrics
 
-  scalar_t log_transmittance = scalar_t(0), coverage_sum = scalar_t(0);
-  bool hit = false;
-  // Online softmax: running shift m, denominator and numerators (kept in the output).
-  scalar_t shift = scalar_t(p.eps / p.gamma), denominator = scalar_t(1);
-  if (softmax)
-    for (int c = 0; c < C; ++c) out[c * plane] = background[p.num_background == 1 ? 0 : c];
-  int best = -1;
-  scalar_t best_depth = scalar_t(0), best_wc[3] = {0, 0, 0};
+  SR_HOST_DEVICE void init(const SoftRasterParams& p, const scalar_t* background, scalar_t* out, int64_t plane) {
+    alpha = scalar_t(0);
+    transmittance = scalar_t(1);
+    coverage_sum = scalar_t(0);
+    hit = false;
+    shift = scalar_t(p.eps / p.gamma);
+    denominator = scalar_t(1);  // the background's weight exp(eps / gamma - m) at m = eps / gamma
+    best = -1;
+    best_depth = scalar_t(0);
+    best_wc[0] = best_wc[1] = best_wc[2] = scalar_t(0);
+    if (p.num_channels > 0 && p.aggr_rgb == AggrRGB::Softmax)
+      for (int c = 0; c < p.num_channels; ++c) out[c * plane] = background[p.num_background == 1 ? 0 : c];
+  }
 
-  int64_t evaluated = 0;
-  PairSample<scalar_t> s;
-  for (int64_t i = begin; i < end; ++i) {
-    const int f = tile_faces[i];
-    const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
-    if (px < fd[kFaceXMin] || px > fd[kFaceXMax] || py < fd[kFaceYMin] || py > fd[kFaceYMax]) continue;
-    ++evaluated;
-    if (!eval_pair(p, fd, px, py, want_log_miss, s)) continue;
-    log_transmittance += s.log_miss;
+  // Adds contributing face f (record fd, colours fc) with its sample s.
+  SR_HOST_DEVICE void add(const SoftRasterParams& p, const scalar_t* fd, const scalar_t* fc, int f,
+                          const PairSample<scalar_t>& s, scalar_t* out, int64_t plane) {
+    alpha += s.coverage * transmittance;
+    transmittance *= s.miss;
     coverage_sum += s.coverage;
     hit = hit || s.coverage > scalar_t(0.5);
-    if (C == 0 || !shows_colour(p, fd)) continue;
-    const scalar_t* fc = colours + (int64_t(n) * p.num_faces + f) * 3 * C;
-    if (softmax) {
-      const scalar_t scaled = ((far - s.zp) / depth_range) / gamma;
+    const int C = p.num_channels;
+    if (C == 0 || !shows_colour(p, fd)) return;
+    if (p.aggr_rgb == AggrRGB::Softmax) {
+      const scalar_t scaled = ((scalar_t(p.far) - s.zp) / scalar_t(p.far - p.near)) / scalar_t(p.gamma);
       if (scaled > shift) {  // rescale what was accumulated at the old shift
         const scalar_t rescale = sr_exp(shift - scaled);
         denominator *= rescale;
@@ -78,34 +73,79 @@ SR_HOST_DEVICE inline int64_t shade_pixel(const SoftRasterParams& p, const scala
       const scalar_t weight = s.coverage * sr_exp(scaled - shift);
       denominator += weight;
       for (int c = 0; c < C; ++c) out[c * plane] += weight * face_colour(fc, C, s.wc, c);
-    } else if (hard_rgb && s.coverage > scalar_t(0.5) && (best < 0 || s.zp < best_depth)) {
+    } else if (s.coverage > scalar_t(0.5) && (best < 0 || s.zp < best_depth)) {
       best = f;  // strict '<' over ascending faces: ties keep the lowest index
       best_depth = s.zp;
       for (int k = 0; k < 3; ++k) best_wc[k] = s.wc[k];
     }
   }
 
-  if (p.aggr_alpha == AggrAlpha::Prod) {
-    out[C * plane] = -sr_expm1(log_transmittance);
-  } else if (p.aggr_alpha == AggrAlpha::Sum) {
-    out[C * plane] = coverage_sum / scalar_t(p.num_faces);
-  } else {
-    out[C * plane] = hit ? scalar_t(1) : scalar_t(0);
+  // Writes the pixel's alpha and colours (out), its aux values (a, channel stride plane)
+  // and, when not null, its winner. colours points at image n's (F, 3, C) colours.
+  SR_HOST_DEVICE void finish(const SoftRasterParams& p, const scalar_t* colours, const scalar_t* background,
+                             scalar_t* out, scalar_t* a, int32_t* winner, int64_t plane) const {
+    const int C = p.num_channels;
+    if (p.aggr_alpha == AggrAlpha::Prod) {
+      out[C * plane] = alpha;
+    } else if (p.aggr_alpha == AggrAlpha::Sum) {
+      out[C * plane] = coverage_sum / scalar_t(p.num_faces);
+    } else {
+      out[C * plane] = hit ? scalar_t(1) : scalar_t(0);
+    }
+    a[kAuxTransmittance * plane] = transmittance;
+    a[kAuxShift * plane] = shift;
+    a[kAuxDenominator * plane] = denominator;
+    if (C > 0 && p.aggr_rgb == AggrRGB::Softmax) {
+      for (int c = 0; c < C; ++c) out[c * plane] /= denominator;
+    } else if (C > 0) {
+      const scalar_t* fc = best >= 0 ? colours + int64_t(best) * 3 * C : nullptr;
+      for (int c = 0; c < C; ++c)
+        out[c * plane] = best >= 0 ? face_colour(fc, C, best_wc, c) : background[p.num_background == 1 ? 0 : c];
+    }
+    if (winner != nullptr) *winner = best;
   }
-  scalar_t* a = aux + int64_t(n) * kAuxChannels * plane + pixel;
-  a[kAuxTransmittance * plane] = sr_exp(log_transmittance);
-  a[kAuxShift * plane] = shift;
-  a[kAuxDenominator * plane] = denominator;
-  if (softmax) {
-    // Background weight exp(eps / gamma - m) joined the sums at shift eps / gamma.
-    for (int c = 0; c < C; ++c) out[c * plane] /= denominator;
-  } else if (hard_rgb) {
-    const scalar_t* fc = best >= 0 ? colours + (int64_t(n) * p.num_faces + best) * 3 * C : nullptr;
-    for (int c = 0; c < C; ++c)
-      out[c * plane] = best >= 0 ? face_colour(fc, C, best_wc, c) : background[p.num_background == 1 ? 0 : c];
+};
+
+// Forward of pixel (row, col) of image n over the faces tile_faces[begin, end) (face
+// indices within image n, ascending): the per-thread body of the CUDA forward.
+template <typename scalar_t>
+SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
+                                       const scalar_t* background, const int32_t* tile_faces, int64_t begin,
+                                       int64_t end, int n, int row, int col, scalar_t* image, scalar_t* aux,
+                                       int32_t* winner) {
+  const int C = p.num_channels;
+  const int64_t plane = int64_t(p.height) * p.width;
+  const int64_t pixel = int64_t(row) * p.width + col;
+  scalar_t* out = image + int64_t(n) * (C + 1) * plane + pixel;
+  const scalar_t* image_colours = C > 0 ? colours + int64_t(n) * p.num_faces * 3 * C : nullptr;
+  const scalar_t px = pixel_x<scalar_t>(p, col), py = pixel_y<scalar_t>(p, row);
+  PixelAccumulator<scalar_t> acc;
+  acc.init(p, background, out, plane);
+  PairSample<scalar_t> s;
+  for (int64_t i = begin; i < end; ++i) {
+    const int f = tile_faces[i];
+    const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
+    if (eval_pair(p, fd, px, py, s))
+      acc.add(p, fd, C > 0 ? image_colours + int64_t(f) * 3 * C : nullptr, f, s, out, plane);
   }
-  if (winner != nullptr) winner[int64_t(n) * plane + pixel] = best;
-  return evaluated;
+  acc.finish(p, image_colours, background, out, aux + int64_t(n) * kAuxChannels * plane + pixel,
+             winner != nullptr ? winner + int64_t(n) * plane + pixel : nullptr, plane);
+}
+
+// Pixels of a tile that may lie in a face's box: columns [col0, col1), rows [row0, row1).
+struct PixelWindow {
+  int col0, col1, row0, row1;
+};
+
+template <typename scalar_t>
+SR_HOST_DEVICE inline PixelWindow face_window_in_tile(const SoftRasterParams& p, const scalar_t* fd, int tile) {
+  const int tile_col = (tile % p.tiles_x()) * p.tile_size, tile_row = (tile / p.tiles_x()) * p.tile_size;
+  PixelWindow w;
+  w.col0 = sr_max(tile_col, int(fd[kFaceCol0]));
+  w.col1 = sr_min(sr_min(tile_col + p.tile_size, p.width), int(fd[kFaceCol1]) + 1);
+  w.row0 = sr_max(tile_row, int(fd[kFaceRow0]));
+  w.row1 = sr_min(sr_min(tile_row + p.tile_size, p.height), int(fd[kFaceRow1]) + 1);
+  return w;
 }
 
 // Backward of face f of image n over the pixels of one tile: adds the face's share of
@@ -127,15 +167,13 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
   const scalar_t gamma = scalar_t(p.gamma);
   const scalar_t depth_range = scalar_t(p.far - p.near);
   const scalar_t far = scalar_t(p.far);
-  const int tx = tile % p.tiles_x(), ty = tile / p.tiles_x();
-  const int row0 = ty * p.tile_size, col0 = tx * p.tile_size;
-  const int row1 = sr_min(row0 + p.tile_size, p.height), col1 = sr_min(col0 + p.tile_size, p.width);
+  const PixelWindow window = face_window_in_tile(p, fd, tile);
   PairSample<scalar_t> s;
-  for (int row = row0; row < row1; ++row) {
+  for (int row = window.row0; row < window.row1; ++row) {
     const scalar_t py = pixel_y<scalar_t>(p, row);
-    for (int col = col0; col < col1; ++col) {
+    for (int col = window.col0; col < window.col1; ++col) {
       const scalar_t px = pixel_x<scalar_t>(p, col);
-      if (!eval_pair(p, fd, px, py, false, s)) continue;
+      if (!eval_pair(p, fd, px, py, s)) continue;
       const int64_t pixel = int64_t(row) * p.width + col;
       const scalar_t* gout = grad_image + int64_t(n) * (C + 1) * plane + pixel;
       const scalar_t* out = image + int64_t(n) * (C + 1) * plane + pixel;

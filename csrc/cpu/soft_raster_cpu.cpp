@@ -87,26 +87,56 @@ template <typename scalar_t>
 void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours, const scalar_t* background,
              const int64_t* tile_offsets, const int32_t* tile_faces, scalar_t* image, scalar_t* aux, int32_t* winner,
              int64_t* stats) {
+  constexpr int kTile = kCpuTileSize;
   const int num_tiles = p.num_tiles();
+  const int C = p.num_channels;
+  const int64_t plane = int64_t(p.height) * p.width;
   const int64_t work = int64_t(p.batch_size) * num_tiles;
-  int64_t listed = 0, in_box = 0;
+  int64_t listed = 0, evaluated = 0;
   std::vector<char> used(std::max(p.num_threads, 1), 0);
-#pragma omp parallel for schedule(dynamic, 4) num_threads(p.num_threads) reduction(+ : listed, in_box)
+  // Faces outer, pixels inner: each face visits only the pixels of its window in the
+  // tile, and every pixel still sees its faces in ascending order.
+#pragma omp parallel for schedule(dynamic, 4) num_threads(p.num_threads) reduction(+ : listed, evaluated)
   for (int64_t item = 0; item < work; ++item) {
     const int n = int(item / num_tiles), tile = int(item % num_tiles);
-    const int row0 = (tile / p.tiles_x()) * p.tile_size, col0 = (tile % p.tiles_x()) * p.tile_size;
-    const int row1 = std::min(row0 + p.tile_size, p.height), col1 = std::min(col0 + p.tile_size, p.width);
+    const int row0 = (tile / p.tiles_x()) * kTile, col0 = (tile % p.tiles_x()) * kTile;
+    const int rows = std::min(kTile, p.height - row0), cols = std::min(kTile, p.width - col0);
+    scalar_t* image_out = image + int64_t(n) * (C + 1) * plane;
+    const scalar_t* image_colours = C > 0 ? colours + int64_t(n) * p.num_faces * 3 * C : nullptr;
+    PixelAccumulator<scalar_t> acc[kTile * kTile];
+    scalar_t xs[kTile], ys[kTile];
+    for (int c = 0; c < cols; ++c) xs[c] = pixel_x<scalar_t>(p, col0 + c);
+    for (int r = 0; r < rows; ++r) ys[r] = pixel_y<scalar_t>(p, row0 + r);
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c)
+        acc[r * kTile + c].init(p, background, image_out + int64_t(row0 + r) * p.width + col0 + c, plane);
     const int64_t begin = tile_offsets[item], end = tile_offsets[item + 1];
-    for (int row = row0; row < row1; ++row)
-      for (int col = col0; col < col1; ++col)
-        in_box += shade_pixel(p, face_data, colours, background, tile_faces, begin, end, n, row, col, image, aux,
-                              winner);
-    listed += (end - begin) * (row1 - row0) * (col1 - col0);
+    PairSample<scalar_t> s;
+    for (int64_t i = begin; i < end; ++i) {
+      const int f = tile_faces[i];
+      const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
+      const scalar_t* fc = C > 0 ? image_colours + int64_t(f) * 3 * C : nullptr;
+      const PixelWindow w = face_window_in_tile(p, fd, tile);
+      evaluated += int64_t(std::max(w.row1 - w.row0, 0)) * std::max(w.col1 - w.col0, 0);
+      for (int row = w.row0; row < w.row1; ++row)
+        for (int col = w.col0; col < w.col1; ++col)
+          if (eval_pair(p, fd, xs[col - col0], ys[row - row0], s))
+            acc[(row - row0) * kTile + col - col0].add(p, fd, fc, f, s, image_out + int64_t(row) * p.width + col,
+                                                      plane);
+    }
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) {
+        const int64_t pixel = int64_t(row0 + r) * p.width + col0 + c;
+        acc[r * kTile + c].finish(p, image_colours, background, image_out + pixel,
+                                  aux + int64_t(n) * kAuxChannels * plane + pixel,
+                                  winner != nullptr ? winner + int64_t(n) * plane + pixel : nullptr, plane);
+      }
+    listed += (end - begin) * rows * cols;
     used[std::min(thread_id(), int(used.size()) - 1)] = 1;
   }
   if (stats != nullptr) {
     stats[kStatsPairsListed] = listed;
-    stats[kStatsPairsInBox] = in_box;
+    stats[kStatsPairsEvaluated] = evaluated;
     stats[kStatsThreadsUsed] = std::count(used.begin(), used.end(), char(1));
   }
 }

@@ -15,7 +15,7 @@ namespace cpu {
 // Slots of the statistics array filled by forward (int64, kStatsSize values).
 enum StatsField : int {
   kStatsPairsListed = 0,   // (pixel, face) pairs in the tiles' face lists
-  kStatsPairsInBox = 1,    // pairs whose pixel lies in the face's influence box
+  kStatsPairsEvaluated = 1,  // pairs evaluated: pixels of each face's window in each tile
   kStatsThreadsUsed = 2,   // distinct CPU threads that shaded at least one tile
   kStatsSize = 3
 };

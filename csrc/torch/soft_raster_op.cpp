@@ -2,7 +2,6 @@
 // OpenMP and a counting sort, csrc/cuda/ kernels plus torch's stable sort).
 #include "soft_raster_op.h"
 
-#include "../common/soft_raster_passes.h"
 #include "../cpu/soft_raster_cpu.h"
 
 #ifdef WITH_CUDA
@@ -76,10 +75,10 @@ std::vector<at::Tensor> rasterize_forward(SoftRasterParams p, const at::Tensor& 
   const int64_t num_tile_slots = int64_t(p.batch_size) * p.num_tiles();
   const bool hard_rgb = p.num_channels > 0 && p.aggr_rgb == AggrRGB::Hard;
 
-  at::Tensor face_data = at::empty({num_face_slots, kFaceStride}, opts);
+  at::Tensor face_data = at::empty({num_face_slots, kFaceRecordSize}, opts);
   at::Tensor tile_counts = at::empty({num_face_slots}, long_opts);
   at::Tensor image = at::empty({p.batch_size, p.num_channels + 1, p.height, p.width}, opts);
-  at::Tensor aux = at::empty({p.batch_size, kAuxChannels, p.height, p.width}, opts);
+  at::Tensor aux = at::empty({p.batch_size, kAuxRecordSize, p.height, p.width}, opts);
   at::Tensor winner = hard_rgb ? at::empty({p.batch_size, p.height, p.width}, int_opts) : at::empty({0}, int_opts);
   at::Tensor stats = at::zeros({cpu::kStatsSize}, at::kLong);
 

@@ -136,8 +136,8 @@ def kernel_statistics(face_vertices: torch.Tensor, settings: RasterSettings) -> 
     """Work counters of one CPU forward (alpha only), for benchmarks and tests.
 
     Returns a dict with 'pairs_listed' ((pixel, face) pairs in the tiles' face lists),
-    'pairs_in_box' (pairs whose pixel lies in the face's influence box, evaluated in
-    full), 'threads_used' (distinct threads that shaded tiles), 'entries' ((face, tile)
+    'pairs_evaluated' (pairs the kernel evaluated: each face's pixel window in each of
+    its tiles), 'threads_used' (distinct threads that shaded tiles), 'entries' ((face, tile)
     pairs after binning) and 'openmp_max_threads'.
     """
     ext = _extension()
@@ -149,7 +149,7 @@ def kernel_statistics(face_vertices: torch.Tensor, settings: RasterSettings) -> 
     stats = outputs[-1].tolist()
     return {
         "pairs_listed": stats[0],
-        "pairs_in_box": stats[1],
+        "pairs_evaluated": stats[1],
         "threads_used": stats[2],
         "entries": int(outputs[5].shape[0]),
         "openmp_max_threads": ext.openmp_max_threads(),

@@ -210,4 +210,4 @@ def test_cpu_binning_visits_only_nearby_faces():
     fv, _ = sphere_scene(3, 1, torch.Generator().manual_seed(21))
     stats = _kernels.kernel_statistics(fv, RasterSettings(image_size=64, sigma=1e-4))
     dense_pairs = 64 * 64 * fv.shape[1]
-    assert 0 < stats["pairs_in_box"] <= stats["pairs_listed"] < dense_pairs / 10
+    assert 0 < stats["pairs_evaluated"] <= stats["pairs_listed"] < dense_pairs / 10

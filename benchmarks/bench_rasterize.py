@@ -1,0 +1,182 @@
+"""Benchmark of the soft rasterizer implementations on the paper's workloads.
+
+    python benchmarks/bench_rasterize.py [--quick] [--threads T]
+
+Cases (float32, as in training):
+  paper-train  256 silhouettes 64 x 64 of a level-3 icosphere (642 vertices, 1280 faces)
+               of radius 0.5 seen from 2.732 with a 15 degree half-angle; sigma 1e-4,
+               dist_eps 1e-10, 'prod' alpha, alpha only.
+  large        8 images 256 x 256 of a level-5 icosphere (20480 faces), softmax colour
+               with per-vertex colours, sigma 1e-5, gamma 1e-4.
+
+Implementations: the compiled CPU kernel, the CUDA kernel where a GPU exists, and the
+dense reference. The dense reference is too slow for the full loads: it is timed on a
+subset (fewer images and, for 'large', a lower resolution of the same scene) and scaled
+linearly by the number of (pixel, face) pairs, which is how its cost grows; the table
+marks those rows '(scaled)'.
+
+Each (implementation, case) runs in its own subprocess. Peak memory: for CPU runs the
+growth of the process' maximum resident set size (resource.getrusage ru_maxrss) from
+after the inputs are built to after the timed runs; for CUDA runs
+torch.cuda.max_memory_allocated. Times are medians of several runs (wall clock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.common import sphere_scene  # noqa: E402
+from softrecon.renderer import RasterSettings, rasterize_reference  # noqa: E402
+from softrecon.renderer import _kernels  # noqa: E402
+
+# Timed repetitions per measurement (median reported); --quick uses QUICK_REPEATS.
+REPEATS = 5
+QUICK_REPEATS = 2
+# Seed of the scenes' random orientations.
+SEED = 0
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    level: int  # icosphere level
+    images: int  # N
+    settings: RasterSettings
+    colours: bool  # render colour (softmax) as well as alpha
+    dense_images: int  # images the dense reference renders
+    dense_size: int  # resolution at which the dense reference renders
+
+
+CASES = {
+    "paper-train": Case(
+        "paper-train", 3, 256,
+        RasterSettings(image_size=64, sigma=1e-4, dist_eps=1e-10, aggr_alpha="prod"),
+        colours=False, dense_images=2, dense_size=64,
+    ),
+    "large": Case(
+        "large", 5, 8,
+        RasterSettings(image_size=256, sigma=1e-5, gamma=1e-4, dist_eps=1e-10, aggr_rgb="softmax"),
+        colours=True, dense_images=1, dense_size=32,
+    ),
+}  # fmt: skip
+
+
+def _timed(fn, repeats, device):
+    times = []
+    for _ in range(repeats):
+        if device == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _maxrss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def worker(impl: str, case_name: str, repeats: int) -> dict:
+    """Runs one (implementation, case) in this process and returns its measurements."""
+    case = CASES[case_name]
+    device = "cuda" if impl == "cuda" else "cpu"
+    images, settings = case.images, case.settings
+    if impl == "dense":
+        images, settings = case.dense_images, settings.replace(image_size=case.dense_size)
+    fv, fc = sphere_scene(case.level, images, torch.Generator().manual_seed(SEED), dtype=torch.float32)
+    fv, fc = fv.to(device), (fc.to(device) if case.colours else None)
+    render = rasterize_reference if impl == "dense" else _kernels.rasterize_kernel
+    upstream = torch.rand(images, (3 if case.colours else 0) + 1, settings.height, settings.width, device=device)
+
+    def forward():
+        with torch.no_grad():
+            render(fv, fc, settings)
+
+    def forward_backward():
+        v = fv.detach().requires_grad_(True)
+        c = None if fc is None else fc.detach().requires_grad_(True)
+        image = render(v, c, settings)
+        torch.autograd.backward(image, upstream)
+
+    forward_backward()  # warm-up (and allocator growth) before the baseline
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    base = _maxrss_mib()
+    result = {
+        "forward_s": _timed(forward, repeats, device),
+        "forward_backward_s": _timed(forward_backward, repeats, device),
+    }
+    result["peak_mib"] = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else _maxrss_mib() - base
+    pairs = images * settings.height * settings.width * fv.shape[1]
+    result["dense_pairs"] = pairs
+    if impl == "cpu":
+        stats = _kernels.kernel_statistics(fv, settings)
+        result.update(pairs_listed=stats["pairs_listed"], pairs_evaluated=stats["pairs_evaluated"], threads=stats["threads_used"])
+    if impl == "dense":  # scale to the full case by (pixel, face) pairs
+        full_pairs = case.images * case.settings.height * case.settings.width * fv.shape[1]
+        factor = full_pairs / pairs
+        result["scale"] = factor
+        result["forward_s"] *= factor
+        result["forward_backward_s"] *= factor
+        result["dense_pairs"] = full_pairs
+    return result
+
+
+def run_case(impl, case_name, repeats, threads):
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", impl, case_name, "--repeats", str(repeats)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (default: torch's choice)")
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--worker", nargs=2, metavar=("IMPL", "CASE"), help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    repeats = args.repeats or (QUICK_REPEATS if args.quick else REPEATS)
+    if args.worker:
+        print(json.dumps(worker(args.worker[0], args.worker[1], repeats)))
+        return
+    if not _kernels.kernel_available("cpu"):
+        sys.exit(f"the CPU kernel is not built: {_kernels.build_error()}")
+    impls = ["cpu"] + (["cuda"] if _kernels.kernel_available("cuda") else []) + ["dense"]
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, repeats {repeats}, float32")
+    header = f"{'case':<12} {'impl':<16} {'forward s':>10} {'fwd+bwd s':>10} {'peak MiB':>9} {'pairs listed':>13} {'pairs evald':>13} {'dense pairs':>13} {'x vs dense':>10}"
+    print(header)
+    print("-" * len(header))
+    for case_name in args.cases:
+        results = {impl: run_case(impl, case_name, repeats, args.threads) for impl in impls}
+        dense = results["dense"]
+        for impl in impls:
+            r = results[impl]
+            label = impl + (" (scaled)" if impl == "dense" else "")
+            speedup = dense["forward_backward_s"] / r["forward_backward_s"]
+            print(
+                f"{case_name:<12} {label:<16} {r['forward_s']:>10.4f} {r['forward_backward_s']:>10.4f} {r['peak_mib']:>9.1f} "
+                f"{r.get('pairs_listed', '-'):>13} {r.get('pairs_evaluated', '-'):>13} {r['dense_pairs']:>13} {speedup:>10.1f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
