@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+python -m pip install --upgrade setuptools wheel  # --no-build-isolation builds with these
 python -m pip install torch==2.13.0
 python -m pip install --no-build-isolation -e ".[dev]"
 
