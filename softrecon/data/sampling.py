@@ -38,10 +38,12 @@ def _check_int(name: str, value, minimum: int) -> int:
 class ViewPairSampler(torch.utils.data.Dataset):
     """Random objects with two random distinct views each, exactly resumable.
 
-    Each batch: B objects drawn uniformly with replacement from this rank's shard (the
-    objects ``rank::world_size``), or, with ``class_balanced``, a uniform class first
-    and then a uniform object of that class in the shard (the reference code's
-    sampling); views a != b uniform over the 24 x 23 ordered pairs.
+    Each batch: B draws with replacement from this rank's shard (the objects
+    ``rank::world_size``): with ``class_balanced`` (default) a uniform class first and
+    then a uniform object of that class, as the SoftRas / NMR reference code samples
+    (``get_random_batch``), else a uniform object; views a != b uniform over the
+    24 x 23 ordered pairs (the reference code draws a and b independently, so 1 pair
+    in 24 has a == b and teaches nothing about other viewpoints).
     """
 
     def __init__(
@@ -51,7 +53,7 @@ class ViewPairSampler(torch.utils.data.Dataset):
         seed: int = 0,
         rank: int = 0,
         world_size: int = 1,
-        class_balanced: bool = False,
+        class_balanced: bool = True,
         prefetch: int = DEFAULT_PREFETCH,
     ):
         """Args:
@@ -59,7 +61,8 @@ class ViewPairSampler(torch.utils.data.Dataset):
         batch_size: B.
         seed: any int >= 0; with the rank it fixes every batch.
         rank, world_size: this process's shard of the objects (DDP).
-        class_balanced: pick the class uniformly first (see the class docstring).
+        class_balanced: pick the class uniformly first, then the object (see the class
+            docstring); False: every object equally likely.
         prefetch: batches read ahead when iterating directly (0: none).
         """
         self.dataset = dataset

@@ -73,9 +73,10 @@ def test_shards_are_disjoint_and_class_balanced_sampling(dataset):
         for step in range(10):
             seen[rank] |= set(sampler.indices(step)[0].tolist())
     assert seen[0] == {0, 2, 4, 6} and seen[1] == {1, 3, 5}
-    balanced = ViewPairSampler(dataset, 400, seed=0, class_balanced=True)
-    objects = balanced.indices(0)[0]
-    assert (objects >= 5).double().mean().item() == pytest.approx(0.5, abs=0.1)  # 'bbb' has 2 of 7 objects
+    balanced = ViewPairSampler(dataset, 400, seed=0)  # class first: 'bbb' (2 of 7 objects) gets half
+    assert (balanced.indices(0)[0] >= 5).double().mean().item() == pytest.approx(0.5, abs=0.1)
+    uniform = ViewPairSampler(dataset, 400, seed=0, class_balanced=False)
+    assert (uniform.indices(0)[0] >= 5).double().mean().item() == pytest.approx(2 / 7, abs=0.1)
     with pytest.raises(ValueError, match="rank"):
         ViewPairSampler(dataset, 4, rank=2, world_size=2)
 
