@@ -98,6 +98,12 @@ def test_missing_mesh_exits_2_naming_the_file(tmp_path):
     assert not (run_dir / "metrics.json").exists()
 
 
+def test_missing_target_is_named(tmp_path):
+    done = _run("fit_mesh.py", f"hydra.run.dir={tmp_path}")
+    assert done.returncode == 2
+    assert "target" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_unknown_option_is_refused_by_name(tmp_path, cube):
     done = _run("fit_mesh.py", f"target={cube}", f"hydra.run.dir={tmp_path}", "stpes=3")
     assert done.returncode != 0
