@@ -15,6 +15,7 @@ The same three are reported for the starting sphere under ``initial``.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import Any, Dict
@@ -116,9 +117,16 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
 
     template_vertices, template_faces = icosphere(cfg.template_level)
     template_vertices = template_vertices * cfg.template_radius
-    score = lambda v: shape_metrics(  # noqa: E731 (one call site per mesh)
-        v, template_faces, target_vertices, target_faces, views.subset(heldout_index), targets[heldout_index],
-        cfg.voxel_resolution, cfg.chamfer_points, cfg.seed,
+    score = functools.partial(
+        shape_metrics,
+        faces=template_faces,
+        target_vertices=target_vertices,
+        target_faces=target_faces,
+        heldout_views=views.subset(heldout_index),
+        heldout_targets=targets[heldout_index],
+        voxel_resolution=cfg.voxel_resolution,
+        chamfer_points=cfg.chamfer_points,
+        seed=cfg.seed,
     )
     initial = score(template_vertices)
 
