@@ -24,6 +24,9 @@ constexpr double kMinVertexDepth = 1e-8;
 constexpr double kBoxRelativeMargin = 1e-4;
 // Absolute growth of the influence box (NDC units), for the same reason.
 constexpr double kBoxAbsoluteMargin = 1e-6;
+// Relative margin by which a face's vertex depths must lie inside [near, far] for its
+// interpolated depth to be in range without testing it (float32 rounding is ~1e-7).
+constexpr double kDepthSafeMargin = 1e-4;
 // Slack, in pixels, when turning the box into pixel rows and columns (covers the rounding
 // of the pixel centres; the box margins above already keep the exact tests inside).
 constexpr double kPixelSlack = 1e-3;
@@ -48,6 +51,7 @@ enum FaceField : int {
   kFaceEdgeDX = 21,      // edge e runs from vertex e to vertex e+1 (mod 3): x_{e+1} - x_e
   kFaceEdgeDY = 24,      // y_{e+1} - y_e
   kFaceEdgeLen2 = 27,    // |edge|^2 (1 for a zero-length edge)
+  kFaceDepthSafe = 30,   // 1 if every depth the face can take lies well inside [near, far]
   kFaceStride = kFaceRecordSize  // scalars per face record (padded)
 };
 
@@ -97,6 +101,11 @@ SR_HOST_DEVICE inline void setup_face(const SoftRasterParams& p, const scalar_t*
   const scalar_t area2 = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
   const scalar_t zmin = sr_min(sr_min(v[2], v[5]), v[8]);
   const bool valid = sr_abs(area2) > scalar_t(kMinDoubleArea) && zmin >= scalar_t(kMinVertexDepth);
+  // The depth 1 / sum(wc_k / z_k) is a weighted harmonic mean of the vertex depths.
+  const double zmax = sr_max(sr_max(double(v[2]), double(v[5])), double(v[8]));
+  fd[kFaceDepthSafe] =
+      double(zmin) > p.near * (1.0 + kDepthSafeMargin) && zmax < p.far * (1.0 - kDepthSafeMargin) ? scalar_t(1)
+                                                                                                  : scalar_t(0);
   fd[kFaceArea2] = area2;
   fd[kFaceInvArea2] = valid ? scalar_t(1) / area2 : scalar_t(1);
   fd[kFaceValid] = valid ? scalar_t(1) : scalar_t(0);
@@ -266,13 +275,18 @@ SR_HOST_DEVICE inline bool eval_pair(const SoftRasterParams& p, const scalar_t* 
     if (!s.inside) return false;
     s.logit = scalar_t(0);
   }
-  scalar_t c[3];
-  for (int k = 0; k < 3; ++k) c[k] = sr_clamp01(s.w[k]);
-  s.csum = c[0] + c[1] + c[2];
-  for (int k = 0; k < 3; ++k) s.wc[k] = c[k] / s.csum;
-  // The reference's exact expression: depth ties at near / far decide the same way.
-  s.zp = scalar_t(1) / (s.wc[0] / fd[kFaceZ] + s.wc[1] / fd[kFaceZ + 1] + s.wc[2] / fd[kFaceZ + 2]);
-  if (!(s.zp >= scalar_t(p.near) && s.zp <= scalar_t(p.far))) return false;
+  if (p.num_channels > 0 || fd[kFaceDepthSafe] == scalar_t(0)) {
+    scalar_t c[3];
+    for (int k = 0; k < 3; ++k) c[k] = sr_clamp01(s.w[k]);
+    s.csum = c[0] + c[1] + c[2];
+    for (int k = 0; k < 3; ++k) s.wc[k] = c[k] / s.csum;
+    // The reference's exact expression: depth ties at near / far decide the same way.
+    s.zp = scalar_t(1) / (s.wc[0] / fd[kFaceZ] + s.wc[1] / fd[kFaceZ + 1] + s.wc[2] / fd[kFaceZ + 2]);
+    if (!(s.zp >= scalar_t(p.near) && s.zp <= scalar_t(p.far))) return false;
+  } else {  // silhouettes of a face safely inside [near, far]: no depth is needed
+    s.csum = scalar_t(1);
+    s.wc[0] = s.wc[1] = s.wc[2] = s.zp = scalar_t(0);
+  }
   if (p.dist_func == DistFunc::Hard) {
     s.coverage = scalar_t(1);
     s.miss = scalar_t(0);
@@ -304,21 +318,23 @@ SR_HOST_DEVICE inline void pair_backward(const SoftRasterParams& p, const scalar
                                          const PairSample<scalar_t>& s, scalar_t g_logit, scalar_t g_zp,
                                          const scalar_t* g_wc_in, scalar_t* grad) {
   const scalar_t* z = fd + kFaceZ;
-  scalar_t g_wc[3] = {g_wc_in[0], g_wc_in[1], g_wc_in[2]};
-  // zp = 1 / q, q = sum_k wc_k / z_k.
-  if (g_zp != scalar_t(0)) {
-    const scalar_t g_q = -g_zp * s.zp * s.zp;
-    for (int k = 0; k < 3; ++k) {
-      g_wc[k] += g_q / z[k];
-      grad[3 * k + 2] += -g_q * s.wc[k] / (z[k] * z[k]);
+  scalar_t g_w[3] = {0, 0, 0};
+  if (g_zp != scalar_t(0) || g_wc_in[0] != scalar_t(0) || g_wc_in[1] != scalar_t(0) || g_wc_in[2] != scalar_t(0)) {
+    scalar_t g_wc[3] = {g_wc_in[0], g_wc_in[1], g_wc_in[2]};
+    // zp = 1 / q, q = sum_k wc_k / z_k.
+    if (g_zp != scalar_t(0)) {
+      const scalar_t g_q = -g_zp * s.zp * s.zp;
+      for (int k = 0; k < 3; ++k) {
+        g_wc[k] += g_q / z[k];
+        grad[3 * k + 2] += -g_q * s.wc[k] / (z[k] * z[k]);
+      }
     }
-  }
-  // wc_k = clamp(w_k, 0, 1) / sum; the clamp passes gradient on [0, 1] inclusive.
-  const scalar_t dot = g_wc[0] * s.wc[0] + g_wc[1] * s.wc[1] + g_wc[2] * s.wc[2];
-  scalar_t g_w[3];
-  for (int k = 0; k < 3; ++k) {
-    const bool passes = s.w[k] >= scalar_t(0) && s.w[k] <= scalar_t(1);
-    g_w[k] = passes ? (g_wc[k] - dot) / s.csum : scalar_t(0);
+    // wc_k = clamp(w_k, 0, 1) / sum; the clamp passes gradient on [0, 1] inclusive.
+    const scalar_t dot = g_wc[0] * s.wc[0] + g_wc[1] * s.wc[1] + g_wc[2] * s.wc[2];
+    for (int k = 0; k < 3; ++k) {
+      const bool passes = s.w[k] >= scalar_t(0) && s.w[k] <= scalar_t(1);
+      g_w[k] = passes ? (g_wc[k] - dot) / s.csum : scalar_t(0);
+    }
   }
   const scalar_t x[3] = {fd[kFaceX], fd[kFaceX + 1], fd[kFaceX + 2]};
   const scalar_t y[3] = {fd[kFaceY], fd[kFaceY + 1], fd[kFaceY + 2]};
@@ -339,6 +355,7 @@ SR_HOST_DEVICE inline void pair_backward(const SoftRasterParams& p, const scalar
       g_w[arg] += g_logit * scalar_t(2) * sr_abs(s.w[arg]) / sigma;
     }
   }
+  if (g_w[0] == scalar_t(0) && g_w[1] == scalar_t(0) && g_w[2] == scalar_t(0)) return;
   // w_k = e_k / area2, e_k = (x_i - px)(y_j - py) - (x_j - px)(y_i - py), i = k+1, j = k+2.
   const scalar_t inv_area2 = fd[kFaceInvArea2];
   const scalar_t g_area = -(g_w[0] * s.w[0] + g_w[1] * s.w[1] + g_w[2] * s.w[2]) * inv_area2;
