@@ -8,10 +8,11 @@ from .convention import (
     to_grid_coordinates,
     xyz_grid_to_array,
 )
-from .voxelize import FILL_MODES, occupied_volume, voxelize, voxelize_batch, voxelize_parts
+from .voxelize import FILL_MODES, SURFACE_MODES, occupied_volume, voxelize, voxelize_batch, voxelize_parts
 
 __all__ = [
     "FILL_MODES",
+    "SURFACE_MODES",
     "array_index_to_cell_center",
     "array_to_xyz_grid",
     "from_grid_coordinates",

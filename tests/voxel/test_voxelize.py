@@ -154,3 +154,20 @@ def test_index_convention_by_hand_and_round_trip():
     np.testing.assert_array_equal(point_to_array_index(points, 32), [[16, 16, 15], [0, 31, 0]])
     index = np.array([[3, 7, 30], [31, 0, 12]])
     np.testing.assert_array_equal(point_to_array_index(array_index_to_cell_center(index, 32), 32), index)
+
+
+def test_softras_surface_mode_is_a_subset_and_nearly_equal_on_closed_meshes():
+    # SoftRas' voxelizer marks only cells around cell-edge crossings and vertices, so its
+    # cells are a subset of the exact ones; on closed smooth meshes they almost agree.
+    vertices, faces = _sphere(1.0, level=3)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        deformed = vertices * rng.uniform(0.15, 0.45, 3) * (1 + 0.15 * rng.standard_normal((len(vertices), 1)))
+        exact = voxelize(deformed, faces)
+        softras = voxelize(deformed, faces, surface="softras")
+        assert (softras <= exact).all()
+        assert softras.sum() >= 0.995 * exact.sum()
+    box_vertices, box_faces = _box_mesh([0.2, 0.1, -0.3], [0.3, 0.2, -0.2])  # the hand-worked box
+    np.testing.assert_array_equal(voxelize(box_vertices, box_faces, surface="softras"), voxelize(box_vertices, box_faces))
+    with pytest.raises(ValueError, match="surface"):
+        voxelize(box_vertices, box_faces, surface="sampled")
