@@ -66,12 +66,9 @@ class _HDF5Source:
         self._datasets = None  # (images, voxels) h5py datasets of the open file
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{path}: no such file")
-        handle = self._open()
+        self._open()
         try:
-            for key in (layout.HDF5_IMAGES, layout.HDF5_VOXELS):
-                if key not in handle or not isinstance(handle[key], h5py.Dataset):
-                    raise ValueError(f"{path}: no dataset {key!r}")
-            images, voxels = handle[layout.HDF5_IMAGES], handle[layout.HDF5_VOXELS]
+            images, voxels = self._datasets
             self.num_objects, self.image_size = layout.check_images_shape(images.shape, images.dtype, path)
             num_voxels, self.resolution = layout.check_voxels_shape(voxels.shape, voxels.dtype, path)
             if num_voxels != self.num_objects:
@@ -90,7 +87,11 @@ class _HDF5Source:
             except OSError as error:
                 raise ValueError(f"{self.path}: not a readable HDF5 file ({error})") from None
             self._pid = os.getpid()
-            self._datasets = (self._file[layout.HDF5_IMAGES], self._file[layout.HDF5_VOXELS])
+            found = [self._file.get(key) for key in (layout.HDF5_IMAGES, layout.HDF5_VOXELS)]
+            if not all(isinstance(d, h5py.Dataset) for d in found):
+                self._close()
+                raise ValueError(f"{self.path}: needs datasets {layout.HDF5_IMAGES!r} and {layout.HDF5_VOXELS!r}")
+            self._datasets = tuple(found)
         return self._file
 
     def _close(self) -> None:

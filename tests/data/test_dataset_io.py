@@ -117,6 +117,10 @@ def test_wrong_shapes_name_the_file(tmp_path):
         handle["voxels"] = voxels
     with pytest.raises(ValueError, match=r"c_train\.h5.*uint8"):
         MultiViewDataset(tmp_path, ["c"], "train", "hdf5")
+    with h5py.File(hdf5_path(tmp_path, "d", "train"), "w") as handle:
+        handle["images"] = images  # no voxels
+    with pytest.raises(ValueError, match=r"d_train\.h5.*'voxels'"):
+        MultiViewDataset(tmp_path, ["d"], "train", "hdf5")
 
 
 def test_bad_indices_raise_value_error(root):
