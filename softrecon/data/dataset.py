@@ -2,8 +2,8 @@
 
 Nothing is converted to float until a sample is asked for, and only that sample:
 - npz: headers are read on open; the arrays are memory-mapped when stored
-  uncompressed (the real NMR files written by ``np.savez``), else loaded as uint8 on
-  first use (memory: the file's uint8 arrays for that class).
+  uncompressed (written by ``np.savez``), else loaded as uint8 on first use (memory:
+  the file's uint8 arrays for that class).
 - HDF5: each process opens its own read-only handle on first use (handles are not
   pickled), so DataLoader workers and DDP ranks are safe.
 
