@@ -58,7 +58,7 @@ def bench(preset: str, iterations: int, warmup: int, data_root: str, extra) -> d
         for _ in range(iterations):
             trainer.train_step()
         elapsed = time.perf_counter() - start
-        trainer._close_batches()
+        trainer.close()
     totals = trainer.timer.totals
     timed = sum(totals.values())
     return {

@@ -188,7 +188,8 @@ class Trainer:
         output.inputs = batch["images_a"]
         return output
 
-    def _close_batches(self) -> None:
+    def close(self) -> None:
+        """Stop the sampler's prefetching thread (``fit`` does it when it returns)."""
         if self._batches is not None:
             self._batches.close()
             self._batches = None
@@ -214,7 +215,7 @@ class Trainer:
             )
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
-        self._close_batches()
+        self.close()
         self.sampler.load_state_dict(state["sampler"])
         self.iteration = int(state["iteration"])
         # Each rank restores the RNG state of rank 0: the states only feed identical work.
@@ -294,7 +295,7 @@ class Trainer:
             if self.iteration == total and main and not list_checkpoints(self.checkpoint_dir):
                 self.save_checkpoint()  # e.g. iterations=0, or resumed at the end already
         finally:
-            self._close_batches()
+            self.close()
             bar.close()
             logger.close()
         return self.run_dir
