@@ -10,7 +10,10 @@ from typing import Dict
 import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+from tqdm.auto import tqdm
 
+from softrecon.data import iterate_views
+from softrecon.data.classes import class_name
 from softrecon.training.checkpoint import load_checkpoint, run_dir_of
 from softrecon.training.data import build_dataset
 from softrecon.training.distributed import choose_device
@@ -42,8 +45,6 @@ def _output_dir(cfg: DictConfig, checkpoint: Dict) -> str:
 def _object_batches(dataset, batch_size: int, max_objects):
     """(images, view_index, object_index) over every view of every (selected) object."""
     if max_objects is None:
-        from softrecon.data import iterate_views  # engineer D's module
-
         yield from iterate_views(dataset, batch_size)
         return
     views = torch.arange(dataset.num_views)
@@ -62,8 +63,6 @@ def evaluate(cfg: DictConfig) -> str:
         softrecon.training.CheckpointError: the checkpoint is missing or unreadable
             (the message names the file).
     """
-    from tqdm.auto import tqdm
-
     if OmegaConf.is_missing(cfg, "ckpt_path"):
         raise ValueError("ckpt_path is mandatory: python eval.py ckpt_path=<checkpoint file or run folder>")
     if cfg.max_objects is not None and cfg.max_objects < 1:
@@ -101,8 +100,6 @@ def evaluate(cfg: DictConfig) -> str:
 
 def summarize(scorer: VoxelScorer, dataset, checkpoint: Dict, cfg: DictConfig) -> Dict:
     """The JSON payload: per-class and mean IoU (fractions), counts, provenance."""
-    from softrecon.data.classes import class_name
-
     names = {class_id: class_name(class_id) for class_id in dataset.class_ids}
     if len(set(names.values())) != len(names):  # two ids share a name: key by id instead
         names = {class_id: class_id for class_id in dataset.class_ids}

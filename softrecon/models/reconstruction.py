@@ -10,6 +10,8 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from softrecon.geometry import icosphere
+
 from .decoder import TemplateDecoder
 from .encoder import Encoder
 
@@ -46,8 +48,6 @@ class ReconstructionModel(nn.Module):
         decoder_fc: Sequence[int] = PAPER_DECODER_FC,
     ) -> None:
         super().__init__()
-        from softrecon.geometry import icosphere  # engineer G's module
-
         if isinstance(template_level, bool) or not isinstance(template_level, int) or template_level < 0:
             raise ValueError(f"template_level must be an int >= 0, got {template_level!r}")
         template_vertices, template_faces = icosphere(template_level)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from softrecon.data import MultiViewDataset, ensure_default_dataset
+
 from .distributed import DistContext, barrier
 
 
@@ -13,12 +15,8 @@ def build_dataset(data_cfg, split: str, context: DistContext = DistContext()):
     With ``data_cfg.synthetic`` the embedded synthetic dataset is first built into
     ``data_cfg.root`` if it is not there (by the main rank alone; the others wait).
     """
-    from softrecon.data import MultiViewDataset  # engineer D's module
-
     root = os.path.abspath(os.path.expanduser(str(data_cfg.root)))
     if data_cfg.synthetic:
-        from softrecon.data.synthetic import ensure_default_dataset
-
         if context.is_main:
             ensure_default_dataset(root)
         barrier(context)

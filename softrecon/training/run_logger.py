@@ -13,6 +13,8 @@ from typing import Dict, Optional
 
 import torch
 
+from softrecon.io import save_obj
+
 TENSORBOARD_DIR = "tensorboard"  # sub-folders of a run folder
 MESH_DIR = "meshes"
 IMAGES_SHOWN = 4  # samples per image grid
@@ -71,8 +73,6 @@ class RunLogger:
         """
         if not self.enabled or count <= 0:
             return
-        from softrecon.io import save_obj  # engineer G's atomic .obj writer
-
         folder = os.path.join(self.run_dir, MESH_DIR)
         os.makedirs(folder, exist_ok=True)
         for k in range(min(count, vertices.shape[0])):

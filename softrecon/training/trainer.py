@@ -22,6 +22,10 @@ from typing import Any, Dict, Optional
 import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+from tqdm.auto import tqdm
+
+from softrecon.data import ViewPairSampler
+from softrecon.renderer.soft_renderer import SoftRenderer
 
 from .checkpoint import CHECKPOINT_DIR, list_checkpoints, load_checkpoint, resolve_checkpoint, run_dir_of, save_checkpoint
 from .data import build_dataset
@@ -29,6 +33,7 @@ from .distributed import DistContext, broadcast_object, setup_distributed, teard
 from .objective import MultiViewObjective, StepOutput, resize_images
 from .rng import get_rng_state, set_rng_state
 from .run_dir import resolve_run_dir
+from .run_logger import RunLogger
 from .schedule import step_decay
 from .timing import PhaseTimer
 
@@ -79,8 +84,6 @@ class Trainer:
         device = self.context.device
         self.model = instantiate(cfg.model).to(device)
         settings = instantiate(cfg.renderer)
-        from softrecon.renderer.soft_renderer import SoftRenderer  # engineer G's module
-
         self.renderer = SoftRenderer(settings, lighting=None)
         self.base_sigma = settings.sigma
         self.objective = MultiViewObjective(
@@ -127,9 +130,7 @@ class Trainer:
             configured = run_dir_of(checkpoint_file)  # continue in the interrupted run's folder
         return resolve_run_dir(configured, str(self.cfg.paths.log_dir), str(self.cfg.task_name))
 
-    def _build_sampler(self):
-        from softrecon.data import ViewPairSampler  # engineer D's module
-
+    def _build_sampler(self) -> ViewPairSampler:
         batch_size, world_size = int(self.cfg.data.batch_size), self.context.world_size
         if batch_size < 1 or batch_size % world_size:
             raise ValueError(f"data.batch_size ({batch_size}) must be a positive multiple of the number of processes ({world_size})")
@@ -235,7 +236,7 @@ class Trainer:
     def validate(self) -> Dict[str, float]:
         """Voxel IoU on the first ``trainer.val_objects`` objects of each validation class
         (4 views each): a cheap progress signal, not the benchmark (eval.py is)."""
-        from softrecon.evaluation.scoring import VoxelScorer, reconstruct
+        from softrecon.evaluation.scoring import VoxelScorer, reconstruct  # here: evaluation imports training
 
         if self._val_dataset is None:
             self._val_dataset = build_dataset(self.cfg.data, self.cfg.data.val_split)
@@ -252,10 +253,6 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def fit(self) -> str:
         """Train up to ``trainer.iterations``; returns the run folder."""
-        from tqdm.auto import tqdm
-
-        from .run_logger import RunLogger
-
         cfg, main = self.cfg, self.context.is_main
         total = int(cfg.trainer.iterations)
         logger = RunLogger(self.run_dir, main, bool(cfg.logging.tensorboard), purge_step=self.iteration or None)
