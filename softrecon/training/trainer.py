@@ -217,7 +217,8 @@ class Trainer:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.close()
-        self.sampler.load_state_dict(state["sampler"])
+        # Every rank's sampler is at the step of rank 0's (stored); only the rank differs.
+        self.sampler.load_state_dict(dict(state["sampler"], rank=self.context.rank))
         self.iteration = int(state["iteration"])
         # Each rank restores the RNG state of rank 0: the states only feed identical work.
         set_rng_state(state["rng"])
