@@ -17,8 +17,8 @@ marks those rows '(scaled)'.
 
 Each (implementation, case) runs in its own subprocess. Peak memory: for CPU runs the
 growth of the process' maximum resident set size (resource.getrusage ru_maxrss) from
-after the inputs are built to after the timed runs; for CUDA runs
-torch.cuda.max_memory_allocated. Times are medians of several runs (wall clock).
+after the inputs are built to after the warm-up and timed runs (so it includes the
+outputs, saved tensors and gradients); for CUDA runs torch.cuda.max_memory_allocated. Times are medians of several runs (wall clock).
 """
 
 from __future__ import annotations
@@ -112,10 +112,10 @@ def worker(impl: str, case_name: str, repeats: int) -> dict:
         image = render(v, c, settings)
         torch.autograd.backward(image, upstream)
 
-    forward_backward()  # warm-up (and allocator growth) before the baseline
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    base = _maxrss_mib()
+    base = _maxrss_mib()  # inputs built, nothing rendered yet
+    forward_backward()  # warm-up
     result = {
         "forward_s": _timed(forward, repeats, device),
         "forward_backward_s": _timed(forward_backward, repeats, device),

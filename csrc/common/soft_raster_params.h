@@ -50,6 +50,8 @@ struct SoftRasterParams {
   AggrRGB aggr_rgb = AggrRGB::Softmax;       // colour aggregation
   bool double_sided = false;    // whether back faces contribute colour
   int32_t num_background = 1;   // values in the background colour: 1 or C
+  bool pixel_major = false;     // CPU only: shade pixel by pixel with shade_pixel (the CUDA
+                                // loop order) instead of face by face; for tests
 
   SR_HOST_DEVICE int tiles_x() const { return (width + tile_size - 1) / tile_size; }
   SR_HOST_DEVICE int tiles_y() const { return (height + tile_size - 1) / tile_size; }

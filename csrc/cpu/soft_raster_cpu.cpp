@@ -111,6 +111,14 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
       for (int c = 0; c < cols; ++c)
         acc[r * kTile + c].init(p, background, image_out + int64_t(row0 + r) * p.width + col0 + c, plane);
     const int64_t begin = tile_offsets[item], end = tile_offsets[item + 1];
+    listed += (end - begin) * rows * cols;
+    used[std::min(thread_id(), int(used.size()) - 1)] = 1;
+    if (p.pixel_major) {  // the CUDA back end's per-pixel body, run here so tests cover it
+      for (int row = row0; row < row0 + rows; ++row)
+        for (int col = col0; col < col0 + cols; ++col)
+          shade_pixel(p, face_data, colours, background, tile_faces, begin, end, n, row, col, image, aux, winner);
+      continue;
+    }
     PairSample<scalar_t> s;
     for (int64_t i = begin; i < end; ++i) {
       const int f = tile_faces[i];
@@ -131,8 +139,6 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
                                   aux + int64_t(n) * kAuxChannels * plane + pixel,
                                   winner != nullptr ? winner + int64_t(n) * plane + pixel : nullptr, plane);
       }
-    listed += (end - begin) * rows * cols;
-    used[std::min(thread_id(), int(used.size()) - 1)] = 1;
   }
   if (stats != nullptr) {
     stats[kStatsPairsListed] = listed;

@@ -44,16 +44,18 @@ __global__ void fill_entries_kernel(const SoftRasterParams p, const scalar_t* __
   }
 }
 
-// Grid (tiles_x, tiles_y, N), block (tile_size, tile_size): one thread per pixel.
+// One block per (image, tile) (blockIdx.x = n * num_tiles + tile), block (tile_size,
+// tile_size): one thread per pixel.
 template <typename scalar_t>
 __global__ void forward_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_data,
                                const scalar_t* __restrict__ colours, const scalar_t* __restrict__ background,
                                const int64_t* __restrict__ tile_offsets, const int32_t* __restrict__ tile_faces,
                                scalar_t* __restrict__ image, scalar_t* __restrict__ aux, int32_t* __restrict__ winner) {
-  const int n = blockIdx.z;
-  const int col = blockIdx.x * p.tile_size + threadIdx.x, row = blockIdx.y * p.tile_size + threadIdx.y;
+  const int64_t slot = blockIdx.x;
+  const int n = int(slot / p.num_tiles()), tile = int(slot % p.num_tiles());
+  const int col = (tile % p.tiles_x()) * p.tile_size + threadIdx.x;
+  const int row = (tile / p.tiles_x()) * p.tile_size + threadIdx.y;
   if (row >= p.height || col >= p.width) return;
-  const int64_t slot = int64_t(n) * p.num_tiles() + blockIdx.y * p.tiles_x() + blockIdx.x;
   shade_pixel(p, face_data, colours, background, tile_faces, tile_offsets[slot], tile_offsets[slot + 1], n, row, col,
               image, aux, winner);
 }
@@ -129,7 +131,9 @@ cudaError_t launch_forward(const SoftRasterParams& p, const scalar_t* face_data,
                            const scalar_t* background, const int64_t* tile_offsets, const int32_t* tile_faces,
                            scalar_t* image, scalar_t* aux, int32_t* winner, cudaStream_t stream) {
   if (p.batch_size == 0) return cudaSuccess;
-  const dim3 grid(p.tiles_x(), p.tiles_y(), p.batch_size);
+  const int64_t blocks = int64_t(p.batch_size) * p.num_tiles();
+  if (blocks > int64_t(0x7fffffff)) return cudaErrorInvalidConfiguration;
+  const dim3 grid(static_cast<unsigned>(blocks));
   const dim3 block(p.tile_size, p.tile_size);
   forward_kernel<<<grid, block, 0, stream>>>(p, face_data, colours, background, tile_offsets, tile_faces, image, aux,
                                              winner);

@@ -32,6 +32,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       .def_readwrite("far", &SoftRasterParams::far)
       .def_readwrite("eps", &SoftRasterParams::eps)
       .def_readwrite("double_sided", &SoftRasterParams::double_sided)
+      .def_readwrite("pixel_major", &SoftRasterParams::pixel_major)
       .def_property(
           "dist_func", [](const SoftRasterParams& p) { return int(p.dist_func); },
           [](SoftRasterParams& p, int v) { p.dist_func = enum_from_int<softrecon::DistFunc>(v, 3, "dist_func"); })

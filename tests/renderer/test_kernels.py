@@ -211,3 +211,20 @@ def test_cpu_binning_visits_only_nearby_faces():
     stats = _kernels.kernel_statistics(fv, RasterSettings(image_size=64, sigma=1e-4))
     dense_pairs = 64 * 64 * fv.shape[1]
     assert 0 < stats["pairs_evaluated"] <= stats["pairs_listed"] < dense_pairs / 10
+
+
+@pytest.mark.parametrize("aggr_rgb", ["softmax", "hard"])
+def test_cpu_pixel_major_body_matches(aggr_rgb):
+    """shade_pixel (the CUDA forward's per-thread body), run on the CPU, gives exactly the
+    faces-outer CPU loop's image and saved values: both add faces in ascending order."""
+    ext = _kernels._extension()
+    fv, fc = random_scene(2, 14, torch.Generator().manual_seed(22))
+    settings = RasterSettings(image_size=(13, 19), sigma=2e-2, gamma=0.2, near=1.0, far=3.0, aggr_rgb=aggr_rgb)
+    background = torch.tensor(settings.background, dtype=fv.dtype)
+    outputs = []
+    for pixel_major in (False, True):
+        params = _kernels._params(settings)
+        params.pixel_major = pixel_major
+        outputs.append(ext.forward(params, fv, fc, background)[:3])  # image, aux, winner
+    for faces_outer, pixel_major in zip(*outputs):
+        assert torch.equal(faces_outer, pixel_major)
