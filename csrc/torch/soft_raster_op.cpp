@@ -2,6 +2,8 @@
 // OpenMP and a counting sort, csrc/cuda/ kernels plus torch's stable sort).
 #include "soft_raster_op.h"
 
+#include <algorithm>
+
 #include "../cpu/soft_raster_cpu.h"
 
 #ifdef WITH_CUDA
@@ -14,6 +16,9 @@
 namespace softrecon {
 
 namespace {
+
+// Fewest pixels (over the batch) per CPU thread.
+constexpr int64_t kMinPixelsPerThread = 4096;
 
 void check_tensor(const at::Tensor& t, const char* name, const at::Tensor& like) {
   TORCH_CHECK_VALUE(t.defined(), name, " must be a tensor");
@@ -57,7 +62,9 @@ void complete_params(SoftRasterParams& p, const at::Tensor& face_vertices, const
   TORCH_CHECK_VALUE(p.sigma > 0 && p.gamma > 0 && p.cutoff_squared >= 0 && p.near < p.far,
                     "params need sigma > 0, gamma > 0, cutoff_squared >= 0 and near < far");
   p.tile_size = face_vertices.is_cuda() ? kCudaTileSize : kCpuTileSize;
-  p.num_threads = at::get_num_threads();
+  // Small images run on one thread: a parallel region costs more than they do.
+  const int64_t pixels = int64_t(p.batch_size) * p.height * p.width;
+  p.num_threads = int32_t(std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), pixels / kMinPixelsPerThread)));
 }
 
 }  // namespace

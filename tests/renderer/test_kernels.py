@@ -181,7 +181,7 @@ def test_cpu_only_requested_gradients():
 
 def test_cpu_backward_is_deterministic_across_runs_and_threads():
     fv, fc = sphere_scene(2, 2, torch.Generator().manual_seed(19))
-    settings = RasterSettings(image_size=(48, 40), sigma=3e-4, gamma=1e-3)
+    settings = RasterSettings(image_size=(72, 64), sigma=3e-4, gamma=1e-3)  # big enough for 2 threads
     previous = torch.get_num_threads()
     try:
         results = []
