@@ -18,6 +18,7 @@ from omegaconf import DictConfig
 
 from softrecon.fitting.cli import run_command
 from softrecon.fitting.config import register_configs
+from softrecon.fitting.run_pose import run_fit_pose
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "configs")
 
@@ -26,8 +27,6 @@ register_configs()
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="fit_pose")
 def main(cfg: DictConfig) -> None:
-    from softrecon.fitting.run_pose import run_fit_pose  # imported late: --help stays fast
-
     run_command("fit_pose", run_fit_pose, cfg)
 
 
