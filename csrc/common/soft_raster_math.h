@@ -27,6 +27,9 @@ constexpr double kBoxAbsoluteMargin = 1e-6;
 // Relative margin by which a face's vertex depths must lie inside [near, far] for its
 // interpolated depth to be in range without testing it (float32 rounding is ~1e-7).
 constexpr double kDepthSafeMargin = 1e-4;
+// Relative margin of the cheap line-distance rejection of eval_pair over the cut-off, so
+// that it never rejects a pair the exact segment-distance test would accept.
+constexpr double kRejectMargin = 1e-2;
 // Slack, in pixels, when turning the box into pixel rows and columns (covers the rounding
 // of the pixel centres; the box margins above already keep the exact tests inside).
 constexpr double kPixelSlack = 1e-3;
@@ -256,13 +259,21 @@ SR_HOST_DEVICE inline bool eval_pair(const SoftRasterParams& p, const scalar_t* 
   // Divisions, not a reciprocal: the reference's rounding, so inside / clamp decisions
   // (kinks of the function) fall on the same side in float32 too.
   const scalar_t area2 = fd[kFaceArea2];
-  s.w[0] = ((x1 - px) * (y2 - py) - (x2 - px) * (y1 - py)) / area2;
-  s.w[1] = ((x2 - px) * (y0 - py) - (x0 - px) * (y2 - py)) / area2;
-  s.w[2] = ((x0 - px) * (y1 - py) - (x1 - px) * (y0 - py)) / area2;
+  const scalar_t edge[3] = {(x1 - px) * (y2 - py) - (x2 - px) * (y1 - py),
+                            (x2 - px) * (y0 - py) - (x0 - px) * (y2 - py),
+                            (x0 - px) * (y1 - py) - (x1 - px) * (y0 - py)};
+  for (int k = 0; k < 3; ++k) s.w[k] = edge[k] / area2;
   s.inside = s.w[0] >= scalar_t(0) && s.w[1] >= scalar_t(0) && s.w[2] >= scalar_t(0);
   const scalar_t cutoff2 = scalar_t(p.cutoff_squared);
   const scalar_t sigma = scalar_t(p.sigma);
   if (p.dist_func == DistFunc::Euclidean) {
+    if (!s.inside) {
+      // Cheap rejection: the distance to the triangle is at least the distance to the
+      // line of an edge the pixel is outside of, edge_k^2 / |edge opposite k|^2.
+      const scalar_t bound2 = cutoff2 * scalar_t(1.0 + kRejectMargin);
+      for (int k = 0; k < 3; ++k)
+        if (s.w[k] < scalar_t(0) && edge[k] * edge[k] >= bound2 * fd[kFaceEdgeLen2 + (k + 1) % 3]) return false;
+    }
     for (int e = 0; e < 3; ++e) s.d[e] = edge_distance2(fd, e, px, py, s.t[e]);
     const scalar_t d2 = sr_min(sr_min(s.d[0], s.d[1]), s.d[2]);
     if (!(s.inside || d2 < cutoff2)) return false;

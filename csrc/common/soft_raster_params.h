@@ -26,8 +26,9 @@ constexpr int kFaceRecordSize = 32;
 // Per-pixel values the forward saves for the backward (layout: AuxField in soft_raster_passes.h).
 constexpr int kAuxRecordSize = 3;
 
-// Edge length, in pixels, of the square tiles the CPU back end bins faces into.
-constexpr int kCpuTileSize = 8;
+// Edge length, in pixels, of the square tiles the CPU back end bins faces into (16 measured
+// ~6% faster than 8 on the paper-train benchmark: fewer entries, same evaluated pairs).
+constexpr int kCpuTileSize = 16;
 // Edge length, in pixels, of the square tiles the CUDA back end bins faces into.
 constexpr int kCudaTileSize = 16;
 
