@@ -146,22 +146,6 @@ def hard_silhouettes(vertices: torch.Tensor, faces: torch.Tensor, views: ViewSet
         return render_silhouettes(vertices.detach(), faces, views, settings) > 0.5
 
 
-def silhouette_iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Intersection over union of binary silhouettes, per view.
-
-    Args:
-        pred, target: (K, H, W) bool.
-
-    Returns:
-        (K,) float64; a view where both are empty scores 1.
-    """
-    if pred.shape != target.shape or pred.dim() != 3:
-        raise ValueError(f"pred and target must be (K, H, W) of one shape, got {tuple(pred.shape)} and {tuple(target.shape)}")
-    intersection = (pred & target).flatten(1).sum(1).double()
-    union = (pred | target).flatten(1).sum(1).double()
-    return torch.where(union > 0, intersection / union.clamp(min=1), torch.ones_like(union))
-
-
 def fit_shape(
     template_vertices: torch.Tensor,
     faces: torch.Tensor,
