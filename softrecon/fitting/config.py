@@ -39,6 +39,8 @@ class FitMeshConfig:
     sigma_end: float = MISSING
     laplacian_weight: float = MISSING
     flatten_weight: float = MISSING
+    fit_colors: bool = MISSING
+    color_weight: float = MISSING
     gif_every: int = MISSING
     gif_views: int = MISSING
     voxel_resolution: int = MISSING

@@ -27,10 +27,9 @@ from tqdm import tqdm
 
 from softrecon.losses import soft_iou_loss
 from softrecon.renderer import RasterSettings
-from softrecon.renderer.soft_renderer import SoftRenderer
-from softrecon.structures import Mesh
 
 from .rotation import axis_angle_to_matrix, geodesic_angle_degrees
+from .rendering import render_rgba
 from .schedule import geometric_anneal
 from .visualization import make_frame
 
@@ -108,13 +107,6 @@ def paint_occluder(image: torch.Tensor, occluded: torch.Tensor, color: float = O
     painted = torch.full_like(image, color)
     painted[-1] = 1.0
     return torch.where(occluded[None], painted, image)
-
-
-def render_rgba(vertices: torch.Tensor, faces: torch.Tensor, colors: torch.Tensor, camera, settings: RasterSettings) -> torch.Tensor:
-    """Render one coloured mesh: (V, 3) vertices, (F, 3) faces, (V, C) per-vertex colours
-    -> (C + 1, H, W), colour channels then alpha."""
-    mesh = Mesh(vertices[None], faces, colors[None], color_mode="vertex", validate=False)
-    return SoftRenderer(settings).forward(mesh, camera)[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -250,7 +242,7 @@ def fit_pose(
             sigma=geometric_anneal(options.sigma_start, options.sigma_end, step, options.steps),
             gamma=geometric_anneal(options.gamma_start, options.gamma_end, step, options.steps),
         )
-        rendered = render_rgba(pose(vertices), faces, colors, camera, step_settings)
+        rendered = render_rgba(pose(vertices), faces, colors, camera, step_settings)[0]
         loss = masked_pose_loss(rendered, target, visible, options)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -264,7 +256,7 @@ def fit_pose(
             frames.append(_pose_frame(target, rendered.detach(), settings))
     track_error()
     with torch.no_grad():
-        final = render_rgba(pose(vertices), faces, colors, camera, step_settings)
+        final = render_rgba(pose(vertices), faces, colors, camera, step_settings)[0]
     if options.frame_every:
         frames.append(_pose_frame(target, final, settings))
     return PoseFitResult(pose.rotation().detach(), pose.translation.detach().clone(), losses, errors, frames)

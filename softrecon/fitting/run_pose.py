@@ -30,7 +30,8 @@ from softrecon.renderer.cameras import PerspectiveCamera
 
 from .objects import asymmetric_colored_object, position_colors
 from .outputs import load_normalized_mesh, renderer_backend, set_num_threads, write_metrics
-from .pose import PoseFitOptions, fit_pose, occluder_mask, paint_occluder, render_rgba
+from .pose import PoseFitOptions, fit_pose, occluder_mask, paint_occluder
+from .rendering import render_rgba
 from .rotation import geodesic_angle_degrees, random_rotation, random_unit_vector
 from .visualization import write_gif
 
@@ -96,7 +97,7 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
     true_rotation = torch.eye(3)
     true_translation = torch.zeros(3)
     with torch.no_grad():
-        clean = render_rgba(vertices, faces, colors, camera, settings)
+        clean = render_rgba(vertices, faces, colors, camera, settings)[0]
     occluded = occluder_mask(settings.image_size, list(cfg.occluder))
     object_pixels = clean[-1] > ALPHA_THRESHOLD
     hidden_fraction = float((object_pixels & occluded).sum()) / max(int(object_pixels.sum()), 1)

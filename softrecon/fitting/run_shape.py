@@ -10,7 +10,11 @@ Metrics (all in the object frame, target normalized to the unit box):
   squared distance to the nearest point of B, plus the converse), on area-uniform
   surface samples.
 
-The same three are reported for the starting sphere under ``initial``.
+With ``fit_colors=true`` (a target with vertex colours, e.g. the cow's texture),
+vertex colours are fitted too and ``heldout_rgb_mse`` is added: the mean squared RGB
+error (all pixels, background black) of hard z-buffer renders on the held-out views.
+
+The same metrics are reported for the starting sphere (mid-grey) under ``initial``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import torch
 from omegaconf import DictConfig, OmegaConf
@@ -30,13 +34,15 @@ from softrecon.renderer import RasterSettings
 from softrecon.voxel import voxelize
 
 from .outputs import load_normalized_mesh, renderer_backend, set_num_threads, write_metrics
-from .shape import ShapeFitOptions, fit_shape, hard_silhouettes
+from .shape import ShapeFitOptions, fit_shape, hard_color_images, hard_silhouettes
 from .views import ViewSet, orbit_views, split_views
 from .visualization import write_gif
 
 MESH_FILE = "fitted.obj"
 GIF_FILE = "fitting.gif"
 METRICS_FILE = "metrics.json"
+# Colour of the template before colour fitting (mid grey), for the ``initial`` metrics.
+INITIAL_GRAY = 0.5
 
 
 def shape_metrics(
@@ -49,6 +55,8 @@ def shape_metrics(
     voxel_resolution: int,
     chamfer_points: int,
     seed: int,
+    colors: Optional[torch.Tensor] = None,
+    heldout_colors: Optional[torch.Tensor] = None,
 ) -> Dict[str, float]:
     """Score a mesh against the target (see the module docstring).
 
@@ -59,9 +67,12 @@ def shape_metrics(
         voxel_resolution: R of the occupancy grids.
         chamfer_points: surface samples per mesh.
         seed: seed of the surface sampling.
+        colors: (V, 3) vertex colours of the mesh, and heldout_colors (K, 3, H, W) the
+            target's hard colour renders on the held-out views: both or neither.
 
     Returns:
-        {'heldout_silhouette_iou', 'voxel_iou', 'chamfer'} as floats.
+        {'heldout_silhouette_iou', 'voxel_iou', 'chamfer'} (and 'heldout_rgb_mse' with
+        colours) as floats.
     """
     vertices = vertices.detach()
     silhouettes = hard_silhouettes(vertices, faces, heldout_views, heldout_targets.shape[-1])
@@ -71,12 +82,16 @@ def shape_metrics(
     generator = torch.Generator().manual_seed(seed)
     points = sample_points_on_mesh(vertices.double(), faces, chamfer_points, generator=generator)
     target_points = sample_points_on_mesh(target_vertices.double(), target_faces, chamfer_points, generator=generator)
-    return {
+    metrics = {
         "heldout_silhouette_iou": float(per_view.mean()),
         "voxel_iou": float(grid_iou),
         # numpy arrays take chamfer_distance's k-d tree path (no gradient needed here).
         "chamfer": float(chamfer_distance(points.numpy(), target_points.numpy())),
     }
+    if colors is not None:
+        images = hard_color_images(vertices, faces, colors, heldout_views, heldout_targets.shape[-1])
+        metrics["heldout_rgb_mse"] = float((images - heldout_colors).pow(2).mean())
+    return metrics
 
 
 def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
@@ -106,14 +121,22 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
         flatten_weight=cfg.flatten_weight,
         frame_every=cfg.gif_every,
         seed=cfg.seed,
+        color_weight=cfg.color_weight if cfg.fit_colors else 0.0,
     )
+    if cfg.fit_colors and not cfg.color_weight > 0:
+        raise ValueError(f"fit_colors=true needs color_weight > 0, got {cfg.color_weight!r}")
     if cfg.gif_views < 1:
         raise ValueError(f"gif_views must be >= 1, got {cfg.gif_views!r}")
     settings = RasterSettings(image_size=cfg.image_size, sigma=cfg.sigma_start)
-    target_vertices, target_faces, _ = load_normalized_mesh(cfg.target)
+    target_vertices, target_faces, target_vertex_colors = load_normalized_mesh(cfg.target)
+    if cfg.fit_colors and target_vertex_colors is None:
+        raise ValueError(f"fit_colors=true needs a target with vertex colours, and {cfg.target} has none")
     views = orbit_views(cfg.num_views, list(cfg.elevations), cfg.camera_distance, cfg.viewing_angle)
     fit_index, heldout_index = split_views(cfg.num_views, cfg.heldout_every)
     targets = hard_silhouettes(target_vertices, target_faces, views, cfg.image_size)
+    target_images = None
+    if cfg.fit_colors:
+        target_images = hard_color_images(target_vertices, target_faces, target_vertex_colors, views, cfg.image_size)
 
     template_vertices, template_faces = icosphere(cfg.template_level)
     template_vertices = template_vertices * cfg.template_radius
@@ -127,8 +150,10 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
         voxel_resolution=cfg.voxel_resolution,
         chamfer_points=cfg.chamfer_points,
         seed=cfg.seed,
+        heldout_colors=None if target_images is None else target_images[heldout_index],
     )
-    initial = score(template_vertices)
+    gray = None if target_images is None else torch.full_like(template_vertices, INITIAL_GRAY)
+    initial = score(template_vertices, colors=gray)
 
     fit_started = time.perf_counter()
     result = fit_shape(
@@ -140,11 +165,12 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
         options,
         frame_views=torch.arange(min(cfg.gif_views, len(fit_index))),
         progress=cfg.progress,
+        target_colors=None if target_images is None else target_images[fit_index],
     )
     fit_seconds = time.perf_counter() - fit_started
-    final = score(result.vertices)
+    final = score(result.vertices, colors=result.colors)
 
-    save_obj(os.path.join(run_dir, MESH_FILE), result.vertices, template_faces)
+    save_obj(os.path.join(run_dir, MESH_FILE), result.vertices, template_faces, colors=result.colors)
     if result.frames:
         write_gif(os.path.join(run_dir, GIF_FILE), result.frames)
     metrics: Dict[str, Any] = {

@@ -5,6 +5,8 @@ The template's vertices move as ``exp(log_scale) * (template + offsets) + transl
 (per-vertex offsets, one global scale, one translation), optimized with Adam on the
 soft IoU loss of the rendered silhouettes plus Laplacian and flatten regularizers,
 while the rasterizer's blur sigma is annealed geometrically from large to small.
+Optionally (``color_weight > 0`` and colour targets given) per-vertex colours are
+fitted too, with a mean squared error on the rendered RGB (SoftRas' default lighting).
 
 Shape symbols: V vertices, F faces, K views, H x W image.
 """
@@ -24,6 +26,7 @@ from softrecon.losses import FlattenLoss, LaplacianLoss, soft_iou_loss
 from softrecon.renderer import RasterSettings
 from softrecon.renderer.soft_renderer import SoftRenderer
 
+from .rendering import render_rgba
 from .schedule import geometric_anneal
 from .views import ViewSet
 from .visualization import make_frame
@@ -33,6 +36,10 @@ from .visualization import make_frame
 ADAM_BETAS = (0.5, 0.99)
 # Rasterizer settings of the binary (hard) silhouettes used as targets and for scoring.
 HARD_SILHOUETTE = {"dist_func": "hard", "aggr_alpha": "hard"}
+# ... and of the hard colour images: z-buffer colours (the nearest face's).
+HARD_RGBA = {**HARD_SILHOUETTE, "aggr_rgb": "hard"}
+# Starting colour of fitted vertex colours (sigmoid of zero logits): mid grey.
+INITIAL_COLOR_LOGIT = 0.0
 # GIF tiles are upscaled (nearest neighbour) to about this width in pixels.
 GIF_TILE_PIXELS = 128
 
@@ -78,6 +85,8 @@ class ShapeFitOptions:
         flatten_weight: weight of the flatten term.
         frame_every: record a GIF frame every this many steps (0: no frames).
         seed: seed of the view sampling.
+        color_weight: weight of the RGB mean squared error when colour targets are
+            given (0: silhouettes only).
     """
 
     steps: int = 300
@@ -89,6 +98,7 @@ class ShapeFitOptions:
     flatten_weight: float = 3e-4
     frame_every: int = 10
     seed: int = 0
+    color_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.steps < 1:
@@ -100,7 +110,7 @@ class ShapeFitOptions:
         for name in ("sigma_start", "sigma_end"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("laplacian_weight", "flatten_weight"):
+        for name in ("laplacian_weight", "flatten_weight", "color_weight"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
         if self.frame_every < 0:
@@ -114,12 +124,15 @@ class ShapeFitResult:
     Attributes:
         vertices: (V, 3) float, the fitted vertices (detached).
         losses: the total loss at every step.
-        frames: GIF frames (H', W', 3) uint8: targets on top, current fit below.
+        frames: GIF frames (H', W', 3) uint8: target silhouettes, current silhouettes
+            (and, when fitting colours, target colours, current colours), one row each.
+        colors: (V, C) float fitted vertex colours in [0, 1], or None (not fitted).
     """
 
     vertices: torch.Tensor
     losses: List[float]
     frames: List[np.ndarray]
+    colors: Optional[torch.Tensor] = None
 
 
 def render_silhouettes(vertices: torch.Tensor, faces: torch.Tensor, views: ViewSet, settings: RasterSettings) -> torch.Tensor:
@@ -146,6 +159,23 @@ def hard_silhouettes(vertices: torch.Tensor, faces: torch.Tensor, views: ViewSet
         return render_silhouettes(vertices.detach(), faces, views, settings) > 0.5
 
 
+def hard_color_images(vertices: torch.Tensor, faces: torch.Tensor, colors: torch.Tensor, views: ViewSet, image_size: int) -> torch.Tensor:
+    """Hard (z-buffer colour) renders of a mesh with vertex colours, lit as in fitting.
+
+    Args:
+        vertices: (V, 3) float; faces (F, 3) long; colors (V, C) float in [0, 1].
+        views: K views.
+        image_size: S for S x S images.
+
+    Returns:
+        (K, C, H, W) colour images (background colour outside the object).
+    """
+    settings = RasterSettings(image_size=image_size, **HARD_RGBA)
+    camera = views.camera(dtype=vertices.dtype, device=vertices.device)
+    with torch.no_grad():
+        return render_rgba(vertices.detach(), faces, colors, camera, settings)[:, :-1]
+
+
 def fit_shape(
     template_vertices: torch.Tensor,
     faces: torch.Tensor,
@@ -156,6 +186,7 @@ def fit_shape(
     frame_views: Optional[torch.Tensor] = None,
     progress: bool = False,
     on_step: Optional[Callable[[int, float], None]] = None,
+    target_colors: Optional[torch.Tensor] = None,
 ) -> ShapeFitResult:
     """Deform a template so that its soft silhouettes match ``target_silhouettes``.
 
@@ -171,6 +202,9 @@ def fit_shape(
             (default: up to the first four).
         progress: show a tqdm progress bar with the loss.
         on_step: called as ``on_step(step, loss)`` after every step.
+        target_colors: None, or (K, C, H, W) float target colour images (background
+            colour outside the object): per-vertex colours are then fitted as well,
+            weighted by ``options.color_weight`` (which must be > 0).
 
     Returns:
         A ``ShapeFitResult``.
@@ -180,16 +214,37 @@ def fit_shape(
         raise ValueError(f"target_silhouettes must have shape (K={num_views}, H, W), got {tuple(target_silhouettes.shape)}")
     if tuple(target_silhouettes.shape[1:]) != tuple(settings.image_size):
         raise ValueError(f"target_silhouettes are {tuple(target_silhouettes.shape[1:])} but settings.image_size is {settings.image_size}")
+    if target_colors is not None:
+        if target_colors.dim() != 4 or target_colors.shape[0] != num_views or target_colors.shape[2:] != target_silhouettes.shape[1:]:
+            raise ValueError(f"target_colors must have shape (K={num_views}, C, H, W) matching the silhouettes, got {tuple(target_colors.shape)}")
+        if not options.color_weight > 0:
+            raise ValueError(f"target_colors were given but options.color_weight is {options.color_weight!r}; it must be > 0")
     dtype, device = template_vertices.dtype, template_vertices.device
     targets = target_silhouettes.to(dtype=dtype, device=device)
     if frame_views is None:
         frame_views = torch.arange(min(num_views, 4))
     deformation = TemplateDeformation(template_vertices, initial_scale=1.0).to(device)
+    parameters = list(deformation.parameters())
+    color_logits = None
+    if target_colors is not None:
+        target_colors = target_colors.to(dtype=dtype, device=device)
+        shape = (template_vertices.shape[0], target_colors.shape[1])
+        color_logits = nn.Parameter(torch.full(shape, INITIAL_COLOR_LOGIT, dtype=dtype, device=device))
+        parameters.append(color_logits)
     laplacian = LaplacianLoss(faces, template_vertices.shape[0]).to(device)
     flatten = FlattenLoss(faces).to(device)
-    optimizer = torch.optim.Adam(deformation.parameters(), lr=options.lr, betas=ADAM_BETAS)
+    optimizer = torch.optim.Adam(parameters, lr=options.lr, betas=ADAM_BETAS)
     generator = torch.Generator().manual_seed(options.seed)
     batch_size = num_views if options.views_per_step == 0 else min(options.views_per_step, num_views)
+
+    def render(vertices: torch.Tensor, view_index: torch.Tensor, step_settings: RasterSettings):
+        """(silhouettes (B, H, W), colour images (B, C, H, W) or None) of the chosen views."""
+        chosen_views = views.subset(view_index)
+        if color_logits is None:
+            return render_silhouettes(vertices, faces, chosen_views, step_settings), None
+        camera = chosen_views.camera(dtype=dtype, device=device)
+        rgba = render_rgba(vertices, faces, torch.sigmoid(color_logits), camera, step_settings)
+        return rgba[:, -1], rgba[:, :-1]
 
     losses: List[float] = []
     frames: List[np.ndarray] = []
@@ -197,10 +252,12 @@ def fit_shape(
     for step in bar:
         sigma = geometric_anneal(options.sigma_start, options.sigma_end, step, options.steps)
         step_settings = settings.replace(sigma=sigma)
-        chosen = torch.randperm(num_views, generator=generator)[:batch_size].sort().values
+        chosen = torch.randperm(num_views, generator=generator)[:batch_size].sort().values.to(device)
         vertices = deformation()
-        silhouettes = render_silhouettes(vertices, faces, views.subset(chosen), step_settings)
-        loss = soft_iou_loss(silhouettes, targets[chosen.to(device)])
+        silhouettes, colours = render(vertices, chosen, step_settings)
+        loss = soft_iou_loss(silhouettes, targets[chosen])
+        if colours is not None:
+            loss = loss + options.color_weight * (colours - target_colors[chosen]).pow(2).mean()
         loss = loss + options.laplacian_weight * laplacian(vertices[None]) + options.flatten_weight * flatten(vertices[None])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -210,12 +267,12 @@ def fit_shape(
         if on_step is not None:
             on_step(step, losses[-1])
         if options.frame_every and (step % options.frame_every == 0 or step == options.steps - 1):
-            frames.append(_frame(deformation, faces, views.subset(frame_views), targets[frame_views.to(device)], step_settings))
-    return ShapeFitResult(vertices=deformation().detach(), losses=losses, frames=frames)
-
-
-def _frame(deformation: TemplateDeformation, faces, views: ViewSet, targets: torch.Tensor, settings: RasterSettings) -> np.ndarray:
-    """One GIF frame: the targets on top, the current soft silhouettes below."""
-    with torch.no_grad():
-        current = render_silhouettes(deformation(), faces, views, settings)
-    return make_frame([targets, current], scale=max(1, GIF_TILE_PIXELS // settings.width))
+            index = frame_views.to(device)
+            with torch.no_grad():
+                current, current_colours = render(deformation(), index, step_settings)
+            rows = [targets[index], current]
+            if current_colours is not None:
+                rows += [target_colors[index], current_colours]
+            frames.append(make_frame(rows, scale=max(1, GIF_TILE_PIXELS // settings.width)))
+    colors = None if color_logits is None else torch.sigmoid(color_logits).detach()
+    return ShapeFitResult(vertices=deformation().detach(), losses=losses, frames=frames, colors=colors)

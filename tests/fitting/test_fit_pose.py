@@ -9,8 +9,8 @@ from softrecon.fitting.pose import (
     masked_pose_loss,
     occluder_mask,
     paint_occluder,
-    render_rgba,
 )
+from softrecon.fitting.rendering import render_rgba
 from softrecon.fitting.rotation import geodesic_angle_degrees, random_rotation
 from softrecon.renderer import RasterSettings
 from softrecon.renderer.cameras import PerspectiveCamera
@@ -29,7 +29,7 @@ def test_pose_fit_from_a_perturbed_start_converges_under_occlusion():
     options = PoseFitOptions(steps=60, sigma_start=3e-3, sigma_end=1e-5, gamma_start=3e-2, gamma_end=1e-4, frame_every=0)
     settings = RasterSettings(image_size=IMAGE_SIZE, sigma=options.sigma_end, gamma=options.gamma_end)
     with torch.no_grad():
-        clean = render_rgba(vertices, faces, colors, camera, settings)
+        clean = render_rgba(vertices, faces, colors, camera, settings)[0]
     occluded = occluder_mask(settings.image_size, [0.5, 0.2, 0.85, 0.6])
     assert ((clean[-1] > 0.5) & occluded).any()  # the occluder hides part of the object
     target = paint_occluder(clean, occluded)
@@ -53,7 +53,7 @@ def test_occluded_pixels_do_not_change_the_loss():
     vertices, faces, colors, camera = _scene()
     settings = RasterSettings(image_size=16)
     with torch.no_grad():
-        image = render_rgba(vertices, faces, colors, camera, settings)
+        image = render_rgba(vertices, faces, colors, camera, settings)[0]
     occluded = occluder_mask((16, 16), [0.0, 0.0, 0.5, 0.5])
     options = PoseFitOptions()
     other = image.clone()

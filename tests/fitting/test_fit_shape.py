@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from softrecon.fitting.shape import ShapeFitOptions, TemplateDeformation, fit_shape, hard_silhouettes
+from softrecon.fitting.objects import position_colors
+from softrecon.fitting.shape import ShapeFitOptions, TemplateDeformation, fit_shape, hard_color_images, hard_silhouettes
 from softrecon.fitting.views import orbit_views, split_views
 from softrecon.geometry import icosphere
 from softrecon.metrics import voxel_iou
@@ -57,3 +58,24 @@ def test_bad_targets_and_options_are_named():
         ShapeFitOptions(sigma_end=0.0)
     with pytest.raises(ValueError, match="initial_scale"):
         TemplateDeformation(sphere, initial_scale=-1.0)
+
+
+def test_fitting_colours_lowers_the_colour_error():
+    sphere, faces = icosphere(1)
+    target = sphere * torch.tensor([0.45, 0.3, 0.35])
+    target_colors = position_colors(target)
+    views = orbit_views(4, [30.0, -30.0])
+    silhouettes = hard_silhouettes(target, faces, views, IMAGE_SIZE)
+    images = hard_color_images(target, faces, target_colors, views, IMAGE_SIZE)
+    template = sphere * 0.5
+    options = ShapeFitOptions(steps=25, lr=0.02, sigma_start=1e-3, sigma_end=1e-4, frame_every=0, color_weight=1.0)
+
+    result = fit_shape(template, faces, silhouettes, views, RasterSettings(image_size=IMAGE_SIZE), options, target_colors=images)
+
+    gray = torch.full_like(template, 0.5)
+    before = (hard_color_images(template, faces, gray, views, IMAGE_SIZE) - images).pow(2).mean()
+    after = (hard_color_images(result.vertices, faces, result.colors, views, IMAGE_SIZE) - images).pow(2).mean()
+    assert result.colors.shape == (template.shape[0], 3)
+    assert float(after) < 0.5 * float(before)
+    with pytest.raises(ValueError, match="color_weight"):
+        fit_shape(template, faces, silhouettes, views, RasterSettings(image_size=IMAGE_SIZE), ShapeFitOptions(steps=1), target_colors=images)

@@ -147,3 +147,19 @@ def test_bad_option_values_are_named(tmp_path, compose_mesh_config, cube):
         run_fit_mesh(compose_mesh_config(f"target={cube}", "heldout_every=1"), str(tmp_path))
     with pytest.raises(ValueError, match="num_threads"):
         run_fit_mesh(compose_mesh_config(f"target={cube}", "num_threads=-1"), str(tmp_path))
+    with pytest.raises(ValueError, match="cube.obj has none"):
+        run_fit_mesh(compose_mesh_config(f"target={cube}", "fit_colors=true"), str(tmp_path))
+
+
+def test_fit_mesh_with_colours_in_process(tmp_path, compose_mesh_config):
+    lines = CUBE_OBJ.splitlines()
+    colours = ["0.9 0.1 0.1", "0.1 0.9 0.1", "0.1 0.1 0.9", "0.9 0.9 0.1", "0.1 0.9 0.9", "0.9 0.1 0.9", "0.5 0.5 0.5", "1 1 1"]
+    coloured = [f"{line} {colours[i]}" for i, line in enumerate(lines[:8])] + lines[8:]
+    path = tmp_path / "coloured_cube.obj"
+    path.write_text("\n".join(coloured) + "\n")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    metrics_path = run_fit_mesh(compose_mesh_config(f"target={path}", "fit_colors=true"), str(run_dir))
+    metrics = json.loads(open(metrics_path).read())
+    assert 0.0 <= metrics["heldout_rgb_mse"] and 0.0 <= metrics["initial"]["heldout_rgb_mse"]
+    assert len((run_dir / "fitted.obj").read_text().splitlines()[1].split()) == 7  # "v x y z r g b"
