@@ -12,7 +12,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 import torch
 
 from softrecon.io import load_mesh, normalize_to_unit_box
-from softrecon.renderer import _kernels
+from softrecon.renderer import resolve_backend
 from softrecon.utils.atomic import atomic_write
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -54,8 +54,7 @@ def renderer_backend(device: torch.device) -> str:
     """Which rasterizer ``soft_rasterize(..., backend='auto')`` runs on ``device``:
     'compiled <device type> kernel' or 'reference (dense PyTorch)'. Honours the
     ``SOFTRECON_BACKEND`` override the way ``soft_rasterize`` does."""
-    forced = os.environ.get("SOFTRECON_BACKEND", "auto").strip().lower() or "auto"
-    if forced == "reference" or not _kernels.kernel_available(device):
+    if resolve_backend(device) == "reference":
         return "reference (dense PyTorch)"
     return f"compiled {device.type} kernel"
 

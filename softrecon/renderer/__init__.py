@@ -1,21 +1,11 @@
-"""The Soft Rasterizer: functional core, settings, and the modules around it."""
+"""The Soft Rasterizer: functional core, settings, and the modules around it.
 
-from .rasterize import soft_rasterize
-from .reference import pixel_centers, rasterize_reference
-from .settings import AggrAlpha, AggrRGB, DistFunc, RasterSettings
+- ``soft_rasterize`` + ``RasterSettings``: the functional core (SPEC sections 1 to 4);
+- ``rasterize_reference``: the dense pure-PyTorch oracle behind the same function;
+- cameras (SPEC section 5), ``Lighting`` and the ``SoftRenderer`` module on top.
+"""
 
-__all__ = [
-    "AggrAlpha",
-    "AggrRGB",
-    "DistFunc",
-    "RasterSettings",
-    "pixel_centers",
-    "rasterize_reference",
-    "soft_rasterize",
-]
-
-# ---- cameras, lighting and the renderer module (engineer G's block)
-from .cameras import (  # noqa: E402
+from .cameras import (
     BENCHMARK_AZIMUTH_STEP,
     BENCHMARK_DISTANCE,
     BENCHMARK_ELEVATION,
@@ -30,23 +20,34 @@ from .cameras import (  # noqa: E402
     look_along,
     look_at_rotation,
 )
-from .lighting import Lighting  # noqa: E402
-from .soft_renderer import SoftRenderer  # noqa: E402
+from .lighting import Lighting
+from .rasterize import resolve_backend, soft_rasterize
+from .reference import pixel_centers, rasterize_reference
+from .settings import AggrAlpha, AggrRGB, DistFunc, RasterSettings
+from .soft_renderer import SoftRenderer
 
-__all__ += [
+__all__ = [
+    "AggrAlpha",
+    "AggrRGB",
     "BENCHMARK_AZIMUTH_STEP",
     "BENCHMARK_DISTANCE",
     "BENCHMARK_ELEVATION",
     "BENCHMARK_NUM_VIEWS",
     "BENCHMARK_VIEWING_ANGLE",
     "Camera",
+    "DistFunc",
     "Lighting",
     "OrthographicCamera",
     "PerspectiveCamera",
     "ProjectionCamera",
+    "RasterSettings",
     "SoftRenderer",
     "benchmark_camera",
     "eye_from_spherical",
     "look_along",
     "look_at_rotation",
+    "pixel_centers",
+    "rasterize_reference",
+    "resolve_backend",
+    "soft_rasterize",
 ]

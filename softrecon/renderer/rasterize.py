@@ -54,7 +54,7 @@ def soft_rasterize(
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if face_vertices.shape[1] == 0:
         return _empty_render(face_vertices, face_colors, settings)
-    chosen = _choose_backend(backend, face_vertices.device)
+    chosen = resolve_backend(face_vertices.device, backend)
     if chosen == "reference":
         return reference.rasterize_reference(face_vertices, face_colors, settings)
     from . import _kernels  # imported lazily: the compiled extension is optional
@@ -62,7 +62,16 @@ def soft_rasterize(
     return _kernels.rasterize_kernel(face_vertices, face_colors, settings)
 
 
-def _choose_backend(backend: str, device: torch.device) -> str:
+def resolve_backend(device: torch.device, backend: str = "auto") -> str:
+    """The implementation ``soft_rasterize`` runs for tensors on ``device``.
+
+    Returns 'reference', 'cpu' or 'cuda' ('cpu'/'cuda' being the compiled kernels);
+    honours ``SOFTRECON_BACKEND`` for ``backend='auto'``. Raises ValueError when a
+    compiled backend is asked for but not built, or does not match the device.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    device = torch.device(device)
     if backend == "auto":
         backend = os.environ.get("SOFTRECON_BACKEND", "auto").strip().lower() or "auto"
         if backend not in BACKENDS:
