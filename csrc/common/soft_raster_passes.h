@@ -1,8 +1,10 @@
-// The two per-work-item bodies both back ends loop over, built on soft_raster_math.h:
-//   shade_pixel:    forward of one pixel over its tile's face list;
-//   backward_entry: backward of one (face, tile) entry over the tile's pixels.
-// The CPU file runs them in OpenMP loops, the CUDA file one per thread; neither holds
-// any rasterization math of its own.
+// The work-item bodies both back ends loop over, built on soft_raster_math.h:
+//   PixelAccumulator: forward state of one pixel (alpha, online softmax, z-buffer);
+//   shade_pixel:      forward of one pixel over its tile's face list (CUDA: one thread);
+//   backward_entry:   backward of one (face, tile) entry over its pixel window.
+// The CPU forward feeds the accumulators face by face over each face's pixel window; the
+// CPU backward runs backward_entry per face; CUDA runs both one per thread. Neither back
+// end holds any rasterization math of its own.
 //
 // Tensor layouts (all contiguous, row-major):
 //   face_data   (N * F, kFaceStride)  records from setup_face

@@ -95,7 +95,6 @@ class _SoftRasterize(torch.autograd.Function):
         ctx.params = params
         ctx.has_colours = face_colors is not None
         ctx.save_for_backward(face_vertices, colours, image, aux, winner, face_data, face_offsets, entry_tiles)
-        ctx.mark_non_differentiable(aux, winner)
         return image
 
     @staticmethod
