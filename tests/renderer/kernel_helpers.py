@@ -23,8 +23,6 @@ _spec.loader.exec_module(common)
 random_scene = common.random_scene
 sphere_scene = common.sphere_scene
 
-GOLDEN_DIR = pathlib.Path(__file__).resolve().parents[3] / "shared" / "golden"
-
 
 def render_with_grads(
     render: Callable,

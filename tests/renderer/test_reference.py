@@ -38,12 +38,23 @@ def load_golden(path):
     return data, verts, torch.tensor(data["faces"]), settings
 
 
+def _golden_implementations():
+    """The reference always; the compiled CPU kernel where it is built."""
+    from softrecon.renderer import _kernels
+
+    cpu_kernel = pytest.param(
+        "cpu", marks=pytest.mark.skipif(not _kernels.kernel_available("cpu"), reason="CPU kernel not built")
+    )
+    return ["reference", cpu_kernel]
+
+
 @pytest.mark.skipif(not GOLDEN_FILES, reason="../shared/golden is not beside the checkout")
+@pytest.mark.parametrize("backend", _golden_implementations())
 @pytest.mark.parametrize("path", GOLDEN_FILES, ids=lambda p: p.stem)
-def test_reference_matches_golden(path):
+def test_matches_golden(path, backend):
     data, verts, faces, settings = load_golden(path)
     verts.requires_grad_(True)
-    alpha = rasterize_reference(verts[faces][None], None, settings)[0, 0]
+    alpha = soft_rasterize(verts[faces][None], None, settings, backend=backend)[0, 0]
     (torch.tensor(data["weights"]) * alpha).sum().backward()
     grad = verts.grad.clone()
     grad[:, 0] = -grad[:, 0]
