@@ -74,7 +74,11 @@ SR_HOST_DEVICE inline T sr_min(T a, T b) { return b < a ? b : a; }
 template <typename T>
 SR_HOST_DEVICE inline T sr_max(T a, T b) { return a < b ? b : a; }
 template <typename T>
-SR_HOST_DEVICE inline T sr_clamp01(T x) { return x < T(0) ? T(0) : (x > T(1) ? T(1) : x); }
+SR_HOST_DEVICE inline T sr_clamp01(T x) {
+  // min(max(x, 0), 1): the same value as x < 0 ? 0 : (x > 1 ? 1 : x) for every x (NaN stays
+  // NaN, -0 stays -0), written so that compilers emit branch-free min / max instructions.
+  return sr_min(sr_max(x, T(0)), T(1));
+}
 
 // NDC centre of pixel column c: (2c + 1 - W) / S with S = min(H, W) (SPEC section 1).
 template <typename scalar_t>
@@ -194,7 +198,7 @@ SR_HOST_DEVICE inline int tile_of_range(const SoftRasterParams& p, const TileRan
 // to vertex e+1), as reference._segment_distance_squared; t receives the clamped
 // projection parameter, which the backward reuses.
 template <typename scalar_t>
-SR_HOST_DEVICE inline scalar_t edge_distance2(const scalar_t* fd, int e, scalar_t px, scalar_t py, scalar_t& t) {
+SR_HOST_DEVICE SR_INLINE scalar_t edge_distance2(const scalar_t* fd, int e, scalar_t px, scalar_t py, scalar_t& t) {
   const scalar_t ax = fd[kFaceX + e], ay = fd[kFaceY + e];
   const scalar_t dx = fd[kFaceEdgeDX + e], dy = fd[kFaceEdgeDY + e];
   t = sr_clamp01(((px - ax) * dx + (py - ay) * dy) / fd[kFaceEdgeLen2 + e]);
@@ -205,7 +209,7 @@ SR_HOST_DEVICE inline scalar_t edge_distance2(const scalar_t* fd, int e, scalar_
 // Backward of edge_distance2 in envelope form: with r = a + t (b - a) - p,
 // d(d^2)/da = 2 r (1 - t) and d(d^2)/db = 2 r t. Adds g times these to grad (9 scalars).
 template <typename scalar_t>
-SR_HOST_DEVICE inline void edge_distance2_backward(const scalar_t* fd, int e, scalar_t px, scalar_t py, scalar_t t,
+SR_HOST_DEVICE SR_INLINE void edge_distance2_backward(const scalar_t* fd, int e, scalar_t px, scalar_t py, scalar_t t,
                                                    scalar_t g, scalar_t* grad) {
   const int b = (e + 1) % 3;
   const scalar_t rx = fd[kFaceX + e] + t * fd[kFaceEdgeDX + e] - px;
@@ -220,7 +224,7 @@ SR_HOST_DEVICE inline void edge_distance2_backward(const scalar_t* fd, int e, sc
 // Gradient split of d2 = minimum(minimum(d01, d12), d20) onto its three arguments, as
 // torch.minimum's backward does it (a tie sends half to each side).
 template <typename scalar_t>
-SR_HOST_DEVICE inline void min3_weights(scalar_t d01, scalar_t d12, scalar_t d20, scalar_t* weight) {
+SR_HOST_DEVICE SR_INLINE void min3_weights(scalar_t d01, scalar_t d12, scalar_t d20, scalar_t* weight) {
   const scalar_t half = scalar_t(0.5);
   scalar_t w01 = d01 < d12 ? scalar_t(1) : (d01 == d12 ? half : scalar_t(0));
   scalar_t w12 = d12 < d01 ? scalar_t(1) : (d01 == d12 ? half : scalar_t(0));
@@ -251,7 +255,7 @@ struct PairSample {
 // (inside its box, within the cut-off, depth in [near, far]); s is filled when it does.
 // Invalid faces are never binned, so they never reach this function.
 template <typename scalar_t>
-SR_HOST_DEVICE inline bool eval_pair(const SoftRasterParams& p, const scalar_t* fd, scalar_t px, scalar_t py,
+SR_HOST_DEVICE SR_INLINE bool eval_pair(const SoftRasterParams& p, const scalar_t* fd, scalar_t px, scalar_t py,
                                      PairSample<scalar_t>& s) {
   if (px < fd[kFaceXMin] || px > fd[kFaceXMax] || py < fd[kFaceYMin] || py > fd[kFaceYMax]) return false;
   const scalar_t x0 = fd[kFaceX], x1 = fd[kFaceX + 1], x2 = fd[kFaceX + 2];
@@ -262,8 +266,25 @@ SR_HOST_DEVICE inline bool eval_pair(const SoftRasterParams& p, const scalar_t* 
   const scalar_t edge[3] = {(x1 - px) * (y2 - py) - (x2 - px) * (y1 - py),
                             (x2 - px) * (y0 - py) - (x0 - px) * (y2 - py),
                             (x0 - px) * (y1 - py) - (x1 - px) * (y0 - py)};
-  for (int k = 0; k < 3; ++k) s.w[k] = edge[k] / area2;
-  s.inside = s.w[0] >= scalar_t(0) && s.w[1] >= scalar_t(0) && s.w[2] >= scalar_t(0);
+  // Euclidean silhouettes of a face safely inside [near, far] use the barycentrics only
+  // through their signs: w_k >= 0 <=> edge_k / area2 >= 0, which is edge_k >= 0 for
+  // area2 > 0 and edge_k <= 0 for area2 < 0 (IEEE division keeps the sign; a signed zero
+  // compares >= 0 either way; |area2| > 1e-8 keeps the quotient of a nonzero edge from
+  // underflowing to zero). The backward then needs no w either (its g_w stays zero), so
+  // the three divisions are skipped and w is left at 0.
+  const bool need_w = p.dist_func != DistFunc::Euclidean || p.num_channels > 0 || fd[kFaceDepthSafe] == scalar_t(0);
+  bool negative[3];
+  if (need_w) {
+    for (int k = 0; k < 3; ++k) s.w[k] = edge[k] / area2;
+    for (int k = 0; k < 3; ++k) negative[k] = s.w[k] < scalar_t(0);
+  } else {
+    const bool positive_area = area2 > scalar_t(0);
+    for (int k = 0; k < 3; ++k) {
+      s.w[k] = scalar_t(0);
+      negative[k] = positive_area ? edge[k] < scalar_t(0) : edge[k] > scalar_t(0);
+    }
+  }
+  s.inside = !negative[0] && !negative[1] && !negative[2];
   const scalar_t cutoff2 = scalar_t(p.cutoff_squared);
   const scalar_t sigma = scalar_t(p.sigma);
   if (p.dist_func == DistFunc::Euclidean) {
@@ -272,7 +293,7 @@ SR_HOST_DEVICE inline bool eval_pair(const SoftRasterParams& p, const scalar_t* 
       // line of an edge the pixel is outside of, edge_k^2 / |edge opposite k|^2.
       const scalar_t bound2 = cutoff2 * scalar_t(1.0 + kRejectMargin);
       for (int k = 0; k < 3; ++k)
-        if (s.w[k] < scalar_t(0) && edge[k] * edge[k] >= bound2 * fd[kFaceEdgeLen2 + (k + 1) % 3]) return false;
+        if (negative[k] && edge[k] * edge[k] >= bound2 * fd[kFaceEdgeLen2 + (k + 1) % 3]) return false;
     }
     for (int e = 0; e < 3; ++e) s.d[e] = edge_distance2(fd, e, px, py, s.t[e]);
     const scalar_t d2 = sr_min(sr_min(s.d[0], s.d[1]), s.d[2]);
@@ -312,20 +333,20 @@ SR_HOST_DEVICE inline bool eval_pair(const SoftRasterParams& p, const scalar_t* 
 
 // Whether the face shows its colour (front-facing, or rendering double-sided).
 template <typename scalar_t>
-SR_HOST_DEVICE inline bool shows_colour(const SoftRasterParams& p, const scalar_t* fd) {
+SR_HOST_DEVICE SR_INLINE bool shows_colour(const SoftRasterParams& p, const scalar_t* fd) {
   return p.double_sided || fd[kFaceFront] != scalar_t(0);
 }
 
 // Colour channel c of a face at the clipped barycentric position: sum_k wc_k colour_kc.
 template <typename scalar_t>
-SR_HOST_DEVICE inline scalar_t face_colour(const scalar_t* colours, int num_channels, const scalar_t* wc, int c) {
+SR_HOST_DEVICE SR_INLINE scalar_t face_colour(const scalar_t* colours, int num_channels, const scalar_t* wc, int c) {
   return wc[0] * colours[c] + wc[1] * colours[num_channels + c] + wc[2] * colours[2 * num_channels + c];
 }
 
 // Backward of one contributing pair onto the face's 9 vertex scalars, given the upstream
 // gradients of its logit, its depth zp and its clipped barycentrics wc.
 template <typename scalar_t>
-SR_HOST_DEVICE inline void pair_backward(const SoftRasterParams& p, const scalar_t* fd, scalar_t px, scalar_t py,
+SR_HOST_DEVICE SR_INLINE void pair_backward(const SoftRasterParams& p, const scalar_t* fd, scalar_t px, scalar_t py,
                                          const PairSample<scalar_t>& s, scalar_t g_logit, scalar_t g_zp,
                                          const scalar_t* g_wc_in, scalar_t* grad) {
   const scalar_t* z = fd + kFaceZ;

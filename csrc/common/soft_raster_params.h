@@ -8,8 +8,12 @@
 
 #if defined(__CUDACC__)
 #define SR_HOST_DEVICE __host__ __device__
+// Per-pair functions are always inlined into the loops: called out of line (through the
+// PLT of the shared library) they cost a call and force the sample through memory.
+#define SR_INLINE __forceinline__
 #else
 #define SR_HOST_DEVICE
+#define SR_INLINE inline __attribute__((always_inline))
 #endif
 
 namespace softrecon {

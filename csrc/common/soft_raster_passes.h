@@ -56,7 +56,7 @@ struct PixelAccumulator {
   }
 
   // Adds contributing face f (record fd, colours fc) with its sample s.
-  SR_HOST_DEVICE void add(const SoftRasterParams& p, const scalar_t* fd, const scalar_t* fc, int f,
+  SR_HOST_DEVICE SR_INLINE void add(const SoftRasterParams& p, const scalar_t* fd, const scalar_t* fc, int f,
                           const PairSample<scalar_t>& s, scalar_t* out, int64_t plane) {
     alpha += s.coverage * transmittance;
     transmittance *= s.miss;
