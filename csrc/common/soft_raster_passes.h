@@ -61,7 +61,7 @@ struct PixelAccumulator {
     alpha += s.coverage * transmittance;
     transmittance *= s.miss;
     coverage_sum += s.coverage;
-    hit = hit || s.coverage > scalar_t(0.5);
+    hit = hit | (s.coverage > scalar_t(0.5));  // no short-circuit: no branch on the end of the pair's chain
     const int C = p.num_channels;
     if (C == 0 || !shows_colour(p, fd)) return;
     if (p.aggr_rgb == AggrRGB::Softmax) {
