@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..utils.arrays import as_numpy
 from ..utils.atomic import atomic_write
 from .errors import MeshLoadError
 
@@ -230,8 +231,8 @@ def save_obj(path, vertices, faces, colors=None) -> None:
         faces: (F, 3) integer tensor or array of 0-based indices into V.
         colors: None or (V, 3) per-vertex colours, written as "v x y z r g b".
     """
-    vertices_np = _to_numpy(vertices, "vertices")
-    faces_np = _to_numpy(faces, "faces")
+    vertices_np = as_numpy(vertices, "vertices")
+    faces_np = as_numpy(faces, "faces")
     if vertices_np.ndim != 2 or vertices_np.shape[1] != 3 or not np.issubdtype(vertices_np.dtype, np.floating):
         raise ValueError(f"vertices must be a (V, 3) float array, got shape {vertices_np.shape} dtype {vertices_np.dtype}")
     if faces_np.ndim != 2 or faces_np.shape[1] != 3 or not np.issubdtype(faces_np.dtype, np.integer):
@@ -243,7 +244,7 @@ def save_obj(path, vertices, faces, colors=None) -> None:
     digits = FLOAT32_DIGITS if vertices_np.dtype == np.float32 else FLOAT64_DIGITS
     rows = vertices_np
     if colors is not None:
-        colors_np = _to_numpy(colors, "colors")
+        colors_np = as_numpy(colors, "colors")
         if colors_np.shape != (len(vertices_np), 3):
             raise ValueError(f"colors must have shape ({len(vertices_np)}, 3), got {colors_np.shape}")
         rows = np.concatenate([vertices_np.astype(np.float64), colors_np.astype(np.float64)], axis=1)
@@ -258,11 +259,3 @@ def save_obj(path, vertices, faces, colors=None) -> None:
         handle.write(vertex_text)
         handle.write(face_text)
 
-
-def _to_numpy(value, name: str) -> np.ndarray:
-    if hasattr(value, "detach"):
-        return value.detach().cpu().numpy()
-    try:
-        return np.asarray(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a tensor or array, got {type(value).__name__}") from None

@@ -28,8 +28,8 @@ from typing import Iterable, Tuple
 
 import numpy as np
 import scipy.ndimage
-import torch
 
+from ..utils.arrays import as_numpy
 from .convention import check_resolution, to_grid_coordinates, xyz_grid_to_array
 
 FILL_MODES = ("flood", "carve", "none")
@@ -49,19 +49,10 @@ MAX_GROWTH_FACTOR = 1
 PAIRS_PER_CHUNK = 1 << 19
 
 
-def _as_numpy(array, name: str) -> np.ndarray:
-    if isinstance(array, torch.Tensor):
-        return array.detach().cpu().numpy()
-    try:
-        return np.asarray(array)
-    except Exception as error:  # noqa: BLE001 (rephrased with the argument name)
-        raise ValueError(f"{name} must be an array or tensor, got {type(array).__name__}: {error}") from None
-
-
 def _check_mesh(vertices, faces) -> Tuple[np.ndarray, np.ndarray]:
     """Validate one mesh; returns float64 (V, 3) and int64 (F, 3) arrays."""
-    vertices = _as_numpy(vertices, "vertices")
-    faces = _as_numpy(faces, "faces")
+    vertices = as_numpy(vertices, "vertices")
+    faces = as_numpy(faces, "faces")
     if vertices.ndim != 2 or vertices.shape[1] != 3 or not np.issubdtype(vertices.dtype, np.number):
         raise ValueError(f"vertices must be a numeric (V, 3) array, got shape {vertices.shape} dtype {vertices.dtype}")
     if faces.ndim != 2 or faces.shape[1] != 3 or not np.issubdtype(faces.dtype, np.integer):
@@ -305,8 +296,8 @@ def voxelize_batch(vertices, faces, resolution: int = 32, fill: str = "flood", s
     Returns:
         (N, R, R, R) bool numpy array in the ground-truth convention.
     """
-    vertices = _as_numpy(vertices, "vertices")
-    faces = _as_numpy(faces, "faces")
+    vertices = as_numpy(vertices, "vertices")
+    faces = as_numpy(faces, "faces")
     if vertices.ndim != 3:
         raise ValueError(f"vertices must have shape (N, V, 3), got {vertices.shape}")
     if faces.ndim == 2:
