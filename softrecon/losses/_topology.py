@@ -10,7 +10,7 @@ from typing import Tuple
 import torch
 
 
-def check_faces(faces, num_vertices: int | None = None) -> torch.Tensor:
+def as_face_index_tensor(faces, num_vertices: int | None = None) -> torch.Tensor:
     """Return ``faces`` as a (F, 3) long tensor on its device, or raise ``ValueError``."""
     if not isinstance(faces, torch.Tensor):
         raise ValueError(f"faces must be a (F, 3) torch.Tensor of vertex indices, got {type(faces).__name__}")

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ._reduce import check_reduction, reduce_batch
-from ._topology import check_faces, interior_edge_quads
+from ._topology import as_face_index_tensor, interior_edge_quads
 
 # Regularizer of the square roots and divisions, as in SoftRas' FlattenLoss: keeps
 # the gradient finite for zero-length edges and collapsed faces.
@@ -32,7 +32,7 @@ class FlattenLoss(nn.Module):
 
     def __init__(self, faces: torch.Tensor, reduction: str = "mean") -> None:
         super().__init__()
-        faces = check_faces(faces)
+        faces = as_face_index_tensor(faces)
         self.reduction = check_reduction(reduction)
         self.num_vertices = int(faces.max()) + 1 if faces.numel() else 0
         self.register_buffer("edge_quads", interior_edge_quads(faces), persistent=False)  # (E, 4) long

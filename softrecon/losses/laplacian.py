@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ._reduce import check_reduction, reduce_batch
-from ._topology import check_faces, neighbour_table
+from ._topology import as_face_index_tensor, neighbour_table
 
 
 class LaplacianLoss(nn.Module):
@@ -29,7 +29,7 @@ class LaplacianLoss(nn.Module):
         super().__init__()
         if isinstance(num_vertices, bool) or not isinstance(num_vertices, int) or num_vertices < 1:
             raise ValueError(f"num_vertices must be a positive int, got {num_vertices!r}")
-        faces = check_faces(faces, num_vertices)
+        faces = as_face_index_tensor(faces, num_vertices)
         self.reduction = check_reduction(reduction)
         self.num_vertices = num_vertices
         index, mask = neighbour_table(faces, num_vertices)
