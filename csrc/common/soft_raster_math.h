@@ -30,6 +30,13 @@ constexpr double kDepthSafeMargin = 1e-4;
 // Relative margin of the cheap line-distance rejection of eval_pair over the cut-off, so
 // that it never rejects a pair the exact segment-distance test would accept.
 constexpr double kRejectMargin = 1e-2;
+// A face is well shaped when the sine of each of its angles is at least this. Outside such
+// a face, an edge that is not the nearest is farther than the nearest by a margin that
+// rounding cannot close unless the two nearest points nearly coincide at their shared
+// vertex (so both edges give the same gradient); eval_pair may then skip edges the pixel
+// is inside of. A sliver's edges lie within rounding of each other and are all evaluated,
+// as the reference does, so the choice between them falls the reference's way.
+constexpr double kMinWellShapedSine = 1e-2;
 // Slack, in pixels, when turning the box into pixel rows and columns (covers the rounding
 // of the pixel centres; the box margins above already keep the exact tests inside).
 constexpr double kPixelSlack = 1e-3;
@@ -55,6 +62,7 @@ enum FaceField : int {
   kFaceEdgeDY = 24,      // y_{e+1} - y_e
   kFaceEdgeLen2 = 27,    // |edge|^2 (1 for a zero-length edge)
   kFaceDepthSafe = 30,   // 1 if every depth the face can take lies well inside [near, far]
+  kFaceWellShaped = 31,  // 1 if every angle's sine is at least kMinWellShapedSine
   kFaceStride = kFaceRecordSize  // scalars per face record (padded)
 };
 
@@ -124,6 +132,17 @@ SR_HOST_DEVICE inline void setup_face(const SoftRasterParams& p, const scalar_t*
     fd[kFaceEdgeLen2 + e] = length2 > scalar_t(0) ? length2 : scalar_t(1);
   }
   fd[kFaceFront] = area2 < scalar_t(0) ? scalar_t(1) : scalar_t(0);
+  // sin(angle at vertex k) = |area2| / (product of the two edges at k); the smallest is the
+  // one between the two longest edges. Compared squared, in double.
+  {
+    double len2[3];
+    for (int e = 0; e < 3; ++e) len2[e] = double(fd[kFaceEdgeDX + e]) * fd[kFaceEdgeDX + e] +
+                                          double(fd[kFaceEdgeDY + e]) * fd[kFaceEdgeDY + e];
+    const double shortest = sr_min(sr_min(len2[0], len2[1]), len2[2]);
+    const double product = len2[0] * len2[1] * len2[2] / (shortest > 0.0 ? shortest : 1.0);
+    const double a2 = double(area2) * double(area2);
+    fd[kFaceWellShaped] = valid && a2 >= kMinWellShapedSine * kMinWellShapedSine * product ? scalar_t(1) : scalar_t(0);
+  }
   // Box of the triangle itself, in double so the growth below is never under-estimated.
   double xmin = sr_min(sr_min(double(x0), double(x1)), double(x2));
   double xmax = sr_max(sr_max(double(x0), double(x1)), double(x2));
@@ -295,7 +314,15 @@ SR_HOST_DEVICE SR_INLINE bool eval_pair(const SoftRasterParams& p, const scalar_
       for (int k = 0; k < 3; ++k)
         if (negative[k] && edge[k] * edge[k] >= bound2 * fd[kFaceEdgeLen2 + (k + 1) % 3]) return false;
     }
-    for (int e = 0; e < 3; ++e) s.d[e] = edge_distance2(fd, e, px, py, s.t[e]);
+    // Outside the triangle, the nearest boundary point lies on an edge whose line the
+    // pixel is outside of, or is a vertex of such an edge. For a well-shaped face the other
+    // edges are skipped (infinite distance, zero weight in the backward): see
+    // kMinWellShapedSine. Edge function k belongs to segment e = k + 1 (mod 3).
+    const bool all_edges = s.inside || fd[kFaceWellShaped] == scalar_t(0);
+    for (int e = 0; e < 3; ++e) {
+      s.t[e] = scalar_t(0);
+      s.d[e] = all_edges || negative[(e + 2) % 3] ? edge_distance2(fd, e, px, py, s.t[e]) : scalar_t(INFINITY);
+    }
     const scalar_t d2 = sr_min(sr_min(s.d[0], s.d[1]), s.d[2]);
     if (!(s.inside || d2 < cutoff2)) return false;
     s.logit = (s.inside ? d2 : -d2) / sigma;

@@ -62,6 +62,14 @@ def test_cpu_matches_reference_on_paper_sphere(aggr_rgb):
     assert_parity(fv, fc, settings, TOLERANCE[torch.float64])
 
 
+def test_cpu_matches_reference_on_paper_sphere_float32_silhouettes():
+    """The training load itself: float32 silhouettes of the paper's sphere (the path that
+    skips, for well-shaped faces, the edges a pixel is inside of)."""
+    fv, _ = sphere_scene(3, 2, torch.Generator().manual_seed(16))
+    settings = RasterSettings(image_size=64, sigma=1e-4, dist_eps=1e-10)
+    assert_parity(fv.float(), None, settings, TOLERANCE[torch.float32])
+
+
 def test_cpu_matches_reference_with_wide_blur_and_alpha_only():
     """A blur wider than many tiles: binning must keep every face that can contribute."""
     fv, _ = random_scene(1, 6, torch.Generator().manual_seed(14), extent=0.3)
