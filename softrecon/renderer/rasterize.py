@@ -21,6 +21,7 @@ import torch
 
 from . import reference
 from .settings import RasterSettings
+from .textures import texture_resolution
 
 BACKENDS = ("auto", "reference", "cpu", "cuda")
 
@@ -38,9 +39,13 @@ def soft_rasterize(
             in screen space, (x, y) in NDC (x right, y up, the short image side spanning
             [-1, 1]) and z the camera-space depth (positive in front of the camera).
             A batch entry with fewer real faces pads with all-zero (degenerate) faces.
-        face_colors: (N, F, 3, C) same dtype and device: per-vertex colours of each face,
-            interpolated with the clipped screen-space barycentrics (flat colours: repeat
-            the face colour over its three vertices). ``None`` renders alpha only.
+        face_colors: same dtype and device, one of
+            (N, F, 3, C): per-vertex colours of each face, interpolated with the clipped
+            screen-space barycentrics;
+            (N, F, R * R, C): an R x R "surface" texture per face, piecewise constant
+            over R * R sub-triangles (SoftRas' texture_type='surface'; R = 1 is a flat
+            face colour; layout in ``softrecon.renderer.textures``).
+            ``None`` renders alpha only.
         settings: a ``RasterSettings``.
         backend: 'auto' | 'reference' | 'cpu' | 'cuda' (see the module docstring).
 
@@ -121,11 +126,12 @@ def _validate(face_vertices, face_colors, settings) -> None:
     if not isinstance(face_colors, torch.Tensor):
         raise ValueError(f"face_colors must be a torch.Tensor or None, got {type(face_colors).__name__}")
     n, num_faces = face_vertices.shape[:2]
-    if face_colors.dim() != 4 or face_colors.shape[:3] != (n, num_faces, 3) or face_colors.shape[3] < 1:
+    if face_colors.dim() != 4 or face_colors.shape[:2] != (n, num_faces) or face_colors.shape[3] < 1:
         raise ValueError(
-            f"face_colors must have shape (N, F, 3, C) = ({n}, {num_faces}, 3, C) matching face_vertices, "
-            f"got {tuple(face_colors.shape)}"
+            f"face_colors must have shape (N, F, K, C) = ({n}, {num_faces}, K, C) matching face_vertices "
+            f"(K = 3 per-vertex colours or R * R for an R x R surface texture), got {tuple(face_colors.shape)}"
         )
+    texture_resolution(face_colors.shape[2])  # ValueError unless K is 3 or a square
     if face_colors.dtype != face_vertices.dtype:
         raise ValueError(f"face_colors must have the dtype of face_vertices ({face_vertices.dtype}), got {face_colors.dtype}")
     if face_colors.device != face_vertices.device:

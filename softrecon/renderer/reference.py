@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from .settings import AggrAlpha, AggrRGB, DistFunc, RasterSettings
+from .textures import surface_texel_index, texture_resolution
 
 # A face whose doubled projected area |2A| is at most this (NDC units) takes no part.
 MIN_DOUBLE_AREA = 1e-8
@@ -50,6 +51,27 @@ def _segment_distance_squared(ax, ay, bx, by, px, py):
     t = t.clamp(0.0, 1.0)
     rx, ry = ax + t * dx - px, ay + t * dy - py
     return rx * rx + ry * ry
+
+
+def _surface_colours(face_colors: torch.Tensor, clipped: torch.Tensor, faces: torch.Tensor, resolution: int) -> torch.Tensor:
+    """Texels of R x R surface textures shown at each (pixel, face) pair.
+
+    Args:
+        face_colors: (N, F, R * R, C) surface textures.
+        clipped: (N, P, G, 3) clipped barycentrics of the pairs (no gradient flows through
+            them: the texture is piecewise constant).
+        faces: (N, P, G) int64 face index of each pair.
+        resolution: R.
+
+    Returns:
+        (N, P, G, C) the texel colours, differentiable with respect to ``face_colors``.
+    """
+    n, num_faces, samples, num_channels = face_colors.shape
+    flat = faces * samples + surface_texel_index(clipped, resolution)  # (N, P, G) into F * R * R
+    picked = face_colors.reshape(n, num_faces * samples, num_channels).gather(
+        1, flat.reshape(n, -1, 1).expand(-1, -1, num_channels)
+    )
+    return picked.reshape(*faces.shape, num_channels)
 
 
 def _rasterize_chunk(
@@ -125,6 +147,7 @@ def _rasterize_chunk(
     channels = [alpha[:, None, :]]
     if face_colors is not None:
         num_channels = face_colors.shape[-1]
+        texture_res = texture_resolution(face_colors.shape[2])
         background = torch.as_tensor(settings.background, dtype=face_vertices.dtype, device=face_vertices.device)
         background = background.expand(num_channels)
         shows_colour = contributes & (front | settings.double_sided)
@@ -133,9 +156,12 @@ def _rasterize_chunk(
             nearest = torch.where(covers, depth, torch.full_like(depth, float("inf"))).argmin(-1, keepdim=True)  # (N, P, 1)
             any_cover = covers.any(-1, keepdim=True)  # (N, P, 1)
             weights = clipped.detach().gather(2, nearest[..., None].expand(-1, -1, -1, 3))  # (N, P, 1, 3)
-            colours = face_colors[:, None].expand(-1, weights.shape[1], -1, -1, -1)
-            colours = colours.gather(2, nearest[..., None, None].expand(-1, -1, -1, 3, num_channels))
-            rgb = (weights[..., None] * colours).sum(-2)[:, :, 0]  # (N, P, C)
+            if texture_res == 0:
+                colours = face_colors[:, None].expand(-1, weights.shape[1], -1, -1, -1)
+                colours = colours.gather(2, nearest[..., None, None].expand(-1, -1, -1, 3, num_channels))
+                rgb = (weights[..., None] * colours).sum(-2)[:, :, 0]  # (N, P, C)
+            else:
+                rgb = _surface_colours(face_colors, weights, nearest, texture_res)[:, :, 0]
             rgb = torch.where(any_cover, rgb, background)
         else:  # SOFTMAX
             inv_depth = (settings.far - depth) / (settings.far - settings.near)  # z_j(p)
@@ -146,7 +172,11 @@ def _rasterize_chunk(
             exponent = torch.where(shows_colour, scaled - shift, torch.zeros_like(scaled))
             weight = torch.where(shows_colour, coverage * torch.exp(exponent), torch.zeros_like(scaled))
             bg_weight = torch.exp(bg_scaled - shift)  # (N, P, 1)
-            face_rgb = torch.einsum("npfk,nfkc->npfc", clipped, face_colors)  # C_j(p)
+            if texture_res == 0:
+                face_rgb = torch.einsum("npfk,nfkc->npfc", clipped, face_colors)  # C_j(p)
+            else:
+                all_faces = torch.arange(num_faces, device=clipped.device).expand(n, clipped.shape[1], -1)
+                face_rgb = _surface_colours(face_colors, clipped.detach(), all_faces, texture_res)
             numerator = torch.einsum("npf,npfc->npc", weight, face_rgb) + bg_weight * background
             rgb = numerator / (weight.sum(-1, keepdim=True) + bg_weight)
         channels.insert(0, rgb.permute(0, 2, 1))
@@ -163,7 +193,8 @@ def rasterize_reference(
 
     Args:
         face_vertices: (N, F, 3, 3) float, per face, per vertex (x, y NDC, z depth).
-        face_colors: (N, F, 3, C) float per-vertex colours, or None for alpha only.
+        face_colors: (N, F, 3, C) float per-vertex colours, (N, F, R * R, C) surface
+            textures (``textures.py``), or None for alpha only.
         settings: the rasterizer settings.
         pairs_per_chunk: bound on N * P * F per chunk of P pixels.
 
