@@ -40,6 +40,7 @@ struct SoftRasterParams {
   int32_t batch_size = 0;       // N: images in the batch
   int32_t num_faces = 0;        // F: faces per image (padding faces included)
   int32_t num_channels = 0;     // C: colour channels (0 = alpha only)
+  int32_t texture_res = 0;      // R of per-face R x R surface textures; 0: per-vertex colours
   int32_t height = 0;           // H: image rows
   int32_t width = 0;            // W: image columns
   int32_t tile_size = kCpuTileSize;  // tile edge in pixels (set by the back end)
@@ -58,6 +59,10 @@ struct SoftRasterParams {
   bool pixel_major = false;     // CPU only: shade pixel by pixel with shade_pixel (the CUDA
                                 // loop order) instead of face by face; for tests
 
+  // Colour samples per face: R * R texels, or 3 vertex colours.
+  SR_HOST_DEVICE int colour_samples() const { return texture_res > 0 ? texture_res * texture_res : 3; }
+  // Scalars of one face's colours: colour_samples() * C.
+  SR_HOST_DEVICE int face_colour_size() const { return colour_samples() * num_channels; }
   SR_HOST_DEVICE int tiles_x() const { return (width + tile_size - 1) / tile_size; }
   SR_HOST_DEVICE int tiles_y() const { return (height + tile_size - 1) / tile_size; }
   SR_HOST_DEVICE int num_tiles() const { return tiles_x() * tiles_y(); }

@@ -8,7 +8,8 @@
 //
 // Tensor layouts (all contiguous, row-major):
 //   face_data   (N * F, kFaceStride)  records from setup_face
-//   colours     (N, F, 3, C)          per-vertex colours, or null when C = 0
+//   colours     (N, F, K, C)          K = 3 per-vertex colours or K = R * R texels of a surface
+//                                     texture (p.colour_samples()), or null when C = 0
 //   background  (num_background,)     1 or C values
 //   image       (N, C + 1, H, W)      colour channels then alpha
 //   aux         (N, kAuxChannels, H, W) what the backward needs per pixel (see AuxField)
@@ -74,7 +75,8 @@ struct PixelAccumulator {
       }
       const scalar_t weight = s.coverage * sr_exp(scaled - shift);
       denominator += weight;
-      for (int c = 0; c < C; ++c) out[c * plane] += weight * face_colour(fc, C, s.wc, c);
+      const int texel = colour_texel(p, s.wc);
+      for (int c = 0; c < C; ++c) out[c * plane] += weight * face_colour(fc, C, s.wc, texel, c);
     } else if (s.coverage > scalar_t(0.5) && (best < 0 || s.zp < best_depth)) {
       best = f;  // strict '<' over ascending faces: ties keep the lowest index
       best_depth = s.zp;
@@ -83,7 +85,7 @@ struct PixelAccumulator {
   }
 
   // Writes the pixel's alpha and colours (out), its aux values (a, channel stride plane)
-  // and, when not null, its winner. colours points at image n's (F, 3, C) colours.
+  // and, when not null, its winner. colours points at image n's (F, K, C) colours.
   SR_HOST_DEVICE void finish(const SoftRasterParams& p, const scalar_t* colours, const scalar_t* background,
                              scalar_t* out, scalar_t* a, int32_t* winner, int64_t plane) const {
     const int C = p.num_channels;
@@ -100,9 +102,10 @@ struct PixelAccumulator {
     if (C > 0 && p.aggr_rgb == AggrRGB::Softmax) {
       for (int c = 0; c < C; ++c) out[c * plane] /= denominator;
     } else if (C > 0) {
-      const scalar_t* fc = best >= 0 ? colours + int64_t(best) * 3 * C : nullptr;
+      const scalar_t* fc = best >= 0 ? colours + int64_t(best) * p.face_colour_size() : nullptr;
+      const int texel = colour_texel(p, best_wc);
       for (int c = 0; c < C; ++c)
-        out[c * plane] = best >= 0 ? face_colour(fc, C, best_wc, c) : background[p.num_background == 1 ? 0 : c];
+        out[c * plane] = best >= 0 ? face_colour(fc, C, best_wc, texel, c) : background[p.num_background == 1 ? 0 : c];
     }
     if (winner != nullptr) *winner = best;
   }
@@ -119,7 +122,7 @@ SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const scalar_t
   const int64_t plane = int64_t(p.height) * p.width;
   const int64_t pixel = int64_t(row) * p.width + col;
   scalar_t* out = image + int64_t(n) * (C + 1) * plane + pixel;
-  const scalar_t* image_colours = C > 0 ? colours + int64_t(n) * p.num_faces * 3 * C : nullptr;
+  const scalar_t* image_colours = C > 0 ? colours + int64_t(n) * p.num_faces * p.face_colour_size() : nullptr;
   const scalar_t px = pixel_x<scalar_t>(p, col), py = pixel_y<scalar_t>(p, row);
   PixelAccumulator<scalar_t> acc;
   acc.init(p, background, out, plane);
@@ -128,7 +131,7 @@ SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const scalar_t
     const int f = tile_faces[i];
     const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
     if (eval_pair(p, fd, px, py, s))
-      acc.add(p, fd, C > 0 ? image_colours + int64_t(f) * 3 * C : nullptr, f, s, out, plane);
+      acc.add(p, fd, C > 0 ? image_colours + int64_t(f) * p.face_colour_size() : nullptr, f, s, out, plane);
   }
   acc.finish(p, image_colours, background, out, aux + int64_t(n) * kAuxChannels * plane + pixel,
              winner != nullptr ? winner + int64_t(n) * plane + pixel : nullptr, plane);
@@ -152,7 +155,7 @@ SR_HOST_DEVICE inline PixelWindow face_window_in_tile(const SoftRasterParams& p,
 
 // Backward of face f of image n over the pixels of one tile: adds the face's share of
 // d loss / d face_vertices to grad_v (9 scalars) and, when grad_c is not null, of
-// d loss / d colours to grad_c (3 * C scalars).
+// d loss / d colours to grad_c (p.face_colour_size() scalars).
 template <typename scalar_t>
 SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scalar_t* face_data,
                                           const scalar_t* colours, const scalar_t* image, const scalar_t* aux,
@@ -161,7 +164,7 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
   const int C = p.num_channels;
   const int64_t plane = int64_t(p.height) * p.width;
   const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
-  const scalar_t* fc = C > 0 ? colours + (int64_t(n) * p.num_faces + f) * 3 * C : nullptr;
+  const scalar_t* fc = C > 0 ? colours + (int64_t(n) * p.num_faces + f) * p.face_colour_size() : nullptr;
   const bool soft = p.dist_func != DistFunc::Hard;
   const bool softmax = C > 0 && p.aggr_rgb == AggrRGB::Softmax && shows_colour(p, fd);
   const bool hard_rgb = C > 0 && p.aggr_rgb == AggrRGB::Hard;
@@ -195,20 +198,19 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
         const scalar_t weight = s.coverage * sr_exp(scaled - a[kAuxShift * plane]);
         // dI_c / dw_j = (C_jc - I_c) / Z; dI_c / dC_jc = w_j / Z.
         scalar_t g_weight = scalar_t(0);
+        const int texel = colour_texel(p, s.wc);
         for (int c = 0; c < C; ++c) {
           const scalar_t g_colour = gout[c * plane] * weight / denominator;
-          g_weight += gout[c * plane] * (face_colour(fc, C, s.wc, c) - out[c * plane]);
-          for (int k = 0; k < 3; ++k) {
-            if (grad_c != nullptr) grad_c[k * C + c] += s.wc[k] * g_colour;
-            g_wc[k] += fc[k * C + c] * g_colour;
-          }
+          g_weight += gout[c * plane] * (face_colour(fc, C, s.wc, texel, c) - out[c * plane]);
+          face_colour_backward(fc, C, s.wc, texel, c, g_colour, grad_c, g_wc);
         }
         g_weight /= denominator;
         if (soft) g_logit += g_weight * weight * s.miss;  // dw/dlogit = w (1 - D)
         g_zp -= g_weight * weight / gamma / depth_range;  // dw/dz = w / gamma, dz/dzp = -1 / (far - near)
       } else if (hard_rgb && grad_c != nullptr && winner[int64_t(n) * plane + pixel] == f) {
-        for (int c = 0; c < C; ++c)
-          for (int k = 0; k < 3; ++k) grad_c[k * C + c] += s.wc[k] * gout[c * plane];
+        scalar_t unused_g_wc[3] = {0, 0, 0};  // hard colour: no gradient to geometry
+        const int texel = colour_texel(p, s.wc);
+        for (int c = 0; c < C; ++c) face_colour_backward(fc, C, s.wc, texel, c, gout[c * plane], grad_c, unused_g_wc);
       }
       if (want_geometry && (g_logit != scalar_t(0) || g_zp != scalar_t(0) || g_wc[0] != scalar_t(0) ||
                             g_wc[1] != scalar_t(0) || g_wc[2] != scalar_t(0)))

@@ -102,7 +102,7 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
     const int row0 = (tile / p.tiles_x()) * kTile, col0 = (tile % p.tiles_x()) * kTile;
     const int rows = std::min(kTile, p.height - row0), cols = std::min(kTile, p.width - col0);
     scalar_t* image_out = image + int64_t(n) * (C + 1) * plane;
-    const scalar_t* image_colours = C > 0 ? colours + int64_t(n) * p.num_faces * 3 * C : nullptr;
+    const scalar_t* image_colours = C > 0 ? colours + int64_t(n) * p.num_faces * p.face_colour_size() : nullptr;
     PixelAccumulator<scalar_t> acc[kTile * kTile];
     scalar_t xs[kTile], ys[kTile];
     for (int c = 0; c < cols; ++c) xs[c] = pixel_x<scalar_t>(p, col0 + c);
@@ -123,7 +123,7 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
     for (int64_t i = begin; i < end; ++i) {
       const int f = tile_faces[i];
       const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
-      const scalar_t* fc = C > 0 ? image_colours + int64_t(f) * 3 * C : nullptr;
+      const scalar_t* fc = C > 0 ? image_colours + int64_t(f) * p.face_colour_size() : nullptr;
       const PixelWindow w = face_window_in_tile(p, fd, tile);
       evaluated += int64_t(std::max(w.row1 - w.row0, 0)) * std::max(w.col1 - w.col0, 0);
       for (int row = w.row0; row < w.row1; ++row)
@@ -152,7 +152,7 @@ void backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar
               const scalar_t* aux, const int32_t* winner, const scalar_t* grad_image, const int64_t* face_offsets,
               const int32_t* entry_tiles, scalar_t* grad_v, scalar_t* grad_c) {
   const int64_t total = int64_t(p.batch_size) * p.num_faces;
-  const int colour_size = 3 * p.num_channels;
+  const int colour_size = p.face_colour_size();
   // Each face owns its gradient slots and visits its entries in order: no atomics, and
   // the same sums in the same order whatever the thread count.
 #pragma omp parallel for schedule(dynamic, 16) num_threads(p.num_threads)

@@ -71,7 +71,7 @@ __global__ void backward_entries_kernel(const SoftRasterParams p, const scalar_t
                                         bool want_vertices, bool want_colours, scalar_t* __restrict__ entry_grad) {
   const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= num_entries) return;
-  const int slot_size = 9 + 3 * p.num_channels;
+  const int slot_size = 9 + p.face_colour_size();
   scalar_t* slot = entry_grad + e * slot_size;
   for (int k = 0; k < slot_size; ++k) slot[k] = scalar_t(0);
   const int face = entry_faces[e];
@@ -86,7 +86,7 @@ __global__ void reduce_entries_kernel(const SoftRasterParams p, const int64_t* _
                                       scalar_t* __restrict__ grad_c) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= int64_t(p.batch_size) * p.num_faces) return;
-  const int colour_size = 3 * p.num_channels, slot_size = 9 + colour_size;
+  const int colour_size = p.face_colour_size(), slot_size = 9 + colour_size;
   const int64_t begin = face_offsets[i], end = face_offsets[i + 1];
   if (grad_v != nullptr) {
     for (int k = 0; k < 9; ++k) {

@@ -3,6 +3,7 @@
 #include "soft_raster_op.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "../cpu/soft_raster_cpu.h"
 
@@ -45,12 +46,20 @@ void complete_params(SoftRasterParams& p, const at::Tensor& face_vertices, const
   p.batch_size = int32_t(face_vertices.size(0));
   p.num_faces = int32_t(face_vertices.size(1));
   p.num_channels = 0;
+  p.texture_res = 0;
   if (face_colors.numel() > 0 || face_colors.dim() == 4) {
     check_tensor(face_colors, "face_colors", face_vertices);
     TORCH_CHECK_VALUE(face_colors.dim() == 4 && face_colors.size(0) == p.batch_size &&
-                          face_colors.size(1) == p.num_faces && face_colors.size(2) == 3 && face_colors.size(3) >= 1,
-                      "face_colors must have shape (N, F, 3, C) = (", p.batch_size, ", ", p.num_faces,
-                      ", 3, C), got ", face_colors.sizes());
+                          face_colors.size(1) == p.num_faces && face_colors.size(2) >= 1 && face_colors.size(3) >= 1,
+                      "face_colors must have shape (N, F, K, C) = (", p.batch_size, ", ", p.num_faces,
+                      ", K, C), got ", face_colors.sizes());
+    // K = 3: per-vertex colours; K = R * R: an R x R surface texture (3 is not a square).
+    const int64_t samples = face_colors.size(2);
+    const int64_t resolution = std::llround(std::sqrt(double(samples)));
+    TORCH_CHECK_VALUE(samples == 3 || resolution * resolution == samples,
+                      "face_colors must have 3 (per-vertex colours) or R * R (surface texture) samples per face, got ",
+                      samples);
+    p.texture_res = samples == 3 ? 0 : int32_t(resolution);
     p.num_channels = int32_t(face_colors.size(3));
   }
   check_tensor(background, "background", face_vertices);
@@ -183,7 +192,7 @@ std::vector<at::Tensor> rasterize_backward(SoftRasterParams p, const at::Tensor&
     const at::Tensor entry_faces =
         at::repeat_interleave(at::arange(face_offsets.size(0) - 1, face_offsets.options().dtype(at::kInt)), counts,
                               /*dim=*/0, num_entries);
-    at::Tensor entry_grad = at::empty({num_entries, 9 + 3 * p.num_channels}, face_vertices.options());
+    at::Tensor entry_grad = at::empty({num_entries, 9 + p.face_colour_size()}, face_vertices.options());
     AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_backward_cuda", [&] {
       check_cuda(cuda::launch_backward<scalar_t>(
                      p, face_data.data_ptr<scalar_t>(), p.num_channels > 0 ? face_colors.data_ptr<scalar_t>() : nullptr,

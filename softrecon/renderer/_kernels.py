@@ -120,7 +120,8 @@ def rasterize_kernel(
 
     Args:
         face_vertices: (N, F, 3, 3) float32 or float64, per face, per vertex (x, y NDC, z depth).
-        face_colors: (N, F, 3, C) same dtype and device, per-vertex colours; None for alpha only.
+        face_colors: (N, F, 3, C) per-vertex colours or (N, F, R * R, C) surface textures,
+            same dtype and device; None for alpha only.
         settings: the rasterizer settings.
 
     Returns:

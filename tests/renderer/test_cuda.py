@@ -75,3 +75,15 @@ def test_cuda_is_deterministic():
     second = render_with_grads(kernel, fv, fc, settings)
     for a, b in zip(first, second):
         assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("aggr_rgb", ["softmax", "hard"])
+def test_cuda_matches_cpu_with_surface_textures(aggr_rgb, dtype):
+    fv, _ = random_scene(2, 14, torch.Generator().manual_seed(35), dtype=dtype)
+    textures = torch.rand(2, 14, 16, 3, generator=torch.Generator().manual_seed(36)).to(dtype)
+    settings = RasterSettings(
+        image_size=(21, 35), sigma=2e-2, gamma=1.0, near=1.0, far=3.0, aggr_rgb=aggr_rgb, double_sided=True
+    )
+    got = render_with_grads(kernel, *to_cuda(fv, textures), settings)
+    assert_close(got, render_with_grads(kernel, fv, textures, settings), TOLERANCE[dtype])

@@ -203,12 +203,15 @@ def test_cpu_binning_visits_only_nearby_faces():
     assert stats["pairs_evaluated"] < dense_pairs / 50
 
 
+@pytest.mark.parametrize("texture_res", [0, 3])
 @pytest.mark.parametrize("aggr_rgb", ["softmax", "hard"])
-def test_cpu_pixel_major_body_matches(aggr_rgb):
+def test_cpu_pixel_major_body_matches(aggr_rgb, texture_res):
     """shade_pixel (the CUDA forward's per-thread body), run on the CPU, gives exactly the
     faces-outer CPU loop's image and saved values: both add faces in ascending order."""
     ext = _kernels._extension()
     fv, fc = random_scene(2, 14, torch.Generator().manual_seed(22))
+    if texture_res:
+        fc = torch.rand(2, 14, texture_res**2, 3, dtype=fv.dtype, generator=torch.Generator().manual_seed(23))
     settings = RasterSettings(image_size=(13, 19), sigma=2e-2, gamma=0.2, near=1.0, far=3.0, aggr_rgb=aggr_rgb)
     background = torch.tensor(settings.background, dtype=fv.dtype)
     outputs = []
@@ -218,3 +221,49 @@ def test_cpu_pixel_major_body_matches(aggr_rgb):
         outputs.append(ext.forward(params, fv, fc, background)[:3])  # image, aux, winner
     for faces_outer, pixel_major in zip(*outputs):
         assert torch.equal(faces_outer, pixel_major)
+
+
+# ---------------------------------------------------------------- surface textures
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("resolution", [1, 2, 5])
+@pytest.mark.parametrize("aggr_rgb", ["softmax", "hard"])
+def test_cpu_matches_reference_with_surface_textures(aggr_rgb, resolution, dtype):
+    """(N, F, R * R, C) textures: same texels, same colour and vertex gradients."""
+    fv, _ = random_scene(2, 14, torch.Generator().manual_seed(17), dtype=dtype)
+    textures = torch.rand(2, 14, resolution * resolution, 3, generator=torch.Generator().manual_seed(18)).to(dtype)
+    settings = RasterSettings(
+        image_size=(13, 19), sigma=2e-2, gamma=1.0, near=1.0, far=3.0, background=(0.1, 0.5, 0.9),
+        aggr_rgb=aggr_rgb, double_sided=True,
+    )  # fmt: skip
+    assert_parity(fv, textures, settings, TOLERANCE[dtype])
+
+
+def test_cpu_texture_of_resolution_one_is_a_flat_face_colour():
+    fv, _ = random_scene(2, 14, torch.Generator().manual_seed(19))
+    flat = torch.rand(2, 14, 1, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(20))
+    settings = RasterSettings(image_size=(13, 19), sigma=2e-2, gamma=0.5, near=1.0, far=3.0, background=(0.2,))
+    as_texture = render_with_grads(kernel, fv, flat, settings)
+    as_vertices = render_with_grads(kernel, fv, flat.expand(-1, -1, 3, -1).contiguous(), settings)
+    assert torch.allclose(as_texture[0], as_vertices[0], rtol=0, atol=1e-14)
+    assert torch.allclose(as_texture[1], as_vertices[1], rtol=0, atol=1e-12)
+    assert torch.allclose(as_texture[2][:, :, 0], as_vertices[2].sum(2), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("aggr_rgb", ["softmax", "hard"])
+def test_cpu_gradcheck_with_surface_texture(aggr_rgb):
+    fv, _ = random_scene(1, 4, torch.Generator().manual_seed(15), special_faces=False)
+    textures = torch.rand(1, 4, 9, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(21))
+    fv.requires_grad_(True)
+    textures.requires_grad_(True)
+    settings = RasterSettings(
+        image_size=(9, 12), sigma=2e-2, gamma=0.3, dist_eps=1e-6, near=1.0, far=3.0, double_sided=True,
+        aggr_rgb=aggr_rgb, background=(0.2,),
+    )  # fmt: skip
+    assert torch.autograd.gradcheck(lambda v, t: kernel(v, t, settings), (fv, textures), eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+@pytest.mark.parametrize("samples", [2, 5, 8])
+def test_face_colors_with_neither_three_nor_square_samples_is_a_value_error(samples):
+    fv, _ = random_scene(1, 4, torch.Generator().manual_seed(22))
+    with pytest.raises(ValueError, match="face_colors"):
+        soft_rasterize(fv, torch.rand(1, 4, samples, 3, dtype=torch.float64), RasterSettings(image_size=8))
