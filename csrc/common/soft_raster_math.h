@@ -73,6 +73,10 @@ SR_HOST_DEVICE inline float sr_expm1(float x) { return expm1f(x); }
 SR_HOST_DEVICE inline double sr_expm1(double x) { return expm1(x); }
 SR_HOST_DEVICE inline float sr_log1p(float x) { return log1pf(x); }
 SR_HOST_DEVICE inline double sr_log1p(double x) { return log1p(x); }
+SR_HOST_DEVICE inline float sr_erfc(float x) { return erfcf(x); }
+SR_HOST_DEVICE inline double sr_erfc(double x) { return erfc(x); }
+SR_HOST_DEVICE inline float sr_atan2(float y, float x) { return atan2f(y, x); }
+SR_HOST_DEVICE inline double sr_atan2(double y, double x) { return atan2(y, x); }
 SR_HOST_DEVICE inline float sr_sqrt(float x) { return sqrtf(x); }
 SR_HOST_DEVICE inline double sr_sqrt(double x) { return sqrt(x); }
 template <typename T>
@@ -264,11 +268,75 @@ struct PairSample {
   scalar_t zp;        // perspective-correct depth 1 / sum(wc_k / z_k)
   scalar_t d[3];      // squared distance to each edge (euclidean only)
   scalar_t t[3];      // clamped projection parameter on each edge (euclidean only)
-  scalar_t logit;     // signed distance over sigma; 0 for 'hard'
-  scalar_t coverage;  // D = sigmoid(logit) (1 for 'hard')
-  scalar_t miss;      // 1 - D computed as sigmoid(-logit) (0 for 'hard')
+  scalar_t logit;     // signed distance over sigma, x; 0 for 'hard'
+  scalar_t coverage;  // D = F(x) (1 for 'hard')
+  scalar_t miss;      // 1 - D computed as F(-x), without cancellation (0 for 'hard')
+  scalar_t density;   // dD/dx = f(x) (0 for 'hard')
+  scalar_t hazard;    // f(x) / (1 - F(x)) = -d log(1 - D)/dx, finite where 1 - D underflows
   bool inside;        // all w_k >= 0
 };
+
+// ----------------------------------------------------------------- coverage CDFs
+// Above this x the Gaussian hazard phi(x) / Q(x) comes from a continued fraction: both
+// phi and Q = erfc(x / sqrt 2) / 2 are near the bottom of the normal range beyond it.
+template <typename scalar_t>
+struct GaussianTail;
+template <>
+struct GaussianTail<float> {
+  static constexpr float kSwitch = 10.0f;  // Q(10) ~ 7.6e-24
+};
+template <>
+struct GaussianTail<double> {
+  static constexpr double kSwitch = 30.0;  // Q(30) ~ 4.9e-198
+};
+// Terms of the continued fraction Q(x) / phi(x) = 1 / (x + 1 / (x + 2 / (x + 3 / ...)))
+// (converged to rounding for x >= 10 well before this).
+constexpr int kMillsTerms = 40;
+
+// D = F(x), 1 - D = F(-x), f(x) and the hazard f / (1 - F) of the standard symmetric CDF
+// cdf (softrecon/renderer/settings.py DistCDF), each without cancellation.
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE void coverage_of_logit(DistCDF cdf, scalar_t x, PairSample<scalar_t>& s) {
+  constexpr scalar_t kInvPi = scalar_t(0.31830988618379067154);
+  if (cdf == DistCDF::Logistic) {
+    const scalar_t e = sr_exp(-sr_abs(x));
+    const scalar_t inv = scalar_t(1) / (scalar_t(1) + e);
+    s.coverage = x >= scalar_t(0) ? inv : e * inv;
+    s.miss = x >= scalar_t(0) ? e * inv : inv;
+    s.density = s.coverage * s.miss;
+    s.hazard = s.coverage;
+  } else if (cdf == DistCDF::Gaussian) {
+    constexpr scalar_t kInvSqrt2 = scalar_t(0.70710678118654752440);
+    constexpr scalar_t kInvSqrt2Pi = scalar_t(0.39894228040143267794);
+    s.coverage = scalar_t(0.5) * sr_erfc(-x * kInvSqrt2);
+    s.miss = scalar_t(0.5) * sr_erfc(x * kInvSqrt2);
+    s.density = kInvSqrt2Pi * sr_exp(scalar_t(-0.5) * x * x);
+    if (x > GaussianTail<scalar_t>::kSwitch) {
+      scalar_t t = x;
+      for (int k = kMillsTerms; k >= 1; --k) t = x + scalar_t(k) / t;
+      s.hazard = t;
+    } else {
+      s.hazard = s.density / s.miss;
+    }
+  } else if (cdf == DistCDF::Laplace) {
+    if (x >= scalar_t(0)) {
+      s.miss = scalar_t(0.5) * sr_exp(-x);
+      s.coverage = scalar_t(1) - s.miss;
+      s.density = s.miss;
+      s.hazard = scalar_t(1);
+    } else {
+      s.coverage = scalar_t(0.5) * sr_exp(x);
+      s.miss = scalar_t(1) - s.coverage;
+      s.density = s.coverage;
+      s.hazard = s.coverage / s.miss;
+    }
+  } else {  // Cauchy: F(x) = atan2(1, -x) / pi, accurate in both tails
+    s.coverage = sr_atan2(scalar_t(1), -x) * kInvPi;
+    s.miss = sr_atan2(scalar_t(1), x) * kInvPi;
+    s.density = kInvPi / (scalar_t(1) + x * x);
+    s.hazard = s.miss > scalar_t(0) ? s.density / s.miss : scalar_t(0);
+  }
+}
 
 // Evaluates face record fd at pixel (px, py). Returns whether the face contributes there
 // (inside its box, within the cut-off, depth in [near, far]); s is filled when it does.
@@ -348,12 +416,9 @@ SR_HOST_DEVICE SR_INLINE bool eval_pair(const SoftRasterParams& p, const scalar_
   }
   if (p.dist_func == DistFunc::Hard) {
     s.coverage = scalar_t(1);
-    s.miss = scalar_t(0);
+    s.miss = s.density = s.hazard = scalar_t(0);
   } else {
-    const scalar_t e = sr_exp(-sr_abs(s.logit));
-    const scalar_t inv = scalar_t(1) / (scalar_t(1) + e);
-    s.coverage = s.logit >= scalar_t(0) ? inv : e * inv;
-    s.miss = s.logit >= scalar_t(0) ? e * inv : inv;
+    coverage_of_logit(p.dist_cdf, s.logit, s);
   }
   return true;
 }

@@ -20,6 +20,8 @@ namespace softrecon {
 
 // Integer values equal softrecon/renderer/settings.py DistFunc.
 enum class DistFunc : int32_t { Euclidean = 0, Barycentric = 1, Hard = 2 };
+// Integer values equal softrecon/renderer/settings.py DistCDF.
+enum class DistCDF : int32_t { Logistic = 0, Gaussian = 1, Laplace = 2, Cauchy = 3 };
 // Integer values equal softrecon/renderer/settings.py AggrAlpha.
 enum class AggrAlpha : int32_t { Prod = 0, Sum = 1, Hard = 2 };
 // Integer values equal softrecon/renderer/settings.py AggrRGB.
@@ -47,11 +49,12 @@ struct SoftRasterParams {
   int32_t num_threads = 1;      // CPU threads to use (ignored by CUDA)
   double sigma = 1e-4;          // blur of the coverage sigmoid, squared NDC units
   double gamma = 1e-4;          // temperature of the depth softmax
-  double cutoff_squared = 0.0;  // sigma * ln(1/dist_eps - 1): outside this d^2 a face is absent
+  double cutoff_squared = 0.0;  // -sigma F^-1(dist_eps): outside this d^2 a face is absent
   double near = 1.0;            // nearest depth that contributes
   double far = 100.0;           // farthest depth that contributes
   double eps = 1e-3;            // background softmax exponent: w_b = exp(eps / gamma)
   DistFunc dist_func = DistFunc::Euclidean;  // per-face coverage D_j(p)
+  DistCDF dist_cdf = DistCDF::Logistic;      // D_j = F(x) of the signed scaled distance x
   AggrAlpha aggr_alpha = AggrAlpha::Prod;    // alpha aggregation
   AggrRGB aggr_rgb = AggrRGB::Softmax;       // colour aggregation
   bool double_sided = false;    // whether back faces contribute colour

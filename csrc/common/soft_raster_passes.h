@@ -187,15 +187,18 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
       if (soft) {
         const scalar_t g_alpha = gout[C * plane];
         if (p.aggr_alpha == AggrAlpha::Prod) {
-          g_logit += g_alpha * a[kAuxTransmittance * plane] * s.coverage;  // dA/dlogit_j = T D_j
+          // dA/dx_j = prod_{k != j} (1 - D_k) f(x_j) = T * hazard_j (T D_j for the logistic),
+          // with no division by 1 - D_j.
+          g_logit += g_alpha * a[kAuxTransmittance * plane] * s.hazard;
         } else if (p.aggr_alpha == AggrAlpha::Sum) {
-          g_logit += g_alpha * s.coverage * s.miss / scalar_t(p.num_faces);
+          g_logit += g_alpha * s.density / scalar_t(p.num_faces);
         }
       }
       if (softmax) {
         const scalar_t scaled = ((far - s.zp) / depth_range) / gamma;
         const scalar_t denominator = a[kAuxDenominator * plane];
-        const scalar_t weight = s.coverage * sr_exp(scaled - a[kAuxShift * plane]);
+        const scalar_t unit_weight = sr_exp(scaled - a[kAuxShift * plane]);  // exp(z_j / gamma - m)
+        const scalar_t weight = s.coverage * unit_weight;
         // dI_c / dw_j = (C_jc - I_c) / Z; dI_c / dC_jc = w_j / Z.
         scalar_t g_weight = scalar_t(0);
         const int texel = colour_texel(p, s.wc);
@@ -205,7 +208,7 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
           face_colour_backward(fc, C, s.wc, texel, c, g_colour, grad_c, g_wc);
         }
         g_weight /= denominator;
-        if (soft) g_logit += g_weight * weight * s.miss;  // dw/dlogit = w (1 - D)
+        if (soft) g_logit += g_weight * unit_weight * s.density;  // dw/dx = exp(z / gamma - m) f(x)
         g_zp -= g_weight * weight / gamma / depth_range;  // dw/dz = w / gamma, dz/dzp = -1 / (far - near)
       } else if (hard_rgb && grad_c != nullptr && winner[int64_t(n) * plane + pixel] == f) {
         scalar_t unused_g_wc[3] = {0, 0, 0};  // hard colour: no gradient to geometry

@@ -23,7 +23,7 @@ from .cameras import (
 from .lighting import Lighting
 from .rasterize import resolve_backend, soft_rasterize
 from .reference import pixel_centers, rasterize_reference
-from .settings import AggrAlpha, AggrRGB, DistFunc, RasterSettings
+from .settings import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings
 from .soft_renderer import SoftRenderer
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "BENCHMARK_NUM_VIEWS",
     "BENCHMARK_VIEWING_ANGLE",
     "Camera",
+    "DistCDF",
     "DistFunc",
     "Lighting",
     "OrthographicCamera",

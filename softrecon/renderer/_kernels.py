@@ -67,6 +67,7 @@ def _params(settings: RasterSettings):
     params.far = settings.far
     params.eps = settings.eps
     params.dist_func = int(settings.dist_func)
+    params.dist_cdf = int(settings.dist_cdf)
     params.aggr_alpha = int(settings.aggr_alpha)
     params.aggr_rgb = int(settings.aggr_rgb)
     params.double_sided = settings.double_sided

@@ -14,13 +14,14 @@ kernels' shared math header ``csrc/common/soft_raster_math.h``; keep the two in 
 
 from __future__ import annotations
 
+import math
 from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
-from .settings import AggrAlpha, AggrRGB, DistFunc, RasterSettings
+from .settings import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings
 from .textures import surface_texel_index, texture_resolution
 
 # A face whose doubled projected area |2A| is at most this (NDC units) takes no part.
@@ -51,6 +52,25 @@ def _segment_distance_squared(ax, ay, bx, by, px, py):
     t = t.clamp(0.0, 1.0)
     rx, ry = ax + t * dx - px, ay + t * dy - py
     return rx * rx + ry * ry
+
+
+def _coverage_and_log_miss(x: torch.Tensor, cdf: DistCDF) -> Tuple[torch.Tensor, torch.Tensor]:
+    """D = F(x) and log(1 - D) = log F(-x) for the standard symmetric CDF ``cdf``.
+
+    Both are computed without cancellation and with finite gradients for every finite x
+    (each branch of a ``where`` sees only the half-line it is used on).
+    """
+    if cdf == DistCDF.LOGISTIC:
+        return torch.sigmoid(x), F.logsigmoid(-x)
+    if cdf == DistCDF.GAUSSIAN:
+        return torch.special.ndtr(x), torch.special.log_ndtr(-x)
+    if cdf == DistCDF.LAPLACE:
+        negative, positive = x.clamp(max=0.0), x.clamp(min=0.0)
+        coverage = torch.where(x < 0, 0.5 * torch.exp(negative), 1.0 - 0.5 * torch.exp(-positive))
+        log_miss = torch.where(x < 0, torch.log1p(-0.5 * torch.exp(negative)), math.log(0.5) - positive)
+        return coverage, log_miss
+    one = torch.ones_like(x)  # CAUCHY: F(x) = atan2(1, -x) / pi, accurate in both tails
+    return torch.atan2(one, -x) / math.pi, torch.log(torch.atan2(one, x) / math.pi)
 
 
 def _surface_colours(face_colors: torch.Tensor, clipped: torch.Tensor, faces: torch.Tensor, resolution: int) -> torch.Tensor:
@@ -127,17 +147,18 @@ def _rasterize_chunk(
 
     if logit is None:
         coverage = inside.to(face_vertices.dtype)  # D_j
+        log_miss = None
     else:
         logit = torch.where(contributes, logit, torch.zeros_like(logit))  # keep masked entries finite
-        coverage = torch.sigmoid(logit)
+        coverage, log_miss = _coverage_and_log_miss(logit, settings.dist_cdf)
 
     # ---- alpha
     if settings.aggr_alpha == AggrAlpha.PROD:
         if logit is None:
             log_miss = torch.where(contributes & inside, float("-inf"), 0.0).to(face_vertices.dtype)
         else:
-            # log(1 - D) = logsigmoid(-logit) exactly; d(1 - prod)/d logit_j = T * D_j.
-            log_miss = torch.where(contributes, F.logsigmoid(-logit), torch.zeros_like(logit))
+            # log(1 - D), computed without forming 1 - D (exact where D is within rounding of 1).
+            log_miss = torch.where(contributes, log_miss, torch.zeros_like(logit))
         alpha = -torch.expm1(log_miss.sum(-1))
     elif settings.aggr_alpha == AggrAlpha.SUM:
         alpha = torch.where(contributes, coverage, torch.zeros_like(coverage)).sum(-1) / max(num_faces, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import statistics
 from typing import Sequence, Tuple, Union
 
 
@@ -19,6 +20,17 @@ class DistFunc(enum.IntEnum):
     EUCLIDEAN = 0  # sigmoid(sign * d^2 / sigma), d = distance to the triangle boundary
     BARYCENTRIC = 1  # sigmoid(sign * b^2 / sigma), b = smallest barycentric coordinate
     HARD = 2  # 1 inside, 0 outside; no gradient
+
+
+class DistCDF(enum.IntEnum):
+    """The cumulative distribution F turning the signed scaled distance x into D_j = F(x)
+    (SPEC section 2; the logistic sigmoid is the paper's, the others GenDR's, CVPR 2022).
+    All are the standard, symmetric forms in x = sign * d^2 / sigma (or b |b| / sigma)."""
+
+    LOGISTIC = 0  # 1 / (1 + exp(-x)): SoftRas
+    GAUSSIAN = 1  # Phi(x), the standard normal CDF: lighter tails, a tighter cut-off
+    LAPLACE = 2  # exp(x) / 2 for x < 0, 1 - exp(-x) / 2 otherwise
+    CAUCHY = 3  # 1/2 + atan(x) / pi: heavy tails, a very wide cut-off (nearly dense)
 
 
 class AggrAlpha(enum.IntEnum):
@@ -71,12 +83,16 @@ class RasterSettings:
         sigma: blur of the coverage sigmoid, in squared NDC units (paper: 1e-4 at 64 x 64).
         gamma: temperature of the depth softmax used by ``aggr_rgb='softmax'``.
         dist_eps: probability cut-off eps_dist: a face whose D_j(p) would be below it
-            is treated as absent. Sets the cut-off radius sqrt(sigma * ln(1/eps - 1)).
+            is treated as absent. Sets the cut-off radius sqrt(-sigma * F^-1(eps)), which
+            is sqrt(sigma * ln(1/eps - 1)) for the logistic F.
         near, far: depth range; a face whose interpolated depth at a pixel lies outside
             [near, far] contributes nothing there (alpha nor colour).
         eps: background weight exponent of the softmax: w_b = exp(eps / gamma).
         background: background colour, one value per colour channel (or one for all).
         dist_func: 'euclidean' | 'barycentric' | 'hard' (or a ``DistFunc``).
+        dist_cdf: 'logistic' | 'gaussian' | 'laplace' | 'cauchy' (or a ``DistCDF``): the
+            distribution whose CDF maps the signed scaled distance to D_j (not used by
+            dist_func='hard').
         aggr_alpha: 'prod' | 'sum' | 'hard' (or an ``AggrAlpha``).
         aggr_rgb: 'softmax' | 'hard' (or an ``AggrRGB``).
         double_sided: whether back-facing faces contribute colour (silhouettes always
@@ -95,6 +111,7 @@ class RasterSettings:
     aggr_alpha: Union[str, AggrAlpha] = AggrAlpha.PROD
     aggr_rgb: Union[str, AggrRGB] = AggrRGB.SOFTMAX
     double_sided: bool = False
+    dist_cdf: Union[str, DistCDF] = DistCDF.LOGISTIC
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
@@ -120,6 +137,7 @@ class RasterSettings:
         set_("eps", eps)
         set_("background", _normalize_background(self.background))
         set_("dist_func", _coerce_enum("dist_func", self.dist_func, DistFunc))
+        set_("dist_cdf", _coerce_enum("dist_cdf", self.dist_cdf, DistCDF))
         set_("aggr_alpha", _coerce_enum("aggr_alpha", self.aggr_alpha, AggrAlpha))
         set_("aggr_rgb", _coerce_enum("aggr_rgb", self.aggr_rgb, AggrRGB))
         if not isinstance(self.double_sided, bool):
@@ -136,8 +154,9 @@ class RasterSettings:
 
     @property
     def cutoff_squared(self) -> float:
-        """sigma * ln(1/dist_eps - 1): outside a face, D_j(p) < dist_eps beyond this d^2."""
-        return self.sigma * math.log(1.0 / self.dist_eps - 1.0)
+        """-sigma * F^-1(dist_eps): outside a face, D_j(p) < dist_eps beyond this d^2
+        (sigma * ln(1/dist_eps - 1) for the logistic F)."""
+        return self.sigma * -_cdf_quantile(self.dist_cdf, self.dist_eps)
 
     @property
     def cutoff_radius(self) -> float:
@@ -147,6 +166,17 @@ class RasterSettings:
     def replace(self, **changes) -> "RasterSettings":
         """A copy with some fields changed (validated again), e.g. a decayed sigma."""
         return dataclasses.replace(self, **changes)
+
+
+def _cdf_quantile(cdf: DistCDF, probability: float) -> float:
+    """F^-1(probability) of the standard form of ``cdf``, for probability in (0, 0.5)."""
+    if cdf == DistCDF.LOGISTIC:
+        return -math.log(1.0 / probability - 1.0)
+    if cdf == DistCDF.GAUSSIAN:
+        return statistics.NormalDist().inv_cdf(probability)
+    if cdf == DistCDF.LAPLACE:
+        return math.log(2.0 * probability)
+    return -1.0 / math.tan(math.pi * probability)  # CAUCHY: tan(pi (p - 1/2))
 
 
 def _normalize_image_size(image_size) -> Tuple[int, int]:

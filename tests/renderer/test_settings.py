@@ -4,7 +4,10 @@ import math
 
 import pytest
 
-from softrecon.renderer import AggrAlpha, AggrRGB, DistFunc, RasterSettings
+import torch
+
+from softrecon.renderer import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings
+from softrecon.renderer.reference import _coverage_and_log_miss
 
 
 def test_defaults_and_derived_values():
@@ -37,6 +40,7 @@ def test_non_square_and_replace():
     [
         ("dist_func", "manhattan", "dist_func.*'euclidean', 'barycentric', 'hard'"),
         ("aggr_alpha", "max", "aggr_alpha.*'prod', 'sum', 'hard'"),
+        ("dist_cdf", "student", "dist_cdf.*'logistic', 'gaussian', 'laplace', 'cauchy'"),
         ("aggr_rgb", 3, "aggr_rgb.*'softmax', 'hard'"),
         ("sigma", -1.0, "sigma"),
         ("sigma", float("nan"), "sigma"),
@@ -59,3 +63,14 @@ def test_frozen():
     s = RasterSettings()
     with pytest.raises(Exception):
         s.sigma = 1.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("dist_cdf", list(DistCDF))
+@pytest.mark.parametrize("dist_eps", [1e-3, 1e-10])
+def test_cutoff_is_where_the_cdf_reaches_dist_eps(dist_cdf, dist_eps):
+    """D = F(-cutoff_squared / sigma) is dist_eps for every CDF: the exact tiling drops
+    no face with D >= dist_eps."""
+    s = RasterSettings(sigma=1e-4, dist_eps=dist_eps, dist_cdf=dist_cdf)
+    coverage, log_miss = _coverage_and_log_miss(torch.tensor([-s.cutoff_squared / s.sigma], dtype=torch.float64), dist_cdf)
+    assert coverage.item() == pytest.approx(dist_eps, rel=1e-9)
+    assert log_miss.item() == pytest.approx(math.log1p(-dist_eps), rel=1e-9)
