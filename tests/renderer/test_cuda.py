@@ -87,3 +87,14 @@ def test_cuda_matches_cpu_with_surface_textures(aggr_rgb, dtype):
     )
     got = render_with_grads(kernel, *to_cuda(fv, textures), settings)
     assert_close(got, render_with_grads(kernel, fv, textures, settings), TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("dist_cdf", ["gaussian", "laplace", "cauchy"])
+def test_cuda_matches_cpu_for_every_cdf(dist_cdf, dtype):
+    fv, fc = random_scene(2, 14, torch.Generator().manual_seed(37), dtype=dtype)
+    settings = RasterSettings(
+        image_size=(21, 35), sigma=2e-2, gamma=1.0, near=1.0, far=3.0, dist_cdf=dist_cdf, double_sided=True
+    )
+    got = render_with_grads(kernel, *to_cuda(fv, fc), settings)
+    assert_close(got, render_with_grads(kernel, fv, fc, settings), TOLERANCE[dtype])
