@@ -15,7 +15,7 @@ import torch
 from ..structures.mesh import Mesh
 from .errors import MeshLoadError
 from .normalize import normalize_to_unit_box, unit_box_transform
-from .obj import RawMesh, read_obj, sample_texture, save_obj
+from .obj import Material, RawMesh, bake_surface_textures, read_obj, sample_texture, save_obj
 from .ply import read_ply
 
 _READERS = {".obj": read_obj, ".ply": read_ply}
@@ -45,29 +45,55 @@ def read_mesh_arrays(path) -> RawMesh:
     return raw
 
 
-def load_mesh(path, dtype: torch.dtype = torch.float32, device: Optional[torch.device] = None) -> Mesh:
+def load_mesh(
+    path,
+    dtype: torch.dtype = torch.float32,
+    device: Optional[torch.device] = None,
+    texture_resolution: Optional[int] = None,
+) -> Mesh:
     """Load a .obj or .ply file as a batch of one mesh (coordinates as in the file).
 
     Args:
         path: the file.
         dtype: float32 or float64 for vertices and colours.
         device: where the tensors go (default CPU).
+        texture_resolution: None, or R >= 1 to bake an .obj's UV texture (``map_Kd``)
+            into R x R surface textures per face (``bake_surface_textures``) instead of
+            sampling it at the vertices. Files without a UV-mapped texture (a .ply, an
+            .obj with per-vertex colours, Kd only or no UVs) load as without it.
 
     Returns:
-        Mesh with vertices (1, V, 3), faces (1, F, 3) int64, and per-vertex colours
-        (1, V, 3) in [0, 1] when the file has any (see ``read_obj`` / ``read_ply``), else none.
+        Mesh with vertices (1, V, 3), faces (1, F, 3) int64, and colours in [0, 1]:
+        (1, F, R * R, 3) surface textures ('texture' mode) when ``texture_resolution``
+        is given and the .obj has a UV-mapped texture; else per-vertex colours (1, V, 3)
+        when the file has any (see ``read_obj`` / ``read_ply``); else none. Check
+        ``mesh.color_mode`` for which.
     """
+    if texture_resolution is not None and (
+        isinstance(texture_resolution, bool) or not isinstance(texture_resolution, int) or texture_resolution < 1
+    ):
+        raise ValueError(f"texture_resolution must be None or an int >= 1, got {texture_resolution!r}")
     raw = read_mesh_arrays(path)
     vertices = torch.as_tensor(raw.vertices, dtype=dtype, device=device)[None]
     faces = torch.as_tensor(raw.faces, dtype=torch.int64, device=device)[None]
+    textures = None
+    if texture_resolution is not None:
+        try:
+            textures = bake_surface_textures(raw, texture_resolution)
+        except ValueError as error:
+            raise MeshLoadError(os.fspath(path), str(error)) from None
+    if textures is not None:
+        return Mesh(vertices, faces, textures.to(dtype=dtype, device=device)[None], color_mode="texture")
     colors = None if raw.colors is None else torch.as_tensor(raw.colors, dtype=dtype, device=device)[None]
     return Mesh(vertices, faces, colors, color_mode=None if colors is None else "vertex")
 
 
 __all__ = [
+    "Material",
     "MeshLoadError",
     "RawMesh",
     "SUPPORTED_EXTENSIONS",
+    "bake_surface_textures",
     "load_mesh",
     "normalize_to_unit_box",
     "read_mesh_arrays",

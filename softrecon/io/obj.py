@@ -7,6 +7,11 @@ of preference: per-vertex colours of the ``v`` lines; otherwise, when materials 
 used, each face corner takes its material's Kd times its ``map_Kd`` texture sampled at
 the corner's UV (bilinear, wrapping), and each vertex the mean of its corners; otherwise
 none. Other statements (vn, g, o, s, l, ...) are ignored.
+
+When materials give the colours, ``RawMesh`` also keeps the per-corner UVs and each
+face's material, so that ``bake_surface_textures`` can bake the texture per face into
+R x R surface textures instead (``load_mesh(..., texture_resolution=R)``): sharper than
+per-vertex colours wherever the texture has detail finer than the mesh.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
+import torch
 
+from ..renderer.textures import bake_uv_texture
 from ..utils.arrays import as_numpy
 from ..utils.atomic import atomic_write
 from .errors import MeshLoadError
@@ -32,19 +39,38 @@ FLOAT64_DIGITS = 17
 
 
 @dataclass
+class Material:
+    """An .mtl material: what an OBJ's colours are made of."""
+
+    diffuse: np.ndarray  # (3,) Kd
+    texture: Optional[np.ndarray] = None  # (H, W, 3) float in [0, 1] of map_Kd, row 0 at the top (v = 1)
+
+
+@dataclass
 class RawMesh:
-    """A loaded mesh as numpy arrays: vertices (V, 3) float64, faces (F, 3) int64,
-    colors (V, C) float64 or None."""
+    """A loaded mesh as numpy arrays.
+
+    Attributes:
+        vertices: (V, 3) float64.
+        faces: (F, 3) int64.
+        colors: (V, C) float64 per-vertex colours, or None.
+        uvs: (T, 2) float64 texture coordinates (u right, v up), or None. Set, like the
+            three fields below, only when the colours come from materials (an OBJ with
+            ``usemtl`` and a readable .mtl, and no per-vertex colours).
+        face_uv_indices: (F, 3) int64 index into ``uvs`` of each face corner, -1 where
+            the corner has none; or None.
+        materials: the materials the faces use, or None.
+        face_material_indices: (F,) int64 index into ``materials`` of each face's
+            material, -1 for a face without one (or with an unknown name); or None.
+    """
 
     vertices: np.ndarray
     faces: np.ndarray
     colors: Optional[np.ndarray]
-
-
-@dataclass
-class _Material:
-    diffuse: np.ndarray  # (3,) Kd
-    texture: Optional[np.ndarray] = None  # (H, W, 3) float in [0, 1], row 0 at the top (v = 1)
+    uvs: Optional[np.ndarray] = None
+    face_uv_indices: Optional[np.ndarray] = None
+    materials: Optional[List[Material]] = None
+    face_material_indices: Optional[np.ndarray] = None
 
 
 def read_obj(path: str) -> RawMesh:
@@ -111,6 +137,18 @@ def read_obj(path: str) -> RawMesh:
         if materials:
             uv_array = np.asarray(uvs, dtype=np.float64).reshape(-1, 2)
             colors = _material_colors(materials, faces_array, corner_uvs_array, uv_array, face_material, len(array))
+            used = sorted({m for m in face_material if m in materials})
+            position = {name: k for k, name in enumerate(used)}
+            face_material_indices = np.fromiter((position.get(m, -1) for m in face_material), dtype=np.int64, count=len(face_material))
+            return RawMesh(
+                array,
+                faces_array,
+                colors,
+                uvs=uv_array,
+                face_uv_indices=corner_uvs_array,
+                materials=[materials[name] for name in used],
+                face_material_indices=face_material_indices,
+            )
     return RawMesh(array, faces_array, colors)
 
 
@@ -139,9 +177,9 @@ def _check_indices(path: str, faces: np.ndarray, num_vertices: int) -> None:
         raise MeshLoadError(path, f"face index out of range: vertex {bad + 1} (1-based) of {num_vertices} vertices")
 
 
-def _load_materials(path: str, material_files: List[str]) -> Dict[str, _Material]:
+def _load_materials(path: str, material_files: List[str]) -> Dict[str, Material]:
     """Materials of the .mtl files (relative to the OBJ's folder); missing files are warned about."""
-    materials: Dict[str, _Material] = {}
+    materials: Dict[str, Material] = {}
     folder = os.path.dirname(os.path.abspath(path))
     for name in material_files:
         mtl_path = os.path.join(folder, name)
@@ -151,13 +189,13 @@ def _load_materials(path: str, material_files: List[str]) -> Dict[str, _Material
         except OSError:
             warnings.warn(f"{path}: material file {mtl_path} cannot be read; colours from it are skipped", stacklevel=3)
             continue
-        current: Optional[_Material] = None
+        current: Optional[Material] = None
         for line in lines:
             tokens = line.split("#", 1)[0].split()
             if not tokens:
                 continue
             if tokens[0] == "newmtl":
-                current = materials.setdefault(" ".join(tokens[1:]), _Material(np.ones(3)))
+                current = materials.setdefault(" ".join(tokens[1:]), Material(np.ones(3)))
             elif current is not None and tokens[0] == "Kd" and len(tokens) >= 4:
                 current.diffuse = np.asarray([float(t) for t in tokens[1:4]])
             elif current is not None and tokens[0] == "map_Kd" and len(tokens) >= 2:
@@ -220,6 +258,49 @@ def _material_colors(materials, faces, corner_uvs, uvs, face_material, num_verti
     used = counts > 0
     result[used] = sums[used] / counts[used, None]
     return result
+
+
+def bake_surface_textures(raw: RawMesh, resolution: int) -> Optional[torch.Tensor]:
+    """R x R surface textures of an OBJ's materials (``Mesh`` 'texture' mode colours).
+
+    A face whose material has a ``map_Kd`` texture and that has a UV at all three
+    corners gets Kd times the texture baked at its texels by ``bake_uv_texture`` (the
+    same bilinear, wrapping lookup as the per-vertex colours); any other face with a
+    material its flat Kd in every texel; a face without a (known) material white, as in
+    the per-vertex colours.
+
+    Args:
+        raw: a ``read_obj`` result.
+        resolution: R >= 1.
+
+    Returns:
+        (F, R * R, 3) float64 CPU tensor, or None when no face is textured (no
+        materials, no ``map_Kd`` texture, or no UVs): the mesh then has at most flat
+        material or per-vertex colours.
+
+    Raises:
+        ValueError: the UVs of a textured face are NaN or inf.
+    """
+    if raw.materials is None or raw.face_material_indices is None or raw.uvs is None or raw.face_uv_indices is None:
+        return None
+    has_texture = np.array([m.texture is not None for m in raw.materials] + [False], dtype=bool)
+    textured = has_texture[raw.face_material_indices] & (raw.face_uv_indices >= 0).all(axis=1)  # index -1: the False
+    if not textured.any():
+        return None
+    texels = resolution * resolution
+    colors = torch.ones(len(raw.faces), texels, 3, dtype=torch.float64)
+    for k, material in enumerate(raw.materials):
+        selected = raw.face_material_indices == k
+        colors[torch.from_numpy(selected)] = torch.from_numpy(np.asarray(material.diffuse, dtype=np.float64))
+        baked = selected & textured
+        if not baked.any():
+            continue
+        face_uvs = raw.uvs[raw.face_uv_indices[baked]]  # (F_k, 3, 2)
+        if not np.isfinite(face_uvs).all():
+            raise ValueError("texture coordinates of textured faces contain NaN or inf")
+        image = torch.from_numpy(np.ascontiguousarray(material.texture, dtype=np.float64)).permute(2, 0, 1)  # (3, Ht, Wt)
+        colors[torch.from_numpy(baked)] *= bake_uv_texture(image, torch.from_numpy(face_uvs), resolution)[0]
+    return colors
 
 
 def save_obj(path, vertices, faces, colors=None) -> None:

@@ -1,6 +1,7 @@
 """``SoftRenderer``: lighting -> camera -> ``soft_rasterize`` -> optional supersampling.
 
-Shape symbols: N batch, V vertices, F faces, C colour channels, H x W output image.
+Shape symbols: N batch, V vertices, F faces, C colour channels, H x W output image,
+R surface texture resolution.
 
 Anti-aliasing by supersampling (``antialias = k``): the mesh is rasterized at
 (k H) x (k W) and each k x k block is averaged. The fine pixel centres of a block average
@@ -91,7 +92,10 @@ class SoftRenderer(nn.Module):
 
         Colours: per-face colours are shaded with face normals, per-vertex colours with
         area-weighted vertex normals (world frame), then interpolated by the rasterizer.
-        A mesh without colours is rendered white (``DEFAULT_MESH_COLOR``), shaded.
+        Surface textures ('texture' mode, (N, F, R * R, C)) are shaded per face, as in
+        SoftRas: every texel of a face is multiplied by the light of its face normal;
+        the rasterizer then shows the texel under each pixel. A mesh without colours is
+        rendered white (``DEFAULT_MESH_COLOR``), shaded.
 
         Args:
             mesh: a ``Mesh`` of N meshes (float32/float64).
@@ -100,7 +104,9 @@ class SoftRenderer(nn.Module):
 
         Returns:
             (max(N, Nc), C + 1, H, W) mesh dtype: C colour channels then alpha.
-            Differentiable with respect to the vertices and colours.
+            Differentiable with respect to the vertices and colours (textures included;
+            a texture's colour itself is piecewise constant over the face, so geometry
+            gets gradient from coverage, depth and shading, not from the texel pattern).
         """
         if not isinstance(mesh, Mesh):
             raise ValueError(f"mesh must be a Mesh, got {type(mesh).__name__}")
@@ -108,10 +114,13 @@ class SoftRenderer(nn.Module):
         if colors is None:
             colors = mesh.vertices.new_full((mesh.num_meshes, mesh.num_vertices, DEFAULT_NUM_CHANNELS), DEFAULT_MESH_COLOR)
             mode = "vertex"
-        if self.lighting is not None:
+        if self.lighting is not None and mode == "texture":
+            light = self.lighting.light(mesh.face_normals(), colors.shape[-1])  # (N, F, C)
+            colors = colors * light[:, :, None, :]  # one light per face onto all its R * R texels
+        elif self.lighting is not None:
             normals = mesh.face_normals() if mode == "face" else mesh.vertex_normals()
             colors = self.lighting.apply(colors, normals)
-        face_colors = mesh.face_colors(colors)  # per-vertex (also the default white) or per-face
+        face_colors = mesh.face_colors(colors)  # (N, F, 3, C) per-corner, or (N, F, R * R, C) textures
         face_vertices = mesh.face_vertices(_project(camera, mesh.vertices))
         if face_colors.shape[0] != face_vertices.shape[0]:  # one mesh seen by N cameras
             face_colors = face_colors.expand(face_vertices.shape[0], -1, -1, -1)

@@ -1,6 +1,17 @@
-"""``Mesh``: a batch of triangle meshes with optional per-vertex or per-face colours.
+"""``Mesh``: a batch of triangle meshes with optional per-vertex or per-face colours, or
+per-face R x R surface textures.
 
-Shape symbols: N batch, V vertices, F faces, C colour channels.
+Shape symbols: N batch, V vertices, F faces, C colour channels, R surface texture
+resolution.
+
+Colour modes (``Mesh.color_mode``), told apart by the shape of ``colors``:
+
+- 'vertex': (N, V, C), interpolated over each face;
+- 'face': (N, F, C), one flat colour per face;
+- 'texture': (N, F, R * R, C), an R x R "surface" texture per face (SoftRas'
+  ``texture_type='surface'``; texel layout in ``softrecon.renderer.textures``, baked
+  from a UV texture map by ``bake_uv_texture`` or ``softrecon.io.load_mesh``). A 4-D
+  ``colors`` is always a texture, a 3-D one per-vertex or per-face.
 
 Meshes of different sizes are batched by padding (``Mesh.from_list``): extra vertices
 are zeros and extra faces are all-zero index triples (0, 0, 0). A padding face is
@@ -9,6 +20,7 @@ degenerate (zero area), so the rasterizer ignores it and it adds nothing to norm
 
 from __future__ import annotations
 
+import math
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -16,7 +28,7 @@ import torch
 from ..geometry.faces import check_faces, gather_face_attributes
 from ..geometry.normals import face_normals, vertex_normals
 
-COLOR_MODES = ("vertex", "face")
+COLOR_MODES = ("vertex", "face", "texture")
 
 
 class Mesh:
@@ -25,9 +37,9 @@ class Mesh:
     Attributes:
         vertices: (N, V, 3) float32/float64 positions (object/world frame).
         faces: (N, F, 3) int64 indices into V (a (F, 3) input is expanded, not copied).
-        colors: None, or (N, V, C) per-vertex or (N, F, C) per-face colours, same dtype
-            and device as ``vertices``.
-        color_mode: None (no colours), 'vertex' or 'face'.
+        colors: None, or (N, V, C) per-vertex colours, (N, F, C) per-face colours or
+            (N, F, R * R, C) surface textures, same dtype and device as ``vertices``.
+        color_mode: None (no colours), 'vertex', 'face' or 'texture'.
         verts_per_mesh, faces_per_mesh: (N,) int64 counts of real (unpadded) vertices
             and faces; V and F for meshes not built with ``from_list``.
     """
@@ -45,9 +57,11 @@ class Mesh:
         """Args:
         vertices: (N, V, 3) float32 or float64.
         faces: (F, 3) shared by all meshes, or (N, F, 3); int64.
-        colors: None, (N, V, C) per-vertex or (N, F, C) per-face colours.
-        color_mode: 'vertex' | 'face'; inferred from the shape of ``colors`` when None,
-            and required when V == F (ambiguous).
+        colors: None, (N, V, C) per-vertex colours, (N, F, C) per-face colours or
+            (N, F, R * R, C) per-face R x R surface textures (R >= 1).
+        color_mode: 'vertex' | 'face' | 'texture'; inferred from the shape of ``colors``
+            when None (4-D: 'texture'), and required for 3-D colours when V == F
+            (ambiguous).
         verts_per_mesh, faces_per_mesh: (N,) counts of real vertices/faces (padding
             bookkeeping; default: all V and F).
         validate: check that vertices and colours are finite and face indices in range
@@ -84,13 +98,16 @@ class Mesh:
 
         Args:
             meshes: a non-empty sequence of (vertices (V_i, 3), faces (F_i, 3)) or
-                (vertices, faces, colors) with colors None, (V_i, C) or (F_i, C). All
-                meshes have colours, or none has; all share dtype and device.
+                (vertices, faces, colors) with colors None, (V_i, C), (F_i, C) or
+                (F_i, R * R, C) surface textures. All meshes have colours, or none has;
+                all colours are of one mode, with the same C (and R); all share dtype and
+                device.
             color_mode: as in ``Mesh``; when None it is inferred from each mesh.
 
         Returns:
             A Mesh with zero padding vertices, (0, 0, 0) padding faces and zero padding
-            colours, and ``verts_per_mesh`` / ``faces_per_mesh`` set.
+            colours (all-zero textures for padding faces), and ``verts_per_mesh`` /
+            ``faces_per_mesh`` set.
         """
         if isinstance(meshes, (str, bytes)) or not isinstance(meshes, Sequence) or len(meshes) == 0:
             raise ValueError("meshes must be a non-empty sequence of (vertices, faces[, colors]) tuples")
@@ -126,13 +143,18 @@ class Mesh:
                 _, m = _check_colors(c[None] if isinstance(c, torch.Tensor) else c, color_mode, 1, v.shape[0], f.shape[0], first, f"meshes[{i}] colors")
                 modes.add(m)
             if len(modes) != 1:
-                raise ValueError(f"meshes: all colors must be per-vertex or all per-face, got {sorted(modes)}")
+                raise ValueError(f"meshes: all colors must be of one mode (all per-vertex, per-face or textures), got {sorted(modes)}")
             mode = modes.pop()
             num_channels = {c.shape[-1] for _, _, c in parts}
             if len(num_channels) != 1:
                 raise ValueError(f"meshes: all colors must have the same number of channels, got {sorted(num_channels)}")
             rows = num_vertices if mode == "vertex" else num_faces
-            colors = first.new_zeros(len(parts), rows, num_channels.pop())
+            samples_per_face = {tuple(c.shape[1:-1]) for _, _, c in parts}  # {()} or {(R * R,)}
+            if len(samples_per_face) != 1:
+                raise ValueError(
+                    f"meshes: all surface textures must have the same R * R texels per face, got {sorted(s[0] for s in samples_per_face)}"
+                )
+            colors = first.new_zeros(len(parts), rows, *samples_per_face.pop(), num_channels.pop())
             for i, (_, _, c) in enumerate(parts):
                 colors[i, : c.shape[0]] = c
         counts = lambda sizes: torch.tensor(sizes, dtype=torch.int64, device=first.device)  # noqa: E731
@@ -180,6 +202,13 @@ class Mesh:
     def device(self) -> torch.device:
         return self.vertices.device
 
+    @property
+    def texture_resolution(self) -> Optional[int]:
+        """R of the surface textures in 'texture' mode; None in the other modes."""
+        if self.color_mode != "texture":
+            return None
+        return math.isqrt(self.colors.shape[2])
+
     # ------------------------------------------------------------------ derived tensors
     def face_vertices(self, vertices: Optional[torch.Tensor] = None) -> torch.Tensor:
         """(N, F, 3, 3) the three corners of every face.
@@ -194,9 +223,11 @@ class Mesh:
         return gather_face_attributes(vertices, self.faces)
 
     def face_colors(self, colors: Optional[torch.Tensor] = None) -> Optional[torch.Tensor]:
-        """(N, F, 3, C) per-corner colours of every face, or None for a mesh without colours.
+        """Colours per face as ``soft_rasterize`` takes them, or None for a mesh without colours.
 
-        Per-face colours are repeated on the three corners; per-vertex colours gathered.
+        Returns (N, F, 3, C) per-corner colours in the 'vertex' and 'face' modes
+        (per-face colours repeated on the three corners; per-vertex colours gathered),
+        and the (N, F, R * R, C) surface textures themselves in 'texture' mode.
 
         Args:
             colors: None (this mesh's colours) or replacement colours of the same layout
@@ -206,6 +237,8 @@ class Mesh:
         colors = self.colors if colors is None else colors
         if colors is None:
             return None
+        if self.color_mode == "texture":
+            return colors
         if self.color_mode == "face":
             return colors[:, :, None, :].expand(-1, -1, 3, -1)
         return gather_face_attributes(colors, self.faces)
@@ -243,6 +276,8 @@ class Mesh:
 
     def __repr__(self) -> str:
         colors = "none" if self.colors is None else f"{self.color_mode} C={self.colors.shape[-1]}"
+        if self.color_mode == "texture":
+            colors += f" R={self.texture_resolution}"
         return f"Mesh(N={self.num_meshes}, V={self.num_vertices}, F={self.num_faces}, colors={colors}, {self.dtype}, {self.device})"
 
 
@@ -252,8 +287,10 @@ def _check_colors(colors, color_mode, n, num_vertices, num_faces, vertices, name
         raise ValueError(f"color_mode must be one of {COLOR_MODES} or None, got {color_mode!r}")
     if colors is None:
         return None, None
+    if isinstance(colors, torch.Tensor) and (colors.dim() == 4 or color_mode == "texture"):
+        return _check_textures(colors, color_mode, n, num_faces, vertices, name), "texture"
     if not isinstance(colors, torch.Tensor) or colors.dim() != 3 or colors.shape[0] != n or colors.shape[2] < 1:
-        raise ValueError(f"{name} must be a (N, V, C) or (N, F, C) tensor with N = {n}, got {getattr(colors, 'shape', type(colors))}")
+        raise ValueError(f"{name} must be a (N, V, C), (N, F, C) or (N, F, R * R, C) tensor with N = {n}, got {getattr(colors, 'shape', type(colors))}")
     if colors.dtype != vertices.dtype or colors.device != vertices.device:
         raise ValueError(f"{name} must have the dtype and device of vertices ({vertices.dtype}, {vertices.device}), got {colors.dtype}, {colors.device}")
     rows = colors.shape[1]
@@ -268,6 +305,20 @@ def _check_colors(colors, color_mode, n, num_vertices, num_faces, vertices, name
     if expected is None or rows != expected:
         raise ValueError(f"{name} must have {num_vertices} rows (per vertex) or {num_faces} rows (per face), got {tuple(colors.shape)} (color_mode={color_mode!r})")
     return colors, color_mode
+
+
+def _check_textures(colors, color_mode, n, num_faces, vertices, name):
+    """Validate (N, F, R * R, C) surface textures against the mesh; return them."""
+    if color_mode not in (None, "texture"):
+        raise ValueError(f"{name} is 4-D, i.e. (N, F, R * R, C) surface textures, but color_mode={color_mode!r}; pass color_mode='texture' or None")
+    if colors.dim() != 4 or colors.shape[0] != n or colors.shape[1] != num_faces or colors.shape[3] < 1:
+        raise ValueError(f"{name} must be (N, F, R * R, C) = ({n}, {num_faces}, R * R, C) surface textures in 'texture' mode, got {tuple(colors.shape)}")
+    samples_per_face = colors.shape[2]
+    if samples_per_face < 1 or math.isqrt(samples_per_face) ** 2 != samples_per_face:
+        raise ValueError(f"{name} must have R * R texels per face (R >= 1) in 'texture' mode, got {colors.shape[2]}")
+    if colors.dtype != vertices.dtype or colors.device != vertices.device:
+        raise ValueError(f"{name} must have the dtype and device of vertices ({vertices.dtype}, {vertices.device}), got {colors.dtype}, {colors.device}")
+    return colors
 
 
 def _check_counts(counts, name, n, maximum, device):

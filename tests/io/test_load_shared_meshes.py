@@ -42,3 +42,13 @@ def test_normalize_batched_and_errors():
         normalize_to_unit_box(torch.ones(1, 3, 3))
     with pytest.raises(ValueError, match="vertices must be"):
         normalize_to_unit_box(torch.ones(3))
+
+
+def test_cow_texture_baked_per_face():
+    """Spot's UV texture baked into 2 x 2 texels per face: texture mode, colours in [0, 1]
+    and close on average to the per-vertex colours sampled from the same texture."""
+    textured = load_mesh(_path("cow/cow.obj"), texture_resolution=2)
+    assert textured.color_mode == "texture" and textured.colors.shape == (1, 5856, 4, 3)
+    assert 0.0 <= textured.colors.min() and textured.colors.max() <= 1.0
+    per_vertex = load_mesh(_path("cow/cow.obj")).face_colors()  # (1, F, 3, 3)
+    assert (textured.colors.mean(2) - per_vertex.mean(2)).abs().mean() < 0.05

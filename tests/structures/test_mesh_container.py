@@ -102,3 +102,59 @@ def test_to_and_update_vertices():
     torch.testing.assert_close(moved.vertices, mesh.vertices * 3)
     assert moved.colors is mesh.colors and len(moved) == 1
     assert "N=1, V=12, F=20" in repr(moved)
+
+
+def test_texture_mode_inferred_from_4d_colors():
+    vertices, faces = _tetra()  # V == F: no ambiguity for 4-D colours
+    textures = torch.rand(1, 4, 9, 3)
+    mesh = Mesh(vertices[None], faces, textures)
+    assert mesh.color_mode == "texture" and mesh.texture_resolution == 3
+    assert mesh.face_colors() is textures  # (N, F, R * R, C) as soft_rasterize takes it
+    assert mesh.face_colors(textures * 2).shape == (1, 4, 9, 3)
+    assert Mesh(vertices[None], faces, torch.rand(1, 4, 1, 2), color_mode="texture").texture_resolution == 1
+    assert Mesh(vertices[None], faces, torch.rand(1, 4, 3), color_mode="face").texture_resolution is None
+    assert "texture C=3 R=3" in repr(mesh)
+
+
+def test_texture_mode_errors_name_colors():
+    vertices, faces = _tetra()
+    with pytest.raises(ValueError, match="R \\* R texels"):
+        Mesh(vertices[None], faces, torch.rand(1, 4, 3, 3))  # 3 samples: not a square
+    with pytest.raises(ValueError, match="R \\* R texels"):
+        Mesh(vertices[None], faces, torch.rand(1, 4, 5, 3))
+    with pytest.raises(ValueError, match="colors must be \\(N, F, R \\* R, C\\)"):
+        Mesh(vertices[None], faces, torch.rand(1, 5, 4, 3))  # F = 5 != 4
+    with pytest.raises(ValueError, match="colors must be \\(N, F, R \\* R, C\\)"):
+        Mesh(vertices[None], faces, torch.rand(1, 4, 3), color_mode="texture")
+    with pytest.raises(ValueError, match="color_mode='texture'"):
+        Mesh(vertices[None], faces, torch.rand(1, 4, 4, 3), color_mode="face")
+    with pytest.raises(ValueError, match="colors must have the dtype"):
+        Mesh(vertices[None], faces, torch.rand(1, 4, 4, 3, dtype=torch.float64))
+    bad = torch.rand(1, 4, 4, 3)
+    bad[0, 1, 2, 0] = float("inf")
+    with pytest.raises(ValueError, match="colors contains NaN or inf"):
+        Mesh(vertices[None], faces, bad)
+
+
+def test_from_list_pads_textures_with_zero_texels():
+    v0, f0 = _tetra()
+    v1, f1 = icosphere(0)
+    t0, t1 = torch.rand(4, 4, 3), torch.rand(20, 4, 3)
+    mesh = Mesh.from_list([(v0, f0, t0), (v1, f1, t1)])
+    assert mesh.color_mode == "texture" and mesh.colors.shape == (2, 20, 4, 3) and mesh.texture_resolution == 2
+    assert torch.equal(mesh.colors[0, :4], t0) and (mesh.colors[0, 4:] == 0).all() and torch.equal(mesh.colors[1], t1)
+    assert mesh.faces_per_mesh.tolist() == [4, 20]
+    with pytest.raises(ValueError, match="same R \\* R texels"):
+        Mesh.from_list([(v0, f0, t0), (v1, f1, torch.rand(20, 9, 3))])
+    with pytest.raises(ValueError, match="one mode"):
+        Mesh.from_list([(v0, f0, t0), (v1, f1, torch.rand(20, 3))])
+    with pytest.raises(ValueError, match="same number of channels"):
+        Mesh.from_list([(v0, f0, t0), (v1, f1, torch.rand(20, 4, 2))])
+
+
+def test_to_and_update_vertices_keep_textures():
+    vertices, faces = icosphere(0)
+    mesh = Mesh(vertices[None], faces, torch.rand(1, 20, 4, 3)).to(dtype=torch.float64)
+    assert mesh.color_mode == "texture" and mesh.colors.dtype == torch.float64 and mesh.colors.shape == (1, 20, 4, 3)
+    moved = mesh.update_vertices(mesh.vertices * 2)
+    assert moved.colors is mesh.colors and moved.color_mode == "texture"
