@@ -71,6 +71,10 @@ SR_HOST_DEVICE inline float sr_exp(float x) { return expf(x); }
 SR_HOST_DEVICE inline double sr_exp(double x) { return exp(x); }
 SR_HOST_DEVICE inline float sr_expm1(float x) { return expm1f(x); }
 SR_HOST_DEVICE inline double sr_expm1(double x) { return expm1(x); }
+SR_HOST_DEVICE inline float sr_tanh(float x) { return tanhf(x); }
+SR_HOST_DEVICE inline double sr_tanh(double x) { return tanh(x); }
+SR_HOST_DEVICE inline float sr_log(float x) { return logf(x); }
+SR_HOST_DEVICE inline double sr_log(double x) { return log(x); }
 SR_HOST_DEVICE inline float sr_log1p(float x) { return log1pf(x); }
 SR_HOST_DEVICE inline double sr_log1p(double x) { return log1p(x); }
 SR_HOST_DEVICE inline float sr_erfc(float x) { return erfcf(x); }
@@ -336,6 +340,27 @@ SR_HOST_DEVICE SR_INLINE void coverage_of_logit(DistCDF cdf, scalar_t x, PairSam
     s.density = kInvPi / (scalar_t(1) + x * x);
     s.hazard = s.miss > scalar_t(0) ? s.density / s.miss : scalar_t(0);
   }
+}
+
+// artanh D = (log(1 + D) - log(1 - D)) / 2 of a contributing pair, with log(1 - D) = log F(-x)
+// taken without forming 1 - D (for the Einstein sum); +inf where 1 - D is exactly 0.
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE scalar_t coverage_artanh(DistCDF cdf, DistFunc dist_func, const PairSample<scalar_t>& s) {
+  const scalar_t x = s.logit;
+  scalar_t log_miss;
+  if (dist_func == DistFunc::Hard) {
+    return scalar_t(INFINITY);  // D = 1
+  } else if (cdf == DistCDF::Logistic) {
+    log_miss = -(sr_max(x, scalar_t(0)) + sr_log1p(sr_exp(-sr_abs(x))));
+  } else if (cdf == DistCDF::Gaussian && x > GaussianTail<scalar_t>::kSwitch) {
+    // log Q(x) = log phi(x) - log hazard(x)
+    log_miss = scalar_t(-0.5) * x * x - scalar_t(0.91893853320467274178) - sr_log(s.hazard);
+  } else if (cdf == DistCDF::Laplace && x >= scalar_t(0)) {
+    log_miss = scalar_t(-0.69314718055994530942) - x;
+  } else {
+    log_miss = sr_log(s.miss);
+  }
+  return scalar_t(0.5) * (sr_log1p(s.coverage) - log_miss);
 }
 
 // Evaluates face record fd at pixel (px, py). Returns whether the face contributes there

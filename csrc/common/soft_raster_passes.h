@@ -22,7 +22,8 @@ namespace softrecon {
 
 // Per-pixel values saved by the forward for the backward, channels of aux.
 enum AuxField : int {
-  kAuxTransmittance = 0,  // T = prod_j (1 - D_j) over contributing faces ('prod' alpha)
+  kAuxAlphaState = 0,     // what the alpha aggregation's backward needs: 'prod' T = prod_j (1 - D_j),
+                          // 'max' the number of faces attaining the maximum, 'einstein' U = sum_j artanh D_j
   kAuxShift = 1,          // softmax shift m = max(eps, max_j z_j) / gamma
   kAuxDenominator = 2,    // softmax denominator sum_j w_j + w_b (weights taken at shift m)
   kAuxChannels = kAuxRecordSize
@@ -36,6 +37,9 @@ struct PixelAccumulator {
   scalar_t transmittance;  // 'prod': T = prod_j (1 - D_j) so far
   scalar_t coverage_sum;   // 'sum': sum_j D_j so far
   bool hit;                // 'hard': some D_j > 0.5
+  scalar_t max_coverage;   // 'max': largest D_j so far (0 for none)
+  scalar_t max_ties;       // 'max': how many faces attain it
+  scalar_t artanh_sum;     // 'einstein': U = sum_j artanh D_j so far (A = tanh U)
   scalar_t shift;          // softmax: running maximum m of z_j / gamma (at least eps / gamma)
   scalar_t denominator;    // softmax: sum_j w_j + w_b, weights taken at shift m
   int best;                // 'hard' colour: face shown so far, -1 for none
@@ -47,6 +51,7 @@ struct PixelAccumulator {
     transmittance = scalar_t(1);
     coverage_sum = scalar_t(0);
     hit = false;
+    max_coverage = max_ties = artanh_sum = scalar_t(0);
     shift = scalar_t(p.eps / p.gamma);
     denominator = scalar_t(1);  // the background's weight exp(eps / gamma - m) at m = eps / gamma
     best = -1;
@@ -63,6 +68,12 @@ struct PixelAccumulator {
     transmittance *= s.miss;
     coverage_sum += s.coverage;
     hit = hit | (s.coverage > scalar_t(0.5));  // no short-circuit: no branch on the end of the pair's chain
+    if (p.aggr_alpha == AggrAlpha::Max) {
+      max_ties = s.coverage > max_coverage ? scalar_t(1) : max_ties + (s.coverage == max_coverage ? 1 : 0);
+      max_coverage = sr_max(max_coverage, s.coverage);
+    } else if (p.aggr_alpha == AggrAlpha::Einstein) {
+      artanh_sum += coverage_artanh(p.dist_cdf, p.dist_func, s);
+    }
     const int C = p.num_channels;
     if (C == 0 || !shows_colour(p, fd)) return;
     if (p.aggr_rgb == AggrRGB::Softmax) {
@@ -93,10 +104,16 @@ struct PixelAccumulator {
       out[C * plane] = alpha;
     } else if (p.aggr_alpha == AggrAlpha::Sum) {
       out[C * plane] = coverage_sum / scalar_t(p.num_faces);
+    } else if (p.aggr_alpha == AggrAlpha::Max) {
+      out[C * plane] = max_coverage;
+    } else if (p.aggr_alpha == AggrAlpha::Einstein) {
+      out[C * plane] = sr_tanh(artanh_sum);
     } else {
       out[C * plane] = hit ? scalar_t(1) : scalar_t(0);
     }
-    a[kAuxTransmittance * plane] = transmittance;
+    a[kAuxAlphaState * plane] = p.aggr_alpha == AggrAlpha::Max        ? max_ties
+                                : p.aggr_alpha == AggrAlpha::Einstein ? artanh_sum
+                                                                      : transmittance;
     a[kAuxShift * plane] = shift;
     a[kAuxDenominator * plane] = denominator;
     if (C > 0 && p.aggr_rgb == AggrRGB::Softmax) {
@@ -189,9 +206,17 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
         if (p.aggr_alpha == AggrAlpha::Prod) {
           // dA/dx_j = prod_{k != j} (1 - D_k) f(x_j) = T * hazard_j (T D_j for the logistic),
           // with no division by 1 - D_j.
-          g_logit += g_alpha * a[kAuxTransmittance * plane] * s.hazard;
+          g_logit += g_alpha * a[kAuxAlphaState * plane] * s.hazard;
         } else if (p.aggr_alpha == AggrAlpha::Sum) {
           g_logit += g_alpha * s.density / scalar_t(p.num_faces);
+        } else if (p.aggr_alpha == AggrAlpha::Max) {
+          // A = max_j D_j: the faces attaining it share the gradient evenly (as torch.amax).
+          if (s.coverage == out[C * plane]) g_logit += g_alpha * s.density / a[kAuxAlphaState * plane];
+        } else if (p.aggr_alpha == AggrAlpha::Einstein) {
+          // A = tanh U: dA/dx_j = sech^2(U) f(x_j) / (1 - D_j^2) = sech^2(U) hazard_j / (1 + D_j).
+          const scalar_t e = sr_exp(scalar_t(-2) * a[kAuxAlphaState * plane]);
+          const scalar_t sech2 = scalar_t(4) * e / ((scalar_t(1) + e) * (scalar_t(1) + e));
+          g_logit += g_alpha * sech2 * s.hazard / (scalar_t(1) + s.coverage);
         }
       }
       if (softmax) {

@@ -153,13 +153,19 @@ def _rasterize_chunk(
         coverage, log_miss = _coverage_and_log_miss(logit, settings.dist_cdf)
 
     # ---- alpha
-    if settings.aggr_alpha == AggrAlpha.PROD:
+    if settings.aggr_alpha in (AggrAlpha.PROD, AggrAlpha.EINSTEIN):
         if logit is None:
             log_miss = torch.where(contributes & inside, float("-inf"), 0.0).to(face_vertices.dtype)
         else:
             # log(1 - D), computed without forming 1 - D (exact where D is within rounding of 1).
             log_miss = torch.where(contributes, log_miss, torch.zeros_like(logit))
-        alpha = -torch.expm1(log_miss.sum(-1))
+        if settings.aggr_alpha == AggrAlpha.PROD:
+            alpha = -torch.expm1(log_miss.sum(-1))
+        else:  # artanh D = (log(1 + D) - log(1 - D)) / 2; the Einstein sum adds them
+            present = torch.where(contributes, coverage, torch.zeros_like(coverage))
+            alpha = torch.tanh((0.5 * (torch.log1p(present) - log_miss)).sum(-1))
+    elif settings.aggr_alpha == AggrAlpha.MAX:
+        alpha = torch.where(contributes, coverage, torch.zeros_like(coverage)).amax(-1)
     elif settings.aggr_alpha == AggrAlpha.SUM:
         alpha = torch.where(contributes, coverage, torch.zeros_like(coverage)).sum(-1) / max(num_faces, 1)
     else:  # HARD

@@ -36,9 +36,11 @@ class DistCDF(enum.IntEnum):
 class AggrAlpha(enum.IntEnum):
     """How the silhouette (alpha) channel aggregates the D_j (SPEC section 3)."""
 
-    PROD = 0  # 1 - prod_j (1 - D_j): probabilistic OR, the paper's choice
+    PROD = 0  # 1 - prod_j (1 - D_j): probabilistic OR (probabilistic-sum T-conorm), the paper's choice
     SUM = 1  # sum_j D_j / F, as SoftRas' reference code
     HARD = 2  # 1 where any D_j > 0.5; no gradient
+    MAX = 3  # max_j D_j: the maximum T-conorm (GenDR); ties share the gradient evenly
+    EINSTEIN = 4  # tanh(sum_j artanh D_j): the Einstein-sum T-conorm (a + b) / (1 + a b) (GenDR)
 
 
 class AggrRGB(enum.IntEnum):
@@ -93,7 +95,7 @@ class RasterSettings:
         dist_cdf: 'logistic' | 'gaussian' | 'laplace' | 'cauchy' (or a ``DistCDF``): the
             distribution whose CDF maps the signed scaled distance to D_j (not used by
             dist_func='hard').
-        aggr_alpha: 'prod' | 'sum' | 'hard' (or an ``AggrAlpha``).
+        aggr_alpha: 'prod' | 'sum' | 'hard' | 'max' | 'einstein' (or an ``AggrAlpha``).
         aggr_rgb: 'softmax' | 'hard' (or an ``AggrRGB``).
         double_sided: whether back-facing faces contribute colour (silhouettes always
             include them).

@@ -21,7 +21,9 @@ pytestmark = [
 ]
 
 COMBOS = list(
-    itertools.product(["euclidean", "barycentric", "hard"], ["prod", "sum", "hard"], ["softmax", "hard"], [False, True])
+    itertools.product(
+        ["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein"], ["softmax", "hard"], [False, True]
+    )
 )
 # Relative tolerance against the reference / the CPU kernel, per dtype.
 TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-5}

@@ -15,7 +15,9 @@ from kernel_helpers import kernel, random_scene, reference, relative_error, rend
 pytestmark = pytest.mark.skipif(not _kernels.kernel_available("cpu"), reason=_kernels.build_error() or "no CPU kernel")
 
 ALL_COMBOS = list(
-    itertools.product(["euclidean", "barycentric", "hard"], ["prod", "sum", "hard"], ["softmax", "hard"], [False, True])
+    itertools.product(
+        ["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein"], ["softmax", "hard"], [False, True]
+    )
 )
 # Relative tolerance of the kernel against the reference, per dtype.
 TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-5}
@@ -42,7 +44,7 @@ def test_cpu_matches_reference_float64(dist_func, aggr_alpha, aggr_rgb, double_s
     assert_parity(fv, fc, settings, TOLERANCE[torch.float64])
 
 
-@pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb", list(itertools.product(["euclidean", "barycentric", "hard"], ["prod", "sum", "hard"], ["softmax", "hard"])))
+@pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb", list(itertools.product(["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein"], ["softmax", "hard"])))
 def test_cpu_matches_reference_float32(dist_func, aggr_alpha, aggr_rgb):
     # gamma is kept large: the softmax weights exp(z / gamma) amplify a one-ulp difference
     # of z by 1 / gamma, which in float32 is a property of the function, not of the kernel.
@@ -78,7 +80,7 @@ def test_cpu_matches_reference_with_wide_blur_and_alpha_only():
     assert_parity(fv, None, settings, TOLERANCE[torch.float64])
 
 
-GRADCHECK_COMBOS = list(itertools.product(["euclidean", "barycentric"], ["prod", "sum"], ["softmax", "hard"]))
+GRADCHECK_COMBOS = list(itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein"], ["softmax", "hard"]))
 
 
 @pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb", GRADCHECK_COMBOS)
@@ -275,7 +277,10 @@ CDFS = ["logistic", "gaussian", "laplace", "cauchy"]
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("dist_cdf", CDFS)
-@pytest.mark.parametrize("dist_func, aggr_alpha", [("euclidean", "prod"), ("euclidean", "sum"), ("barycentric", "prod")])
+@pytest.mark.parametrize(
+    "dist_func, aggr_alpha",
+    [("euclidean", "prod"), ("euclidean", "sum"), ("barycentric", "prod"), ("euclidean", "max"), ("euclidean", "einstein")],
+)
 def test_cpu_matches_reference_for_every_cdf(dist_func, aggr_alpha, dist_cdf, dtype):
     fv, fc = random_scene(2, 14, torch.Generator().manual_seed(24), dtype=dtype)
     settings = RasterSettings(
@@ -286,12 +291,13 @@ def test_cpu_matches_reference_for_every_cdf(dist_func, aggr_alpha, dist_cdf, dt
 
 
 @pytest.mark.parametrize("dist_cdf", CDFS[1:])
-def test_cpu_matches_reference_deep_inside_faces(dist_cdf):
+@pytest.mark.parametrize("aggr_alpha", ["prod", "einstein"])
+def test_cpu_matches_reference_deep_inside_faces(dist_cdf, aggr_alpha):
     """sigma 1e-5 on the paper's sphere: x = d^2 / sigma reaches ~100 inside faces, where
-    1 - D underflows (Gaussian: the continued-fraction hazard) and prod's gradient must
-    still be T f(x) / (1 - F(x)) exactly."""
+    1 - D underflows (Gaussian: the continued-fraction hazard): prod's gradient must
+    still be T f(x) / (1 - F(x)), and the Einstein sum's artanh D use log F(-x)."""
     fv, _ = sphere_scene(3, 1, torch.Generator().manual_seed(25))
-    settings = RasterSettings(image_size=48, sigma=1e-5, dist_eps=1e-10, dist_cdf=dist_cdf)
+    settings = RasterSettings(image_size=48, sigma=1e-5, dist_eps=1e-10, dist_cdf=dist_cdf, aggr_alpha=aggr_alpha)
     assert_parity(fv, None, settings, TOLERANCE[torch.float64])
 
 
@@ -309,8 +315,10 @@ def test_cpu_gradcheck_for_every_cdf(dist_cdf):
 @pytest.mark.parametrize("dist_cdf", CDFS[1:])
 @pytest.mark.parametrize("sigma", [1e-4, 1e-7])
 def test_cpu_no_nan_for_every_cdf(dist_cdf, sigma):
-    for dtype in (torch.float32, torch.float64):
+    for dtype, aggr_alpha in itertools.product((torch.float32, torch.float64), ("prod", "einstein", "max")):
         fv, fc = random_scene(2, 14, torch.Generator().manual_seed(26), dtype=dtype)
-        settings = RasterSettings(image_size=(16, 16), sigma=sigma, gamma=1e-3, near=1.0, far=3.0, dist_cdf=dist_cdf)
+        settings = RasterSettings(
+            image_size=(16, 16), sigma=sigma, gamma=1e-3, near=1.0, far=3.0, dist_cdf=dist_cdf, aggr_alpha=aggr_alpha
+        )
         for tensor in render_with_grads(kernel, fv, fc, settings):
             assert torch.isfinite(tensor).all()
