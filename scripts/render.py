@@ -43,7 +43,7 @@ MAX_8BIT = 255
 
 def build_parser() -> argparse.ArgumentParser:
     from softrecon.renderer import BENCHMARK_DISTANCE, BENCHMARK_ELEVATION, BENCHMARK_NUM_VIEWS, BENCHMARK_VIEWING_ANGLE
-    from softrecon.renderer.settings import AggrAlpha, AggrRGB, DistFunc
+    from softrecon.renderer.settings import AggrAlpha, AggrRGB, DistCDF, DistFunc
 
     names = lambda enum_cls: [m.name.lower() for m in enum_cls]  # noqa: E731
     parser = argparse.ArgumentParser(
@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     raster.add_argument("--mode", choices=["soft", "hard"], default="soft",
                         help="preset: 'soft' = euclidean distance, prod alpha, softmax colour; 'hard' = hard everything (a z-buffer render). The three options below override it")
     raster.add_argument("--dist-func", choices=names(DistFunc), default=None, help="coverage function D_j (default: from --mode)")
+    raster.add_argument(
+        "--dist-cdf", choices=names(DistCDF), default="logistic",
+        help="CDF turning the signed scaled distance into D_j: the paper's logistic sigmoid or GenDR's alternatives",
+    )  # fmt: skip
     raster.add_argument("--aggr-alpha", choices=names(AggrAlpha), default=None, help="silhouette aggregation (default: from --mode)")
     raster.add_argument("--aggr-rgb", choices=names(AggrRGB), default=None, help="colour aggregation (default: from --mode)")
     raster.add_argument("--sigma", type=float, default=DEFAULT_SIGMA, help="edge blur in squared NDC units (paper: 1e-4 at 64 x 64)")
@@ -157,6 +161,7 @@ def build_settings(args):
             far=args.far,
             background=tuple(args.background),
             dist_func=args.dist_func or preset[0],
+            dist_cdf=args.dist_cdf,
             aggr_alpha=args.aggr_alpha or preset[1],
             aggr_rgb=args.aggr_rgb or preset[2],
             double_sided=args.double_sided,

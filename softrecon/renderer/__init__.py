@@ -25,6 +25,7 @@ from .rasterize import resolve_backend, soft_rasterize
 from .reference import pixel_centers, rasterize_reference
 from .settings import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings
 from .soft_renderer import SoftRenderer
+from .textures import bake_uv_texture, surface_texel_index, texel_barycentrics
 
 __all__ = [
     "AggrAlpha",
@@ -43,6 +44,7 @@ __all__ = [
     "ProjectionCamera",
     "RasterSettings",
     "SoftRenderer",
+    "bake_uv_texture",
     "benchmark_camera",
     "eye_from_spherical",
     "look_along",
@@ -51,4 +53,6 @@ __all__ = [
     "rasterize_reference",
     "resolve_backend",
     "soft_rasterize",
+    "surface_texel_index",
+    "texel_barycentrics",
 ]
