@@ -1,6 +1,6 @@
 """Benchmark of the soft rasterizer implementations on the paper's workloads.
 
-    python benchmarks/bench_rasterize.py [--quick] [--threads T]
+    python benchmarks/bench_rasterize.py [--quick] [--threads T] [--dist-cdf CDF] [--aggr-alpha A]
 
 Cases (float32, as in training):
   paper-train  256 silhouettes 64 x 64 of a level-3 icosphere (642 vertices, 1280 faces)
@@ -8,6 +8,10 @@ Cases (float32, as in training):
                dist_eps 1e-10, 'prod' alpha, alpha only.
   large        8 images 256 x 256 of a level-5 icosphere (20480 faces), softmax colour
                with per-vertex colours, sigma 1e-5, gamma 1e-4.
+
+--dist-cdf / --aggr-alpha replace those settings in every case (GenDR's CDFs and
+T-conorms; 'cauchy' has tails so heavy that its cut-off covers the whole image, so it
+costs what a dense rasterizer does).
 
 Implementations: the compiled CPU kernel, the CUDA kernel where a GPU exists, and the
 dense reference. The dense reference is too slow for the full loads: it is timed on a
@@ -38,7 +42,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.common import sphere_scene  # noqa: E402
-from softrecon.renderer import RasterSettings, rasterize_reference  # noqa: E402
+from softrecon.renderer import AggrAlpha, DistCDF, RasterSettings, rasterize_reference  # noqa: E402
 from softrecon.renderer import _kernels  # noqa: E402
 
 # Timed repetitions per measurement (median reported); --quick uses QUICK_REPEATS.
@@ -90,11 +94,11 @@ def _maxrss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
-def worker(impl: str, case_name: str, repeats: int) -> dict:
+def worker(impl: str, case_name: str, repeats: int, overrides: dict) -> dict:
     """Runs one (implementation, case) in this process and returns its measurements."""
     case = CASES[case_name]
     device = "cuda" if impl == "cuda" else "cpu"
-    images, settings = case.images, case.settings
+    images, settings = case.images, case.settings.replace(**overrides)
     if impl == "dense":
         images, settings = case.dense_images, settings.replace(image_size=case.dense_size)
     fv, fc = sphere_scene(case.level, images, torch.Generator().manual_seed(SEED), dtype=torch.float32)
@@ -136,10 +140,12 @@ def worker(impl: str, case_name: str, repeats: int) -> dict:
     return result
 
 
-def run_case(impl, case_name, repeats, threads):
+def run_case(impl, case_name, repeats, threads, overrides):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", impl, case_name, "--repeats", str(repeats)]
     if threads:
         cmd += ["--threads", str(threads)]
+    for key, value in overrides.items():
+        cmd += [f"--{key.replace('_', '-')}", value]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -151,22 +157,26 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     parser.add_argument("--worker", nargs=2, metavar=("IMPL", "CASE"), help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--dist-cdf", choices=[m.name.lower() for m in DistCDF], help="override the cases' CDF")
+    parser.add_argument("--aggr-alpha", choices=[m.name.lower() for m in AggrAlpha], help="override the cases' alpha aggregation")
     args = parser.parse_args()
+    overrides = {k: v for k, v in (("dist_cdf", args.dist_cdf), ("aggr_alpha", args.aggr_alpha)) if v is not None}
     if args.threads:
         torch.set_num_threads(args.threads)
     repeats = args.repeats or (QUICK_REPEATS if args.quick else REPEATS)
     if args.worker:
-        print(json.dumps(worker(args.worker[0], args.worker[1], repeats)))
+        print(json.dumps(worker(args.worker[0], args.worker[1], repeats, overrides)))
         return
     if not _kernels.kernel_available("cpu"):
         sys.exit(f"the CPU kernel is not built: {_kernels.build_error()}")
     impls = ["cpu"] + (["cuda"] if _kernels.kernel_available("cuda") else []) + ["dense"]
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, repeats {repeats}, float32")
+    variant = "".join(f", {k}={v}" for k, v in overrides.items())
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, repeats {repeats}, float32{variant}")
     header = f"{'case':<12} {'impl':<16} {'forward s':>10} {'fwd+bwd s':>10} {'peak MiB':>9} {'pairs listed':>13} {'pairs evald':>13} {'dense pairs':>13} {'x vs dense':>10}"
     print(header)
     print("-" * len(header))
     for case_name in args.cases:
-        results = {impl: run_case(impl, case_name, repeats, args.threads) for impl in impls}
+        results = {impl: run_case(impl, case_name, repeats, args.threads, overrides) for impl in impls}
         dense = results["dense"]
         for impl in impls:
             r = results[impl]

@@ -60,7 +60,7 @@ __global__ void forward_kernel(const SoftRasterParams p, const scalar_t* __restr
               image, aux, winner);
 }
 
-// One thread per entry: the entry's own gradient slot (9 + 3C scalars), no atomics.
+// One thread per entry: the entry's own gradient slot (9 + K C scalars, K colour samples per face), no atomics.
 template <typename scalar_t>
 __global__ void backward_entries_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_data,
                                         const scalar_t* __restrict__ colours, const scalar_t* __restrict__ image,
