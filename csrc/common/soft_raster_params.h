@@ -61,6 +61,8 @@ struct SoftRasterParams {
   int32_t num_background = 1;   // values in the background colour: 1 or C
   bool pixel_major = false;     // CPU only: shade pixel by pixel with shade_pixel (the CUDA
                                 // loop order) instead of face by face; for tests
+  bool cache_pairs = false;     // CPU only: keep per-pair values for the backward (PairCache;
+                                // used for alpha-only Euclidean renders, when set)
 
   // Colour samples per face: R * R texels, or 3 vertex colours.
   SR_HOST_DEVICE int colour_samples() const { return texture_res > 0 ? texture_res * texture_res : 3; }

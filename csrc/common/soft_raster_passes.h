@@ -29,6 +29,35 @@ enum AuxField : int {
   kAuxChannels = kAuxRecordSize
 };
 
+// What the CPU forward keeps for the backward of alpha-only Euclidean renders: one byte
+// per pixel of each entry's pixel window (entry e's records start at offsets[e],
+// row-major over the window, exactly the pixels backward_entry visits) saying whether
+// the face contributes there and through which edge, so that the backward skips the
+// pairs that do not contribute and measures one edge instead of testing all of them.
+enum PairCode : uint8_t {
+  kPairAbsent = 0,     // the face does not contribute at this pixel
+  kPairRecompute = 1,  // contributes, but the nearest edge is tied: evaluate again
+  kPairOutside0 = 2,   // contributes from outside, nearest edge kPairOutside0 + e
+  kPairInside0 = 5,    // contributes from inside, nearest edge kPairInside0 + e
+};
+
+struct PairCache {
+  const int64_t* offsets;  // (E + 1) start of each entry's records
+  uint8_t* code;           // PairCode of each record
+};
+
+// The PairCode of a pair eval_pair accepted (s filled by it).
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE uint8_t pair_code(const PairSample<scalar_t>& s) {
+  scalar_t weight[3];
+  min3_weights(s.d[0], s.d[1], s.d[2], weight);
+  int e = -1;
+  for (int k = 0; k < 3; ++k)
+    if (weight[k] == scalar_t(1)) e = k;
+  if (e < 0) return kPairRecompute;  // a tie splits the gradient: rare, done the long way
+  return uint8_t((s.inside ? kPairInside0 : kPairOutside0) + e);
+}
+
 // Forward state of one pixel while its faces arrive in ascending order. The colour
 // numerators live in the output image itself (channel c at out[c * plane]).
 template <typename scalar_t>
@@ -154,6 +183,29 @@ SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const scalar_t
              winner != nullptr ? winner + int64_t(n) * plane + pixel : nullptr, plane);
 }
 
+// d alpha / d x_j of a contributing pair times the upstream g_alpha, for the soft alpha
+// aggregations; alpha is the pixel's alpha and state its kAuxAlphaState value.
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE scalar_t alpha_logit_gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
+                                                       scalar_t g_alpha, scalar_t alpha, scalar_t state) {
+  if (p.aggr_alpha == AggrAlpha::Prod) {
+    // dA/dx_j = prod_{k != j} (1 - D_k) f(x_j) = T * hazard_j (T D_j for the logistic),
+    // with no division by 1 - D_j.
+    return g_alpha * state * s.hazard;
+  } else if (p.aggr_alpha == AggrAlpha::Sum) {
+    return g_alpha * s.density / scalar_t(p.num_faces);
+  } else if (p.aggr_alpha == AggrAlpha::Max) {
+    // A = max_j D_j: the faces attaining it share the gradient evenly (as torch.amax).
+    return s.coverage == alpha ? g_alpha * s.density / state : scalar_t(0);
+  } else if (p.aggr_alpha == AggrAlpha::Einstein) {
+    // A = tanh U: dA/dx_j = sech^2(U) f(x_j) / (1 - D_j^2) = sech^2(U) hazard_j / (1 + D_j).
+    const scalar_t e = sr_exp(scalar_t(-2) * state);
+    const scalar_t sech2 = scalar_t(4) * e / ((scalar_t(1) + e) * (scalar_t(1) + e));
+    return g_alpha * sech2 * s.hazard / (scalar_t(1) + s.coverage);
+  }
+  return scalar_t(0);
+}
+
 // Pixels of a tile that may lie in a face's box: columns [col0, col1), rows [row0, row1).
 struct PixelWindow {
   int col0, col1, row0, row1;
@@ -172,12 +224,15 @@ SR_HOST_DEVICE inline PixelWindow face_window_in_tile(const SoftRasterParams& p,
 
 // Backward of face f of image n over the pixels of one tile: adds the face's share of
 // d loss / d face_vertices to grad_v (9 scalars) and, when grad_c is not null, of
-// d loss / d colours to grad_c (p.face_colour_size() scalars).
+// d loss / d colours to grad_c (p.face_colour_size() scalars). cache: null, or the
+// entry's forward records (PairCache; alpha-only Euclidean renders), which replace
+// the distance evaluation with the same values.
 template <typename scalar_t>
 SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scalar_t* face_data,
                                           const scalar_t* colours, const scalar_t* image, const scalar_t* aux,
                                           const int32_t* winner, const scalar_t* grad_image, int n, int f, int tile,
-                                          scalar_t* grad_v, scalar_t* grad_c) {
+                                          scalar_t* grad_v, scalar_t* grad_c, const PairCache* cache = nullptr,
+                                          int64_t entry = 0) {
   const int C = p.num_channels;
   const int64_t plane = int64_t(p.height) * p.width;
   const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
@@ -191,34 +246,39 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
   const scalar_t far = scalar_t(p.far);
   const PixelWindow window = face_window_in_tile(p, fd, tile);
   PairSample<scalar_t> s;
+  int64_t record = cache != nullptr ? cache->offsets[entry] : 0;
   for (int row = window.row0; row < window.row1; ++row) {
     const scalar_t py = pixel_y<scalar_t>(p, row);
-    for (int col = window.col0; col < window.col1; ++col) {
+    for (int col = window.col0; col < window.col1; ++col, ++record) {
       const scalar_t px = pixel_x<scalar_t>(p, col);
+      if (cache != nullptr) {
+        const uint8_t code = cache->code[record];
+        if (code == kPairAbsent) continue;
+        if (code != kPairRecompute) {  // eval_pair and pair_backward for the one nearest edge
+          if (!want_geometry) continue;
+          const int64_t pixel = int64_t(row) * p.width + col;
+          const scalar_t* a = aux + int64_t(n) * kAuxChannels * plane + pixel;
+          const bool inside = code >= kPairInside0;
+          const int edge = (code - kPairOutside0) % 3;
+          scalar_t t;
+          const scalar_t d2 = edge_distance2(fd, edge, px, py, t);
+          s.logit = (inside ? d2 : -d2) / scalar_t(p.sigma);
+          coverage_of_logit(p.dist_cdf, s.logit, s);
+          const scalar_t g_logit = alpha_logit_gradient(p, s, grad_image[int64_t(n) * plane + pixel],
+                                                        image[int64_t(n) * plane + pixel], a[kAuxAlphaState * plane]);
+          if (g_logit == scalar_t(0)) continue;
+          const scalar_t g_d2 = (inside ? g_logit : -g_logit) / scalar_t(p.sigma);
+          edge_distance2_backward(fd, edge, px, py, t, g_d2, grad_v);
+          continue;
+        }
+      }
       if (!eval_pair(p, fd, px, py, s)) continue;
       const int64_t pixel = int64_t(row) * p.width + col;
       const scalar_t* gout = grad_image + int64_t(n) * (C + 1) * plane + pixel;
       const scalar_t* out = image + int64_t(n) * (C + 1) * plane + pixel;
       const scalar_t* a = aux + int64_t(n) * kAuxChannels * plane + pixel;
       scalar_t g_logit = scalar_t(0), g_zp = scalar_t(0), g_wc[3] = {0, 0, 0};
-      if (soft) {
-        const scalar_t g_alpha = gout[C * plane];
-        if (p.aggr_alpha == AggrAlpha::Prod) {
-          // dA/dx_j = prod_{k != j} (1 - D_k) f(x_j) = T * hazard_j (T D_j for the logistic),
-          // with no division by 1 - D_j.
-          g_logit += g_alpha * a[kAuxAlphaState * plane] * s.hazard;
-        } else if (p.aggr_alpha == AggrAlpha::Sum) {
-          g_logit += g_alpha * s.density / scalar_t(p.num_faces);
-        } else if (p.aggr_alpha == AggrAlpha::Max) {
-          // A = max_j D_j: the faces attaining it share the gradient evenly (as torch.amax).
-          if (s.coverage == out[C * plane]) g_logit += g_alpha * s.density / a[kAuxAlphaState * plane];
-        } else if (p.aggr_alpha == AggrAlpha::Einstein) {
-          // A = tanh U: dA/dx_j = sech^2(U) f(x_j) / (1 - D_j^2) = sech^2(U) hazard_j / (1 + D_j).
-          const scalar_t e = sr_exp(scalar_t(-2) * a[kAuxAlphaState * plane]);
-          const scalar_t sech2 = scalar_t(4) * e / ((scalar_t(1) + e) * (scalar_t(1) + e));
-          g_logit += g_alpha * sech2 * s.hazard / (scalar_t(1) + s.coverage);
-        }
-      }
+      if (soft) g_logit = alpha_logit_gradient(p, s, gout[C * plane], out[C * plane], a[kAuxAlphaState * plane]);
       if (softmax) {
         const scalar_t scaled = ((far - s.zp) / depth_range) / gamma;
         const scalar_t denominator = a[kAuxDenominator * plane];

@@ -55,7 +55,7 @@ void setup_faces(const SoftRasterParams& p, const scalar_t* face_vertices, scala
 
 template <typename scalar_t>
 void bin_faces(const SoftRasterParams& p, const scalar_t* face_data, const int64_t* face_offsets, int32_t* entry_tiles,
-               int64_t* tile_offsets, int32_t* tile_faces) {
+               int64_t* tile_offsets, int32_t* tile_faces, int64_t* tile_entries) {
   const int64_t total = int64_t(p.batch_size) * p.num_faces;
   const int num_tiles = p.num_tiles();
 #pragma omp parallel for schedule(static) num_threads(p.num_threads)
@@ -76,17 +76,58 @@ void bin_faces(const SoftRasterParams& p, const scalar_t* face_data, const int64
     for (int t = 0; t < num_tiles; ++t) offsets[t] = first + counts[t];
     for (int f = 0; f < p.num_faces; ++f) {
       const int64_t face = int64_t(n) * p.num_faces + f;
-      for (int64_t e = face_offsets[face]; e < face_offsets[face + 1]; ++e)
-        tile_faces[first + counts[entry_tiles[e]]++] = f;
+      for (int64_t e = face_offsets[face]; e < face_offsets[face + 1]; ++e) {
+        const int64_t slot = first + counts[entry_tiles[e]]++;
+        tile_faces[slot] = f;
+        tile_entries[slot] = e;
+      }
     }
   }
   tile_offsets[int64_t(p.batch_size) * num_tiles] = face_offsets[total];
 }
 
+// Adds face f (record fd, colours fc) to the accumulators of the pixels of its window w
+// in the tile whose first row and column are row0, col0 (pixel centres xs, ys); with
+// kCache, also writes the window's PairCache records from record on. One function per
+// kCache value, out of line, so that each loop is compiled on its own.
+template <typename scalar_t, bool kCache>
+__attribute__((noinline)) void shade_window(const SoftRasterParams& p, const scalar_t* fd, const scalar_t* fc, int f,
+                                            const PixelWindow& w, int row0, int col0, const scalar_t* xs,
+                                            const scalar_t* ys, PixelAccumulator<scalar_t>* acc, scalar_t* image_out,
+                                            int64_t plane, const PairCache* cache, int64_t record) {
+  constexpr int kTile = kCpuTileSize;
+  PairSample<scalar_t> s;
+  for (int row = w.row0; row < w.row1; ++row)
+    for (int col = w.col0; col < w.col1; ++col) {
+      const bool contributes = eval_pair(p, fd, xs[col - col0], ys[row - row0], s);
+      if (contributes)
+        acc[(row - row0) * kTile + col - col0].add(p, fd, fc, f, s, image_out + int64_t(row) * p.width + col, plane);
+      if (kCache) cache->code[record++] = contributes ? pair_code(s) : uint8_t(kPairAbsent);
+    }
+}
+
+template <typename scalar_t>
+int64_t pair_cache_offsets(const SoftRasterParams& p, const scalar_t* face_data, const int64_t* face_offsets,
+                           const int32_t* entry_tiles, int64_t* offsets) {
+  const int64_t total = int64_t(p.batch_size) * p.num_faces;
+#pragma omp parallel for schedule(static) num_threads(p.num_threads)
+  for (int64_t i = 0; i < total; ++i) {
+    const scalar_t* fd = face_data + i * kFaceStride;
+    for (int64_t e = face_offsets[i]; e < face_offsets[i + 1]; ++e) {
+      const PixelWindow w = face_window_in_tile(p, fd, entry_tiles[e]);
+      offsets[e + 1] = int64_t(std::max(w.row1 - w.row0, 0)) * std::max(w.col1 - w.col0, 0);
+    }
+  }
+  const int64_t num_entries = face_offsets[total];
+  offsets[0] = 0;
+  for (int64_t e = 0; e < num_entries; ++e) offsets[e + 1] += offsets[e];
+  return offsets[num_entries];
+}
+
 template <typename scalar_t>
 void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours, const scalar_t* background,
-             const int64_t* tile_offsets, const int32_t* tile_faces, scalar_t* image, scalar_t* aux, int32_t* winner,
-             int64_t* stats) {
+             const int64_t* tile_offsets, const int32_t* tile_faces, const int64_t* tile_entries, scalar_t* image,
+             scalar_t* aux, int32_t* winner, const PairCache* cache, int64_t* stats) {
   constexpr int kTile = kCpuTileSize;
   const int num_tiles = p.num_tiles();
   const int C = p.num_channels;
@@ -119,18 +160,18 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
           shade_pixel(p, face_data, colours, background, tile_faces, begin, end, n, row, col, image, aux, winner);
       continue;
     }
-    PairSample<scalar_t> s;
     for (int64_t i = begin; i < end; ++i) {
       const int f = tile_faces[i];
       const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
       const scalar_t* fc = C > 0 ? image_colours + int64_t(f) * p.face_colour_size() : nullptr;
       const PixelWindow w = face_window_in_tile(p, fd, tile);
       evaluated += int64_t(std::max(w.row1 - w.row0, 0)) * std::max(w.col1 - w.col0, 0);
-      for (int row = w.row0; row < w.row1; ++row)
-        for (int col = w.col0; col < w.col1; ++col)
-          if (eval_pair(p, fd, xs[col - col0], ys[row - row0], s))
-            acc[(row - row0) * kTile + col - col0].add(p, fd, fc, f, s, image_out + int64_t(row) * p.width + col,
-                                                      plane);
+      if (cache == nullptr) {
+        shade_window<scalar_t, false>(p, fd, fc, f, w, row0, col0, xs, ys, acc, image_out, plane, nullptr, 0);
+      } else {
+        shade_window<scalar_t, true>(p, fd, fc, f, w, row0, col0, xs, ys, acc, image_out, plane, cache,
+                                     cache->offsets[tile_entries[i]]);
+      }
     }
     for (int r = 0; r < rows; ++r)
       for (int c = 0; c < cols; ++c) {
@@ -150,7 +191,7 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
 template <typename scalar_t>
 void backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours, const scalar_t* image,
               const scalar_t* aux, const int32_t* winner, const scalar_t* grad_image, const int64_t* face_offsets,
-              const int32_t* entry_tiles, scalar_t* grad_v, scalar_t* grad_c) {
+              const int32_t* entry_tiles, const PairCache* cache, scalar_t* grad_v, scalar_t* grad_c) {
   const int64_t total = int64_t(p.batch_size) * p.num_faces;
   const int colour_size = p.face_colour_size();
   // Each face owns its gradient slots and visits its entries in order: no atomics, and
@@ -163,19 +204,22 @@ void backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar
     if (gc != nullptr) std::fill(gc, gc + colour_size, scalar_t(0));
     const int n = int(i / p.num_faces), f = int(i % p.num_faces);
     for (int64_t e = face_offsets[i]; e < face_offsets[i + 1]; ++e)
-      backward_entry(p, face_data, colours, image, aux, winner, grad_image, n, f, entry_tiles[e], gv, gc);
+      backward_entry(p, face_data, colours, image, aux, winner, grad_image, n, f, entry_tiles[e], gv, gc, cache, e);
   }
 }
 
 #define SOFTRECON_INSTANTIATE(scalar_t)                                                                               \
   template void setup_faces<scalar_t>(const SoftRasterParams&, const scalar_t*, scalar_t*, int64_t*);                 \
   template void bin_faces<scalar_t>(const SoftRasterParams&, const scalar_t*, const int64_t*, int32_t*, int64_t*,     \
-                                    int32_t*);                                                                        \
+                                    int32_t*, int64_t*);                                                              \
+  template int64_t pair_cache_offsets<scalar_t>(const SoftRasterParams&, const scalar_t*, const int64_t*,             \
+                                                const int32_t*, int64_t*);                                            \
   template void forward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*, const scalar_t*,         \
-                                  const int64_t*, const int32_t*, scalar_t*, scalar_t*, int32_t*, int64_t*);          \
+                                  const int64_t*, const int32_t*, const int64_t*, scalar_t*, scalar_t*, int32_t*,     \
+                                  const PairCache*, int64_t*);                                              \
   template void backward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*, const scalar_t*,        \
                                    const scalar_t*, const int32_t*, const scalar_t*, const int64_t*, const int32_t*,  \
-                                   scalar_t*, scalar_t*);
+                                   const PairCache*, scalar_t*, scalar_t*);
 SOFTRECON_INSTANTIATE(float)
 SOFTRECON_INSTANTIATE(double)
 #undef SOFTRECON_INSTANTIATE

@@ -33,6 +33,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       .def_readwrite("eps", &SoftRasterParams::eps)
       .def_readwrite("double_sided", &SoftRasterParams::double_sided)
       .def_readwrite("pixel_major", &SoftRasterParams::pixel_major)
+      .def_readwrite("cache_pairs", &SoftRasterParams::cache_pairs)
       .def_property(
           "dist_func", [](const SoftRasterParams& p) { return int(p.dist_func); },
           [](SoftRasterParams& p, int v) { p.dist_func = enum_from_int<softrecon::DistFunc>(v, 3, "dist_func"); })
@@ -47,10 +48,12 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
           [](SoftRasterParams& p, int v) { p.aggr_rgb = enum_from_int<softrecon::AggrRGB>(v, 2, "aggr_rgb"); });
   m.def("forward", &softrecon::rasterize_forward, py::arg("params"), py::arg("face_vertices"), py::arg("face_colors"),
         py::arg("background"),
-        "-> [image, aux, winner, face_data, face_offsets, entry_tiles, stats]; see csrc/torch/soft_raster_op.h");
+        "-> [image, aux, winner, face_data, face_offsets, entry_tiles, pair_offsets, pair_code, stats]; "
+        "see csrc/torch/soft_raster_op.h");
   m.def("backward", &softrecon::rasterize_backward, py::arg("params"), py::arg("grad_image"),
         py::arg("face_vertices"), py::arg("face_colors"), py::arg("image"), py::arg("aux"), py::arg("winner"),
-        py::arg("face_data"), py::arg("face_offsets"), py::arg("entry_tiles"), py::arg("need_vertex_grad"),
+        py::arg("face_data"), py::arg("face_offsets"), py::arg("entry_tiles"), py::arg("pair_offsets"),
+        py::arg("pair_code"), py::arg("need_vertex_grad"),
         py::arg("need_colour_grad"), "-> [grad_face_vertices or None, grad_face_colors or None]");
   m.def("compiled_with_openmp", &softrecon::cpu::compiled_with_openmp);
   m.def("openmp_max_threads", &softrecon::cpu::openmp_max_threads);

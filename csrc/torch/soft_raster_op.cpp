@@ -20,6 +20,9 @@ namespace {
 
 // Fewest pixels (over the batch) per CPU thread.
 constexpr int64_t kMinPixelsPerThread = 4096;
+// Largest PairCache (bytes, one per record) the CPU forward keeps for the backward; beyond it the
+// backward evaluates the pairs again (same results, more time, less memory).
+constexpr int64_t kMaxPairCacheBytes = int64_t(1) << 30;
 
 void check_tensor(const at::Tensor& t, const char* name, const at::Tensor& like) {
   TORCH_CHECK_VALUE(t.defined(), name, " must be a tensor");
@@ -133,7 +136,8 @@ std::vector<at::Tensor> rasterize_forward(SoftRasterParams p, const at::Tensor& 
                      hard_rgb ? winner.data_ptr<int32_t>() : nullptr, stream),
                  "forward");
     });
-    return {image, aux, winner, face_data, face_offsets, entry_tiles, stats};
+    const at::Tensor none = at::empty({0}, long_opts);
+    return {image, aux, winner, face_data, face_offsets, entry_tiles, none, none, stats};
 #else
     TORCH_CHECK_VALUE(false, "softrecon._C was built without CUDA; rebuild with a CUDA torch (or FORCE_CUDA=1)");
 #endif
@@ -142,7 +146,10 @@ std::vector<at::Tensor> rasterize_forward(SoftRasterParams p, const at::Tensor& 
   TORCH_CHECK_VALUE(face_vertices.is_cpu(), "face_vertices must be on the CPU or a CUDA device, got ",
                     face_vertices.device());
   at::Tensor face_offsets = at::empty({num_face_slots + 1}, long_opts);
-  at::Tensor entry_tiles, tile_offsets, tile_faces;
+  at::Tensor entry_tiles, tile_offsets, tile_faces, tile_entries;
+  // The PairCache (empty tensors when not kept).
+  at::Tensor pair_offsets = at::empty({0}, long_opts), pair_code = at::empty({0}, opts.dtype(at::kByte));
+  const bool cache_pairs = p.cache_pairs && !p.pixel_major && p.num_channels == 0 && p.dist_func == DistFunc::Euclidean;
   AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_forward_cpu", [&] {
     cpu::setup_faces<scalar_t>(p, face_vertices.data_ptr<scalar_t>(), face_data.data_ptr<scalar_t>(),
                                tile_counts.data_ptr<int64_t>());
@@ -151,25 +158,40 @@ std::vector<at::Tensor> rasterize_forward(SoftRasterParams p, const at::Tensor& 
     const int64_t num_entries = face_offsets[-1].item<int64_t>();
     entry_tiles = at::empty({num_entries}, int_opts);
     tile_faces = at::empty({num_entries}, int_opts);
+    tile_entries = at::empty({num_entries}, long_opts);
     tile_offsets = at::empty({num_tile_slots + 1}, long_opts);
     cpu::bin_faces<scalar_t>(p, face_data.data_ptr<scalar_t>(), face_offsets.data_ptr<int64_t>(),
                              entry_tiles.data_ptr<int32_t>(), tile_offsets.data_ptr<int64_t>(),
-                             tile_faces.data_ptr<int32_t>());
+                             tile_faces.data_ptr<int32_t>(), tile_entries.data_ptr<int64_t>());
+    PairCache cache{nullptr, nullptr};
+    if (cache_pairs) {
+      at::Tensor offsets = at::empty({num_entries + 1}, long_opts);
+      const int64_t records = cpu::pair_cache_offsets<scalar_t>(p, face_data.data_ptr<scalar_t>(),
+                                                                face_offsets.data_ptr<int64_t>(),
+                                                                entry_tiles.data_ptr<int32_t>(),
+                                                                offsets.data_ptr<int64_t>());
+      if (records <= kMaxPairCacheBytes) {
+        pair_offsets = offsets;
+        pair_code = at::empty({records}, opts.dtype(at::kByte));
+        cache = {pair_offsets.data_ptr<int64_t>(), pair_code.data_ptr<uint8_t>()};
+      }
+    }
     cpu::forward<scalar_t>(p, face_data.data_ptr<scalar_t>(),
                            p.num_channels > 0 ? face_colors.data_ptr<scalar_t>() : nullptr,
                            background.data_ptr<scalar_t>(), tile_offsets.data_ptr<int64_t>(),
-                           tile_faces.data_ptr<int32_t>(), image.data_ptr<scalar_t>(), aux.data_ptr<scalar_t>(),
-                           hard_rgb ? winner.data_ptr<int32_t>() : nullptr, stats.data_ptr<int64_t>());
+                           tile_faces.data_ptr<int32_t>(), tile_entries.data_ptr<int64_t>(), image.data_ptr<scalar_t>(),
+                           aux.data_ptr<scalar_t>(), hard_rgb ? winner.data_ptr<int32_t>() : nullptr,
+                           cache.code != nullptr ? &cache : nullptr, stats.data_ptr<int64_t>());
   });
-  return {image, aux, winner, face_data, face_offsets, entry_tiles, stats};
+  return {image, aux, winner, face_data, face_offsets, entry_tiles, pair_offsets, pair_code, stats};
 }
 
 std::vector<at::Tensor> rasterize_backward(SoftRasterParams p, const at::Tensor& grad_image_in,
                                            const at::Tensor& face_vertices, const at::Tensor& face_colors_in,
                                            const at::Tensor& image, const at::Tensor& aux, const at::Tensor& winner,
                                            const at::Tensor& face_data, const at::Tensor& face_offsets,
-                                           const at::Tensor& entry_tiles, bool need_vertex_grad,
-                                           bool need_colour_grad) {
+                                           const at::Tensor& entry_tiles, const at::Tensor& pair_offsets,
+                                           const at::Tensor& pair_code, bool need_vertex_grad, bool need_colour_grad) {
   at::Tensor background = at::zeros({1}, face_vertices.options());  // not used by the backward
   complete_params(p, face_vertices, face_colors_in, background);
   const at::Tensor face_colors = p.num_channels > 0 ? face_colors_in.contiguous() : face_colors_in;
@@ -209,12 +231,19 @@ std::vector<at::Tensor> rasterize_backward(SoftRasterParams p, const at::Tensor&
     TORCH_CHECK_VALUE(false, "softrecon._C was built without CUDA; rebuild with a CUDA torch (or FORCE_CUDA=1)");
 #endif
   }
+  const bool cached = pair_offsets.numel() > 0;
+  TORCH_CHECK_VALUE(!cached || (pair_offsets.size(0) == entry_tiles.size(0) + 1 && pair_code.dim() == 1 &&
+                                pair_code.scalar_type() == at::kByte && pair_code.is_cpu()),
+                    "pair_offsets / pair_code do not match the entries (pass the forward's outputs unchanged)");
   AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_backward_cpu", [&] {
+    const PairCache cache{cached ? pair_offsets.data_ptr<int64_t>() : nullptr,
+                          cached ? pair_code.data_ptr<uint8_t>() : nullptr};
     cpu::backward<scalar_t>(p, face_data.data_ptr<scalar_t>(),
                             p.num_channels > 0 ? face_colors.data_ptr<scalar_t>() : nullptr, image.data_ptr<scalar_t>(),
                             aux.data_ptr<scalar_t>(), hard_rgb ? winner.data_ptr<int32_t>() : nullptr,
                             grad_image.data_ptr<scalar_t>(), face_offsets.data_ptr<int64_t>(),
-                            entry_tiles.data_ptr<int32_t>(), need_vertex_grad ? grad_v.data_ptr<scalar_t>() : nullptr,
+                            entry_tiles.data_ptr<int32_t>(), cached ? &cache : nullptr,
+                            need_vertex_grad ? grad_v.data_ptr<scalar_t>() : nullptr,
                             need_colour_grad ? grad_c.data_ptr<scalar_t>() : nullptr);
   });
   return {grad_v, grad_c};

@@ -83,33 +83,35 @@ class _SoftRasterize(torch.autograd.Function):
     """Autograd wrapper of ``softrecon._C.forward`` / ``backward``."""
 
     @staticmethod
-    def forward(ctx, face_vertices, face_colors, settings):
+    def forward(ctx, face_vertices, face_colors, settings, cache_pairs):
         ext = _extension()
         params = _params(settings)
+        # cache_pairs: keep a byte per evaluated pair for the backward (the extension uses
+        # it for CPU alpha-only Euclidean renders, up to 1 Gi pairs).
+        params.cache_pairs = cache_pairs
         colours = _no_colours(face_vertices) if face_colors is None else face_colors.contiguous()
         background = torch.as_tensor(settings.background, dtype=face_vertices.dtype, device=face_vertices.device)
         if face_colors is None:
             background = background[:1]  # unused without colours; the extension wants 1 or C values
-        image, aux, winner, face_data, face_offsets, entry_tiles, _ = ext.forward(
-            params, face_vertices.contiguous(), colours, background
-        )
+        image, aux, winner, *geometry, _ = ext.forward(params, face_vertices.contiguous(), colours, background)
         ctx.params = params
         ctx.has_colours = face_colors is not None
-        ctx.save_for_backward(face_vertices, colours, image, aux, winner, face_data, face_offsets, entry_tiles)
+        # geometry: face_data, face_offsets, entry_tiles and the pair cache (2 tensors, maybe empty)
+        ctx.save_for_backward(face_vertices, colours, image, aux, winner, *geometry)
         return image
 
     @staticmethod
     def backward(ctx, grad_image):
-        face_vertices, colours, image, aux, winner, face_data, face_offsets, entry_tiles = ctx.saved_tensors
+        face_vertices, colours, image, aux, winner, *geometry = ctx.saved_tensors
         need_vertices = ctx.needs_input_grad[0]
         need_colours = ctx.has_colours and ctx.needs_input_grad[1]
         if grad_image is None or not (need_vertices or need_colours):
-            return None, None, None
+            return None, None, None, None
         grad_vertices, grad_colours = _extension().backward(
             ctx.params, grad_image.contiguous(), face_vertices, colours, image, aux, winner,
-            face_data, face_offsets, entry_tiles, need_vertices, need_colours,
+            *geometry, need_vertices, need_colours,
         )  # fmt: skip
-        return grad_vertices, grad_colours, None
+        return grad_vertices, grad_colours, None, None
 
 
 def rasterize_kernel(
@@ -130,7 +132,9 @@ def rasterize_kernel(
     """
     if not kernel_available(face_vertices.device):
         raise ValueError(f"no compiled soft rasterizer kernel for device {face_vertices.device}: {build_error()}")
-    return _SoftRasterize.apply(face_vertices, face_colors, settings)
+    # A vertex gradient will be asked for only if autograd records this call.
+    cache_pairs = torch.is_grad_enabled() and face_vertices.requires_grad
+    return _SoftRasterize.apply(face_vertices, face_colors, settings, cache_pairs)
 
 
 def kernel_statistics(face_vertices: torch.Tensor, settings: RasterSettings) -> dict:

@@ -322,3 +322,46 @@ def test_cpu_no_nan_for_every_cdf(dist_cdf, sigma):
         )
         for tensor in render_with_grads(kernel, fv, fc, settings):
             assert torch.isfinite(tensor).all()
+
+
+# ---------------------------------------------------------------- the backward's pair cache
+def _extension_gradients(fv, settings, cache_pairs, upstream):
+    """Forward and backward through softrecon._C with the pair cache on or off."""
+    ext = _kernels._extension()
+    params = _kernels._params(settings)
+    params.cache_pairs = cache_pairs
+    image, aux, winner, *geometry, _ = ext.forward(params, fv, fv.new_empty(0), fv.new_zeros(1))
+    grad_v, _ = ext.backward(params, upstream, fv, fv.new_empty(0), image, aux, winner, *geometry, True, False)
+    return image, grad_v, geometry[-1]  # pair_code
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("aggr_alpha, dist_cdf", [("prod", "logistic"), ("sum", "gaussian"), ("max", "laplace"), ("einstein", "logistic")])
+def test_cpu_pair_cache_gives_the_same_bits(aggr_alpha, dist_cdf, dtype):
+    """Alpha-only Euclidean renders keep one byte per evaluated pair for the backward
+    (which edge is nearest, or none); the gradient must be bit-identical without it. The
+    scene has a symmetric triangle whose axis runs through pixel centres, so that some
+    pairs tie between two edges and take the recompute path."""
+    fv, _ = random_scene(2, 14, torch.Generator().manual_seed(27), dtype=dtype)
+    symmetric = torch.tensor([[-0.5, -0.4, 2.0], [0.0, 0.6, 2.0], [0.5, -0.4, 2.0]], dtype=dtype)  # axis x = 0
+    fv = torch.cat([fv, symmetric.expand(2, 1, 3, 3)], dim=1).contiguous()
+    settings = RasterSettings(image_size=(20, 20), sigma=2e-2, near=1.0, far=3.0, aggr_alpha=aggr_alpha, dist_cdf=dist_cdf)
+    upstream = torch.randn(2, 1, 20, 20, generator=torch.Generator().manual_seed(28)).to(dtype)
+    image, grad_cached, codes = _extension_gradients(fv, settings, True, upstream)
+    image_plain, grad_plain, no_codes = _extension_gradients(fv, settings, False, upstream)
+    assert codes.numel() > 0 and no_codes.numel() == 0
+    assert (codes == 1).any(), "no tied pair: the recompute path went untested"
+    assert (codes == 0).any() and (codes >= 2).any()
+    assert torch.equal(image, image_plain)
+    assert torch.equal(grad_cached, grad_plain)
+
+
+def test_cpu_pair_cache_is_kept_only_when_a_gradient_will_be_asked_for():
+    fv, fc = random_scene(1, 6, torch.Generator().manual_seed(29))
+    settings = RasterSettings(image_size=16, sigma=2e-2, near=1.0, far=3.0)
+    ext = _kernels._extension()
+    for colours, dist_func, expected in [(None, "euclidean", True), (fc, "euclidean", False), (None, "barycentric", False)]:
+        params = _kernels._params(settings.replace(dist_func=dist_func))
+        params.cache_pairs = True
+        outputs = ext.forward(params, fv, fv.new_empty(0) if colours is None else colours, fv.new_zeros(3 if colours is not None else 1))
+        assert (outputs[7].numel() > 0) == expected, (colours is not None, dist_func)
