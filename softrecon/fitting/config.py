@@ -37,6 +37,8 @@ class FitMeshConfig:
     lr: float = MISSING
     sigma_start: float = MISSING
     sigma_end: float = MISSING
+    dist_cdf: str = MISSING
+    aggr_alpha: str = MISSING
     laplacian_weight: float = MISSING
     flatten_weight: float = MISSING
     fit_colors: bool = MISSING
@@ -67,6 +69,8 @@ class FitPoseConfig:
     lr: float = MISSING
     sigma_start: float = MISSING
     sigma_end: float = MISSING
+    dist_cdf: str = MISSING
+    aggr_alpha: str = MISSING
     gamma_start: float = MISSING
     gamma_end: float = MISSING
     rgb_weight: float = MISSING

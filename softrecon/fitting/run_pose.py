@@ -93,7 +93,9 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
     camera = PerspectiveCamera.from_spherical(
         cfg.camera_distance, cfg.camera_elevation, cfg.camera_azimuth, viewing_angle=cfg.viewing_angle
     )
-    settings = RasterSettings(image_size=cfg.image_size, sigma=cfg.sigma_end, gamma=cfg.gamma_end)
+    settings = RasterSettings(
+        image_size=cfg.image_size, sigma=cfg.sigma_end, gamma=cfg.gamma_end, dist_cdf=cfg.dist_cdf, aggr_alpha=cfg.aggr_alpha
+    )
     true_rotation = torch.eye(3)
     true_translation = torch.zeros(3)
     with torch.no_grad():

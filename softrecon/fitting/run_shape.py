@@ -127,7 +127,7 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
         raise ValueError(f"fit_colors=true needs color_weight > 0, got {cfg.color_weight!r}")
     if cfg.gif_views < 1:
         raise ValueError(f"gif_views must be >= 1, got {cfg.gif_views!r}")
-    settings = RasterSettings(image_size=cfg.image_size, sigma=cfg.sigma_start)
+    settings = RasterSettings(image_size=cfg.image_size, sigma=cfg.sigma_start, dist_cdf=cfg.dist_cdf, aggr_alpha=cfg.aggr_alpha)
     target_vertices, target_faces, target_vertex_colors = load_normalized_mesh(cfg.target)
     if cfg.fit_colors and target_vertex_colors is None:
         raise ValueError(f"fit_colors=true needs a target with vertex colours, and {cfg.target} has none")
