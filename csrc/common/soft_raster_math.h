@@ -95,6 +95,11 @@ SR_HOST_DEVICE inline T sr_clamp01(T x) {
   // NaN, -0 stays -0), written so that compilers emit branch-free min / max instructions.
   return sr_min(sr_max(x, T(0)), T(1));
 }
+template <typename T>
+SR_HOST_DEVICE inline T sr_sigmoid(T x) {  // 1 / (1 + exp(-x)) without overflow; 0 at -inf, 1 at +inf
+  const T e = sr_exp(-sr_abs(x));
+  return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
+}
 
 // NDC centre of pixel column c: (2c + 1 - W) / S with S = min(H, W) (SPEC section 1).
 template <typename scalar_t>
@@ -342,25 +347,38 @@ SR_HOST_DEVICE SR_INLINE void coverage_of_logit(DistCDF cdf, scalar_t x, PairSam
   }
 }
 
-// artanh D = (log(1 + D) - log(1 - D)) / 2 of a contributing pair, with log(1 - D) = log F(-x)
-// taken without forming 1 - D (for the Einstein sum); +inf where 1 - D is exactly 0.
+// log(1 - D) = log F(-x) of a soft contributing pair (s filled by coverage_of_logit),
+// taken without forming 1 - D where that would lose it.
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE scalar_t log_miss_of(DistCDF cdf, const PairSample<scalar_t>& s) {
+  const scalar_t x = s.logit;
+  if (cdf == DistCDF::Logistic) return -(sr_max(x, scalar_t(0)) + sr_log1p(sr_exp(-sr_abs(x))));
+  if (cdf == DistCDF::Gaussian && x > GaussianTail<scalar_t>::kSwitch)  // log Q(x) = log phi(x) - log hazard(x)
+    return scalar_t(-0.5) * x * x - scalar_t(0.91893853320467274178) - sr_log(s.hazard);
+  if (cdf == DistCDF::Laplace && x >= scalar_t(0)) return scalar_t(-0.69314718055994530942) - x;
+  return sr_log(s.miss);
+}
+
+// artanh D = (log(1 + D) - log(1 - D)) / 2 of a contributing pair (the Einstein sum adds
+// them); +inf for hard coverage (D = 1).
 template <typename scalar_t>
 SR_HOST_DEVICE SR_INLINE scalar_t coverage_artanh(DistCDF cdf, DistFunc dist_func, const PairSample<scalar_t>& s) {
-  const scalar_t x = s.logit;
-  scalar_t log_miss;
-  if (dist_func == DistFunc::Hard) {
-    return scalar_t(INFINITY);  // D = 1
-  } else if (cdf == DistCDF::Logistic) {
-    log_miss = -(sr_max(x, scalar_t(0)) + sr_log1p(sr_exp(-sr_abs(x))));
-  } else if (cdf == DistCDF::Gaussian && x > GaussianTail<scalar_t>::kSwitch) {
-    // log Q(x) = log phi(x) - log hazard(x)
-    log_miss = scalar_t(-0.5) * x * x - scalar_t(0.91893853320467274178) - sr_log(s.hazard);
-  } else if (cdf == DistCDF::Laplace && x >= scalar_t(0)) {
-    log_miss = scalar_t(-0.69314718055994530942) - x;
-  } else {
-    log_miss = sr_log(s.miss);
-  }
-  return scalar_t(0.5) * (sr_log1p(s.coverage) - log_miss);
+  if (dist_func == DistFunc::Hard) return scalar_t(INFINITY);
+  return scalar_t(0.5) * (sr_log1p(s.coverage) - log_miss_of(cdf, s));
+}
+
+// log(D / (1 - D)) of a soft contributing pair (the Hamacher sum adds the odds): x itself
+// for the logistic. D >= dist_eps > 0 there, so log D is finite.
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE scalar_t coverage_log_odds(DistCDF cdf, const PairSample<scalar_t>& s) {
+  if (cdf == DistCDF::Logistic) return s.logit;
+  return sr_log(s.coverage) - log_miss_of(cdf, s);
+}
+
+// d log(D / (1 - D)) / dx = f / (D (1 - D)) = hazard / D (1 for the logistic).
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE scalar_t log_odds_slope(DistCDF cdf, const PairSample<scalar_t>& s) {
+  return cdf == DistCDF::Logistic ? scalar_t(1) : s.hazard / s.coverage;
 }
 
 // Evaluates face record fd at pixel (px, py). Returns whether the face contributes there

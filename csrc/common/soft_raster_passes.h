@@ -23,7 +23,8 @@ namespace softrecon {
 // Per-pixel values saved by the forward for the backward, channels of aux.
 enum AuxField : int {
   kAuxAlphaState = 0,     // what the alpha aggregation's backward needs: 'prod' T = prod_j (1 - D_j),
-                          // 'max' the number of faces attaining the maximum, 'einstein' U = sum_j artanh D_j
+                          // 'max' the number of faces attaining the maximum, 'einstein' U = sum_j artanh D_j,
+                          // 'hamacher' L = log sum_j D_j / (1 - D_j)
   kAuxShift = 1,          // softmax shift m = max(eps, max_j z_j) / gamma
   kAuxDenominator = 2,    // softmax denominator sum_j w_j + w_b (weights taken at shift m)
   kAuxChannels = kAuxRecordSize
@@ -69,6 +70,8 @@ struct PixelAccumulator {
   scalar_t max_coverage;   // 'max': largest D_j so far (0 for none)
   scalar_t max_ties;       // 'max': how many faces attain it
   scalar_t artanh_sum;     // 'einstein': U = sum_j artanh D_j so far (A = tanh U)
+  scalar_t odds_shift;     // 'hamacher': largest log-odds so far (-inf for none) ...
+  scalar_t odds_sum;       // ... and sum_j exp(log-odds_j - odds_shift): L = shift + log(sum)
   scalar_t shift;          // softmax: running maximum m of z_j / gamma (at least eps / gamma)
   scalar_t denominator;    // softmax: sum_j w_j + w_b, weights taken at shift m
   int best;                // 'hard' colour: face shown so far, -1 for none
@@ -80,7 +83,8 @@ struct PixelAccumulator {
     transmittance = scalar_t(1);
     coverage_sum = scalar_t(0);
     hit = false;
-    max_coverage = max_ties = artanh_sum = scalar_t(0);
+    max_coverage = max_ties = artanh_sum = odds_sum = scalar_t(0);
+    odds_shift = scalar_t(-INFINITY);
     shift = scalar_t(p.eps / p.gamma);
     denominator = scalar_t(1);  // the background's weight exp(eps / gamma - m) at m = eps / gamma
     best = -1;
@@ -102,6 +106,14 @@ struct PixelAccumulator {
       max_coverage = sr_max(max_coverage, s.coverage);
     } else if (p.aggr_alpha == AggrAlpha::Einstein) {
       artanh_sum += coverage_artanh(p.dist_cdf, p.dist_func, s);
+    } else if (p.aggr_alpha == AggrAlpha::Hamacher && p.dist_func != DistFunc::Hard) {
+      const scalar_t log_odds = coverage_log_odds(p.dist_cdf, s);  // online log-sum-exp
+      if (log_odds > odds_shift) {
+        odds_sum = odds_sum * sr_exp(odds_shift - log_odds) + scalar_t(1);
+        odds_shift = log_odds;
+      } else {
+        odds_sum += sr_exp(log_odds - odds_shift);
+      }
     }
     const int C = p.num_channels;
     if (C == 0 || !shows_colour(p, fd)) return;
@@ -137,11 +149,14 @@ struct PixelAccumulator {
       out[C * plane] = max_coverage;
     } else if (p.aggr_alpha == AggrAlpha::Einstein) {
       out[C * plane] = sr_tanh(artanh_sum);
-    } else {
+    } else if (p.aggr_alpha == AggrAlpha::Hamacher && p.dist_func != DistFunc::Hard) {
+      out[C * plane] = sr_sigmoid(odds_shift + sr_log(odds_sum));  // O / (1 + O), O = exp(L); 0 for none
+    } else {  // 'hard', and the Hamacher sum of hard coverages (0 or 1): any face inside
       out[C * plane] = hit ? scalar_t(1) : scalar_t(0);
     }
     a[kAuxAlphaState * plane] = p.aggr_alpha == AggrAlpha::Max        ? max_ties
                                 : p.aggr_alpha == AggrAlpha::Einstein ? artanh_sum
+                                : p.aggr_alpha == AggrAlpha::Hamacher ? odds_shift + sr_log(odds_sum)
                                                                       : transmittance;
     a[kAuxShift * plane] = shift;
     a[kAuxDenominator * plane] = denominator;
@@ -202,6 +217,10 @@ SR_HOST_DEVICE SR_INLINE scalar_t alpha_logit_gradient(const SoftRasterParams& p
     const scalar_t e = sr_exp(scalar_t(-2) * state);
     const scalar_t sech2 = scalar_t(4) * e / ((scalar_t(1) + e) * (scalar_t(1) + e));
     return g_alpha * sech2 * s.hazard / (scalar_t(1) + s.coverage);
+  } else if (p.aggr_alpha == AggrAlpha::Hamacher) {
+    // A = sigmoid(L), L = log sum_j odds_j: dA/dx_j = A (1 - A) (odds_j / O) d log odds_j / dx.
+    const scalar_t share = sr_exp(coverage_log_odds(p.dist_cdf, s) - state);
+    return g_alpha * sr_sigmoid(state) * sr_sigmoid(-state) * share * log_odds_slope(p.dist_cdf, s);
   }
   return scalar_t(0);
 }

@@ -42,7 +42,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
           [](SoftRasterParams& p, int v) { p.dist_cdf = enum_from_int<softrecon::DistCDF>(v, 4, "dist_cdf"); })
       .def_property(
           "aggr_alpha", [](const SoftRasterParams& p) { return int(p.aggr_alpha); },
-          [](SoftRasterParams& p, int v) { p.aggr_alpha = enum_from_int<softrecon::AggrAlpha>(v, 5, "aggr_alpha"); })
+          [](SoftRasterParams& p, int v) { p.aggr_alpha = enum_from_int<softrecon::AggrAlpha>(v, 6, "aggr_alpha"); })
       .def_property(
           "aggr_rgb", [](const SoftRasterParams& p) { return int(p.aggr_rgb); },
           [](SoftRasterParams& p, int v) { p.aggr_rgb = enum_from_int<softrecon::AggrRGB>(v, 2, "aggr_rgb"); });

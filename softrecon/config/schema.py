@@ -58,7 +58,7 @@ class RendererConfig:
     dist_eps: float = 1e-10
     dist_func: str = "euclidean"
     dist_cdf: str = "logistic"  # GenDR alternatives: gaussian | laplace | cauchy
-    aggr_alpha: str = "prod"  # or sum | max | einstein (GenDR T-conorms)
+    aggr_alpha: str = "prod"  # or sum | max | einstein | hamacher (GenDR T-conorms)
     near: float = 1.0
     far: float = 100.0
 

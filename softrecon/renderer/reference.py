@@ -62,8 +62,8 @@ def _coverage_and_log_miss(x: torch.Tensor, cdf: DistCDF) -> Tuple[torch.Tensor,
     """
     if cdf == DistCDF.LOGISTIC:
         return torch.sigmoid(x), F.logsigmoid(-x)
-    if cdf == DistCDF.GAUSSIAN:
-        return torch.special.ndtr(x), torch.special.log_ndtr(-x)
+    if cdf == DistCDF.GAUSSIAN:  # erfc, not ndtr: float32 ndtr(x) is 0 already at x = -6
+        return 0.5 * torch.special.erfc(-x * math.sqrt(0.5)), torch.special.log_ndtr(-x)
     if cdf == DistCDF.LAPLACE:
         negative, positive = x.clamp(max=0.0), x.clamp(min=0.0)
         coverage = torch.where(x < 0, 0.5 * torch.exp(negative), 1.0 - 0.5 * torch.exp(-positive))
@@ -164,6 +164,19 @@ def _rasterize_chunk(
         else:  # artanh D = (log(1 + D) - log(1 - D)) / 2; the Einstein sum adds them
             present = torch.where(contributes, coverage, torch.zeros_like(coverage))
             alpha = torch.tanh((0.5 * (torch.log1p(present) - log_miss)).sum(-1))
+    elif settings.aggr_alpha == AggrAlpha.HAMACHER and logit is not None:
+        # 1 - A = 1 / (1 + sum_j odds_j): A = sigmoid(log sum_j odds_j), in log space so that
+        # no odds overflows; log odds = x exactly for the logistic.
+        if settings.dist_cdf == DistCDF.LOGISTIC:
+            log_odds = logit
+        elif settings.dist_cdf == DistCDF.GAUSSIAN:
+            log_odds = torch.special.log_ndtr(logit) - log_miss
+        else:
+            log_odds = torch.log(coverage) - log_miss
+        absent = torch.finfo(log_odds.dtype).min  # finite: exp(absent - L) is 0, and no NaN in backward
+        alpha = torch.sigmoid(torch.logsumexp(torch.where(contributes, log_odds, torch.full_like(log_odds, absent)), -1))
+    elif settings.aggr_alpha == AggrAlpha.HAMACHER:  # hard coverage (0 or 1): any face inside
+        alpha = (contributes & inside).any(-1).to(face_vertices.dtype)
     elif settings.aggr_alpha == AggrAlpha.MAX:
         alpha = torch.where(contributes, coverage, torch.zeros_like(coverage)).amax(-1)
     elif settings.aggr_alpha == AggrAlpha.SUM:

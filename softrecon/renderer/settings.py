@@ -41,6 +41,7 @@ class AggrAlpha(enum.IntEnum):
     HARD = 2  # 1 where any D_j > 0.5; no gradient
     MAX = 3  # max_j D_j: the maximum T-conorm (GenDR); ties share the gradient evenly
     EINSTEIN = 4  # tanh(sum_j artanh D_j): the Einstein-sum T-conorm (a + b) / (1 + a b) (GenDR)
+    HAMACHER = 5  # O / (1 + O), O = sum_j D_j / (1 - D_j): the Hamacher T-conorm (a + b - 2ab) / (1 - ab) (GenDR)
 
 
 class AggrRGB(enum.IntEnum):
@@ -95,7 +96,8 @@ class RasterSettings:
         dist_cdf: 'logistic' | 'gaussian' | 'laplace' | 'cauchy' (or a ``DistCDF``): the
             distribution whose CDF maps the signed scaled distance to D_j (not used by
             dist_func='hard').
-        aggr_alpha: 'prod' | 'sum' | 'hard' | 'max' | 'einstein' (or an ``AggrAlpha``).
+        aggr_alpha: 'prod' | 'sum' | 'hard' | 'max' | 'einstein' | 'hamacher' (or an
+            ``AggrAlpha``).
         aggr_rgb: 'softmax' | 'hard' (or an ``AggrRGB``).
         double_sided: whether back-facing faces contribute colour (silhouettes always
             include them).

@@ -22,7 +22,7 @@ pytestmark = [
 
 COMBOS = list(
     itertools.product(
-        ["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein"], ["softmax", "hard"], [False, True]
+        ["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein", "hamacher"], ["softmax", "hard"], [False, True]
     )
 )
 # Relative tolerance against the reference / the CPU kernel, per dtype.

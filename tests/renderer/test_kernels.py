@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not _kernels.kernel_available("cpu"), reason=_ke
 
 ALL_COMBOS = list(
     itertools.product(
-        ["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein"], ["softmax", "hard"], [False, True]
+        ["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein", "hamacher"], ["softmax", "hard"], [False, True]
     )
 )
 # Relative tolerance of the kernel against the reference, per dtype.
@@ -44,7 +44,7 @@ def test_cpu_matches_reference_float64(dist_func, aggr_alpha, aggr_rgb, double_s
     assert_parity(fv, fc, settings, TOLERANCE[torch.float64])
 
 
-@pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb", list(itertools.product(["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein"], ["softmax", "hard"])))
+@pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb", list(itertools.product(["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein", "hamacher"], ["softmax", "hard"])))
 def test_cpu_matches_reference_float32(dist_func, aggr_alpha, aggr_rgb):
     # gamma is kept large: the softmax weights exp(z / gamma) amplify a one-ulp difference
     # of z by 1 / gamma, which in float32 is a property of the function, not of the kernel.
@@ -80,7 +80,7 @@ def test_cpu_matches_reference_with_wide_blur_and_alpha_only():
     assert_parity(fv, None, settings, TOLERANCE[torch.float64])
 
 
-GRADCHECK_COMBOS = list(itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein"], ["softmax", "hard"]))
+GRADCHECK_COMBOS = list(itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein", "hamacher"], ["softmax", "hard"]))
 
 
 @pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb", GRADCHECK_COMBOS)
@@ -281,7 +281,10 @@ CDFS = ["logistic", "gaussian", "laplace", "cauchy"]
 @pytest.mark.parametrize("dist_cdf", CDFS)
 @pytest.mark.parametrize(
     "dist_func, aggr_alpha",
-    [("euclidean", "prod"), ("euclidean", "sum"), ("barycentric", "prod"), ("euclidean", "max"), ("euclidean", "einstein")],
+    [
+        ("euclidean", "prod"), ("euclidean", "sum"), ("barycentric", "prod"), ("euclidean", "max"),
+        ("euclidean", "einstein"), ("euclidean", "hamacher"),
+    ],  # fmt: skip
 )
 def test_cpu_matches_reference_for_every_cdf(dist_func, aggr_alpha, dist_cdf, dtype):
     fv, fc = random_scene(2, 14, torch.Generator().manual_seed(24), dtype=dtype)
@@ -293,7 +296,7 @@ def test_cpu_matches_reference_for_every_cdf(dist_func, aggr_alpha, dist_cdf, dt
 
 
 @pytest.mark.parametrize("dist_cdf", CDFS[1:])
-@pytest.mark.parametrize("aggr_alpha", ["prod", "einstein"])
+@pytest.mark.parametrize("aggr_alpha", ["prod", "einstein", "hamacher"])
 def test_cpu_matches_reference_deep_inside_faces(dist_cdf, aggr_alpha):
     """sigma 1e-5 on the paper's sphere: x = d^2 / sigma reaches ~100 inside faces, where
     1 - D underflows (Gaussian: the continued-fraction hazard): prod's gradient must
@@ -317,7 +320,7 @@ def test_cpu_gradcheck_for_every_cdf(dist_cdf):
 @pytest.mark.parametrize("dist_cdf", CDFS[1:])
 @pytest.mark.parametrize("sigma", [1e-4, 1e-7])
 def test_cpu_no_nan_for_every_cdf(dist_cdf, sigma):
-    for dtype, aggr_alpha in itertools.product((torch.float32, torch.float64), ("prod", "einstein", "max")):
+    for dtype, aggr_alpha in itertools.product((torch.float32, torch.float64), ("prod", "einstein", "max", "hamacher")):
         fv, fc = random_scene(2, 14, torch.Generator().manual_seed(26), dtype=dtype)
         settings = RasterSettings(
             image_size=(16, 16), sigma=sigma, gamma=1e-3, near=1.0, far=3.0, dist_cdf=dist_cdf, aggr_alpha=aggr_alpha
@@ -338,7 +341,10 @@ def _extension_gradients(fv, settings, cache_pairs, upstream):
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-@pytest.mark.parametrize("aggr_alpha, dist_cdf", [("prod", "logistic"), ("sum", "gaussian"), ("max", "laplace"), ("einstein", "logistic")])
+@pytest.mark.parametrize(
+    "aggr_alpha, dist_cdf",
+    [("prod", "logistic"), ("sum", "gaussian"), ("max", "laplace"), ("einstein", "logistic"), ("hamacher", "gaussian")],
+)
 def test_cpu_pair_cache_gives_the_same_bits(aggr_alpha, dist_cdf, dtype):
     """Alpha-only Euclidean renders keep one byte per evaluated pair for the backward
     (which edge is nearest, or none); the gradient must be bit-identical without it. The

@@ -83,7 +83,7 @@ def test_orientation_x_right_y_up():
     assert alpha[:4, 4:].sum() > 3 and alpha[4:, :].sum() == 0 and alpha[:, :4].sum() == 0
 
 
-COMBOS = list(itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein"], ["softmax", "hard"]))
+COMBOS = list(itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein", "hamacher"], ["softmax", "hard"]))
 
 
 @pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb", COMBOS)
@@ -155,7 +155,7 @@ def test_no_nan_on_degenerate_inputs():
     padded = torch.cat([faces, torch.zeros_like(faces)])  # second mesh empty (all-zero faces)
     colors = torch.rand(2, faces.shape[1], 3, 3, dtype=torch.float64)
     for sigma in (1e-2, 1e-4, 1e-7):
-        for combo in itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein"], ["softmax", "hard"]):
+        for combo in itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein", "hamacher"], ["softmax", "hard"]):
             fv = padded.clone().requires_grad_(True)
             fc = colors.clone().requires_grad_(True)
             settings = RasterSettings(image_size=8, sigma=sigma, dist_func=combo[0], aggr_alpha=combo[1], aggr_rgb=combo[2])

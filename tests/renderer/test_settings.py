@@ -39,7 +39,7 @@ def test_non_square_and_replace():
     "field, value, match",
     [
         ("dist_func", "manhattan", "dist_func.*'euclidean', 'barycentric', 'hard'"),
-        ("aggr_alpha", "or", "aggr_alpha.*'prod', 'sum', 'hard', 'max', 'einstein'"),
+        ("aggr_alpha", "or", "aggr_alpha.*'prod', 'sum', 'hard', 'max', 'einstein', 'hamacher'"),
         ("dist_cdf", "student", "dist_cdf.*'logistic', 'gaussian', 'laplace', 'cauchy'"),
         ("aggr_rgb", 3, "aggr_rgb.*'softmax', 'hard'"),
         ("sigma", -1.0, "sigma"),
