@@ -94,6 +94,58 @@ def _surface_colours(face_colors: torch.Tensor, clipped: torch.Tensor, faces: to
     return picked.reshape(*faces.shape, num_channels)
 
 
+def _aggregate_alpha(
+    coverage: torch.Tensor,
+    log_miss: Optional[torch.Tensor],
+    logit: Optional[torch.Tensor],
+    inside: torch.Tensor,
+    contributes: torch.Tensor,
+    settings: RasterSettings,
+    num_faces: int,
+) -> torch.Tensor:
+    """The alpha channel (N, P) from per-pair values (N, P, F) (SPEC section 3; GenDR).
+
+    Args:
+        coverage: D_j (masked pairs hold any finite value).
+        log_miss: log(1 - D_j), or None for hard coverage.
+        logit: the signed scaled distance x_j, or None for hard coverage.
+        inside, contributes: bool masks of the pairs.
+        settings: the rasterizer settings (aggr_alpha, dist_cdf).
+        num_faces: F, the divisor of 'sum'.
+    """
+    if settings.aggr_alpha in (AggrAlpha.PROD, AggrAlpha.EINSTEIN):
+        if logit is None:
+            log_miss = torch.where(contributes & inside, float("-inf"), 0.0).to(coverage.dtype)
+        else:
+            # log(1 - D), computed without forming 1 - D (exact where D is within rounding of 1).
+            log_miss = torch.where(contributes, log_miss, torch.zeros_like(logit))
+        if settings.aggr_alpha == AggrAlpha.PROD:
+            alpha = -torch.expm1(log_miss.sum(-1))
+        else:  # artanh D = (log(1 + D) - log(1 - D)) / 2; the Einstein sum adds them
+            present = torch.where(contributes, coverage, torch.zeros_like(coverage))
+            alpha = torch.tanh((0.5 * (torch.log1p(present) - log_miss)).sum(-1))
+    elif settings.aggr_alpha == AggrAlpha.HAMACHER and logit is not None:
+        # 1 - A = 1 / (1 + sum_j odds_j): A = sigmoid(log sum_j odds_j), in log space so that
+        # no odds overflows; log odds = x exactly for the logistic.
+        if settings.dist_cdf == DistCDF.LOGISTIC:
+            log_odds = logit
+        elif settings.dist_cdf == DistCDF.GAUSSIAN:
+            log_odds = torch.special.log_ndtr(logit) - log_miss
+        else:
+            log_odds = torch.log(coverage) - log_miss
+        absent = torch.finfo(log_odds.dtype).min  # finite: exp(absent - L) is 0, and no NaN in backward
+        alpha = torch.sigmoid(torch.logsumexp(torch.where(contributes, log_odds, torch.full_like(log_odds, absent)), -1))
+    elif settings.aggr_alpha == AggrAlpha.HAMACHER:  # hard coverage (0 or 1): any face inside
+        alpha = (contributes & inside).any(-1).to(coverage.dtype)
+    elif settings.aggr_alpha == AggrAlpha.MAX:
+        alpha = torch.where(contributes, coverage, torch.zeros_like(coverage)).amax(-1)
+    elif settings.aggr_alpha == AggrAlpha.SUM:
+        alpha = torch.where(contributes, coverage, torch.zeros_like(coverage)).sum(-1) / max(num_faces, 1)
+    else:  # HARD
+        alpha = (contributes & (coverage > 0.5)).any(-1).to(coverage.dtype)
+    return alpha
+
+
 def _rasterize_chunk(
     px: torch.Tensor,
     py: torch.Tensor,
@@ -152,37 +204,7 @@ def _rasterize_chunk(
         logit = torch.where(contributes, logit, torch.zeros_like(logit))  # keep masked entries finite
         coverage, log_miss = _coverage_and_log_miss(logit, settings.dist_cdf)
 
-    # ---- alpha
-    if settings.aggr_alpha in (AggrAlpha.PROD, AggrAlpha.EINSTEIN):
-        if logit is None:
-            log_miss = torch.where(contributes & inside, float("-inf"), 0.0).to(face_vertices.dtype)
-        else:
-            # log(1 - D), computed without forming 1 - D (exact where D is within rounding of 1).
-            log_miss = torch.where(contributes, log_miss, torch.zeros_like(logit))
-        if settings.aggr_alpha == AggrAlpha.PROD:
-            alpha = -torch.expm1(log_miss.sum(-1))
-        else:  # artanh D = (log(1 + D) - log(1 - D)) / 2; the Einstein sum adds them
-            present = torch.where(contributes, coverage, torch.zeros_like(coverage))
-            alpha = torch.tanh((0.5 * (torch.log1p(present) - log_miss)).sum(-1))
-    elif settings.aggr_alpha == AggrAlpha.HAMACHER and logit is not None:
-        # 1 - A = 1 / (1 + sum_j odds_j): A = sigmoid(log sum_j odds_j), in log space so that
-        # no odds overflows; log odds = x exactly for the logistic.
-        if settings.dist_cdf == DistCDF.LOGISTIC:
-            log_odds = logit
-        elif settings.dist_cdf == DistCDF.GAUSSIAN:
-            log_odds = torch.special.log_ndtr(logit) - log_miss
-        else:
-            log_odds = torch.log(coverage) - log_miss
-        absent = torch.finfo(log_odds.dtype).min  # finite: exp(absent - L) is 0, and no NaN in backward
-        alpha = torch.sigmoid(torch.logsumexp(torch.where(contributes, log_odds, torch.full_like(log_odds, absent)), -1))
-    elif settings.aggr_alpha == AggrAlpha.HAMACHER:  # hard coverage (0 or 1): any face inside
-        alpha = (contributes & inside).any(-1).to(face_vertices.dtype)
-    elif settings.aggr_alpha == AggrAlpha.MAX:
-        alpha = torch.where(contributes, coverage, torch.zeros_like(coverage)).amax(-1)
-    elif settings.aggr_alpha == AggrAlpha.SUM:
-        alpha = torch.where(contributes, coverage, torch.zeros_like(coverage)).sum(-1) / max(num_faces, 1)
-    else:  # HARD
-        alpha = (contributes & (coverage > 0.5)).any(-1).to(face_vertices.dtype)
+    alpha = _aggregate_alpha(coverage, log_miss, logit, inside, contributes, settings, num_faces)  # (N, P)
 
     channels = [alpha[:, None, :]]
     if face_colors is not None:
