@@ -1,4 +1,5 @@
-"""Mesh files: load .obj / .ply into a ``Mesh``, save .obj, unit-box normalization.
+"""Mesh files: load .obj / .ply into a ``Mesh``, save .obj (with an R x R texture atlas
+for surface textures), unit-box normalization.
 
 Every loading error is a ``MeshLoadError`` (a ``ValueError``) whose message starts with
 the file's path.
@@ -17,6 +18,7 @@ from .errors import MeshLoadError
 from .normalize import normalize_to_unit_box, unit_box_transform
 from .obj import Material, RawMesh, bake_surface_textures, read_obj, sample_texture, save_obj
 from .ply import read_ply
+from .texture_atlas import save_textured_obj
 
 _READERS = {".obj": read_obj, ".ply": read_ply}
 SUPPORTED_EXTENSIONS = tuple(_READERS)
@@ -101,5 +103,6 @@ __all__ = [
     "read_ply",
     "sample_texture",
     "save_obj",
+    "save_textured_obj",
     "unit_box_transform",
 ]
