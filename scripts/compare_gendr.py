@@ -5,7 +5,8 @@ Examples:
     python scripts/compare_gendr.py /work/shared/meshes/teapot.obj -o teapot_gendr.png
     python scripts/compare_gendr.py cow.obj --sigma 3e-4 --image-size 96 --view 4
 
-Rows: ``RasterSettings.dist_cdf`` (logistic, the paper's; gaussian; laplace; cauchy).
+Rows: ``RasterSettings.dist_cdf`` (logistic, the paper's; gaussian; laplace; cauchy;
+gumbel_max; gumbel_min).
 Columns: ``RasterSettings.aggr_alpha`` (prod, the paper's; max; einstein; hamacher).
 Every cell is the alpha channel (white = 1) of the same mesh, seen from one benchmark
 view (SPEC section 5), with the same sigma, so the cells differ only by how the signed
@@ -27,7 +28,7 @@ import torch
 # Exit status of a run stopped by a bad input (as argparse's own usage errors).
 BAD_INPUT_STATUS = 2
 # Rows and columns of the grid.
-CDFS = ("logistic", "gaussian", "laplace", "cauchy")
+CDFS = ("logistic", "gaussian", "laplace", "cauchy", "gumbel_max", "gumbel_min")
 T_CONORMS = ("prod", "max", "einstein", "hamacher")
 # Pixels of the label strip above each column and left of each row.
 LABEL_SIZE = 16

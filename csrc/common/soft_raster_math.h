@@ -298,6 +298,11 @@ template <>
 struct GaussianTail<double> {
   static constexpr double kSwitch = 30.0;  // Q(30) ~ 4.9e-198
 };
+// Gumbel CDFs: x is clamped to +-this before exp (D is exactly 0 or 1 beyond it), as in
+// the reference (GUMBEL_EXPONENT_LIMIT), so that exp never overflows.
+constexpr double kGumbelExponentLimit = 80.0;
+// Gumbel max: below this y = exp(-x), log(1 - D) = -x - y / 2 (reference: GUMBEL_SMALL).
+constexpr double kGumbelSmall = 1e-8;
 // Terms of the continued fraction Q(x) / phi(x) = 1 / (x + 1 / (x + 2 / (x + 3 / ...)))
 // (converged to rounding for x >= 10 well before this).
 constexpr int kMillsTerms = 40;
@@ -339,11 +344,23 @@ SR_HOST_DEVICE SR_INLINE void coverage_of_logit(DistCDF cdf, scalar_t x, PairSam
       s.density = s.coverage;
       s.hazard = s.coverage / s.miss;
     }
-  } else {  // Cauchy: F(x) = atan2(1, -x) / pi, accurate in both tails
+  } else if (cdf == DistCDF::Cauchy) {  // F(x) = atan2(1, -x) / pi, accurate in both tails
     s.coverage = sr_atan2(scalar_t(1), -x) * kInvPi;
     s.miss = sr_atan2(scalar_t(1), x) * kInvPi;
     s.density = kInvPi / (scalar_t(1) + x * x);
     s.hazard = s.miss > scalar_t(0) ? s.density / s.miss : scalar_t(0);
+  } else if (cdf == DistCDF::GumbelMax) {  // F = exp(-y), y = exp(-x)
+    const scalar_t y = sr_exp(-sr_max(x, scalar_t(-kGumbelExponentLimit)));
+    s.coverage = sr_exp(-y);
+    s.miss = -sr_expm1(-y);
+    s.density = y * s.coverage;
+    s.hazard = s.miss > scalar_t(0) ? s.density / s.miss : scalar_t(1);  // -> 1 as y -> 0
+  } else {  // GumbelMin: F = 1 - exp(-e), e = exp(x); the hazard is e itself
+    const scalar_t e = sr_exp(sr_min(x, scalar_t(kGumbelExponentLimit)));
+    s.coverage = -sr_expm1(-e);
+    s.miss = sr_exp(-e);
+    s.density = e * s.miss;
+    s.hazard = e;
   }
 }
 
@@ -356,6 +373,11 @@ SR_HOST_DEVICE SR_INLINE scalar_t log_miss_of(DistCDF cdf, const PairSample<scal
   if (cdf == DistCDF::Gaussian && x > GaussianTail<scalar_t>::kSwitch)  // log Q(x) = log phi(x) - log hazard(x)
     return scalar_t(-0.5) * x * x - scalar_t(0.91893853320467274178) - sr_log(s.hazard);
   if (cdf == DistCDF::Laplace && x >= scalar_t(0)) return scalar_t(-0.69314718055994530942) - x;
+  if (cdf == DistCDF::GumbelMax) {
+    const scalar_t y = sr_exp(-sr_max(x, scalar_t(-kGumbelExponentLimit)));
+    return y < scalar_t(kGumbelSmall) ? -x - scalar_t(0.5) * y : sr_log(-sr_expm1(-sr_max(y, scalar_t(kGumbelSmall))));
+  }
+  if (cdf == DistCDF::GumbelMin) return -sr_exp(sr_min(x, scalar_t(kGumbelExponentLimit)));
   return sr_log(s.miss);
 }
 

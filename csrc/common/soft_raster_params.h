@@ -21,7 +21,7 @@ namespace softrecon {
 // Integer values equal softrecon/renderer/settings.py DistFunc.
 enum class DistFunc : int32_t { Euclidean = 0, Barycentric = 1, Hard = 2 };
 // Integer values equal softrecon/renderer/settings.py DistCDF.
-enum class DistCDF : int32_t { Logistic = 0, Gaussian = 1, Laplace = 2, Cauchy = 3 };
+enum class DistCDF : int32_t { Logistic = 0, Gaussian = 1, Laplace = 2, Cauchy = 3, GumbelMax = 4, GumbelMin = 5 };
 // Integer values equal softrecon/renderer/settings.py AggrAlpha.
 enum class AggrAlpha : int32_t { Prod = 0, Sum = 1, Hard = 2, Max = 3, Einstein = 4, Hamacher = 5 };
 // Integer values equal softrecon/renderer/settings.py AggrRGB.

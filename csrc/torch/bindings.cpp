@@ -39,7 +39,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
           [](SoftRasterParams& p, int v) { p.dist_func = enum_from_int<softrecon::DistFunc>(v, 3, "dist_func"); })
       .def_property(
           "dist_cdf", [](const SoftRasterParams& p) { return int(p.dist_cdf); },
-          [](SoftRasterParams& p, int v) { p.dist_cdf = enum_from_int<softrecon::DistCDF>(v, 4, "dist_cdf"); })
+          [](SoftRasterParams& p, int v) { p.dist_cdf = enum_from_int<softrecon::DistCDF>(v, 6, "dist_cdf"); })
       .def_property(
           "aggr_alpha", [](const SoftRasterParams& p) { return int(p.aggr_alpha); },
           [](SoftRasterParams& p, int v) { p.aggr_alpha = enum_from_int<softrecon::AggrAlpha>(v, 6, "aggr_alpha"); })

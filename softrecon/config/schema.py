@@ -57,7 +57,7 @@ class RendererConfig:
     sigma: float = 1e-4  # initial blur; multiplied by trainer.decay_factor at trainer.decay_at
     dist_eps: float = 1e-10
     dist_func: str = "euclidean"
-    dist_cdf: str = "logistic"  # GenDR alternatives: gaussian | laplace | cauchy
+    dist_cdf: str = "logistic"  # GenDR alternatives: gaussian | laplace | cauchy | gumbel_max | gumbel_min
     aggr_alpha: str = "prod"  # or sum | max | einstein | hamacher (GenDR T-conorms)
     near: float = 1.0
     far: float = 100.0

@@ -28,6 +28,12 @@ from .textures import surface_texel_index, texture_resolution
 MIN_DOUBLE_AREA = 1e-8
 # A face with any vertex depth below this takes no part.
 MIN_VERTEX_DEPTH = 1e-8
+# Gumbel CDFs: |x| beyond this makes D exactly 0 or 1 in float64 and float32 alike; x is
+# clamped there so that exp never overflows (and no inf reaches a gradient).
+GUMBEL_EXPONENT_LIMIT = 80.0
+# Gumbel max: below this y = exp(-x), log(1 - D) = -x - y / 2 to rounding (log(-expm1(-y))
+# would lose y's digits once y is denormal).
+GUMBEL_SMALL = 1e-8
 # Upper bound on N * P * F elements per intermediate tensor in one chunk.
 DEFAULT_PAIRS_PER_CHUNK = 1 << 20
 
@@ -69,8 +75,16 @@ def _coverage_and_log_miss(x: torch.Tensor, cdf: DistCDF) -> Tuple[torch.Tensor,
         coverage = torch.where(x < 0, 0.5 * torch.exp(negative), 1.0 - 0.5 * torch.exp(-positive))
         log_miss = torch.where(x < 0, torch.log1p(-0.5 * torch.exp(negative)), math.log(0.5) - positive)
         return coverage, log_miss
-    one = torch.ones_like(x)  # CAUCHY: F(x) = atan2(1, -x) / pi, accurate in both tails
-    return torch.atan2(one, -x) / math.pi, torch.log(torch.atan2(one, x) / math.pi)
+    if cdf == DistCDF.CAUCHY:  # F(x) = atan2(1, -x) / pi, accurate in both tails
+        one = torch.ones_like(x)
+        return torch.atan2(one, -x) / math.pi, torch.log(torch.atan2(one, x) / math.pi)
+    if cdf == DistCDF.GUMBEL_MAX:  # F = exp(-y), y = exp(-x); 1 - F = -expm1(-y) ~ y as x grows
+        y = torch.exp(-x.clamp(min=-GUMBEL_EXPONENT_LIMIT))
+        small = y < GUMBEL_SMALL
+        log_miss = torch.where(small, -x - 0.5 * y, torch.log(-torch.expm1(-y.clamp(min=GUMBEL_SMALL))))
+        return torch.exp(-y), log_miss
+    e = torch.exp(x.clamp(max=GUMBEL_EXPONENT_LIMIT))  # GUMBEL_MIN: F = 1 - exp(-e), e = exp(x)
+    return -torch.expm1(-e), -e
 
 
 def _surface_colours(face_colors: torch.Tensor, clipped: torch.Tensor, faces: torch.Tensor, resolution: int) -> torch.Tensor:

@@ -25,12 +25,15 @@ class DistFunc(enum.IntEnum):
 class DistCDF(enum.IntEnum):
     """The cumulative distribution F turning the signed scaled distance x into D_j = F(x)
     (SPEC section 2; the logistic sigmoid is the paper's, the others GenDR's, CVPR 2022).
-    All are the standard, symmetric forms in x = sign * d^2 / sigma (or b |b| / sigma)."""
+    All are standard forms in x = sign * d^2 / sigma (or b |b| / sigma); the first four
+    are symmetric (F(0) = 1/2 on the boundary), the two Gumbel ones are not."""
 
     LOGISTIC = 0  # 1 / (1 + exp(-x)): SoftRas
     GAUSSIAN = 1  # Phi(x), the standard normal CDF: lighter tails, a tighter cut-off
     LAPLACE = 2  # exp(x) / 2 for x < 0, 1 - exp(-x) / 2 otherwise
     CAUCHY = 3  # 1/2 + atan(x) / pi: heavy tails, a very wide cut-off (nearly dense)
+    GUMBEL_MAX = 4  # exp(-exp(-x)): F(0) = 1/e, a thin outer tail (the silhouette shrinks)
+    GUMBEL_MIN = 5  # 1 - exp(-exp(x)): F(0) = 1 - 1/e, a long outer tail (the silhouette grows)
 
 
 class AggrAlpha(enum.IntEnum):
@@ -93,9 +96,10 @@ class RasterSettings:
         eps: background weight exponent of the softmax: w_b = exp(eps / gamma).
         background: background colour, one value per colour channel (or one for all).
         dist_func: 'euclidean' | 'barycentric' | 'hard' (or a ``DistFunc``).
-        dist_cdf: 'logistic' | 'gaussian' | 'laplace' | 'cauchy' (or a ``DistCDF``): the
-            distribution whose CDF maps the signed scaled distance to D_j (not used by
-            dist_func='hard').
+        dist_cdf: 'logistic' | 'gaussian' | 'laplace' | 'cauchy' | 'gumbel_max' |
+            'gumbel_min' (or a ``DistCDF``): the distribution whose CDF maps the signed
+            scaled distance to D_j (not used by dist_func='hard'). dist_eps must be below
+            its value on the boundary, F(0).
         aggr_alpha: 'prod' | 'sum' | 'hard' | 'max' | 'einstein' | 'hamacher' (or an
             ``AggrAlpha``).
         aggr_rgb: 'softmax' | 'hard' (or an ``AggrRGB``).
@@ -142,6 +146,12 @@ class RasterSettings:
         set_("background", _normalize_background(self.background))
         set_("dist_func", _coerce_enum("dist_func", self.dist_func, DistFunc))
         set_("dist_cdf", _coerce_enum("dist_cdf", self.dist_cdf, DistCDF))
+        boundary = _cdf_at_zero(self.dist_cdf)
+        if not dist_eps < boundary:
+            raise ValueError(
+                f"RasterSettings.dist_eps must be below F(0) = {boundary:.4g} for dist_cdf={self.dist_cdf.name.lower()!r} "
+                f"(the cut-off must lie outside the triangles), got {dist_eps!r}"
+            )
         set_("aggr_alpha", _coerce_enum("aggr_alpha", self.aggr_alpha, AggrAlpha))
         set_("aggr_rgb", _coerce_enum("aggr_rgb", self.aggr_rgb, AggrRGB))
         if not isinstance(self.double_sided, bool):
@@ -173,14 +183,27 @@ class RasterSettings:
 
 
 def _cdf_quantile(cdf: DistCDF, probability: float) -> float:
-    """F^-1(probability) of the standard form of ``cdf``, for probability in (0, 0.5)."""
+    """F^-1(probability) of the standard form of ``cdf``, for probability in (0, F(0))."""
     if cdf == DistCDF.LOGISTIC:
         return -math.log(1.0 / probability - 1.0)
     if cdf == DistCDF.GAUSSIAN:
         return statistics.NormalDist().inv_cdf(probability)
     if cdf == DistCDF.LAPLACE:
         return math.log(2.0 * probability)
-    return -1.0 / math.tan(math.pi * probability)  # CAUCHY: tan(pi (p - 1/2))
+    if cdf == DistCDF.CAUCHY:
+        return -1.0 / math.tan(math.pi * probability)  # tan(pi (p - 1/2))
+    if cdf == DistCDF.GUMBEL_MAX:
+        return -math.log(-math.log(probability))
+    return math.log(-math.log1p(-probability))  # GUMBEL_MIN
+
+
+def _cdf_at_zero(cdf: DistCDF) -> float:
+    """F(0): the coverage of a pixel on a triangle's boundary."""
+    if cdf == DistCDF.GUMBEL_MAX:
+        return math.exp(-1.0)
+    if cdf == DistCDF.GUMBEL_MIN:
+        return -math.expm1(-1.0)
+    return 0.5
 
 
 def _normalize_image_size(image_size) -> Tuple[int, int]:

@@ -92,7 +92,7 @@ def test_cuda_matches_cpu_with_surface_textures(aggr_rgb, dtype):
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-@pytest.mark.parametrize("dist_cdf", ["gaussian", "laplace", "cauchy"])
+@pytest.mark.parametrize("dist_cdf", ["gaussian", "laplace", "cauchy", "gumbel_max", "gumbel_min"])
 def test_cuda_matches_cpu_for_every_cdf(dist_cdf, dtype):
     fv, fc = random_scene(2, 14, torch.Generator().manual_seed(37), dtype=dtype)
     settings = RasterSettings(

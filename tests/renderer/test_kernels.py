@@ -274,7 +274,7 @@ def test_face_colors_with_neither_three_nor_square_samples_is_a_value_error(samp
 
 
 # ---------------------------------------------------------------- GenDR coverage CDFs
-CDFS = ["logistic", "gaussian", "laplace", "cauchy"]
+CDFS = ["logistic", "gaussian", "laplace", "cauchy", "gumbel_max", "gumbel_min"]
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])

@@ -40,7 +40,7 @@ def test_non_square_and_replace():
     [
         ("dist_func", "manhattan", "dist_func.*'euclidean', 'barycentric', 'hard'"),
         ("aggr_alpha", "or", "aggr_alpha.*'prod', 'sum', 'hard', 'max', 'einstein', 'hamacher'"),
-        ("dist_cdf", "student", "dist_cdf.*'logistic', 'gaussian', 'laplace', 'cauchy'"),
+        ("dist_cdf", "student", "dist_cdf.*'logistic', 'gaussian', 'laplace', 'cauchy', 'gumbel_max'"),
         ("aggr_rgb", 3, "aggr_rgb.*'softmax', 'hard'"),
         ("sigma", -1.0, "sigma"),
         ("sigma", float("nan"), "sigma"),
@@ -74,3 +74,12 @@ def test_cutoff_is_where_the_cdf_reaches_dist_eps(dist_cdf, dist_eps):
     coverage, log_miss = _coverage_and_log_miss(torch.tensor([-s.cutoff_squared / s.sigma], dtype=torch.float64), dist_cdf)
     assert coverage.item() == pytest.approx(dist_eps, rel=1e-9)
     assert log_miss.item() == pytest.approx(math.log1p(-dist_eps), rel=1e-9)
+
+
+@pytest.mark.parametrize("dist_cdf, boundary", [("gumbel_max", math.exp(-1.0)), ("gumbel_min", -math.expm1(-1.0)), ("gaussian", 0.5)])
+def test_dist_eps_must_be_below_the_boundary_coverage(dist_cdf, boundary):
+    """The exact tiling assumes the cut-off lies outside the triangles: eps < F(0)."""
+    RasterSettings(dist_cdf=dist_cdf, dist_eps=min(boundary, 0.5) * 0.99)  # dist_eps < 0.5 always
+    if boundary < 0.5:
+        with pytest.raises(ValueError, match="dist_eps must be below F"):
+            RasterSettings(dist_cdf=dist_cdf, dist_eps=boundary * 1.01)
