@@ -373,3 +373,18 @@ def test_cpu_pair_cache_is_kept_only_when_a_gradient_will_be_asked_for():
         params.cache_pairs = True
         outputs = ext.forward(params, fv, fv.new_empty(0) if colours is None else colours, fv.new_zeros(3 if colours is not None else 1))
         assert (outputs[7].numel() > 0) == expected, (colours is not None, dist_func)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_cpu_matches_reference_on_random_slivers(dtype):
+    """Faces squashed towards slivers of every thinness from 1 to 1e-6: the edge skipping
+    must keep the reference's choices wherever its rounding could pick another edge."""
+    for seed in range(12):
+        gen = torch.Generator().manual_seed(1000 + seed)
+        fv, _ = random_scene(1, 12, gen, dtype=dtype)
+        for face, thinness in zip(torch.randint(0, 12, (4,), generator=gen).tolist(),
+                                  (10 ** (-6 * torch.rand(4, generator=gen, dtype=torch.float64))).tolist()):  # fmt: skip
+            a, b = fv[0, face, 0, :2].clone(), fv[0, face, 1, :2].clone()
+            fv[0, face, 2, :2] = 0.5 * (a + b) + thinness * torch.stack([a[1] - b[1], b[0] - a[0]])
+        settings = RasterSettings(image_size=(17, 15), sigma=1e-2 * (0.1 + torch.rand(1, generator=gen).item()), near=1.0, far=3.0)
+        assert_parity(fv, None, settings, TOLERANCE[dtype])
