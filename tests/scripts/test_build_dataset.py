@@ -1,7 +1,6 @@
 """scripts/build_dataset.py on tiny meshes written here: shapes, dtypes, the skip report,
 resuming, and the camera convention of the rendered views."""
 
-import importlib.util
 import os
 
 import numpy as np
@@ -15,15 +14,13 @@ from softrecon.renderer import RasterSettings, soft_rasterize
 from softrecon.renderer.cameras import benchmark_camera
 from softrecon.voxel import voxelize
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from script_helpers import load_script
+
 SIZE = 16
 
 
 def _load_script():
-    spec = importlib.util.spec_from_file_location("build_dataset_script", os.path.join(REPO, "scripts", "build_dataset.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_dataset")
 
 
 def _asymmetric_mesh():

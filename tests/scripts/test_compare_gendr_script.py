@@ -1,8 +1,5 @@
 """scripts/compare_gendr.py on a tiny mesh: the grid's size and content, and errors."""
 
-import importlib.util
-import pathlib
-
 import imageio.v3 as iio
 import numpy as np
 import pytest
@@ -10,16 +7,12 @@ import pytest
 from softrecon.geometry import icosphere
 from softrecon.io import save_obj
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "scripts" / "compare_gendr.py"
+from script_helpers import load_script
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("compare_gendr_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("compare_gendr")
 
 
 @pytest.fixture()

@@ -1,6 +1,5 @@
 """scripts/render.py on a tiny mesh: PNG, GIF, options and errors (small images)."""
 
-import importlib.util
 import os
 import pathlib
 import subprocess
@@ -14,16 +13,15 @@ import torch
 from softrecon.geometry import icosphere
 from softrecon.io import save_obj
 
+from script_helpers import load_script
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "render.py"
 
 
 @pytest.fixture(scope="module")
 def render():
-    spec = importlib.util.spec_from_file_location("render_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("render")
 
 
 @pytest.fixture()
