@@ -303,14 +303,12 @@ def bake_surface_textures(raw: RawMesh, resolution: int) -> Optional[torch.Tenso
     return colors
 
 
-def save_obj(path, vertices, faces, colors=None) -> None:
-    """Write a triangle mesh as OBJ, atomically (temporary file + rename).
+def checked_mesh_arrays(vertices, faces) -> Tuple[np.ndarray, np.ndarray]:
+    """(V, 3) float and (F, 3) integer NumPy arrays of a mesh about to be written.
 
-    Args:
-        path: destination file (its folder must exist).
-        vertices: (V, 3) float tensor or array.
-        faces: (F, 3) integer tensor or array of 0-based indices into V.
-        colors: None or (V, 3) per-vertex colours, written as "v x y z r g b".
+    Raises:
+        ValueError: naming ``vertices`` or ``faces``: wrong shape or dtype, an index out
+            of range, NaN or inf.
     """
     vertices_np = as_numpy(vertices, "vertices")
     faces_np = as_numpy(faces, "faces")
@@ -322,16 +320,36 @@ def save_obj(path, vertices, faces, colors=None) -> None:
         raise ValueError(f"faces indices must be in [0, {len(vertices_np)})")
     if not np.isfinite(vertices_np).all():
         raise ValueError("vertices contains NaN or inf")
+    return vertices_np, faces_np
+
+
+def vertex_lines(vertices_np: np.ndarray, colors_np: Optional[np.ndarray] = None) -> str:
+    """The OBJ ``v x y z [r g b]`` lines, with enough digits to read the same values back."""
     digits = FLOAT32_DIGITS if vertices_np.dtype == np.float32 else FLOAT64_DIGITS
     rows = vertices_np
+    if colors_np is not None:
+        rows = np.concatenate([vertices_np.astype(np.float64), colors_np.astype(np.float64)], axis=1)
+    buffer = io.StringIO()
+    np.savetxt(buffer, rows, fmt=f"%.{digits}g", delimiter=" ", header="", comments="")
+    return "".join("v " + line + "\n" for line in buffer.getvalue().splitlines())
+
+
+def save_obj(path, vertices, faces, colors=None) -> None:
+    """Write a triangle mesh as OBJ, atomically (temporary file + rename).
+
+    Args:
+        path: destination file (its folder must exist).
+        vertices: (V, 3) float tensor or array.
+        faces: (F, 3) integer tensor or array of 0-based indices into V.
+        colors: None or (V, 3) per-vertex colours, written as "v x y z r g b".
+    """
+    vertices_np, faces_np = checked_mesh_arrays(vertices, faces)
+    colors_np = None
     if colors is not None:
         colors_np = as_numpy(colors, "colors")
         if colors_np.shape != (len(vertices_np), 3):
             raise ValueError(f"colors must have shape ({len(vertices_np)}, 3), got {colors_np.shape}")
-        rows = np.concatenate([vertices_np.astype(np.float64), colors_np.astype(np.float64)], axis=1)
-    buffer = io.StringIO()
-    np.savetxt(buffer, rows, fmt=f"%.{digits}g", delimiter=" ", header="", comments="")
-    vertex_text = "".join("v " + line + "\n" for line in buffer.getvalue().splitlines())
+    vertex_text = vertex_lines(vertices_np, colors_np)
     buffer = io.StringIO()
     np.savetxt(buffer, faces_np.astype(np.int64) + 1, fmt="%d", delimiter=" ")
     face_text = "".join("f " + line + "\n" for line in buffer.getvalue().splitlines())

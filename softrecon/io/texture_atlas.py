@@ -25,7 +25,7 @@ import torch
 from ..renderer.textures import surface_texel_index, texture_resolution
 from ..utils.arrays import as_numpy
 from ..utils.atomic import atomic_write
-from .obj import FLOAT32_DIGITS, FLOAT64_DIGITS
+from .obj import checked_mesh_arrays, vertex_lines
 
 # Atlas pixels along one texel of a cell (>= 8 keeps the round trip exact, see above).
 DEFAULT_TEXEL_PIXELS = 8
@@ -50,15 +50,8 @@ def save_textured_obj(path, vertices, faces, textures, texel_pixels: int = DEFAU
     """
     import imageio.v3 as iio
 
-    vertices_np = as_numpy(vertices, "vertices")
-    faces_np = as_numpy(faces, "faces")
+    vertices_np, faces_np = checked_mesh_arrays(vertices, faces)
     textures_t = torch.as_tensor(as_numpy(textures, "textures"), dtype=torch.float64)
-    if vertices_np.ndim != 2 or vertices_np.shape[1] != 3 or not np.isfinite(vertices_np).all():
-        raise ValueError(f"vertices must be a finite (V, 3) array, got shape {vertices_np.shape}")
-    if faces_np.ndim != 2 or faces_np.shape[1] != 3 or not np.issubdtype(faces_np.dtype, np.integer):
-        raise ValueError(f"faces must be a (F, 3) integer array, got shape {faces_np.shape} dtype {faces_np.dtype}")
-    if faces_np.size and (faces_np.min() < 0 or faces_np.max() >= len(vertices_np)):
-        raise ValueError(f"faces indices must be in [0, {len(vertices_np)})")
     if textures_t.dim() != 3 or textures_t.shape[0] != len(faces_np) or textures_t.shape[2] != 3:
         raise ValueError(f"textures must have shape (F={len(faces_np)}, R * R, 3), got {tuple(textures_t.shape)}")
     resolution = texture_resolution(textures_t.shape[1])
@@ -82,9 +75,7 @@ def save_textured_obj(path, vertices, faces, textures, texel_pixels: int = DEFAU
         handle.write(iio.imwrite("<bytes>", atlas, extension=".png"))
     with atomic_write(os.path.join(folder, material_name), "w") as handle:
         handle.write(f"# written by softrecon\nnewmtl {MATERIAL_NAME}\nKd 1 1 1\nmap_Kd {image_name}\n")
-    digits = FLOAT32_DIGITS if vertices_np.dtype == np.float32 else FLOAT64_DIGITS
-    lines = [f"# written by softrecon\nmtllib {material_name}\n"]
-    lines += [" ".join(["v"] + [f"{c:.{digits}g}" for c in v]) + "\n" for v in vertices_np.tolist()]
+    lines = [f"# written by softrecon\nmtllib {material_name}\n", vertex_lines(vertices_np)]
     lines += [f"vt {u:.9g} {v:.9g}\n" for u, v in _face_uvs(len(faces_np), cell, columns, rows).reshape(-1, 2).tolist()]
     lines.append(f"usemtl {MATERIAL_NAME}\n")
     for f, (a, b, c) in enumerate((faces_np.astype(np.int64) + 1).tolist()):
