@@ -33,23 +33,47 @@ def unique_edges(faces: torch.Tensor) -> torch.Tensor:
     return torch.unique(edges, dim=0)
 
 
+def face_adjacency_edges(faces: torch.Tensor) -> torch.Tensor:
+    """(E_f, 2) long: pairs of faces that share an edge, as (smaller, larger) face index.
+
+    Faces around a non-manifold edge (held by k > 2 faces) are linked in a chain of k - 1
+    pairs, which keeps them connected without the k^2 pairs of a clique.
+    """
+    pairs = torch.stack([faces, faces.roll(-1, dims=1)], dim=-1).reshape(-1, 2).sort(dim=1).values  # (3F, 2)
+    face_of = torch.arange(faces.shape[0], device=faces.device).repeat_interleave(3)  # (3F,)
+    _, inverse = torch.unique(pairs, dim=0, return_inverse=True)
+    order = torch.argsort(inverse, stable=True)  # occurrences of the same edge now adjacent
+    same_edge = inverse[order][1:] == inverse[order][:-1]
+    links = torch.stack([face_of[order][:-1][same_edge], face_of[order][1:][same_edge]], dim=1).sort(dim=1).values
+    links = links[links[:, 0] != links[:, 1]]
+    return torch.unique(links, dim=0)
+
+
 def neighbour_table(faces: torch.Tensor, num_vertices: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Padded neighbour lists of every vertex.
+    """Padded neighbour lists of every vertex of a triangle mesh (see ``graph_neighbour_table``)."""
+    return graph_neighbour_table(unique_edges(faces), num_vertices)
+
+
+def graph_neighbour_table(edges: torch.Tensor, num_vertices: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Padded neighbour lists of every node of an undirected graph.
+
+    Args:
+        edges: (E, 2) long, each undirected edge once.
+        num_vertices: the number of nodes V.
 
     Returns:
-        index: (V, K) long, K the largest vertex degree: the neighbours of each vertex,
-            padded with the vertex itself.
+        index: (V, K) long, K the largest degree: the neighbours of each node, padded
+            with the node itself.
         mask: (V, K) bool: True for real neighbours.
     """
-    edges = unique_edges(faces)
     directed = torch.cat([edges, edges.flip(1)], dim=0)  # (2E, 2): (vertex, neighbour)
     order = torch.argsort(directed[:, 0] * num_vertices + directed[:, 1])
     directed = directed[order]
     degree = torch.bincount(directed[:, 0], minlength=num_vertices)
     max_degree = int(degree.max()) if degree.numel() else 0
     starts = torch.cumsum(degree, 0) - degree
-    slot = torch.arange(directed.shape[0], device=faces.device) - starts[directed[:, 0]]
-    index = torch.arange(num_vertices, device=faces.device)[:, None].repeat(1, max(max_degree, 1))
+    slot = torch.arange(directed.shape[0], device=edges.device) - starts[directed[:, 0]]
+    index = torch.arange(num_vertices, device=edges.device)[:, None].repeat(1, max(max_degree, 1))
     mask = torch.zeros_like(index, dtype=torch.bool)
     index[directed[:, 0], slot] = directed[:, 1]
     mask[directed[:, 0], slot] = True

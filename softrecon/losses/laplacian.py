@@ -1,6 +1,11 @@
-"""Uniform-weight Laplacian smoothness loss (SPEC section 7), sparse.
+"""Uniform-weight Laplacian smoothness losses (SPEC section 7), sparse.
 
-Shape symbols: N batch, V vertices, F faces, K largest vertex degree.
+``LaplacianLoss`` smooths vertex positions over the mesh's edges; ``ColorLaplacianLoss``
+smooths surface-texture colours over adjacent faces (the SoftRas authors' colour
+regularizer, SoftRas issue #44). Both are one graph Laplacian on different graphs.
+
+Shape symbols: N batch, V vertices (graph nodes), F faces, K largest degree, D features
+per node, T texels per face.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ import torch
 from torch import nn
 
 from ._reduce import check_reduction, reduce_batch
-from ._topology import as_face_index_tensor, neighbour_table
+from ._topology import as_face_index_tensor, face_adjacency_edges, graph_neighbour_table, unique_edges
 
 
 class LaplacianLoss(nn.Module):
@@ -30,9 +35,13 @@ class LaplacianLoss(nn.Module):
         if isinstance(num_vertices, bool) or not isinstance(num_vertices, int) or num_vertices < 1:
             raise ValueError(f"num_vertices must be a positive int, got {num_vertices!r}")
         faces = as_face_index_tensor(faces, num_vertices)
+        self._set_graph(unique_edges(faces), num_vertices, reduction)
+
+    def _set_graph(self, edges: torch.Tensor, num_vertices: int, reduction: str) -> None:
+        """Build the neighbour buffers of the graph with (E, 2) ``edges`` on ``num_vertices`` nodes."""
         self.reduction = check_reduction(reduction)
         self.num_vertices = num_vertices
-        index, mask = neighbour_table(faces, num_vertices)
+        index, mask = graph_neighbour_table(edges, num_vertices)
         degree = mask.sum(1, keepdim=True)
         # Weight of each neighbour: 1/degree (0 for padding and isolated vertices).
         weight = mask.double() / degree.clamp(min=1)
@@ -41,14 +50,37 @@ class LaplacianLoss(nn.Module):
         self.register_buffer("has_neighbours", degree[:, 0] > 0, persistent=False)  # (V,) bool
 
     def laplacian(self, vertices: torch.Tensor) -> torch.Tensor:
-        """(N, V, 3) -> (N, V, 3): v_i - mean of its neighbours (0 for isolated vertices)."""
-        if not isinstance(vertices, torch.Tensor) or vertices.dim() != 3 or vertices.shape[1:] != (self.num_vertices, 3):
-            raise ValueError(f"vertices must have shape (N, {self.num_vertices}, 3), got {getattr(vertices, 'shape', None)}")
+        """(N, V, D) -> (N, V, D): v_i - mean of its neighbours (0 for isolated nodes); D = 3 for positions."""
+        if not isinstance(vertices, torch.Tensor) or vertices.dim() != 3 or vertices.shape[1] != self.num_vertices:
+            raise ValueError(f"vertices must have shape (N, {self.num_vertices}, D), got {getattr(vertices, 'shape', None)}")
         weight = self.neighbour_weight.to(vertices.dtype)
-        gathered = vertices[:, self.neighbour_index]  # (N, V, K, 3)
+        gathered = vertices[:, self.neighbour_index]  # (N, V, K, D)
         mean = (gathered * weight[None, :, :, None]).sum(2)
         return torch.where(self.has_neighbours[None, :, None], vertices - mean, torch.zeros_like(vertices))
 
     def forward(self, vertices: torch.Tensor) -> torch.Tensor:
         """vertices (N, V, 3) float -> scalar (or (N,) with reduction='none')."""
         return reduce_batch(self.laplacian(vertices).pow(2).sum(dim=(1, 2)), self.reduction)
+
+
+class ColorLaplacianLoss(LaplacianLoss):
+    """sum_f || c_f - mean_{g adjacent to f} c_g ||^2 per mesh, over surface-texture colours.
+
+    Faces are adjacent when they share an edge; c_f is all of face f's texels (T x C
+    values), so the loss pulls neighbouring faces towards the same colours.
+
+    Args:
+        faces: (F, 3) integer vertex indices of the (fixed) mesh topology.
+        reduction: 'mean' over the batch (default, a scalar), 'sum', or 'none' ((N,)).
+    """
+
+    def __init__(self, faces: torch.Tensor, reduction: str = "mean") -> None:
+        nn.Module.__init__(self)
+        faces = as_face_index_tensor(faces)
+        self._set_graph(face_adjacency_edges(faces), faces.shape[0], reduction)
+
+    def forward(self, textures: torch.Tensor) -> torch.Tensor:
+        """textures (N, F, T, C) float -> scalar (or (N,) with reduction='none')."""
+        if not isinstance(textures, torch.Tensor) or textures.dim() != 4:
+            raise ValueError(f"textures must be a (N, F, T, C) tensor, got {getattr(textures, 'shape', type(textures).__name__)}")
+        return super().forward(textures.flatten(2))
