@@ -5,6 +5,24 @@ template of the reconstruction model). Faces are wound counter-clockwise seen fr
 outside: cross(v1 - v0, v2 - v0) points away from the centre. The construction is
 deterministic (vectorized subdivision, ``torch.unique`` orders the new edge vertices) and
 each level is computed once per process, in float64 on the CPU, then cast.
+
+Two orientations of the same icosphere (``ORIENTATIONS``):
+
+- 'axes': the icosahedron's vertices are the cyclic permutations of (0, +-1, +-phi), so
+  its three golden rectangles lie in the coordinate planes and, subdivided, three great
+  circles of vertices sit exactly on them (90 of level 3's 642 vertices have a zero
+  coordinate).
+- 'softras': Blender's icosphere, the template SoftRas ships (``sphere_642.obj``, y up):
+  a 5-valent vertex at each pole (0, +-1, 0), the upper ring of five at y = 1/sqrt(5)
+  and azimuths 0, 72, ... degrees, the lower ring at y = -1/sqrt(5) and 36, 108, ...
+  degrees (azimuth measured from +x towards +z), subdivided as Blender does (flat, then
+  projected: a geodesic sphere whose vertices differ from the 'axes' construction's by
+  up to 0.023 beyond the rotation). Coordinates that are zero by symmetry are exactly
+  zero, as Blender writes them (70 of level 3's vertices have a zero coordinate).
+
+The reconstruction model deforms the template in logit space with the sign of each
+template coordinate kept (SPEC section 7), so a coordinate that is exactly 0 stays 0:
+the orientation decides how many vertices are pinned to a coordinate plane.
 """
 
 from __future__ import annotations
@@ -34,10 +52,15 @@ _ICOSAHEDRON_FACES = (
 
 # Levels beyond this have more than 40 million faces: surely a mistake.
 MAX_LEVEL = 10
+ORIENTATIONS = ("axes", "softras")
+# Coordinates smaller than this in the 'softras' construction are zero by symmetry
+# (e.g. sin(180 degrees) = 1.2e-16) and are set to exactly 0.
+_SYMMETRY_ZERO = 1e-12
 
 
-def _subdivide(vertices: torch.Tensor, faces: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Split every face into four at its edge midpoints (projected back onto the sphere).
+def _subdivide(vertices: torch.Tensor, faces: torch.Tensor, project: bool = True) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Split every face into four at its edge midpoints (projected back onto the sphere
+    unless ``project`` is False).
 
     Each face (a, b, c) with midpoints ab, bc, ca becomes (a, ab, ca), (b, bc, ab),
     (c, ca, bc) and (ab, bc, ca): every child keeps its parent's winding.
@@ -46,7 +69,8 @@ def _subdivide(vertices: torch.Tensor, faces: torch.Tensor) -> Tuple[torch.Tenso
     edges = torch.stack([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], dim=1)  # (F, 3, 2)
     unique_edges, edge_index = torch.unique(edges.sort(dim=-1).values.reshape(-1, 2), dim=0, return_inverse=True)
     midpoints = vertices[unique_edges].mean(dim=1)
-    midpoints = midpoints / midpoints.norm(dim=-1, keepdim=True)
+    if project:
+        midpoints = midpoints / midpoints.norm(dim=-1, keepdim=True)
     mid = (edge_index + num_vertices).reshape(-1, 3)  # (F, 3): ab, bc, ca
     a, b, c = faces.unbind(-1)
     ab, bc, ca = mid.unbind(-1)
@@ -57,17 +81,51 @@ def _subdivide(vertices: torch.Tensor, faces: torch.Tensor) -> Tuple[torch.Tenso
     return torch.cat([vertices, midpoints], dim=0), children
 
 
+def _softras_icosahedron() -> Tuple[torch.Tensor, torch.Tensor]:
+    """Blender's icosahedron, y up (see the module docstring), counter-clockwise faces."""
+    ring_radius, ring_height = 2.0 / math.sqrt(5.0), 1.0 / math.sqrt(5.0)
+    vertices = [(0.0, 1.0, 0.0)]
+    for k in range(5):  # upper ring: indices 1..5
+        angle = math.radians(72.0 * k)
+        vertices.append((ring_radius * math.cos(angle), ring_height, ring_radius * math.sin(angle)))
+    for k in range(5):  # lower ring: indices 6..10, each between upper k and k + 1
+        angle = math.radians(36.0 + 72.0 * k)
+        vertices.append((ring_radius * math.cos(angle), -ring_height, ring_radius * math.sin(angle)))
+    vertices.append((0.0, -1.0, 0.0))  # index 11
+    faces = []
+    for k in range(5):
+        up, up_next, low, low_next = 1 + k, 1 + (k + 1) % 5, 6 + k, 6 + (k + 1) % 5
+        faces += [(0, up, up_next), (up, low, up_next), (low, low_next, up_next), (11, low_next, low)]
+    vertices = torch.tensor(vertices, dtype=torch.float64)
+    vertices = torch.where(vertices.abs() < _SYMMETRY_ZERO, torch.zeros_like(vertices), vertices)
+    faces = torch.tensor(faces, dtype=torch.int64)
+    corners = vertices[faces]
+    normals = torch.linalg.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    inward = (normals * corners.mean(dim=1)).sum(-1) < 0
+    faces[inward] = faces[inward].flip(1)  # make every face counter-clockwise from outside
+    return vertices, faces
+
+
 @functools.lru_cache(maxsize=None)
-def _icosphere_float64(level: int) -> Tuple[torch.Tensor, torch.Tensor]:
+def _icosphere_float64(level: int, orientation: str = "axes") -> Tuple[torch.Tensor, torch.Tensor]:
+    if orientation == "softras":
+        # Blender's construction: the flat icosahedron subdivided L times, every vertex
+        # projected onto the sphere at the end (a frequency-2^L geodesic sphere; it
+        # matches SoftRas' sphere_642.obj to the 1e-6 of its printed digits).
+        vertices, faces = _softras_icosahedron()
+        for _ in range(level):
+            vertices, faces = _subdivide(vertices, faces, project=False)
+        vertices = vertices / vertices.norm(dim=-1, keepdim=True)
+        return torch.where(vertices.abs() < _SYMMETRY_ZERO, torch.zeros_like(vertices), vertices), faces
     if level == 0:
         vertices = torch.tensor(_ICOSAHEDRON_VERTICES, dtype=torch.float64)
         vertices = vertices / vertices.norm(dim=-1, keepdim=True)
         return vertices, torch.tensor(_ICOSAHEDRON_FACES, dtype=torch.int64)
-    return _subdivide(*_icosphere_float64(level - 1))
+    return _subdivide(*_icosphere_float64(level - 1, orientation))
 
 
 def icosphere(
-    level: int, dtype: torch.dtype = torch.float32, device: Optional[torch.device] = None
+    level: int, dtype: torch.dtype = torch.float32, device: Optional[torch.device] = None, orientation: str = "axes"
 ) -> Tuple[torch.Tensor, torch.Tensor]:
     """An icosphere of radius 1 centred at the origin.
 
@@ -76,6 +134,8 @@ def icosphere(
             ``MAX_LEVEL``; level L has 10 * 4**L + 2 vertices and 20 * 4**L faces.
         dtype: floating dtype of the vertices.
         device: device of both outputs (default: CPU).
+        orientation: 'axes' (default) or 'softras' (Blender's, as SoftRas' template);
+            see the module docstring.
 
     Returns:
         vertices: (V, 3) ``dtype``, unit length.
@@ -86,5 +146,7 @@ def icosphere(
         raise ValueError(f"level must be an int in [0, {MAX_LEVEL}], got {level!r}")
     if not dtype.is_floating_point:
         raise ValueError(f"dtype must be a floating dtype, got {dtype}")
-    vertices, faces = _icosphere_float64(level)
+    if orientation not in ORIENTATIONS:
+        raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
+    vertices, faces = _icosphere_float64(level, orientation)
     return vertices.to(dtype=dtype, device=device, copy=True), faces.to(device=device, copy=True)

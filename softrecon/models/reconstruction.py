@@ -30,6 +30,9 @@ class ReconstructionModel(nn.Module):
         in_channels: channels of the input images (4: RGB + alpha).
         template_level: subdivision level of the icosphere template (3: 642 vertices).
         template_scale: the template's scale (paper: 0.5).
+        template_orientation: 'axes' or 'softras' (Blender's icosphere, as SoftRas'
+            template); decides which vertices start on a coordinate plane, where the
+            sign-keeping deformation pins them (see ``softrecon.geometry.icosphere``).
         centroid_scale: factor on the centroid head (paper: 0.1).
         encoder_channels: channels of the 5 x 5 stride-2 convolutions.
         encoder_fc: widths of the encoder's fully connected layers (last = latent size).
@@ -42,6 +45,7 @@ class ReconstructionModel(nn.Module):
         in_channels: int = 4,
         template_level: int = PAPER_TEMPLATE_LEVEL,
         template_scale: float = 0.5,
+        template_orientation: str = "axes",
         centroid_scale: float = 0.1,
         encoder_channels: Sequence[int] = PAPER_ENCODER_CHANNELS,
         encoder_fc: Sequence[int] = PAPER_ENCODER_FC,
@@ -50,7 +54,7 @@ class ReconstructionModel(nn.Module):
         super().__init__()
         if isinstance(template_level, bool) or not isinstance(template_level, int) or template_level < 0:
             raise ValueError(f"template_level must be an int >= 0, got {template_level!r}")
-        template_vertices, template_faces = icosphere(template_level)
+        template_vertices, template_faces = icosphere(template_level, orientation=template_orientation)
         self.encoder = Encoder(in_channels, image_size, encoder_channels, encoder_fc)
         self.decoder = TemplateDecoder(
             self.encoder.latent_dim,

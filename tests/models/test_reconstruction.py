@@ -65,3 +65,17 @@ def test_bad_arguments_raise_value_errors():
         _tiny(template_level=-1)
     with pytest.raises(ValueError, match="fc_dims"):
         _tiny(decoder_fc=[])
+
+
+def test_template_orientation_reaches_the_decoder():
+    """'softras' orients the template as SoftRas' Blender icosphere: 70 of 642 vertices
+    start with a zero coordinate (the sign the decoder keeps), against 90 for 'axes'."""
+    for orientation, pinned in (("axes", 90), ("softras", 70)):
+        model = ReconstructionModel(image_size=16, encoder_channels=(4, 4, 4), encoder_fc=(8,), decoder_fc=(8,), template_orientation=orientation)
+        assert int((model.decoder.template_sign == 0).any(dim=1).sum()) == pinned
+        vertices = model(torch.rand(2, 4, 16, 16))
+        zero = model.decoder.template_sign == 0  # (V, 3)
+        for axis in range(3):  # a pinned coordinate is the centroid's offset alone, whatever the image
+            pinned_values = vertices[:, zero[:, axis], axis]
+            assert pinned_values.shape[1] > 0
+            torch.testing.assert_close(pinned_values, pinned_values[:, :1].expand_as(pinned_values))
