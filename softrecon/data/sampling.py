@@ -27,6 +27,10 @@ from .dataset import PIXEL_SCALE, MultiViewDataset
 
 # Batches read ahead by a background thread pool when iterating a sampler directly.
 DEFAULT_PREFETCH = 2
+# How the two views of a pair are drawn: 'distinct' (a != b, uniform over the 24 x 23
+# ordered pairs) or 'independent' (a and b uniform and independent, as the SoftRas / NMR
+# reference code draws them, so a == b in 1 pair of 24).
+VIEW_PAIR_DRAWS = ("distinct", "independent")
 
 
 def _check_int(name: str, value, minimum: int) -> int:
@@ -41,9 +45,10 @@ class ViewPairSampler(torch.utils.data.Dataset):
     Each batch: B draws with replacement from this rank's shard (the objects
     ``rank::world_size``): with ``class_balanced`` (default) a uniform class first and
     then a uniform object of that class, as the SoftRas / NMR reference code samples
-    (``get_random_batch``), else a uniform object; views a != b uniform over the
-    24 x 23 ordered pairs (the reference code draws a and b independently, so 1 pair
-    in 24 has a == b and teaches nothing about other viewpoints).
+    (``get_random_batch``), else a uniform object; with ``view_pairs='distinct'``
+    (default) views a != b uniform over the 24 x 23 ordered pairs; with 'independent'
+    a and b drawn independently as the reference code does (1 pair in 24 then has
+    a == b and teaches nothing about other viewpoints).
     """
 
     def __init__(
@@ -55,6 +60,7 @@ class ViewPairSampler(torch.utils.data.Dataset):
         world_size: int = 1,
         class_balanced: bool = True,
         prefetch: int = DEFAULT_PREFETCH,
+        view_pairs: str = "distinct",
     ):
         """Args:
         dataset: a ``MultiViewDataset``.
@@ -64,6 +70,7 @@ class ViewPairSampler(torch.utils.data.Dataset):
         class_balanced: pick the class uniformly first, then the object (see the class
             docstring); False: every object equally likely.
         prefetch: batches read ahead when iterating directly (0: none).
+        view_pairs: 'distinct' or 'independent' (``VIEW_PAIR_DRAWS``, class docstring).
         """
         self.dataset = dataset
         self.batch_size = _check_int("batch_size", batch_size, 1)
@@ -74,6 +81,9 @@ class ViewPairSampler(torch.utils.data.Dataset):
             raise ValueError(f"rank must be < world_size = {self.world_size}, got {rank!r}")
         self.prefetch = _check_int("prefetch", prefetch, 0)
         self.class_balanced = bool(class_balanced)
+        if view_pairs not in VIEW_PAIR_DRAWS:
+            raise ValueError(f"view_pairs must be one of {VIEW_PAIR_DRAWS}, got {view_pairs!r}")
+        self.view_pairs = view_pairs
         self.step = 0  # number of batches consumed through iteration
         shard = np.arange(self.rank, len(dataset), self.world_size)
         if len(shard) == 0:
@@ -103,7 +113,10 @@ class ViewPairSampler(torch.utils.data.Dataset):
             objects = self._shard[torch.randint(len(self._shard), size, generator=generator)]
         num_views = self.dataset.num_views
         view_a = torch.randint(num_views, size, generator=generator)
-        view_b = (view_a + torch.randint(1, num_views, size, generator=generator)) % num_views  # != view_a
+        if self.view_pairs == "independent":
+            view_b = torch.randint(num_views, size, generator=generator)
+        else:
+            view_b = (view_a + torch.randint(1, num_views, size, generator=generator)) % num_views  # != view_a
         return objects.long(), view_a, view_b
 
     def __getitem__(self, step: int) -> Dict[str, torch.Tensor]:
@@ -149,11 +162,18 @@ class ViewPairSampler(torch.utils.data.Dataset):
 
     def state_dict(self) -> Dict[str, int]:
         """What resumes the sampler: the step counter (and the settings, to check them)."""
-        return {"step": self.step, "seed": self.seed, "rank": self.rank, "world_size": self.world_size, "batch_size": self.batch_size}
+        return {
+            "step": self.step,
+            "seed": self.seed,
+            "rank": self.rank,
+            "world_size": self.world_size,
+            "batch_size": self.batch_size,
+            "view_pairs": self.view_pairs,
+        }
 
     def load_state_dict(self, state: Dict[str, int]) -> None:
         """Resume from ``state_dict()``; the settings must match (seed, rank, ...)."""
-        for key in ("seed", "rank", "world_size", "batch_size"):
+        for key in ("seed", "rank", "world_size", "batch_size", "view_pairs"):
             if key in state and state[key] != getattr(self, key):
                 raise ValueError(f"state[{key!r}] = {state[key]!r} does not match this sampler's {key} = {getattr(self, key)!r}")
         self.step = _check_int("state['step']", state.get("step"), 0)

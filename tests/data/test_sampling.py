@@ -81,6 +81,22 @@ def test_shards_are_disjoint_and_class_balanced_sampling(dataset):
         ViewPairSampler(dataset, 4, rank=2, world_size=2)
 
 
+def test_independent_view_pairs_as_the_reference_code(dataset):
+    """'independent' draws a and b separately: a == b about 1 time in 24 (2400 pairs:
+    100 expected, a 5-sigma band of +-49); 'distinct' never; the draw is part of the
+    resume state."""
+    independent = ViewPairSampler(dataset, 2400, seed=0, view_pairs="independent")
+    _, view_a, view_b = independent.indices(0)
+    assert 51 <= int((view_a == view_b).sum()) <= 149
+    assert set(view_b.tolist()) == set(range(dataset.num_views))
+    _, view_a, view_b = ViewPairSampler(dataset, 2400, seed=0).indices(0)
+    assert not (view_a == view_b).any()
+    with pytest.raises(ValueError, match="view_pairs"):
+        ViewPairSampler(dataset, 4, view_pairs="same")
+    with pytest.raises(ValueError, match="view_pairs"):
+        ViewPairSampler(dataset, 2400, seed=0).load_state_dict(independent.state_dict())
+
+
 def test_dataloader_with_workers_gives_the_same_batches(dataset):
     sampler = ViewPairSampler(dataset, 3, seed=5)
     loader = torch.utils.data.DataLoader(sampler, batch_size=None, sampler=range(2, 6), num_workers=2)
