@@ -29,6 +29,7 @@ class DataConfig:
     eval_split: str = "test"
     image_size: int = 64  # side the network sees; stored images are area-resized to it
     batch_size: int = 64  # global batch of view pairs (divided among DDP ranks)
+    view_pairs: str = "distinct"  # 'distinct' (a != b) | 'independent' (the reference code's draw)
     eval_batch_size: int = 64  # images per forward pass in evaluation
 
 
@@ -42,6 +43,7 @@ class ModelConfig:
     in_channels: int = 4
     template_level: int = 3  # icosphere level: 3 = 642 vertices / 1280 faces
     template_scale: float = 0.5
+    template_orientation: str = "axes"  # 'axes' | 'softras' (Blender's icosphere, SoftRas' template)
     centroid_scale: float = 0.1
     encoder_channels: List[int] = field(default_factory=lambda: [64, 128, 256])
     encoder_fc: List[int] = field(default_factory=lambda: [1024, 1024, 512])

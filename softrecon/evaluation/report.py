@@ -14,19 +14,17 @@ from typing import Dict, List, Optional
 
 from softrecon.utils.atomic import atomic_write
 
+from .published import PUBLISHED
+
 # SPEC section 6: the 13 ShapeNetCore classes of the NMR renders.
 SHAPENET_CLASS_IDS = (
     "02691156", "02828884", "02933112", "02958343", "03001627", "03211117", "03636649",
     "03691459", "04090263", "04256520", "04379243", "04401088", "04530566",
 )  # fmt: skip
 
-# SPEC section 8: published mean 3D IoU (percent) over those 13 classes. Only means are
-# quoted: per-class figures are not reproduced here.
-PUBLISHED_MEAN_IOU = (
-    ("SoftRas, silhouette-only, NMR renders (first author, SoftRas issue tracker)", "> 62"),
-    ("SoftRas, colour-supervised (paper; trained on the authors' own renders)", "64.64"),
-    ("NMR, Kato et al. (NMR paper)", "60.15"),
-)
+# Published mean 3D IoU (percent) over those 13 classes, with their sources (one place:
+# softrecon.evaluation.published). Only means are quoted.
+PUBLISHED_MEAN_IOU = tuple((f"{r.method} ({r.split} split; {r.source})", r.mean_iou) for r in PUBLISHED)
 
 
 def is_shapenet_benchmark(class_ids) -> bool:

@@ -135,7 +135,12 @@ class Trainer:
         if batch_size < 1 or batch_size % world_size:
             raise ValueError(f"data.batch_size ({batch_size}) must be a positive multiple of the number of processes ({world_size})")
         return ViewPairSampler(
-            self.dataset, batch_size // world_size, seed=int(self.cfg.trainer.seed), rank=self.context.rank, world_size=world_size
+            self.dataset,
+            batch_size // world_size,
+            seed=int(self.cfg.trainer.seed),
+            rank=self.context.rank,
+            world_size=world_size,
+            view_pairs=str(self.cfg.data.view_pairs),
         )
 
     # ------------------------------------------------------------------ schedule

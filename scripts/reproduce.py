@@ -1,0 +1,183 @@
+"""Reproduce a table of the paper: train (or resume) every row, evaluate it, collect.
+
+    python scripts/reproduce.py --table ablation --data synthetic --budget quick
+    python scripts/reproduce.py --table main --data shapenet --budget paper --split both
+    python scripts/reproduce.py --table gendr --dry-run        # the plan and its time
+
+Each row is a ``train.py`` run with the overrides of its row (``softrecon.experiments.
+tables``: the ablation and GenDR rows are the files of configs/ablation/ and
+configs/gendr/), then ``eval.py`` on the chosen split(s). A row whose training finished
+is not trained again, an interrupted one resumes from its last checkpoint, and an
+evaluated split is not evaluated again; so rerunning the same command after a crash or
+a kill continues where it stopped. Rows run ``--jobs`` at a time. The table is written
+as Markdown and CSV (with the commit, overrides, config and seed of every row) to
+<out>/<table>/<data>-<budget>/table.{md,csv}; the last line printed is the Markdown's path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import List, Optional, Sequence
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from softrecon.experiments import tables  # noqa: E402
+from softrecon.utils.atomic import atomic_write  # noqa: E402
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--table", required=True, choices=("main", "ablation", "gendr"), help="which table to reproduce")
+    parser.add_argument("--data", default="synthetic", choices=tuple(tables.DATA_GROUPS), help="dataset (configs/data/<name>.yaml); default synthetic")
+    parser.add_argument("--budget", default="quick", choices=tuple(tables.BUDGETS), help="quick: 2-core CPU, minutes per row; paper: 250k iterations on a GPU")
+    parser.add_argument(
+        "--split", default="val", choices=("val", "test", "both"), help="evaluation split(s); SoftRas published val, NMR test (default val)"
+    )
+    parser.add_argument("--out", default=os.path.join(REPO, "outputs", "tables"), help="where the rows and the table go (default outputs/tables)")
+    parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 1) // 2), help="rows trained at once (default: half the cores)")
+    parser.add_argument("--seed", type=int, default=0, help="trainer.seed of every row (default 0)")
+    parser.add_argument("--rows", default=None, help="comma-separated row names to run (default: all)")
+    parser.add_argument("--override", action="append", default=[], help="an extra Hydra override for every row, e.g. trainer.iterations=500 (repeatable)")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan and its estimated time, run nothing")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
+    return args
+
+
+def git_commit() -> str:
+    """The checkout's commit (with '+dirty' when files differ from it), or 'unknown'."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _run(command: List[str], log_path: str) -> int:
+    """Run ``command`` from the repository root, its output appended to ``log_path``."""
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(f"\n$ {' '.join(command)}  # {datetime.datetime.now().isoformat(timespec='seconds')}\n")
+        log.flush()
+        return subprocess.run(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT).returncode
+
+
+def run_row(row: tables.Row, args: argparse.Namespace, table_dir: str, splits: Sequence[str]) -> str:
+    """Train (or resume) and evaluate one row; returns its status."""
+    budget = tables.BUDGETS[args.budget]
+    row_dir = os.path.join(table_dir, row.name)
+    log_dir = os.path.join(table_dir, "logs")
+    os.makedirs(log_dir, exist_ok=True)
+    overrides = tables.train_overrides(row, budget, args.data, args.seed) + list(args.override)
+    record_path = os.path.join(row_dir, tables.ROW_RECORD)
+    record = None
+    if os.path.exists(record_path):
+        with open(record_path, encoding="utf-8") as handle:
+            record = json.load(handle)
+        if record.get("overrides") != overrides:
+            return f"failed: {record_path} was trained with other overrides {record.get('overrides')}; remove the folder to retrain"
+    if record is None:
+        resume = os.path.isdir(os.path.join(row_dir, "checkpoints")) and os.listdir(os.path.join(row_dir, "checkpoints"))
+        where = [f"ckpt_path={row_dir}"] if resume else [f"paths.run_dir={row_dir}"]
+        started = time.perf_counter()
+        command = [sys.executable, os.path.join(REPO, "train.py"), *overrides, *where, "logging.progress=false"]
+        if _run(command, os.path.join(log_dir, f"{row.name}_train.log")) != 0:
+            return f"failed: training (see {os.path.join(log_dir, row.name + '_train.log')})"
+        record = {
+            "row": row.name,
+            "overrides": overrides,
+            "seed": args.seed,
+            "commit": git_commit(),
+            "config": os.path.join(row_dir, "config.yaml"),
+            "train_seconds": round(time.perf_counter() - started, 1),
+            "finished": datetime.datetime.now().isoformat(timespec="seconds"),
+            "status": "done",
+        }
+        with atomic_write(record_path, "w") as handle:
+            json.dump(record, handle, indent=2)
+    for split in splits:
+        eval_dir = os.path.join(row_dir, f"eval_{split}")
+        if os.path.exists(os.path.join(eval_dir, "metrics.json")):
+            continue
+        command = [
+            sys.executable,
+            os.path.join(REPO, "eval.py"),
+            f"ckpt_path={row_dir}",
+            f"data={tables.DATA_GROUPS[args.data]}",
+            f"split={split}",
+            f"paths.run_dir={eval_dir}",
+            "progress=false",
+        ]
+        if _run(command, os.path.join(log_dir, f"{row.name}_eval_{split}.log")) != 0:
+            return f"failed: evaluation on {split} (see {os.path.join(log_dir, f'{row.name}_eval_{split}.log')})"
+    return "done"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> str:
+    args = parse_args(argv)
+    table = tables.get_table(args.table)
+    rows = list(table.rows)
+    if args.rows:
+        wanted = args.rows.split(",")
+        unknown = sorted(set(wanted) - {row.name for row in rows})
+        if unknown:
+            raise SystemExit(f"--rows: unknown rows {unknown}; table {table.name} has {[row.name for row in rows]}")
+        rows = [row for row in rows if row.name in wanted]
+        table = tables.Table(table.name, table.title, tuple(rows), table.published)
+    budget = tables.BUDGETS[args.budget]
+    splits = list(tables.SPLITS) if args.split == "both" else [args.split]
+    table_dir = os.path.join(os.path.abspath(args.out), table.name, f"{args.data}-{args.budget}")
+
+    iterations = tables.iterations_of(budget, args.override)
+    estimate = tables.estimate_seconds(table, budget, len(splits), args.jobs, iterations)
+    print(f"table {table.name}: {len(rows)} rows on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}")
+    for row in rows:
+        print(f"  {row.name:24s} {' '.join(tables.train_overrides(row, budget, args.data, args.seed) + list(args.override))}")
+    if estimate is None:
+        print(f"estimated time: unknown ({budget.measured_on})")
+    else:
+        print(f"estimated time: {estimate / 60:.0f} min with {args.jobs} row(s) at a time ({budget.measured_on}; rows already done are skipped)")
+    if args.dry_run:
+        return ""
+
+    os.makedirs(table_dir, exist_ok=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(run_row, row, args, table_dir, splits): row for row in rows}
+        statuses = {}
+        for future in concurrent.futures.as_completed(futures):
+            row = futures[future]
+            statuses[row.name] = future.result()
+            print(f"  {row.name}: {statuses[row.name]}", flush=True)
+
+    results = []
+    for row in rows:
+        result = tables.read_row(os.path.join(table_dir, row.name), row, splits)
+        if statuses[row.name] != "done":
+            result.status = statuses[row.name]
+        if not result.record:  # never finished training: show what it was run with
+            result.record = {"overrides": tables.train_overrides(row, budget, args.data, args.seed) + list(args.override)}
+        results.append(result)
+    heading = f"Data: {args.data}; budget: {args.budget} ({iterations} iterations a row); seed {args.seed}; made by `python scripts/reproduce.py {' '.join(sys.argv[1:] if argv is None else argv)}`."
+    markdown_path = os.path.join(table_dir, "table.md")
+    with atomic_write(markdown_path, "w") as handle:
+        handle.write(tables.markdown(table, results, splits, heading))
+    with atomic_write(os.path.join(table_dir, "table.csv"), "w") as handle:
+        handle.write(tables.csv_text(results, splits))
+    print(open(markdown_path, encoding="utf-8").read())
+    print(markdown_path, flush=True)
+    if any(result.status != "done" for result in results):
+        print("some rows did not finish: see their status above", file=sys.stderr)
+    return markdown_path
+
+
+if __name__ == "__main__":
+    main()

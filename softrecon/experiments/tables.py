@@ -1,0 +1,240 @@
+"""The paper's tables as runs: which rows, at which budget, on which data; and the
+collector that turns the rows' evaluations into one Markdown and CSV table.
+
+A table is a list of rows; a row is a name and the Hydra overrides that make it from the
+budget's preset. The ablation and GenDR rows are the files of the config groups
+``configs/ablation/`` and ``configs/gendr/`` (one ``# @package _global_`` file each, so
+``python train.py -m '+ablation=glob(*)'`` runs the same rows as a Hydra multirun; a new
+file is a new row). The main table compares the silhouette model with the colour model.
+
+Layout of a reproduction (``scripts/reproduce.py`` drives it)::
+
+    <out>/<table>/<data>-<budget>/<row>/         a training run folder (checkpoints/, ...)
+        row.json                                  written once its training finished
+        eval_<split>/metrics.json                 eval.py's result on that split
+    <out>/<table>/<data>-<budget>/table.md, table.csv
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import math
+import os
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from softrecon.evaluation.published import PublishedResult, published
+
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "configs")
+ROW_RECORD = "row.json"
+SPLITS = ("val", "test")
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """How long each row trains: the presets it starts from and what that costs."""
+
+    name: str
+    experiments: Dict[str, str]  # model kind ('silhouette' | 'color') -> experiment preset
+    iterations: int  # the presets' trainer.iterations (for the time estimate)
+    seconds_per_iteration: Optional[float]  # measured cost of one iteration, None if never measured
+    measured_on: str  # where seconds_per_iteration was measured (and how)
+    eval_seconds: Optional[float]  # one evaluation of a row, same machine
+
+
+# Quick: the quick_cpu preset (2000 iterations). Its speed: docs/TRAINING.md, 6.73 it/s on
+# one thread of a 2-core machine (quick_cpu, after the kernel speed-ups), i.e. 0.149 s;
+# evaluation of the synthetic val split: 30 s (README's quickstart measurement).
+BUDGETS: Dict[str, Budget] = {
+    "quick": Budget(
+        "quick",
+        {"silhouette": "quick_cpu", "color": "quick_color"},
+        2000,
+        0.149,
+        "quick_cpu, 2-core CPU, one thread (docs/TRAINING.md)",
+        30.0,
+    ),
+    "paper": Budget(
+        "paper",
+        {"silhouette": "paper_silhouette", "color": "paper_color"},
+        250000,
+        None,
+        "not measured yet: needs a GPU (scripts/gpu_check.sh measures it)",
+        None,
+    ),
+}
+
+# --data choices -> the data group option (configs/data/<name>.yaml).
+DATA_GROUPS = {"synthetic": "synthetic", "realcad": "realcad", "shapenet": "shapenet"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One row of a table: a name, the model kind and the overrides on top of the preset."""
+
+    name: str
+    kind: str  # 'silhouette' | 'color': which of the budget's presets it starts from
+    overrides: Tuple[str, ...]
+    description: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """A table: its rows and the published figures printed beside them."""
+
+    name: str
+    title: str
+    rows: Tuple[Row, ...]
+    published: Tuple[PublishedResult, ...]
+
+
+def _group_rows(group: str, reference: str) -> Tuple[Row, ...]:
+    """One row per file of ``configs/<group>/``, named after it, described by its comment;
+    the ``reference`` row first, the others in name order."""
+    folder = os.path.join(CONFIG_DIR, group)
+    rows = []
+    for file_name in sorted(os.listdir(folder)):
+        if not file_name.endswith(".yaml"):
+            continue
+        name = file_name[: -len(".yaml")]
+        with open(os.path.join(folder, file_name), encoding="utf-8") as handle:
+            comments = [line[1:].strip() for line in handle if line.startswith("#") and "@package" not in line]
+        rows.append(Row(name, "silhouette", (f"+{group}={name}",), " ".join(comments)))
+    if not any(row.name == reference for row in rows):
+        raise FileNotFoundError(f"the reference row {reference}.yaml is missing from {folder}")
+    return tuple(sorted(rows, key=lambda row: (row.name != reference, row.name)))
+
+
+def get_table(name: str) -> Table:
+    """The table called ``name`` ('main', 'ablation' or 'gendr')."""
+    if name == "main":
+        return Table(
+            "main",
+            "Silhouette-only vs colour-supervised model (3D IoU, %)",
+            (
+                Row("silhouette", "silhouette", (), "the paper's silhouette-only model (soft IoU + regularizers)"),
+                Row("color", "color", (), "the colour-supervised model (palette colour head, soft IoU + colour L1 + regularizers)"),
+            ),
+            tuple(published(key) for key in ("softras_silhouette", "softras_color", "nmr_paper", "nmr_readme")),
+        )
+    if name == "ablation":
+        return Table("ablation", "Ablations of the silhouette model (3D IoU, %)", _group_rows("ablation", "baseline"), (published("softras_silhouette"),))
+    if name == "gendr":
+        return Table("gendr", "GenDR coverage CDFs and T-conorms, silhouette model (3D IoU, %)", _group_rows("gendr", "cdf_logistic"), ())
+    raise ValueError(f"table must be one of ('main', 'ablation', 'gendr'), got {name!r}")
+
+
+def train_overrides(row: Row, budget: Budget, data: str, seed: int) -> List[str]:
+    """The ``train.py`` overrides of ``row`` (without the run folder)."""
+    if data not in DATA_GROUPS:
+        raise ValueError(f"data must be one of {tuple(DATA_GROUPS)}, got {data!r}")
+    return [f"experiment={budget.experiments[row.kind]}", f"data={DATA_GROUPS[data]}", *row.overrides, f"trainer.seed={seed}"]
+
+
+def iterations_of(budget: Budget, extra_overrides: Sequence[str]) -> int:
+    """Iterations a row trains: the budget's, unless an extra override sets trainer.iterations."""
+    iterations = budget.iterations
+    for override in extra_overrides:
+        key, _, value = override.partition("=")
+        if key.lstrip("+") == "trainer.iterations":
+            iterations = int(value)
+    return iterations
+
+
+def estimate_seconds(table: Table, budget: Budget, num_splits: int, jobs: int, iterations: Optional[int] = None) -> Optional[float]:
+    """Wall time of a whole table from the budget's measured costs (None if unmeasured);
+    ``iterations`` per row (default: the budget's)."""
+    if budget.seconds_per_iteration is None or budget.eval_seconds is None:
+        return None
+    iterations = budget.iterations if iterations is None else iterations
+    per_row = iterations * budget.seconds_per_iteration + num_splits * budget.eval_seconds
+    return per_row * math.ceil(len(table.rows) / max(1, jobs))
+
+
+# ------------------------------------------------------------------------- collecting
+@dataclasses.dataclass
+class RowResult:
+    """What one row gave: per-class and mean IoU per split, and where it came from."""
+
+    row: Row
+    status: str  # 'done' | 'failed: ...' | 'not run'
+    iou: Dict[str, Dict[str, float]]  # split -> {class name: IoU fraction, 'mean': ...}
+    record: Dict  # row.json: commit, overrides, seed, config path, train seconds
+
+
+def read_row(row_dir: str, row: Row, splits: Sequence[str]) -> RowResult:
+    """Collect a row from its folder (missing pieces give status 'not run')."""
+    record_path = os.path.join(row_dir, ROW_RECORD)
+    if not os.path.exists(record_path):
+        return RowResult(row, "not run", {}, {})
+    with open(record_path, encoding="utf-8") as handle:
+        record = json.load(handle)
+    iou = {}
+    for split in splits:
+        metrics_path = os.path.join(row_dir, f"eval_{split}", "metrics.json")
+        if os.path.exists(metrics_path):
+            with open(metrics_path, encoding="utf-8") as handle:
+                metrics = json.load(handle)
+            iou[split] = dict(metrics["per_class"], mean=metrics["mean"])
+    status = record.get("status", "done")
+    if status == "done" and len(iou) < len(splits):
+        status = "not evaluated"
+    return RowResult(row, status, iou, record)
+
+
+def _percent(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:.2f}"
+
+
+def _class_names(results: Sequence[RowResult], split: str) -> List[str]:
+    names: List[str] = []
+    for result in results:
+        for name in result.iou.get(split, {}):
+            if name != "mean" and name not in names:
+                names.append(name)
+    return names
+
+
+def markdown(table: Table, results: Sequence[RowResult], splits: Sequence[str], heading: str) -> str:
+    """The table as Markdown: one block per split, rows x classes + mean, then the
+    published means (per-class published cells are left empty: none could be sourced)."""
+    lines = [f"# {table.title}", "", heading, ""]
+    for split in splits:
+        names = _class_names(results, split)
+        lines += [f"## {split} split", "", "| row | " + " | ".join(names + ["mean"]) + " | status |"]
+        lines.append("| --- | " + " | ".join(["---:"] * (len(names) + 1)) + " | --- |")
+        for result in results:
+            values = result.iou.get(split, {})
+            cells = [_percent(values.get(name)) for name in names + ["mean"]]
+            lines.append(f"| {result.row.name} | " + " | ".join(cells) + f" | {result.status} |")
+        for entry in table.published:
+            lines.append(f"| *{entry.method}* (published, {entry.split} split) | " + " | ".join([""] * len(names)) + f" | {entry.mean_iou} | |")
+        lines.append("")
+    lines += ["## Rows", "", "| row | overrides | commit | seed | description |", "| --- | --- | --- | --- | --- |"]
+    for result in results:
+        record = result.record
+        overrides = " ".join(record.get("overrides", [])) or " ".join(result.row.overrides)
+        lines.append(f"| {result.row.name} | `{overrides}` | {record.get('commit', '')} | {record.get('seed', '')} | {result.row.description} |")
+    if table.published:
+        lines += ["", "Published figures and their sources:", ""]
+        lines += [f"- {entry.method}: {entry.mean_iou} ({entry.split} split). {entry.source}" for entry in table.published]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(results: Sequence[RowResult], splits: Sequence[str]) -> str:
+    """One line per (row, split, class) plus the mean: row, split, class, iou, status,
+    commit, seed, overrides, config (machine-readable twin of the Markdown)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["row", "split", "class", "iou", "status", "commit", "seed", "overrides", "config"])
+    for result in results:
+        record = result.record
+        common = [result.status, record.get("commit", ""), record.get("seed", ""), " ".join(record.get("overrides", [])), record.get("config", "")]
+        for split in splits:
+            for name, value in result.iou.get(split, {}).items():
+                writer.writerow([result.row.name, split, name, value, *common])
+        if not result.iou:
+            writer.writerow([result.row.name, "", "", "", *common])
+    return buffer.getvalue()

@@ -1,0 +1,85 @@
+"""Tests of softrecon.experiments.tables: the table definitions compose as Hydra
+configs, the time estimate, the collector on fake runs (scripts/reproduce.py's own test
+is tests/scripts/test_reproduce_script.py)."""
+
+import json
+import os
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+import softrecon.config  # noqa: F401  (registers the schemas)
+from softrecon.experiments import tables
+
+
+@pytest.mark.parametrize("name, reference", [("ablation", "baseline"), ("gendr", "cdf_logistic")])
+def test_group_tables_have_one_row_per_file_reference_first(name, reference):
+    table = tables.get_table(name)
+    files = sorted(f[:-5] for f in os.listdir(os.path.join(tables.CONFIG_DIR, name)) if f.endswith(".yaml"))
+    assert sorted(row.name for row in table.rows) == files
+    assert table.rows[0].name == reference
+    assert all(row.description for row in table.rows)
+
+
+def test_every_silhouette_row_composes_at_both_budgets():
+    """Each row's overrides make a valid training config (schema-checked), and change
+    what the row says it changes."""
+    with initialize_config_dir(config_dir=tables.CONFIG_DIR, version_base="1.3"):
+        for table_name in ("ablation", "gendr", "main"):
+            for row in tables.get_table(table_name).rows:
+                if row.kind != "silhouette":
+                    continue
+                for budget in tables.BUDGETS.values():
+                    cfg = compose("train", overrides=tables.train_overrides(row, budget, "synthetic", seed=3))
+                    assert cfg.trainer.seed == 3 and cfg.trainer.iterations == budget.iterations
+        cfg = compose("train", overrides=tables.train_overrides(tables.Row("r", "silhouette", ("+ablation=barycentric",), ""), tables.BUDGETS["paper"], "synthetic", 0))
+        assert cfg.renderer.dist_func == "barycentric" and cfg.data.root.endswith("synthetic") and cfg.data.batch_size == 64
+        cfg = compose("train", overrides=["+gendr=cdf_cauchy"])
+        assert cfg.renderer.dist_cdf == "cauchy"
+
+
+def test_bad_names():
+    with pytest.raises(ValueError, match="table"):
+        tables.get_table("appendix")
+    with pytest.raises(ValueError, match="data"):
+        tables.train_overrides(tables.get_table("ablation").rows[0], tables.BUDGETS["quick"], "imagenet", 0)
+
+
+def test_estimate():
+    table = tables.get_table("ablation")
+    quick = tables.BUDGETS["quick"]
+    per_row = quick.iterations * quick.seconds_per_iteration + 2 * quick.eval_seconds
+    assert tables.estimate_seconds(table, quick, num_splits=2, jobs=1) == pytest.approx(per_row * len(table.rows))
+    assert tables.estimate_seconds(table, quick, num_splits=2, jobs=len(table.rows)) == pytest.approx(per_row)
+    assert tables.estimate_seconds(table, tables.BUDGETS["paper"], 1, 1) is None
+    assert tables.iterations_of(quick, ["trainer.seed=1", "trainer.iterations=40"]) == 40
+
+
+def _fake_row(folder, name, means, commit="abc123", splits=("val",)):
+    row_dir = folder / name
+    row_dir.mkdir(parents=True)
+    (row_dir / tables.ROW_RECORD).write_text(json.dumps({"overrides": [f"+ablation={name}"], "commit": commit, "seed": 0, "status": "done"}))
+    for split in splits:
+        (row_dir / f"eval_{split}").mkdir()
+        per_class = {"airplane": means[0], "car": means[1]}
+        (row_dir / f"eval_{split}" / "metrics.json").write_text(json.dumps({"per_class": per_class, "mean": sum(means) / 2}))
+    return row_dir
+
+
+def test_collector_on_fake_runs(tmp_path):
+    table = tables.get_table("ablation")
+    rows = {row.name: row for row in table.rows}
+    _fake_row(tmp_path, "baseline", (0.5, 0.7))
+    _fake_row(tmp_path, "barycentric", (0.4, 0.6), splits=())
+    results = [tables.read_row(str(tmp_path / name), rows[name], ["val"]) for name in ("baseline", "barycentric", "aggr_sum")]
+    assert [r.status for r in results] == ["done", "not evaluated", "not run"]
+    assert results[0].iou["val"] == {"airplane": 0.5, "car": 0.7, "mean": pytest.approx(0.6)}
+    text = tables.markdown(table, results, ["val"], "heading")
+    assert "| baseline | 50.00 | 70.00 | 60.00 | done |" in text
+    assert "| aggr_sum |  |  |  | not run |" in text
+    assert "> 62" in text and "SoftRas issue #75" in text  # the published figure and its source
+    assert "`+ablation=baseline`" in text and "abc123" in text
+    lines = tables.csv_text(results, ["val"]).splitlines()
+    assert lines[0] == "row,split,class,iou,status,commit,seed,overrides,config"
+    assert "baseline,val,mean,0.6,done,abc123,0,+ablation=baseline," in lines
+    assert any(line.startswith("aggr_sum,,,,not run") for line in lines)
