@@ -110,3 +110,34 @@ def load_checkpoint(path: str, map_location: Optional[torch.device] = None) -> D
         raise CheckpointError(f"{path!r} is not a softrecon training checkpoint")
     state["path"] = path
     return state
+
+
+def load_weights(module: torch.nn.Module, weights: Dict[str, torch.Tensor], path: str, what: str = "model") -> None:
+    """``module.load_state_dict(weights)`` with an error that names the file and, briefly,
+    what does not fit (torch lists every mismatch; a resume with another ``model=``
+    preset would print hundreds of lines).
+
+    Raises:
+        CheckpointError: missing or unexpected keys, or tensors of another shape.
+    """
+    if not isinstance(weights, dict):
+        raise CheckpointError(f"checkpoint {path!r}: '{what}' is a {type(weights).__name__}, not a dict of tensors")
+    expected = module.state_dict()
+    missing = [key for key in expected if key not in weights]
+    unexpected = [key for key in weights if key not in expected]
+    reshaped = [
+        f"{key} {tuple(weights[key].shape)} (expected {tuple(value.shape)})"
+        for key, value in expected.items()
+        if key in weights and hasattr(weights[key], "shape") and tuple(weights[key].shape) != tuple(value.shape)
+    ]
+    problems = []
+    for label, items in (("missing", missing), ("unexpected", unexpected), ("of another shape", reshaped)):
+        if items:
+            shown = ", ".join(items[:3]) + (f", ... ({len(items)} in all)" if len(items) > 3 else "")
+            problems.append(f"{len(items)} {label}: {shown}")
+    if problems:
+        raise CheckpointError(
+            f"checkpoint {path!r}: its {what} weights do not fit the {what} built from the config "
+            f"({'; '.join(problems)}). Was it written with other model settings (e.g. model=small vs model=paper)?"
+        )
+    module.load_state_dict(weights)

@@ -25,9 +25,10 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from softrecon.data import ViewPairSampler
+from softrecon.models import build_model
 from softrecon.renderer.soft_renderer import SoftRenderer
 
-from .checkpoint import CHECKPOINT_DIR, list_checkpoints, load_checkpoint, resolve_checkpoint, run_dir_of, save_checkpoint
+from .checkpoint import CHECKPOINT_DIR, list_checkpoints, load_checkpoint, load_weights, resolve_checkpoint, run_dir_of, save_checkpoint
 from .data import build_dataset
 from .distributed import DistContext, broadcast_object, setup_distributed, teardown_distributed
 from .objective import MultiViewObjective, StepOutput, resize_images
@@ -82,7 +83,7 @@ class Trainer:
         self._val_dataset = None
 
         device = self.context.device
-        self.model = instantiate(cfg.model).to(device)
+        self.model = build_model(cfg.model).to(device)
         settings = instantiate(cfg.renderer)
         self.renderer = SoftRenderer(settings, lighting=None)
         self.base_sigma = settings.sigma
@@ -214,7 +215,7 @@ class Trainer:
                 f"checkpoint {state.get('path')!r} was written by {state.get('world_size')} processes; "
                 f"resume it with the same number (got {self.context.world_size}) for an exact continuation"
             )
-        self.model.load_state_dict(state["model"])
+        load_weights(self.model, state["model"], state.get("path", "<checkpoint>"))
         self.optimizer.load_state_dict(state["optimizer"])
         self.close()
         # Every rank's sampler is at the step of rank 0's (stored); only the rank differs.
