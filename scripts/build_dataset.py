@@ -49,11 +49,14 @@ or text lines "<split> <model_id>" / "<class_id> <split> <model_id>"; models not
 are left out), or a seeded random split per class by --split-fractions.
 
 Meshes are centred and scaled to the unit box (longest bounding-box side 1) unless
---no-normalize. Meshes that fail to load, have no faces, or are degenerate are skipped
+--no-normalize (then they must lie in [-0.5, 0.5]^3). Meshes that fail to load, have no
+faces, are degenerate, or come out empty (no pixel in any view, no voxel) are skipped
 and listed with the reason at the end (exit status 0, or 3 with --strict).
 
 Resumable: every finished mesh is cached as one .npz in --work-dir (default
 <out>/.work); after a kill, rerun the same command and the finished meshes are skipped.
+The cache is keyed on the loaded mesh's content and on every option that changes the
+object, so a replaced mesh file or another --no-normalize is rebuilt.
 The dataset files are written to temporary names and renamed only when complete.
 """
 

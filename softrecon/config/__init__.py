@@ -1,6 +1,7 @@
 """Config schemas (dataclasses registered in Hydra's ConfigStore) and helpers."""
 
 from .compose import CONFIG_DIR, compose_config
+from .resolvers import launch_id, register_resolvers
 from .schema import (
     DataConfig,
     EvalConfig,
@@ -28,5 +29,7 @@ __all__ = [
     "RendererConfig",
     "TrainConfig",
     "TrainerConfig",
+    "launch_id",
     "register_configs",
+    "register_resolvers",
 ]

@@ -8,7 +8,7 @@ from typing import Sequence
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from . import schema  # noqa: F401  (registers the schemas)
+from . import resolvers, schema  # noqa: F401  (registers the resolvers and schemas)
 
 # configs/ at the root of the repository (this file is softrecon/config/compose.py).
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "configs")

@@ -35,7 +35,8 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    """Arguments of ``softrecon.models.ReconstructionModel`` (instantiated by Hydra)."""
+    """Arguments of ``softrecon.models.ReconstructionModel``; built by ``softrecon.models.build_model``
+    (``_target_`` is looked up among the project's own classes, never imported)."""
 
     _target_: str = "softrecon.models.ReconstructionModel"
     _convert_: str = "all"

@@ -4,8 +4,12 @@ write every (class, split) with ``SplitWriter``.
 Producers (a mesh-folder loader in ``scripts/build_dataset.py``, the procedural shapes of
 ``synthetic.py``) only turn a ``BuildTask`` into an ``ObjectRecord``; everything after
 that is shared. Each finished object is cached in the work folder as one .npz written
-atomically, so a killed build resumes where it stopped; objects whose producer fails
-(unreadable or empty mesh, ...) are skipped and reported with the reason.
+atomically, so a killed build resumes where it stopped. A cached object is reused only
+when its key matches: a hash of the mesh the producer returns (vertices, faces, colours,
+parts) and of every option that changes the object (``object_key``), so a replaced mesh
+file or another ``--no-normalize`` is rebuilt. Objects whose producer fails (unreadable
+or empty mesh, ...) or that come out empty (no pixel in any view, no voxel) are skipped
+and reported with the reason.
 
 Shape symbols: V vertices, F faces, S image size, R voxel resolution.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import multiprocessing
 import os
 import re
@@ -32,6 +37,13 @@ from .writer import FORMATS, SplitWriter, check_formats
 IMAGE_SIZES = (64, 128, 256)  # the sizes the tools offer (any size >= 1 works)
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
 _IDS_SUFFIX = "_ids.txt"  # '{class}_{split}_ids.txt': the model ids, in object order
+# Bump when rendering or voxelizing changes what the same mesh becomes: old caches rebuild.
+CACHE_VERSION = 1
+_KEY_MEMBER = "key"  # npz member of a cached object holding its object_key
+
+
+class EmptyObjectError(ValueError):
+    """An object renders to no pixel in every view, or voxelizes to no voxel."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,33 +127,75 @@ def cache_file(work_dir: str, options: BuildOptions, task: BuildTask) -> str:
     return os.path.join(work_dir, options.cache_tag, task.class_id, task.split, name + ".npz")
 
 
+def object_key(record: ObjectRecord, options: BuildOptions) -> str:
+    """sha256 of everything that decides what ``build_object`` returns: the record's
+    arrays (dtype, shape and bytes) and the options that change the images or voxels."""
+    digest = hashlib.sha256()
+    settings = dict(version=CACHE_VERSION, image_size=options.image_size, voxel_resolution=options.voxel_resolution,
+                    voxel_fill=options.voxel_fill, backend=options.backend)
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    arrays = [record.vertices, record.faces, record.face_colors]
+    for part in record.parts or ():
+        arrays += list(part)
+    digest.update(f"parts:{None if record.parts is None else len(record.parts)}".encode())
+    for array in arrays:
+        if array is None:
+            digest.update(b"none;")
+            continue
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape};".encode())
+        digest.update(array.data)  # no copy
+    return digest.hexdigest()
+
+
 def build_object(record: ObjectRecord, options: BuildOptions) -> Tuple[np.ndarray, np.ndarray]:
     """Render and voxelize one object.
 
     Returns:
         images (24, 4, S, S) uint8 and voxels (R, R, R) bool (ground-truth convention).
+
+    Raises:
+        EmptyObjectError: no pixel of any view is covered, or no voxel is set.
     """
     images = render_benchmark_views(record.vertices, record.faces, record.face_colors, options.image_size, backend=options.backend)
+    if not images[:, layout.NUM_CHANNELS - 1].any():
+        raise EmptyObjectError(
+            f"the object covers no pixel in any of the {len(images)} views: is it outside the unit box [-0.5, 0.5]^3 "
+            f"(vertex range {np.min(record.vertices):.3g} .. {np.max(record.vertices):.3g})?"
+        )
     if record.parts is not None:
         voxels = voxelize_parts(record.parts, options.voxel_resolution, options.voxel_fill)
     else:
         voxels = voxelize(record.vertices, record.faces, options.voxel_resolution, options.voxel_fill)
+    if not voxels.any():
+        raise EmptyObjectError(f"the object sets no voxel at resolution {options.voxel_resolution}")
     return images, voxels
+
+
+def _cached_key(path: str) -> Optional[str]:
+    """The object key stored in a cached object, or None (missing, unreadable, old)."""
+    try:
+        with np.load(path) as cached:
+            return str(cached[_KEY_MEMBER]) if _KEY_MEMBER in cached.files else None
+    except Exception:  # noqa: BLE001 - any unreadable cache file is rebuilt
+        return None
 
 
 def _process(job) -> Tuple[BuildTask, str, str]:
     """Build one task into the cache. Returns (task, 'built' | 'cached' | 'failed', reason)."""
     task, producer, options, work_dir = job
     path = cache_file(work_dir, options, task)
-    if os.path.isfile(path):
-        return task, "cached", ""
     try:
-        images, voxels = build_object(producer(task), options)
+        record = producer(task)
+        key = object_key(record, options)
+        if os.path.isfile(path) and _cached_key(path) == key:
+            return task, "cached", ""
+        images, voxels = build_object(record, options)
     except Exception as error:  # noqa: BLE001 (any producer failure: skip and report)
         return task, "failed", f"{type(error).__name__}: {error}"
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with atomic_write(path, "wb") as handle:
-        np.savez_compressed(handle, images=images, voxels=voxels.astype(np.uint8))
+        np.savez_compressed(handle, images=images, voxels=voxels.astype(np.uint8), **{_KEY_MEMBER: np.array(key)})
     return task, "built", ""
 
 

@@ -23,6 +23,8 @@ from . import layout
 from .build import BuildTask, ObjectRecord
 
 LAYOUTS = ("auto", "shapenet", "flat")
+UNIT_BOX_HALF = 0.5  # --no-normalize meshes must lie in [-0.5, 0.5]^3 (the voxel grid, the views)
+UNIT_BOX_TOLERANCE = 1e-5  # rounding in the files
 SHAPENET_MODEL_FILES = ("model.obj", os.path.join("models", "model_normalized.obj"))  # v1, v2
 FRACTION_TOLERANCE = 1e-6  # split fractions must sum to 1 within this
 
@@ -220,6 +222,11 @@ def load_mesh_record(task: BuildTask) -> ObjectRecord:
     if source.normalize:
         centre, scale = (t.numpy() for t in unit_box_transform(torch.from_numpy(vertices)))
         vertices = (vertices - centre[0]) * scale[0, 0]
+    elif len(vertices) and np.abs(vertices).max() > UNIT_BOX_HALF + UNIT_BOX_TOLERANCE:
+        raise ValueError(
+            f"{source.path}: vertices span {vertices.min(axis=0).round(3).tolist()} .. {vertices.max(axis=0).round(3).tolist()}, "
+            f"outside the unit box [-0.5, 0.5]^3 that the views and voxels cover; drop --no-normalize to fit it in"
+        )
     face_colors = None
     if raw.colors is not None:
         colors = raw.colors[:, :3] if raw.colors.shape[1] >= 3 else np.repeat(raw.colors[:, :1], 3, axis=1)

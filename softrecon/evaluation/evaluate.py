@@ -8,13 +8,13 @@ import os
 from typing import Dict
 
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from softrecon.data import iterate_views
 from softrecon.data.classes import class_name
-from softrecon.training.checkpoint import load_checkpoint, run_dir_of
+from softrecon.models import ModelConfigError, build_model
+from softrecon.training.checkpoint import CheckpointError, load_checkpoint, load_weights, run_dir_of
 from softrecon.training.data import build_dataset
 from softrecon.training.distributed import choose_device
 from softrecon.training.run_dir import hydra_output_dir
@@ -27,11 +27,25 @@ RESULT_FILES = ("metrics.json", "metrics.csv", "metrics.md", "samples.csv")
 
 
 def load_model(checkpoint: Dict, device: torch.device) -> torch.nn.Module:
-    """Rebuild the network from the config stored in a checkpoint and load its weights."""
-    model_cfg = OmegaConf.create(checkpoint["config"]["model"])
-    model = instantiate(model_cfg).to(device)
-    model.load_state_dict(checkpoint["model"])
-    return model.eval()
+    """Rebuild the network from the config stored in a checkpoint and load its weights.
+
+    Only the project's own model classes can be built (``softrecon.models.build_model``):
+    the stored config is validated against the schema, never instantiated as it is.
+
+    Raises:
+        CheckpointError: the checkpoint has no model config, names an unknown class,
+            does not match the schema, or its weights do not fit (names the file).
+    """
+    path = checkpoint.get("path", "<checkpoint>")
+    config = checkpoint.get("config")
+    if not isinstance(config, dict) or "model" not in config:
+        raise CheckpointError(f"checkpoint {path!r} has no stored model config ('config' -> 'model'); it was not written by softrecon's train.py")
+    try:
+        model = build_model(config["model"])
+    except ModelConfigError as error:
+        raise CheckpointError(f"checkpoint {path!r}: {error}") from None
+    load_weights(model, checkpoint["model"], path)
+    return model.to(device).eval()
 
 
 def _output_dir(cfg: DictConfig, checkpoint: Dict) -> str:

@@ -3,12 +3,17 @@
 A checkpoint is a dict of tensors, dicts, lists, numbers and strings only, so it loads
 with ``torch.load(weights_only=True)`` (no pickled code runs when reading one).
 Files are ``<run>/checkpoints/step_<iteration>.pt``, iteration being the number of
-completed optimizer steps, and ``<run>/checkpoints/last.pt``, a hard link to the newest
-one (a copy where the file system has no hard links).
+completed optimizer steps, and ``<run>/checkpoints/last.pt``, a hard link to the one
+written last (a copy where the file system has no hard links). ``last.pt`` is the truth
+about "the latest checkpoint of a run": after a branch from an older checkpoint, the
+checkpoints of the abandoned trajectory (higher iterations) are moved aside into
+``checkpoints/superseded_<time>/`` (kept, never deleted) by ``set_aside_after``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import os
 import re
 import shutil
@@ -21,7 +26,8 @@ from softrecon.utils.atomic import atomic_write
 CHECKPOINT_DIR = "checkpoints"  # sub-folder of a run folder
 CHECKPOINT_PATTERN = re.compile(r"^step_(\d+)\.pt$")
 FORMAT_VERSION = 1  # bump when the layout of the dict changes
-LAST_NAME = "last.pt"  # always the newest checkpoint of a folder
+LAST_NAME = "last.pt"  # always the checkpoint written last in a folder
+SUPERSEDED_PREFIX = "superseded_"  # checkpoints/superseded_<time>/: an abandoned trajectory
 
 
 class CheckpointError(ValueError):
@@ -58,9 +64,43 @@ def save_checkpoint(folder: str, iteration: int, state: Dict[str, Any], keep: in
     with atomic_write(path, "wb") as handle:
         torch.save(payload, handle)
     _point_last_at(path)
+    # Only now, with the new file safely in place, may older ones go.
     for old in list_checkpoints(folder)[:-keep]:
-        os.remove(old)
+        if old != path:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(old)
     return path
+
+
+def set_aside_after(folder: str, iteration: int) -> List[str]:
+    """Move the checkpoints of ``folder`` beyond ``iteration`` into a new
+    ``folder/superseded_<time>/`` (a run branched from an older checkpoint: those belong
+    to the abandoned trajectory and must not be taken for its latest), and point
+    ``last.pt`` at the newest one left (removed if none is left).
+
+    Returns:
+        The new paths of the moved files (empty: nothing beyond ``iteration``).
+    """
+    later = [path for path in list_checkpoints(folder) if _iteration_of(path) > iteration]
+    if not later:
+        return []
+    target = os.path.join(folder, SUPERSEDED_PREFIX + datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S_%f"))
+    os.makedirs(target)
+    moved = []
+    for path in later:
+        moved.append(os.path.join(target, os.path.basename(path)))
+        os.replace(path, moved[-1])
+    left = list_checkpoints(folder)
+    if left:
+        _point_last_at(left[-1])
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(folder, LAST_NAME))
+    return moved
+
+
+def _iteration_of(path: str) -> int:
+    return int(CHECKPOINT_PATTERN.match(os.path.basename(path)).group(1))
 
 
 def _point_last_at(path: str) -> None:
@@ -76,15 +116,33 @@ def _point_last_at(path: str) -> None:
     os.replace(temporary, os.path.join(folder, LAST_NAME))
 
 
+def latest_checkpoint(folder: str) -> Optional[str]:
+    """The checkpoint written last in a checkpoints folder, or None if it holds none.
+
+    That is the ``step_*.pt`` that ``last.pt`` is (a hard link), ``last.pt`` itself when
+    it is a copy, and without ``last.pt`` the highest iteration.
+    """
+    found = list_checkpoints(folder)
+    last = os.path.join(folder, LAST_NAME)
+    if os.path.isfile(last):
+        for candidate in reversed(found):
+            with contextlib.suppress(OSError):
+                if os.path.samefile(candidate, last):
+                    return candidate
+        return last
+    return found[-1] if found else None
+
+
 def resolve_checkpoint(path: str) -> str:
-    """A checkpoint file, or a run folder / checkpoints folder -> its latest checkpoint."""
+    """A checkpoint file, or a run folder / checkpoints folder -> its latest checkpoint
+    (``latest_checkpoint``)."""
     if os.path.isfile(path):
         return path
     if os.path.isdir(path):
         for folder in (os.path.join(path, CHECKPOINT_DIR), path):
-            found = list_checkpoints(folder)
+            found = latest_checkpoint(folder)
             if found:
-                return found[-1]
+                return found
         raise CheckpointError(f"no checkpoint (step_*.pt) found in folder {path!r}")
     raise CheckpointError(f"checkpoint file {path!r} does not exist")
 
@@ -110,3 +168,34 @@ def load_checkpoint(path: str, map_location: Optional[torch.device] = None) -> D
         raise CheckpointError(f"{path!r} is not a softrecon training checkpoint")
     state["path"] = path
     return state
+
+
+def load_weights(module: torch.nn.Module, weights: Dict[str, torch.Tensor], path: str, what: str = "model") -> None:
+    """``module.load_state_dict(weights)`` with an error that names the file and, briefly,
+    what does not fit (torch lists every mismatch; a resume with another ``model=``
+    preset would print hundreds of lines).
+
+    Raises:
+        CheckpointError: missing or unexpected keys, or tensors of another shape.
+    """
+    if not isinstance(weights, dict):
+        raise CheckpointError(f"checkpoint {path!r}: '{what}' is a {type(weights).__name__}, not a dict of tensors")
+    expected = module.state_dict()
+    missing = [key for key in expected if key not in weights]
+    unexpected = [key for key in weights if key not in expected]
+    reshaped = [
+        f"{key} {tuple(weights[key].shape)} (expected {tuple(value.shape)})"
+        for key, value in expected.items()
+        if key in weights and hasattr(weights[key], "shape") and tuple(weights[key].shape) != tuple(value.shape)
+    ]
+    problems = []
+    for label, items in (("missing", missing), ("unexpected", unexpected), ("of another shape", reshaped)):
+        if items:
+            shown = ", ".join(items[:3]) + (f", ... ({len(items)} in all)" if len(items) > 3 else "")
+            problems.append(f"{len(items)} {label}: {shown}")
+    if problems:
+        raise CheckpointError(
+            f"checkpoint {path!r}: its {what} weights do not fit the {what} built from the config "
+            f"({'; '.join(problems)}). Was it written with other model settings (e.g. model=small vs model=paper)?"
+        )
+    module.load_state_dict(weights)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from typing import Any, Dict, Optional
 
 import torch
@@ -25,14 +26,27 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from softrecon.data import ViewPairSampler
+from softrecon.models import build_model
 from softrecon.renderer.soft_renderer import SoftRenderer
+from softrecon.utils.atomic import atomic_write
 
-from .checkpoint import CHECKPOINT_DIR, list_checkpoints, load_checkpoint, resolve_checkpoint, run_dir_of, save_checkpoint
+from .checkpoint import (
+    CHECKPOINT_DIR,
+    latest_checkpoint,
+    list_checkpoints,
+    load_checkpoint,
+    load_weights,
+    resolve_checkpoint,
+    run_dir_of,
+    save_checkpoint,
+    set_aside_after,
+)
 from .data import build_dataset
 from .distributed import DistContext, broadcast_object, setup_distributed, teardown_distributed
 from .objective import MultiViewObjective, StepOutput, resize_images
 from .rng import get_rng_state, set_rng_state
 from .run_dir import resolve_run_dir
+from .run_lock import RunLock
 from .run_logger import RunLogger
 from .schedule import step_decay
 from .timing import PhaseTimer
@@ -73,8 +87,22 @@ class Trainer:
         seed_everything(trainer_cfg.seed)
 
         checkpoint_file = self._find_checkpoint()
+        state = load_checkpoint(checkpoint_file, map_location=self.context.device) if checkpoint_file else None
+        if state is not None and int(state["iteration"]) > trainer_cfg.iterations:
+            raise ValueError(
+                f"trainer.iterations={trainer_cfg.iterations} is below the iteration of checkpoint {state['path']!r} "
+                f"({int(state['iteration'])}): there is nothing to train. Set trainer.iterations >= {int(state['iteration'])} "
+                f"to continue, or branch from an earlier checkpoint (ckpt_path=<run>/checkpoints/step_<it>.pt)"
+            )
         self.run_dir = broadcast_object(self._choose_run_dir(checkpoint_file) if self.context.is_main else None, self.context)
         self.checkpoint_dir = os.path.join(self.run_dir, CHECKPOINT_DIR)
+        self.lock = RunLock(self.run_dir).acquire() if self.context.is_main else None  # one live run per folder
+        if self.context.is_main and state is None and list_checkpoints(self.checkpoint_dir):
+            self.lock.release()
+            raise ValueError(
+                f"run folder {self.run_dir!r} already holds checkpoints of another run; continue it with resume=true "
+                f"(or ckpt_path=...), or start this run in a folder of its own"
+            )
 
         self.dataset = build_dataset(cfg.data, cfg.data.train_split, self.context)
         self.sampler = self._build_sampler()
@@ -82,7 +110,7 @@ class Trainer:
         self._val_dataset = None
 
         device = self.context.device
-        self.model = instantiate(cfg.model).to(device)
+        self.model = build_model(cfg.model).to(device)
         settings = instantiate(cfg.renderer)
         self.renderer = SoftRenderer(settings, lighting=None)
         self.base_sigma = settings.sigma
@@ -97,11 +125,9 @@ class Trainer:
         self.base_lr = float(cfg.optim.lr)
         self.iteration = 0
         self.timer = PhaseTimer(device)
-        if checkpoint_file is not None:
-            self.load_state_dict(load_checkpoint(checkpoint_file, map_location=device))
-            self.resumed_from: Optional[str] = checkpoint_file
-        else:
-            self.resumed_from = None
+        self.resumed_from: Optional[str] = checkpoint_file
+        if state is not None:
+            self.load_state_dict(state)
 
     # ------------------------------------------------------------------ set-up
     def _configure_torch(self) -> None:
@@ -118,10 +144,18 @@ class Trainer:
         if self.cfg.ckpt_path:
             return resolve_checkpoint(str(self.cfg.ckpt_path))
         if self.cfg.resume:
-            if not self.cfg.paths.run_dir:
+            run_dir = self.cfg.paths.run_dir
+            if not run_dir:
                 raise ValueError("resume=true needs paths.run_dir=<run folder> (or use ckpt_path=<file or run folder>)")
-            found = list_checkpoints(os.path.join(str(self.cfg.paths.run_dir), CHECKPOINT_DIR))
-            return found[-1] if found else None
+            if not os.path.isdir(str(run_dir)):
+                raise ValueError(
+                    f"resume=true: run folder paths.run_dir={str(run_dir)!r} does not exist (a typo?). To start a fresh "
+                    f"run there that the same command later continues (preemptible jobs), create it first: mkdir -p {run_dir}"
+                )
+            found = latest_checkpoint(os.path.join(str(run_dir), CHECKPOINT_DIR))
+            if found is None and self.context.is_main:
+                warnings.warn(f"resume=true: run folder {str(run_dir)!r} holds no checkpoint yet; starting a fresh run in it")
+            return found
         return None
 
     def _choose_run_dir(self, checkpoint_file: Optional[str]) -> str:
@@ -219,7 +253,7 @@ class Trainer:
                 f"checkpoint {state.get('path')!r} was written by {state.get('world_size')} processes; "
                 f"resume it with the same number (got {self.context.world_size}) for an exact continuation"
             )
-        self.model.load_state_dict(state["model"])
+        load_weights(self.model, state["model"], state.get("path", "<checkpoint>"))
         self.optimizer.load_state_dict(state["optimizer"])
         self.close()
         # Every rank's sampler is at the step of rank 0's (stored); only the rank differs.
@@ -263,7 +297,13 @@ class Trainer:
         total = int(cfg.trainer.iterations)
         logger = RunLogger(self.run_dir, main, bool(cfg.logging.tensorboard), purge_step=self.iteration or None)
         if main:
-            with open(os.path.join(self.run_dir, "config.yaml"), "w") as handle:  # overwritten each (re)start
+            moved = set_aside_after(self.checkpoint_dir, self.iteration)
+            if moved:  # a branch from an older checkpoint: its later ones are another trajectory
+                warnings.warn(
+                    f"resumed at iteration {self.iteration}: the {len(moved)} later checkpoint(s) of this folder belong to "
+                    f"the abandoned trajectory and were moved to {os.path.dirname(moved[0])!r}"
+                )
+            with atomic_write(os.path.join(self.run_dir, "config.yaml"), "w") as handle:  # overwritten each (re)start
                 handle.write(OmegaConf.to_yaml(cfg, resolve=True))
         bar = tqdm(total=total, initial=self.iteration, disable=not (main and cfg.logging.progress), dynamic_ncols=True, desc="train")
         window_start, window_iterations = time.perf_counter(), 0
@@ -301,6 +341,8 @@ class Trainer:
             self.close()
             bar.close()
             logger.close()
+            if self.lock is not None:
+                self.lock.release()
         return self.run_dir
 
 
