@@ -333,7 +333,7 @@ def soft_rasterize(
         image = _soft_rasterize(face_vertices, textures.contiguous(), settings)
     depth = face_vertices[..., 2]
     if depth.numel() and bool(((depth < settings.near) | (depth > settings.far)).any()):
-        open_range = settings.replace(near=0.0, far=max(settings.far, float(depth.max()) + 1.0))
+        open_range = settings.replace(near=0.0, far=max(settings.far, float(depth.detach().max()) + 1.0))
         image = torch.cat([image[:, :3], _soft_rasterize(face_vertices, None, open_range)], dim=1)
     return image
 
