@@ -33,7 +33,8 @@ def as_float_tensor(value, name: str, like: Optional[torch.Tensor] = None) -> to
             tensor = torch.as_tensor(np.asarray(value, dtype=np.float64))
         except (TypeError, ValueError):
             raise ValueError(f"{name} must be a number, a sequence of numbers, a numpy array or a tensor, got {value!r}") from None
-        tensor = tensor.to(torch.float32).to(default_device() if like is None else like.device)
+        if like is None:
+            tensor = tensor.to(dtype=torch.float32, device=default_device())
     if like is not None:
         return tensor.to(dtype=like.dtype, device=like.device)
     if not tensor.dtype.is_floating_point:

@@ -380,8 +380,9 @@ def load_obj(filename_obj, normalization=False, load_texture=False, texture_res=
     Returns ``(vertices (V, 3) float32, faces (F, 3) int32)``, plus ``textures`` when
     ``load_texture``: (F, R * R, 3) surface textures baked from the .mtl's ``map_Kd``
     times Kd (``bake_surface_textures``; flat Kd for faces without a texture, white
-    without a material) for 'surface', or the (V, 3) colours of ``v x y z r g b`` lines
-    for 'vertex'. Tensors go to ``default_device()`` (SoftRas: always CUDA).
+    without a material) for 'surface', or (V, 3) per-vertex colours for 'vertex': those
+    of ``v x y z r g b`` lines as SoftRas, or else (where SoftRas fails) the material
+    colours sampled at the vertices, as ``softrecon.io.read_obj`` gives them. Tensors go to ``default_device()`` (SoftRas: always CUDA).
 
     ``normalization`` centres the bounding box and scales its longest side to [-1, 1]
     (2 x ``softrecon.io.normalize_to_unit_box``), as SoftRas.
@@ -408,7 +409,7 @@ def load_obj(filename_obj, normalization=False, load_texture=False, texture_res=
         return vertices, faces
     if texture_type == "vertex":
         if raw.colors is None:
-            raise MeshLoadError(path, "load_texture=True with texture_type='vertex' needs per-vertex colours ('v x y z r g b' lines)")
+            raise MeshLoadError(path, "load_texture=True with texture_type='vertex' needs per-vertex colours ('v x y z r g b' lines) or a material")
         return vertices, faces, torch.as_tensor(raw.colors, dtype=torch.float32, device=device)
     textures = bake_surface_textures(raw, int(texture_res))
     if textures is None:
