@@ -15,6 +15,8 @@ from typing import Optional, Tuple
 
 import torch
 
+from .subdivide import subdivide_midpoints
+
 # Golden ratio: the icosahedron's vertices are the cyclic permutations of (0, +-1, +-phi).
 _PHI = (1.0 + math.sqrt(5.0)) / 2.0
 
@@ -37,24 +39,11 @@ MAX_LEVEL = 10
 
 
 def _subdivide(vertices: torch.Tensor, faces: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Split every face into four at its edge midpoints (projected back onto the sphere).
-
-    Each face (a, b, c) with midpoints ab, bc, ca becomes (a, ab, ca), (b, bc, ab),
-    (c, ca, bc) and (ab, bc, ca): every child keeps its parent's winding.
-    """
+    """``subdivide_midpoints`` with the new midpoints projected back onto the unit sphere."""
     num_vertices = vertices.shape[0]
-    edges = torch.stack([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], dim=1)  # (F, 3, 2)
-    unique_edges, edge_index = torch.unique(edges.sort(dim=-1).values.reshape(-1, 2), dim=0, return_inverse=True)
-    midpoints = vertices[unique_edges].mean(dim=1)
-    midpoints = midpoints / midpoints.norm(dim=-1, keepdim=True)
-    mid = (edge_index + num_vertices).reshape(-1, 3)  # (F, 3): ab, bc, ca
-    a, b, c = faces.unbind(-1)
-    ab, bc, ca = mid.unbind(-1)
-    children = torch.stack(
-        [torch.stack([a, ab, ca], -1), torch.stack([b, bc, ab], -1), torch.stack([c, ca, bc], -1), torch.stack([ab, bc, ca], -1)],
-        dim=1,
-    ).reshape(-1, 3)
-    return torch.cat([vertices, midpoints], dim=0), children
+    vertices, children = subdivide_midpoints(vertices, faces)
+    midpoints = vertices[num_vertices:]
+    return torch.cat([vertices[:num_vertices], midpoints / midpoints.norm(dim=-1, keepdim=True)], dim=0), children
 
 
 @functools.lru_cache(maxsize=None)
