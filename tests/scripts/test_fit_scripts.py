@@ -253,3 +253,21 @@ def test_image_target_errors_are_named(tmp_path, compose_mesh_config, cube):
         run_fit_mesh(compose_mesh_config(f"images={images}", f"cameras={overhead}"), str(tmp_path))
     with pytest.raises(ValueError, match="nowhere.json"):
         run_fit_mesh(compose_mesh_config(f"images={images}", f"cameras={tmp_path / 'nowhere.json'}"), str(tmp_path))
+
+
+def test_make_fit_targets_then_fit_from_them(tmp_path, compose_mesh_config, cube):
+    from script_helpers import load_script
+
+    make = load_script("make_fit_targets")
+    out = tmp_path / "targets"
+    make.main([str(cube), str(out), "--num-views", "4", "--image-size", "16"])
+    assert sorted(os.listdir(out)) == ["cameras.npy", "images.npy", "reference.obj"]
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    overrides = [f"images={out / 'images.npy'}", f"cameras={out / 'cameras.npy'}", f"reference={out / 'reference.obj'}"]
+    from_images = json.loads(open(run_fit_mesh(compose_mesh_config(*overrides), str(run_dir))).read())
+    from_mesh = json.loads(open(run_fit_mesh(compose_mesh_config(f"target={cube}"), str(run_dir))).read())
+    assert from_images["voxel_iou"] == pytest.approx(from_mesh["voxel_iou"], abs=1e-9)
+    with pytest.raises(SystemExit) as stop:
+        make.main([str(tmp_path / "nowhere.obj"), str(out)])
+    assert stop.value.code == 2
