@@ -1,6 +1,9 @@
-"""Fit a template sphere to a mesh's silhouettes with the soft rasterizer.
+"""Fit a template sphere to target silhouettes (rendered from a mesh, or given as images
+with their cameras) with the soft rasterizer, optionally coarse-to-fine.
 
     python scripts/fit_mesh.py target=/path/to/mesh.obj [steps=200 image_size=64 ...]
+    python scripts/fit_mesh.py images=images.npy cameras=cameras.npy [reference=mesh.obj]
+    python scripts/fit_mesh.py images=views/ cameras=views/cameras.json subdivisions=2
 
 Options and defaults: configs/fit_mesh.yaml. Writes fitted.obj, fitting.gif and
 metrics.json into the run folder (hydra.run.dir); the LAST line printed is the path

@@ -10,7 +10,7 @@ ConfigStore under the names the YAML defaults lists use.
 from __future__ import annotations
 
 import dataclasses
-from typing import List
+from typing import List, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
@@ -23,7 +23,11 @@ FIT_POSE_SCHEMA = "fit_pose_schema"
 class FitMeshConfig:
     """Shape fitting of a template sphere to multi-view silhouettes (see the YAML for meanings)."""
 
-    target: str = MISSING
+    target: Optional[str] = MISSING
+    images: Optional[str] = MISSING
+    cameras: Optional[str] = MISSING
+    reference: Optional[str] = MISSING
+    template: Optional[str] = MISSING
     image_size: int = MISSING
     num_views: int = MISSING
     elevations: List[float] = MISSING
@@ -41,6 +45,12 @@ class FitMeshConfig:
     aggr_alpha: str = MISSING
     laplacian_weight: float = MISSING
     flatten_weight: float = MISSING
+    subdivisions: int = MISSING
+    refine_steps: int = MISSING
+    refine_sigma_start: float = MISSING
+    refine_lr_scale: float = MISSING
+    refine_regularizer_scale: float = MISSING
+    max_faces: int = MISSING
     fit_colors: bool = MISSING
     color_weight: float = MISSING
     gif_every: int = MISSING

@@ -40,6 +40,8 @@ HARD_SILHOUETTE = {"dist_func": "hard", "aggr_alpha": "hard"}
 HARD_RGBA = {**HARD_SILHOUETTE, "aggr_rgb": "hard"}
 # Starting colour of fitted vertex colours (sigmoid of zero logits): mid grey.
 INITIAL_COLOR_LOGIT = 0.0
+# Colours carried into a new stage are clamped to [c, 1 - c] before their logit (finite).
+COLOR_CLAMP = 1e-3
 # GIF tiles are upscaled (nearest neighbour) to about this width in pixels.
 GIF_TILE_PIXELS = 128
 
@@ -187,6 +189,7 @@ def fit_shape(
     progress: bool = False,
     on_step: Optional[Callable[[int, float], None]] = None,
     target_colors: Optional[torch.Tensor] = None,
+    initial_colors: Optional[torch.Tensor] = None,
 ) -> ShapeFitResult:
     """Deform a template so that its soft silhouettes match ``target_silhouettes``.
 
@@ -205,6 +208,8 @@ def fit_shape(
         target_colors: None, or (K, C, H, W) float target colour images (background
             colour outside the object): per-vertex colours are then fitted as well,
             weighted by ``options.color_weight`` (which must be > 0).
+        initial_colors: None (start mid-grey), or (V, C) colours in [0, 1] to start the
+            colour fit from (e.g. a coarser stage's, carried over by subdivision).
 
     Returns:
         A ``ShapeFitResult``.
@@ -229,7 +234,13 @@ def fit_shape(
     if target_colors is not None:
         target_colors = target_colors.to(dtype=dtype, device=device)
         shape = (template_vertices.shape[0], target_colors.shape[1])
-        color_logits = nn.Parameter(torch.full(shape, INITIAL_COLOR_LOGIT, dtype=dtype, device=device))
+        if initial_colors is None:
+            start = torch.full(shape, INITIAL_COLOR_LOGIT, dtype=dtype, device=device)
+        else:
+            if tuple(initial_colors.shape) != shape:
+                raise ValueError(f"initial_colors must have shape {shape}, got {tuple(initial_colors.shape)}")
+            start = torch.logit(initial_colors.detach().to(dtype=dtype, device=device).clamp(COLOR_CLAMP, 1 - COLOR_CLAMP))
+        color_logits = nn.Parameter(start)
         parameters.append(color_logits)
     laplacian = LaplacianLoss(faces, template_vertices.shape[0]).to(device)
     flatten = FlattenLoss(faces).to(device)

@@ -8,7 +8,7 @@ Angles follow SPEC section 5 (degrees; eye = (d cos(el) sin(az), d sin(el),
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence, Tuple
+from typing import Sequence, Tuple, Union
 
 import torch
 
@@ -27,13 +27,14 @@ class ViewSet:
     Attributes:
         elevations: (K,) float64 elevations in degrees, one per view.
         azimuths: (K,) float64 azimuths in degrees, one per view.
-        distance: camera distance from the origin.
+        distance: camera distance from the origin: one float for all views, or a (K,)
+            float64 tensor of one distance per view (cameras read from a file).
         viewing_angle: perspective half-angle in degrees.
     """
 
     elevations: torch.Tensor
     azimuths: torch.Tensor
-    distance: float = BENCHMARK_DISTANCE
+    distance: Union[float, torch.Tensor] = BENCHMARK_DISTANCE
     viewing_angle: float = BENCHMARK_VIEWING_ANGLE
 
     def __len__(self) -> int:
@@ -42,12 +43,14 @@ class ViewSet:
     def subset(self, indices: Sequence[int]) -> "ViewSet":
         """The views at ``indices`` (a sequence of ints or a (K',) long tensor)."""
         index = torch.as_tensor(indices, dtype=torch.long)
-        return dataclasses.replace(self, elevations=self.elevations[index], azimuths=self.azimuths[index])
+        distance = self.distance[index] if isinstance(self.distance, torch.Tensor) else self.distance
+        return dataclasses.replace(self, elevations=self.elevations[index], azimuths=self.azimuths[index], distance=distance)
 
     def camera(self, dtype: torch.dtype = torch.float32, device: torch.device = torch.device("cpu")) -> PerspectiveCamera:
         """A batched ``PerspectiveCamera`` with one camera per view (batch size K)."""
+        distance = self.distance.to(dtype=dtype, device=device) if isinstance(self.distance, torch.Tensor) else self.distance
         return PerspectiveCamera.from_spherical(
-            self.distance,
+            distance,
             self.elevations.to(dtype=dtype, device=device),
             self.azimuths.to(dtype=dtype, device=device),
             viewing_angle=self.viewing_angle,

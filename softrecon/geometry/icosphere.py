@@ -33,6 +33,8 @@ from typing import Optional, Tuple
 
 import torch
 
+from .subdivide import subdivide_midpoints
+
 # Golden ratio: the icosahedron's vertices are the cyclic permutations of (0, +-1, +-phi).
 _PHI = (1.0 + math.sqrt(5.0)) / 2.0
 
@@ -59,26 +61,14 @@ _SYMMETRY_ZERO = 1e-12
 
 
 def _subdivide(vertices: torch.Tensor, faces: torch.Tensor, project: bool = True) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Split every face into four at its edge midpoints (projected back onto the sphere
-    unless ``project`` is False).
-
-    Each face (a, b, c) with midpoints ab, bc, ca becomes (a, ab, ca), (b, bc, ab),
-    (c, ca, bc) and (ab, bc, ca): every child keeps its parent's winding.
-    """
+    """``subdivide_midpoints``, the new midpoints projected back onto the unit sphere
+    unless ``project`` is False."""
+    if not project:
+        return subdivide_midpoints(vertices, faces)
     num_vertices = vertices.shape[0]
-    edges = torch.stack([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], dim=1)  # (F, 3, 2)
-    unique_edges, edge_index = torch.unique(edges.sort(dim=-1).values.reshape(-1, 2), dim=0, return_inverse=True)
-    midpoints = vertices[unique_edges].mean(dim=1)
-    if project:
-        midpoints = midpoints / midpoints.norm(dim=-1, keepdim=True)
-    mid = (edge_index + num_vertices).reshape(-1, 3)  # (F, 3): ab, bc, ca
-    a, b, c = faces.unbind(-1)
-    ab, bc, ca = mid.unbind(-1)
-    children = torch.stack(
-        [torch.stack([a, ab, ca], -1), torch.stack([b, bc, ab], -1), torch.stack([c, ca, bc], -1), torch.stack([ab, bc, ca], -1)],
-        dim=1,
-    ).reshape(-1, 3)
-    return torch.cat([vertices, midpoints], dim=0), children
+    vertices, children = subdivide_midpoints(vertices, faces)
+    midpoints = vertices[num_vertices:]
+    return torch.cat([vertices[:num_vertices], midpoints / midpoints.norm(dim=-1, keepdim=True)], dim=0), children
 
 
 def _softras_icosahedron() -> Tuple[torch.Tensor, torch.Tensor]:

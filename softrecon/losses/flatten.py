@@ -37,8 +37,9 @@ class FlattenLoss(nn.Module):
         self.num_vertices = int(faces.max()) + 1 if faces.numel() else 0
         self.register_buffer("edge_quads", interior_edge_quads(faces), persistent=False)  # (E, 4) long
 
-    def cosines(self, vertices: torch.Tensor) -> torch.Tensor:
-        """(N, V, 3) float -> (N, E): cos of the dihedral angle at each interior edge."""
+    def cosines(self, vertices: torch.Tensor, eps: float = FLATTEN_EPS) -> torch.Tensor:
+        """(N, V, 3) float -> (N, E): cos of the dihedral angle at each interior edge
+        (``eps`` regularizes the roots and divisions, SoftRas' ``forward(vertices, eps)``)."""
         if not isinstance(vertices, torch.Tensor) or vertices.dim() != 3 or vertices.shape[2] != 3:
             raise ValueError(f"vertices must have shape (N, V, 3), got {getattr(vertices, 'shape', None)}")
         if vertices.shape[1] < self.num_vertices:
@@ -46,23 +47,23 @@ class FlattenLoss(nn.Module):
         v0, v1, v2, v3 = (vertices[:, self.edge_quads[:, k]] for k in range(4))  # each (N, E, 3)
         edge = v1 - v0
         edge_len2 = edge.pow(2).sum(-1)
-        perp2, len2 = _perpendicular(edge, edge_len2, v2 - v0)
-        perp3, len3 = _perpendicular(edge, edge_len2, v3 - v0)
-        return (perp2 * perp3).sum(-1) / (len2 * len3 + FLATTEN_EPS)
+        perp2, len2 = _perpendicular(edge, edge_len2, v2 - v0, eps)
+        perp3, len3 = _perpendicular(edge, edge_len2, v3 - v0, eps)
+        return (perp2 * perp3).sum(-1) / (len2 * len3 + eps)
 
     def forward(self, vertices: torch.Tensor) -> torch.Tensor:
         """vertices (N, V, 3) float -> scalar (or (N,) with reduction='none')."""
         return reduce_batch((self.cosines(vertices) + 1).pow(2).sum(-1), self.reduction)
 
 
-def _perpendicular(edge: torch.Tensor, edge_len2: torch.Tensor, side: torch.Tensor):
+def _perpendicular(edge: torch.Tensor, edge_len2: torch.Tensor, side: torch.Tensor, eps: float = FLATTEN_EPS):
     """Component of ``side`` (N, E, 3) perpendicular to ``edge`` (N, E, 3), and its
     regularized length (N, E), computed as SoftRas does (|side| sin(angle))."""
     side_len2 = side.pow(2).sum(-1)
-    edge_len = (edge_len2 + FLATTEN_EPS).sqrt()
-    side_len = (side_len2 + FLATTEN_EPS).sqrt()
+    edge_len = (edge_len2 + eps).sqrt()
+    side_len = (side_len2 + eps).sqrt()
     dot = (edge * side).sum(-1)
-    cos = dot / (edge_len * side_len + FLATTEN_EPS)
-    sin = (1 - cos.pow(2) + FLATTEN_EPS).sqrt()
-    perp = side - edge * (dot / (edge_len2 + FLATTEN_EPS))[..., None]
+    cos = dot / (edge_len * side_len + eps)
+    sin = (1 - cos.pow(2) + eps).sqrt()
+    perp = side - edge * (dot / (edge_len2 + eps))[..., None]
     return perp, side_len * sin

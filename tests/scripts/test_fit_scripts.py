@@ -163,3 +163,111 @@ def test_fit_mesh_with_colours_in_process(tmp_path, compose_mesh_config):
     metrics = json.loads(open(metrics_path).read())
     assert 0.0 <= metrics["heldout_rgb_mse"] and 0.0 <= metrics["initial"]["heldout_rgb_mse"]
     assert len((run_dir / "fitted.obj").read_text().splitlines()[1].split()) == 7  # "v x y z r g b"
+
+
+def _image_targets(tmp_path, mesh_path, layout="npy"):
+    """The tiny run's targets of ``mesh_path`` written as images + cameras (and the
+    normalized mesh as a reference), exactly what target=<mesh> renders."""
+    from softrecon.fitting.outputs import load_normalized_mesh
+    from softrecon.fitting.shape import hard_silhouettes
+    from softrecon.fitting.targets import save_image_targets
+    from softrecon.fitting.views import orbit_views
+    from softrecon.io import save_obj
+
+    vertices, faces, _ = load_normalized_mesh(mesh_path)
+    views = orbit_views(4, [30.0, -30.0])
+    masks = hard_silhouettes(vertices, faces, views, 16).float()
+    rgba = torch.cat([masks[:, None].expand(-1, 3, -1, -1) * 0.5, masks[:, None]], dim=1)
+    folder = tmp_path / f"targets_{layout}"
+    folder.mkdir()
+    images, cameras = save_image_targets(str(folder), rgba, views, layout)
+    reference = tmp_path / "reference.obj"
+    save_obj(reference, vertices, faces)
+    return images, cameras, reference
+
+
+@pytest.mark.parametrize("layout", ["npy", "png"])
+def test_fit_mesh_from_images_equals_fit_from_mesh(tmp_path, compose_mesh_config, cube, layout):
+    """images=... cameras=... (SoftRas' demo_deform inputs) holding the masks that
+    target=<mesh> renders give the same fit and the same metrics."""
+    images, cameras, reference = _image_targets(tmp_path, cube, layout)
+    runs = {}
+    for name, overrides in (("mesh", [f"target={cube}"]), ("images", [f"images={images}", f"cameras={cameras}", f"reference={reference}"])):
+        run_dir = tmp_path / name
+        run_dir.mkdir()
+        runs[name] = json.loads(open(run_fit_mesh(compose_mesh_config(*overrides), str(run_dir))).read())
+        runs[name]["obj"] = (run_dir / "fitted.obj").read_text()
+    for key in ("heldout_silhouette_iou", "voxel_iou", "chamfer", "final_loss"):
+        assert runs["images"][key] == pytest.approx(runs["mesh"][key], abs=1e-6), key
+    assert runs["images"]["obj"] == runs["mesh"]["obj"]
+    assert runs["images"]["images"].endswith(os.path.basename(images))
+
+
+def test_fit_mesh_from_images_without_reference_and_with_colours(tmp_path, compose_mesh_config, cube):
+    images, cameras, _ = _image_targets(tmp_path, cube)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    metrics = json.loads(open(run_fit_mesh(compose_mesh_config(f"images={images}", f"cameras={cameras}", "fit_colors=true"), str(run_dir))).read())
+    assert "voxel_iou" not in metrics and 0 <= metrics["heldout_silhouette_iou"] <= 1
+    assert metrics["heldout_rgb_mse"] <= metrics["initial"]["heldout_rgb_mse"] + 1e-6
+
+
+def test_coarse_to_fine_stages(tmp_path, compose_mesh_config, cube):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    metrics = json.loads(open(run_fit_mesh(compose_mesh_config(f"target={cube}", "subdivisions=2", "refine_steps=2"), str(run_dir))).read())
+    assert [s["faces"] for s in metrics["stages"]] == [80, 320, 1280]  # template_level=1: 80 faces
+    assert [s["steps"] for s in metrics["stages"]] == [3, 2, 2]
+    assert metrics["voxel_iou"] == metrics["stages"][-1]["voxel_iou"]
+    assert sum(line.startswith("f ") for line in (run_dir / "fitted.obj").read_text().splitlines()) == 1280
+    with pytest.raises(ValueError, match="max_faces"):
+        run_fit_mesh(compose_mesh_config(f"target={cube}", "subdivisions=3", "max_faces=1000"), str(run_dir))
+
+
+def test_template_option_starts_from_a_mesh(tmp_path, compose_mesh_config, cube):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    metrics = json.loads(open(run_fit_mesh(compose_mesh_config(f"target={cube}", f"template={cube}"), str(run_dir))).read())
+    assert metrics["stages"][0]["faces"] == 12 and metrics["initial"]["voxel_iou"] > 0.5  # the cube itself, unnormalized
+
+
+def test_image_target_errors_are_named(tmp_path, compose_mesh_config, cube):
+    import numpy as np
+
+    images, cameras, _ = _image_targets(tmp_path, cube)
+    with pytest.raises(ValueError, match="either target"):
+        run_fit_mesh(compose_mesh_config(f"target={cube}", f"images={images}", f"cameras={cameras}"), str(tmp_path))
+    with pytest.raises(ValueError, match="go together"):
+        run_fit_mesh(compose_mesh_config(f"images={images}"), str(tmp_path))
+    short = tmp_path / "three.npy"
+    np.save(short, np.load(cameras)[:3])
+    with pytest.raises(ValueError, match="4 images but .*three.npy has 3 cameras"):
+        run_fit_mesh(compose_mesh_config(f"images={images}", f"cameras={short}"), str(tmp_path))
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.zeros((4, 3, 16, 16), dtype=np.uint8))
+    with pytest.raises(ValueError, match="bad.npy.*\\(N, 4, H, W\\)"):
+        run_fit_mesh(compose_mesh_config(f"images={bad}", f"cameras={cameras}"), str(tmp_path))
+    overhead = tmp_path / "overhead.npy"
+    np.save(overhead, np.array([[2.7, 90.0, 0.0]] * 4))
+    with pytest.raises(ValueError, match="overhead.npy.*elevation"):
+        run_fit_mesh(compose_mesh_config(f"images={images}", f"cameras={overhead}"), str(tmp_path))
+    with pytest.raises(ValueError, match="nowhere.json"):
+        run_fit_mesh(compose_mesh_config(f"images={images}", f"cameras={tmp_path / 'nowhere.json'}"), str(tmp_path))
+
+
+def test_make_fit_targets_then_fit_from_them(tmp_path, compose_mesh_config, cube):
+    from script_helpers import load_script
+
+    make = load_script("make_fit_targets")
+    out = tmp_path / "targets"
+    make.main([str(cube), str(out), "--num-views", "4", "--image-size", "16"])
+    assert sorted(os.listdir(out)) == ["cameras.npy", "images.npy", "reference.obj"]
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    overrides = [f"images={out / 'images.npy'}", f"cameras={out / 'cameras.npy'}", f"reference={out / 'reference.obj'}"]
+    from_images = json.loads(open(run_fit_mesh(compose_mesh_config(*overrides), str(run_dir))).read())
+    from_mesh = json.loads(open(run_fit_mesh(compose_mesh_config(f"target={cube}"), str(run_dir))).read())
+    assert from_images["voxel_iou"] == pytest.approx(from_mesh["voxel_iou"], abs=1e-9)
+    with pytest.raises(SystemExit) as stop:
+        make.main([str(tmp_path / "nowhere.obj"), str(out)])
+    assert stop.value.code == 2
