@@ -49,6 +49,8 @@ class ModelConfig:
     encoder_channels: List[int] = field(default_factory=lambda: [64, 128, 256])
     encoder_fc: List[int] = field(default_factory=lambda: [1024, 1024, 512])
     decoder_fc: List[int] = field(default_factory=lambda: [1024, 2048])
+    palette_size: int = 0  # colour head's palette (0: silhouette-only model; the paper's colour model: 10 to 20)
+    texture_resolution: int = 1  # colour head: R x R texels per face
 
 
 @dataclass
@@ -62,6 +64,8 @@ class RendererConfig:
     dist_func: str = "euclidean"
     dist_cdf: str = "logistic"  # GenDR alternatives: gaussian | laplace | cauchy | gumbel_max | gumbel_min
     aggr_alpha: str = "prod"  # or sum | max | einstein | hamacher (GenDR T-conorms)
+    aggr_rgb: str = "softmax"  # colour renders of the colour model ('softmax' as SoftRas, or 'hard')
+    gamma: float = 1e-4  # depth-softmax temperature of the colour renders (SoftRas' default)
     near: float = 1.0
     far: float = 100.0
 
@@ -73,6 +77,8 @@ class LossConfig:
     iou: float = 1.0  # multi-view soft IoU (4 silhouettes per pair)
     laplacian: float = 5e-3
     flatten: float = 5e-4
+    color: float = 0.0  # colour L1 of the 4 RGB renders per pair (colour model only)
+    color_laplacian: float = 0.0  # smoothness of the textures over adjacent faces (colour model only)
 
 
 @dataclass

@@ -1,11 +1,17 @@
-"""The multi-view silhouette objective of the paper (SPEC section 7).
+"""The multi-view objective of the paper (SPEC section 7), silhouettes and colours.
 
 For a batch of view pairs (a, b) of the same objects, the mesh predicted from image a
 and the mesh predicted from image b are each rendered at view a and at view b; the four
 silhouettes are compared with the ground-truth masks of views a and b (soft IoU), and
 the Laplacian and flatten regularizers act on both predicted meshes.
 
-Shape symbols: B view pairs, S image side, V vertices, F faces.
+The colour-supervised model also predicts surface textures: the four renders are then
+RGBA (softmax colour aggregation, no lighting: the textures are sampled from shaded
+input images already), their RGB is compared with the target views' RGB (L1), and a
+Laplacian over adjacent faces smooths the textures. The alpha of an RGBA render is the
+silhouette of the alpha-only render, so the IoU term is the same in both models.
+
+Shape symbols: B view pairs, S image side, V vertices, F faces, T texels per face.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from softrecon.losses import FlattenLoss, LaplacianLoss, multiview_iou_loss
+from softrecon.losses import ColorLaplacianLoss, FlattenLoss, LaplacianLoss, color_l1_loss, multiview_iou_loss
 from softrecon.renderer.cameras import benchmark_camera
 from softrecon.renderer.soft_renderer import SoftRenderer
+from softrecon.structures.mesh import Mesh
 
 ALPHA_CHANNEL = 3  # the images are RGB + alpha, channels first
+RGB_CHANNELS = slice(0, 3)
 
 
 @dataclasses.dataclass
@@ -29,11 +37,14 @@ class StepOutput:
     """What one forward pass of the objective produced."""
 
     loss: torch.Tensor  # scalar, the weighted total
-    terms: Dict[str, torch.Tensor]  # 'iou', 'laplacian', 'flatten': scalars (detached)
+    terms: Dict[str, torch.Tensor]  # 'iou', 'laplacian', 'flatten' (+ 'color', 'color_laplacian'): scalars (detached)
     vertices: torch.Tensor  # (2B, V, 3): meshes from images a then images b (detached)
     silhouettes: torch.Tensor  # (4, B, S, S): (mesh a, mesh b) x (view a, view b) (detached)
     targets: torch.Tensor  # (4, B, S, S): the matching ground-truth masks
     inputs: Optional[torch.Tensor] = None  # (B, 4, S, S): images a, set by the trainer for logging
+    textures: Optional[torch.Tensor] = None  # (2B, F, T, 3) colour model: the predicted textures (detached)
+    colors: Optional[torch.Tensor] = None  # (4, B, 3, S, S) colour model: the RGB renders (detached)
+    color_targets: Optional[torch.Tensor] = None  # (4, B, 3, S, S): the matching target RGB
 
 
 def resize_images(images: torch.Tensor, size: int) -> torch.Tensor:
@@ -51,6 +62,8 @@ class MultiViewObjective(nn.Module):
         faces: (F, 3) long, the template faces shared by all predicted meshes.
         num_vertices: V.
         weight_iou, weight_laplacian, weight_flatten: the loss weights (paper: 1, 5e-3, 5e-4).
+        weight_color, weight_color_laplacian: the colour terms' weights (used when
+            textures are given; see the module docstring).
     """
 
     def __init__(
@@ -61,13 +74,22 @@ class MultiViewObjective(nn.Module):
         weight_iou: float = 1.0,
         weight_laplacian: float = 5e-3,
         weight_flatten: float = 5e-4,
+        weight_color: float = 0.0,
+        weight_color_laplacian: float = 0.0,
     ) -> None:
         super().__init__()
         self.renderer = renderer
         self.register_buffer("faces", faces.long().clone(), persistent=False)
         self.laplacian = LaplacianLoss(faces, num_vertices)
         self.flatten = FlattenLoss(faces)
-        self.weights = {"iou": float(weight_iou), "laplacian": float(weight_laplacian), "flatten": float(weight_flatten)}
+        self.color_laplacian = ColorLaplacianLoss(faces)
+        self.weights = {
+            "iou": float(weight_iou),
+            "laplacian": float(weight_laplacian),
+            "flatten": float(weight_flatten),
+            "color": float(weight_color),
+            "color_laplacian": float(weight_color_laplacian),
+        }
 
     def forward(
         self,
@@ -76,11 +98,14 @@ class MultiViewObjective(nn.Module):
         images_b: torch.Tensor,
         view_a: torch.Tensor,
         view_b: torch.Tensor,
+        textures: Optional[torch.Tensor] = None,
     ) -> StepOutput:
         """Args:
             vertices: (2B, V, 3) float: the meshes predicted from images_a, then from images_b.
             images_a, images_b: (B, 4, S, S) float in [0, 1], already at the render size.
             view_a, view_b: (B,) long benchmark view indices of the two images.
+            textures: None (silhouette model), or (2B, F, T, 3) float surface textures
+                of the same meshes (colour model): adds the colour terms.
         """
         size = self.renderer.settings.height
         if images_a.shape != images_b.shape or images_a.dim() != 4 or images_a.shape[-1] != size:
@@ -92,7 +117,17 @@ class MultiViewObjective(nn.Module):
         render_vertices = torch.cat([vertices, vertices], dim=0)  # (4B, V, 3)
         views = torch.cat([view_a, view_a, view_b, view_b], dim=0)
         camera = benchmark_camera(views, dtype=vertices.dtype, device=vertices.device)
-        silhouettes = self.renderer.render_silhouette(render_vertices, self.faces, camera).view(4, batch, size, size)
+        colors = color_targets = None
+        if textures is None:
+            silhouettes = self.renderer.render_silhouette(render_vertices, self.faces, camera).view(4, batch, size, size)
+        else:
+            if textures.dim() != 4 or textures.shape[0] != 2 * batch or textures.shape[1] != self.faces.shape[0]:
+                raise ValueError(f"textures must be (2B, F, T, 3) = ({2 * batch}, {self.faces.shape[0]}, T, 3), got {tuple(textures.shape)}")
+            meshes = Mesh(render_vertices, self.faces, torch.cat([textures, textures], dim=0), "texture", validate=False)
+            rgba = self.renderer(meshes, camera).view(4, batch, -1, size, size)  # (4, B, 3 + 1, S, S)
+            silhouettes, colors = rgba[:, :, ALPHA_CHANNEL], rgba[:, :, RGB_CHANNELS]
+            rgb_a, rgb_b = images_a[:, RGB_CHANNELS], images_b[:, RGB_CHANNELS]
+            color_targets = torch.stack([rgb_a, rgb_a, rgb_b, rgb_b], dim=0)
         mask_a, mask_b = images_a[:, ALPHA_CHANNEL], images_b[:, ALPHA_CHANNEL]
         targets = torch.stack([mask_a, mask_a, mask_b, mask_b], dim=0)
         terms = {
@@ -100,6 +135,9 @@ class MultiViewObjective(nn.Module):
             "laplacian": self.laplacian(vertices),
             "flatten": self.flatten(vertices),
         }
+        if textures is not None:
+            terms["color"] = color_l1_loss(colors.flatten(0, 1), color_targets.flatten(0, 1))
+            terms["color_laplacian"] = self.color_laplacian(textures)
         loss = sum(self.weights[name] * value for name, value in terms.items())
         return StepOutput(
             loss=loss,
@@ -107,4 +145,7 @@ class MultiViewObjective(nn.Module):
             vertices=vertices.detach(),
             silhouettes=silhouettes.detach(),
             targets=targets,
+            textures=None if textures is None else textures.detach(),
+            colors=None if colors is None else colors.detach(),
+            color_targets=color_targets,
         )

@@ -115,7 +115,14 @@ class Trainer:
         self.renderer = SoftRenderer(settings, lighting=None)
         self.base_sigma = settings.sigma
         self.objective = MultiViewObjective(
-            self.renderer, self.model.faces, self.model.num_vertices, cfg.loss.iou, cfg.loss.laplacian, cfg.loss.flatten
+            self.renderer,
+            self.model.faces,
+            self.model.num_vertices,
+            cfg.loss.iou,
+            cfg.loss.laplacian,
+            cfg.loss.flatten,
+            cfg.loss.color,
+            cfg.loss.color_laplacian,
         ).to(device)
         self.network = self.model
         if self.context.distributed:
@@ -212,14 +219,21 @@ class Trainer:
         with self.timer.phase("data"):
             batch = self.next_batch()
         with self.timer.phase("network_forward"):
-            vertices = self.network(torch.cat([batch["images_a"], batch["images_b"]], dim=0))
-        with self.timer.phase("render_and_loss"):  # forward and backward down to the vertices
-            leaf = vertices.detach().requires_grad_()
-            output = self.objective(leaf, batch["images_a"], batch["images_b"], batch["view_a"], batch["view_b"])
+            images = torch.cat([batch["images_a"], batch["images_b"]], dim=0)
+            if self.model.has_color:
+                vertices, color = self.network(images, with_color=True)
+                outputs = [vertices, color.textures]
+            else:
+                outputs = [self.network(images)]
+        with self.timer.phase("render_and_loss"):  # forward and backward down to the network's outputs
+            leaves = [tensor.detach().requires_grad_() for tensor in outputs]
+            textures = leaves[1] if len(leaves) > 1 else None
+            output = self.objective(leaves[0], batch["images_a"], batch["images_b"], batch["view_a"], batch["view_b"], textures)
             self.optimizer.zero_grad(set_to_none=True)
             output.loss.backward()
         with self.timer.phase("network_backward"):  # includes the DDP gradient all-reduce
-            vertices.backward(leaf.grad)
+            grads = [leaf.grad if leaf.grad is not None else torch.zeros_like(leaf) for leaf in leaves]
+            torch.autograd.backward(outputs, grads)
         with self.timer.phase("optimizer"):
             self.optimizer.step()
         if not torch.isfinite(output.loss):
@@ -326,9 +340,9 @@ class Trainer:
                     self.timer.reset()
                     window_start, window_iterations = time.perf_counter(), 0
                 if cfg.trainer.image_every and it % cfg.trainer.image_every == 0:
-                    logger.images(it, output.inputs, output.silhouettes, output.targets)
+                    logger.images(it, output.inputs, output.silhouettes, output.targets, output.colors, output.color_targets)
                 if cfg.trainer.mesh_every and it % cfg.trainer.mesh_every == 0:
-                    logger.meshes(it, output.vertices, self.model.faces, int(cfg.logging.mesh_samples))
+                    logger.meshes(it, output.vertices, self.model.faces, int(cfg.logging.mesh_samples), output.textures)
                 if main and cfg.trainer.val_every and it % cfg.trainer.val_every == 0:
                     values = self.validate()
                     logger.scalars(values, it)
