@@ -18,8 +18,10 @@ from softrecon.training.checkpoint import CheckpointError, load_checkpoint, load
 from softrecon.training.data import build_dataset
 from softrecon.training.distributed import choose_device
 from softrecon.training.run_dir import hydra_output_dir
+from softrecon.training.schedule import step_decay
 
 from . import report
+from .color_error import HELD_OUT_OFFSETS, held_out_color_error, renderer_from_config
 from .scoring import VoxelScorer, reconstruct
 
 EVAL_DIR = "eval"  # <run>/eval/<split>_step<iteration> when not run under Hydra
@@ -46,6 +48,20 @@ def load_model(checkpoint: Dict, device: torch.device) -> torch.nn.Module:
         raise CheckpointError(f"checkpoint {path!r}: {error}") from None
     load_weights(model, checkpoint["model"], path)
     return model.to(device).eval()
+
+
+def _color_renderer(checkpoint: Dict, dataset):
+    """The renderer of the colour error: the run's stored settings at the dataset's image
+    size, with sigma where the training schedule left it (``softrecon.evaluation.color_error``)."""
+    config = checkpoint["config"]
+    renderer = dict(config.get("renderer", {}))
+    trainer = config.get("trainer", {})
+    if "sigma" in renderer:
+        renderer["sigma"] = step_decay(float(renderer["sigma"]), int(checkpoint["iteration"]), list(trainer.get("decay_at", [])), float(trainer.get("decay_factor", 1.0)))
+    try:
+        return renderer_from_config(renderer, int(dataset.image_size))
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"checkpoint {checkpoint.get('path', '<checkpoint>')!r}: stored renderer settings: {error}") from None
 
 
 def _output_dir(cfg: DictConfig, checkpoint: Dict) -> str:
@@ -91,9 +107,14 @@ def evaluate(cfg: DictConfig) -> str:
     num_objects = len(dataset) if cfg.max_objects is None else sum(min(len(dataset.object_range(c)), cfg.max_objects) for c in dataset.class_ids)
     bar = tqdm(total=num_objects, unit="obj", desc=f"eval {cfg.split}", disable=not cfg.progress, dynamic_ncols=True)
     done = set()
+    color_renderer = _color_renderer(checkpoint, dataset) if getattr(model, "has_color", False) else None
     for images, view_index, object_index in _object_batches(dataset, int(cfg.data.eval_batch_size), cfg.max_objects):
-        vertices = reconstruct(model, images.to(device), image_size)
-        scorer.add(vertices, object_index.tolist(), view_index.tolist())
+        if color_renderer is None:
+            vertices, color_errors = reconstruct(model, images.to(device), image_size), None
+        else:
+            vertices, textures = reconstruct(model, images.to(device), image_size, with_color=True)
+            color_errors = held_out_color_error(color_renderer, vertices, model.faces, textures, dataset, object_index.tolist(), view_index.tolist())
+        scorer.add(vertices, object_index.tolist(), view_index.tolist(), color_errors)
         finished = {int(o) for o, v in zip(object_index, view_index) if int(v) == dataset.num_views - 1}
         bar.update(len(finished - done))
         done |= finished
@@ -147,13 +168,19 @@ def summarize(scorer: VoxelScorer, dataset, checkpoint: Dict, cfg: DictConfig) -
             "centres of the ground-truth boundary voxels; F-score at fscore_threshold",
             fscore_threshold=float(cfg.fscore_threshold),
         )
+    if any(sample.color_error is not None for sample in scorer.samples):
+        results.update(
+            per_class_color_error=by_name(scorer.per_class("color_error")),
+            mean_color_error=scorer.class_mean("color_error"),
+            color_error_note=f"mean absolute RGB error (0-1) of the predicted textured mesh rendered at the input view + {list(HELD_OUT_OFFSETS)} views",
+        )
     return results
 
 
 def _samples_csv(scorer: VoxelScorer) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["object_index", "view", "class_id", "iou", "chamfer", "fscore"])
+    writer.writerow(["object_index", "view", "class_id", "iou", "chamfer", "fscore", "color_error"])
     for s in scorer.samples:
-        writer.writerow([s.object_index, s.view, s.class_id, s.iou, s.chamfer, s.fscore])
+        writer.writerow([s.object_index, s.view, s.class_id, s.iou, s.chamfer, s.fscore, s.color_error])
     return buffer.getvalue()

@@ -28,8 +28,9 @@ POINTS_SEED = 0  # seed of that sampling (its own generator: global RNG untouche
 
 
 @torch.no_grad()
-def reconstruct(model: nn.Module, images: torch.Tensor, image_size: int) -> torch.Tensor:
-    """images (N, 4, S0, S0) float in [0, 1] on the model's device -> vertices (N, V, 3).
+def reconstruct(model: nn.Module, images: torch.Tensor, image_size: int, with_color: bool = False):
+    """images (N, 4, S0, S0) float in [0, 1] on the model's device -> vertices (N, V, 3),
+    or with ``with_color`` (colour model) the pair (vertices, textures (N, F, T, 3)).
 
     The model is switched to eval mode (BatchNorm running statistics) and back to the
     mode it was in.
@@ -37,6 +38,9 @@ def reconstruct(model: nn.Module, images: torch.Tensor, image_size: int) -> torc
     was_training = model.training
     model.eval()
     try:
+        if with_color:
+            vertices, color = model(resize_images(images, image_size), with_color=True)
+            return vertices, color.textures
         return model(resize_images(images, image_size))
     finally:
         model.train(was_training)
@@ -52,6 +56,7 @@ class Sample:
     iou: float
     chamfer: Optional[float] = None
     fscore: Optional[float] = None
+    color_error: Optional[float] = None  # colour model: mean abs RGB error on held-out views
 
 
 class VoxelScorer:
@@ -81,23 +86,35 @@ class VoxelScorer:
             self._cached_object, self._cached = object_index, (voxels, points)
         return self._cached
 
-    def add(self, vertices: torch.Tensor, object_index: Sequence[int], view_index: Sequence[int]) -> None:
+    def add(
+        self,
+        vertices: torch.Tensor,
+        object_index: Sequence[int],
+        view_index: Sequence[int],
+        color_errors: Optional[Sequence[float]] = None,
+    ) -> None:
         """Score a batch of predicted meshes.
 
         Args:
             vertices: (N, V, 3) float, object frame.
             object_index: (N,) object numbers in the dataset.
             view_index: (N,) the view each mesh was predicted from.
+            color_errors: None, or (N,) colour errors measured elsewhere (colour model,
+                ``softrecon.evaluation.color_error``), kept with the samples.
         """
         vertices = vertices.detach().cpu()
         object_index = [int(i) for i in object_index]
         view_index = [int(v) for v in view_index]
         if not (len(object_index) == len(view_index) == vertices.shape[0]):
             raise ValueError(f"vertices ({vertices.shape[0]}), object_index ({len(object_index)}) and view_index ({len(view_index)}) must have the same length")
-        for mesh, obj, view in zip(vertices, object_index, view_index):
+        if color_errors is not None and len(color_errors) != len(object_index):
+            raise ValueError(f"color_errors ({len(color_errors)}) must have one value per mesh ({len(object_index)})")
+        for k, (mesh, obj, view) in enumerate(zip(vertices, object_index, view_index)):
             gt_voxels, gt_points = self._ground_truth(obj)
             predicted = voxelize(mesh, self.faces, resolution=gt_voxels.shape[0])
             sample = Sample(obj, view, self.dataset.class_id_of(obj), float(voxel_iou(predicted, gt_voxels)))
+            if color_errors is not None:
+                sample.color_error = float(color_errors[k])
             if self.with_points and len(gt_points):
                 points = sample_points_on_mesh(mesh.double(), self.faces, SURFACE_POINTS, generator=self._generator).numpy()
                 sample.chamfer = float(chamfer_distance(points, gt_points))

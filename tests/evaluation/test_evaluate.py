@@ -21,12 +21,12 @@ TEMPLATE_LEVEL = 1
 PREDICTED_SCALE = 0.25
 
 
-def _constant_model_checkpoint(data_root, folder) -> str:
+def _constant_model_checkpoint(data_root, folder, *extra) -> str:
     """A checkpoint whose model outputs the same sphere whatever the image."""
     overrides = [
         f"data.root={data_root}", "data.synthetic=false", f"data.image_size={SIZE}", "data.batch_size=2",
         f"model.template_level={TEMPLATE_LEVEL}", "model.encoder_channels=[4]", "model.encoder_fc=[8]",
-        "model.decoder_fc=[8]", "trainer.iterations=0", "trainer.device=cpu", "logging=quiet", f"paths.run_dir={folder}",
+        "model.decoder_fc=[8]", "trainer.iterations=0", "trainer.device=cpu", "logging=quiet", f"paths.run_dir={folder}", *extra,
     ]
     trainer = Trainer(compose_config("train", overrides))
     for head in (trainer.model.decoder.centroid_head, trainer.model.decoder.displacement_head):
