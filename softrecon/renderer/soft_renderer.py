@@ -87,7 +87,7 @@ class SoftRenderer(nn.Module):
         return f"settings={self.settings}, lighting={self.lighting}, antialias={self.antialias}"
 
     # ------------------------------------------------------------------ rendering
-    def forward(self, mesh: Mesh, camera: AnyCamera) -> torch.Tensor:
+    def forward(self, mesh: Mesh, camera: AnyCamera, settings: Optional[RasterSettings] = None) -> torch.Tensor:
         """Render RGBA images.
 
         Colours: per-face colours are shaded with face normals, per-vertex colours with
@@ -101,6 +101,8 @@ class SoftRenderer(nn.Module):
             mesh: a ``Mesh`` of N meshes (float32/float64).
             camera: any camera of ``softrecon.renderer.cameras`` with 1 or N cameras
                 (or N cameras and a mesh batch of 1).
+            settings: this call's settings instead of ``self.settings`` (e.g. a sigma
+                schedule: ``renderer.settings.replace(sigma=...)``), or None.
 
         Returns:
             (max(N, Nc), C + 1, H, W) mesh dtype: C colour channels then alpha.
@@ -124,26 +126,32 @@ class SoftRenderer(nn.Module):
         face_vertices = mesh.face_vertices(_project(camera, mesh.vertices))
         if face_colors.shape[0] != face_vertices.shape[0]:  # one mesh seen by N cameras
             face_colors = face_colors.expand(face_vertices.shape[0], -1, -1, -1)
-        return self._rasterize(face_vertices, face_colors)
+        return self._rasterize(face_vertices, face_colors, settings)
 
-    def render_silhouette(self, vertices: torch.Tensor, faces: torch.Tensor, camera: AnyCamera) -> torch.Tensor:
+    def render_silhouette(
+        self, vertices: torch.Tensor, faces: torch.Tensor, camera: AnyCamera, settings: Optional[RasterSettings] = None
+    ) -> torch.Tensor:
         """Alpha only, without building a Mesh or any colour (the training fast path).
 
         Args:
             vertices: (N, V, 3) float world/object-frame positions.
             faces: (F, 3) or (N, F, 3) int64.
             camera: 1 or N cameras.
+            settings: this call's settings instead of ``self.settings``, or None.
 
         Returns:
             (N, H, W) soft silhouettes in [0, 1]; differentiable in ``vertices``.
         """
         check_faces(faces)
         face_vertices = gather_face_attributes(_project(camera, vertices), faces)
-        return self._rasterize(face_vertices, None)[:, 0]
+        return self._rasterize(face_vertices, None, settings)[:, 0]
 
-    def _rasterize(self, face_vertices: torch.Tensor, face_colors: Optional[torch.Tensor]) -> torch.Tensor:
+    def _rasterize(self, face_vertices: torch.Tensor, face_colors: Optional[torch.Tensor], settings: Optional[RasterSettings]) -> torch.Tensor:
         k = self.antialias
-        settings = self.settings
+        if settings is None:
+            settings = self.settings
+        elif not isinstance(settings, RasterSettings):
+            raise ValueError(f"settings must be a RasterSettings or None, got {type(settings).__name__}")
         if k > 1:
             settings = settings.replace(image_size=(k * settings.height, k * settings.width))
         image = soft_rasterize(face_vertices.contiguous(), None if face_colors is None else face_colors.contiguous(), settings, self.backend)

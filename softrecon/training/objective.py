@@ -25,6 +25,7 @@ from torch import nn
 
 from softrecon.losses import ColorLaplacianLoss, FlattenLoss, LaplacianLoss, color_l1_loss, multiview_iou_loss
 from softrecon.renderer.cameras import benchmark_camera
+from softrecon.renderer.settings import RasterSettings
 from softrecon.renderer.soft_renderer import SoftRenderer
 from softrecon.structures.mesh import Mesh
 
@@ -58,7 +59,8 @@ class MultiViewObjective(nn.Module):
     """Loss of a batch of view pairs: mean soft IoU of 4 silhouettes + regularizers.
 
     Args:
-        renderer: a ``SoftRenderer`` whose settings give the silhouette size and sigma.
+        renderer: a ``SoftRenderer`` whose settings give the silhouette size and the
+            defaults of each call (a call may pass its own settings: the sigma schedule).
         faces: (F, 3) long, the template faces shared by all predicted meshes.
         num_vertices: V.
         weight_iou, weight_laplacian, weight_flatten: the loss weights (paper: 1, 5e-3, 5e-4).
@@ -99,6 +101,7 @@ class MultiViewObjective(nn.Module):
         view_a: torch.Tensor,
         view_b: torch.Tensor,
         textures: Optional[torch.Tensor] = None,
+        settings: Optional[RasterSettings] = None,
     ) -> StepOutput:
         """Args:
             vertices: (2B, V, 3) float: the meshes predicted from images_a, then from images_b.
@@ -106,8 +109,12 @@ class MultiViewObjective(nn.Module):
             view_a, view_b: (B,) long benchmark view indices of the two images.
             textures: None (silhouette model), or (2B, F, T, 3) float surface textures
                 of the same meshes (colour model): adds the colour terms.
+            settings: the renderer settings of this step (e.g. the scheduled sigma), or
+                None for the renderer's own; the image size must stay the renderer's.
         """
         size = self.renderer.settings.height
+        if settings is not None and (settings.height, settings.width) != (self.renderer.settings.height, self.renderer.settings.width):
+            raise ValueError(f"settings must keep the renderer's image size {size}, got {settings.height} x {settings.width}")
         if images_a.shape != images_b.shape or images_a.dim() != 4 or images_a.shape[-1] != size:
             raise ValueError(f"images_a and images_b must both be (B, 4, {size}, {size}), got {tuple(images_a.shape)} and {tuple(images_b.shape)}")
         batch = images_a.shape[0]
@@ -119,12 +126,12 @@ class MultiViewObjective(nn.Module):
         camera = benchmark_camera(views, dtype=vertices.dtype, device=vertices.device)
         colors = color_targets = None
         if textures is None:
-            silhouettes = self.renderer.render_silhouette(render_vertices, self.faces, camera).view(4, batch, size, size)
+            silhouettes = self.renderer.render_silhouette(render_vertices, self.faces, camera, settings).view(4, batch, size, size)
         else:
             if textures.dim() != 4 or textures.shape[0] != 2 * batch or textures.shape[1] != self.faces.shape[0]:
                 raise ValueError(f"textures must be (2B, F, T, 3) = ({2 * batch}, {self.faces.shape[0]}, T, 3), got {tuple(textures.shape)}")
             meshes = Mesh(render_vertices, self.faces, torch.cat([textures, textures], dim=0), "texture", validate=False)
-            rgba = self.renderer(meshes, camera).view(4, batch, -1, size, size)  # (4, B, 3 + 1, S, S)
+            rgba = self.renderer(meshes, camera, settings).view(4, batch, -1, size, size)  # (4, B, 3 + 1, S, S)
             silhouettes, colors = rgba[:, :, ALPHA_CHANNEL], rgba[:, :, RGB_CHANNELS]
             rgb_a, rgb_b = images_a[:, RGB_CHANNELS], images_b[:, RGB_CHANNELS]
             color_targets = torch.stack([rgb_a, rgb_a, rgb_b, rgb_b], dim=0)

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from softrecon.data import ViewPairSampler
 from softrecon.models import build_model
+from softrecon.renderer.settings import RasterSettings
 from softrecon.renderer.soft_renderer import SoftRenderer
 from softrecon.utils.atomic import atomic_write
 
@@ -193,12 +194,13 @@ class Trainer:
             "sigma": step_decay(self.base_sigma, iteration, decay_at, factor),
         }
 
-    def _apply_schedule(self, iteration: int) -> Dict[str, float]:
+    def _apply_schedule(self, iteration: int) -> RasterSettings:
+        """Set the optimizer's lr for ``iteration``; return the renderer settings of that
+        iteration (the scheduled sigma), which the step passes to the objective."""
         values = self.scheduled(iteration)
         for group in self.optimizer.param_groups:
             group["lr"] = values["lr"]
-        self.renderer.set_sigma(values["sigma"])
-        return values
+        return self.renderer.settings.replace(sigma=values["sigma"])
 
     # ------------------------------------------------------------------ one step
     def next_batch(self) -> Dict[str, torch.Tensor]:
@@ -214,7 +216,7 @@ class Trainer:
 
     def train_step(self) -> StepOutput:
         """One optimizer step at ``self.iteration`` (which it then increments)."""
-        self._apply_schedule(self.iteration)
+        settings = self._apply_schedule(self.iteration)
         self.network.train()
         with self.timer.phase("data"):
             batch = self.next_batch()
@@ -228,7 +230,7 @@ class Trainer:
         with self.timer.phase("render_and_loss"):  # forward and backward down to the network's outputs
             leaves = [tensor.detach().requires_grad_() for tensor in outputs]
             textures = leaves[1] if len(leaves) > 1 else None
-            output = self.objective(leaves[0], batch["images_a"], batch["images_b"], batch["view_a"], batch["view_b"], textures)
+            output = self.objective(leaves[0], batch["images_a"], batch["images_b"], batch["view_a"], batch["view_b"], textures, settings)
             self.optimizer.zero_grad(set_to_none=True)
             output.loss.backward()
         with self.timer.phase("network_backward"):  # includes the DDP gradient all-reduce

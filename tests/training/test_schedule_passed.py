@@ -1,0 +1,26 @@
+"""The sigma schedule is passed to each step, not written into the renderer."""
+
+import pytest
+
+from softrecon.config import compose_config
+from softrecon.training import Trainer
+
+from conftest import tiny_overrides
+
+
+def test_each_step_gets_its_scheduled_sigma_and_the_renderer_is_not_mutated(tiny_dataset, tmp_path):
+    trainer = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "run"), iterations=3, **{"trainer.decay_at": "[1]"})))
+    base = trainer.renderer.settings
+    seen = []
+    objective_forward = trainer.objective.forward
+
+    def spy(*args, **kwargs):
+        seen.append(args[6].sigma)  # the settings argument of MultiViewObjective.forward
+        return objective_forward(*args, **kwargs)
+
+    trainer.objective.forward = spy
+    for _ in range(3):
+        trainer.train_step()
+    trainer.close()
+    assert seen == pytest.approx([1e-3, 1e-3 * 0.3, 1e-3 * 0.3])
+    assert trainer.renderer.settings is base and base.sigma == 1e-3
