@@ -4,24 +4,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-# The 13 ShapeNetCore v1 synsets of the NMR benchmark (SPEC section 6), in the usual order.
-SHAPENET_CLASS_NAMES = OrderedDict(
-    [
-        ("02691156", "airplane"),
-        ("02828884", "bench"),
-        ("02933112", "cabinet"),
-        ("02958343", "car"),
-        ("03001627", "chair"),
-        ("03211117", "display"),
-        ("03636649", "lamp"),
-        ("03691459", "loudspeaker"),
-        ("04090263", "rifle"),
-        ("04256520", "sofa"),
-        ("04379243", "table"),
-        ("04401088", "telephone"),
-        ("04530566", "watercraft"),
-    ]
-)
+from softrecon import protocol
+
+# The 13 ShapeNetCore v1 synsets of the benchmark (softrecon.protocol), in the usual order.
+SHAPENET_CLASS_NAMES = OrderedDict(protocol.SHAPENET_CLASSES)
 
 # The procedural classes of the embedded default dataset (softrecon.data.synthetic).
 # Their ids cannot be mistaken for ShapeNet synsets.

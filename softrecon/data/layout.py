@@ -19,7 +19,9 @@ from typing import Tuple
 
 import numpy as np
 
-NUM_VIEWS = 24  # benchmark views per object, azimuth -15 k degrees (SPEC section 5)
+from softrecon import protocol
+
+NUM_VIEWS = protocol.NUM_VIEWS  # benchmark views per object (SPEC section 5)
 NUM_CHANNELS = 4  # RGB + alpha
 SPLITS = ("train", "val", "test")
 IMAGES_SUFFIX = "_images.npz"

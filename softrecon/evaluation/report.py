@@ -12,15 +12,13 @@ import json
 import math
 from typing import Dict, List, Optional
 
+from softrecon import protocol
 from softrecon.utils.atomic import atomic_write
 
 from .published import PUBLISHED
 
-# SPEC section 6: the 13 ShapeNetCore classes of the NMR renders.
-SHAPENET_CLASS_IDS = (
-    "02691156", "02828884", "02933112", "02958343", "03001627", "03211117", "03636649",
-    "03691459", "04090263", "04256520", "04379243", "04401088", "04530566",
-)  # fmt: skip
+# The 13 ShapeNetCore classes of the NMR renders (softrecon.protocol).
+SHAPENET_CLASS_IDS = protocol.SHAPENET_CLASS_IDS
 
 # Published mean 3D IoU (percent) over those 13 classes, with their sources (one place:
 # softrecon.evaluation.published). Only means are quoted.

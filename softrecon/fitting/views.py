@@ -14,9 +14,11 @@ import torch
 
 from softrecon.renderer.cameras import PerspectiveCamera
 
+from softrecon import protocol
+
 # SPEC section 5: the benchmark's camera distance and viewing half-angle (degrees).
-BENCHMARK_DISTANCE = 2.732
-BENCHMARK_VIEWING_ANGLE = 15.0
+BENCHMARK_DISTANCE = protocol.CAMERA_DISTANCE
+BENCHMARK_VIEWING_ANGLE = protocol.VIEWING_ANGLE
 FULL_TURN_DEGREES = 360.0
 
 

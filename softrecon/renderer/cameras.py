@@ -29,15 +29,18 @@ from typing import Optional, Sequence, Tuple, Union
 
 import torch
 
+from .. import protocol
+
 Vector = Union[torch.Tensor, Sequence[float]]
 Scalar = Union[torch.Tensor, float, Sequence[float]]
 
-# The ShapeNet benchmark cameras (SPEC section 5).
-BENCHMARK_DISTANCE = 2.732  # camera distance from the origin
-BENCHMARK_ELEVATION = 30.0  # degrees above the xz plane
-BENCHMARK_AZIMUTH_STEP = -15.0  # degrees of azimuth per view index (azimuth = -15 k)
-BENCHMARK_NUM_VIEWS = 24  # views k = 0 .. 23 per object
-BENCHMARK_VIEWING_ANGLE = 15.0  # half-angle in degrees (a 30 degree field of view)
+# The ShapeNet benchmark cameras (SPEC section 5): their numbers live in
+# softrecon.protocol; these names are the renderer's public aliases of them.
+BENCHMARK_DISTANCE = protocol.CAMERA_DISTANCE  # camera distance from the origin
+BENCHMARK_ELEVATION = protocol.ELEVATION  # degrees above the xz plane
+BENCHMARK_AZIMUTH_STEP = protocol.AZIMUTH_STEP  # degrees of azimuth per view index (azimuth = -15 k)
+BENCHMARK_NUM_VIEWS = protocol.NUM_VIEWS  # views k = 0 .. 23 per object
+BENCHMARK_VIEWING_ANGLE = protocol.VIEWING_ANGLE  # half-angle in degrees (a 30 degree field of view)
 
 DEFAULT_VIEWING_ANGLE = 15.0  # degrees, half-angle, as SoftRas
 DEFAULT_UP = (0.0, 1.0, 0.0)
