@@ -169,7 +169,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     heading = f"Data: {args.data}; budget: {args.budget} ({iterations} iterations a row); seed {args.seed}; made by `python scripts/reproduce.py {' '.join(sys.argv[1:] if argv is None else argv)}`."
     markdown_path = os.path.join(table_dir, "table.md")
     with atomic_write(markdown_path, "w") as handle:
-        handle.write(tables.markdown(table, results, splits, heading))
+        handle.write(tables.markdown(table, results, splits, heading, args.data))
     with atomic_write(os.path.join(table_dir, "table.csv"), "w") as handle:
         handle.write(tables.csv_text(results, splits))
     print(open(markdown_path, encoding="utf-8").read())

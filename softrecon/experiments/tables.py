@@ -197,10 +197,14 @@ def _class_names(results: Sequence[RowResult], split: str) -> List[str]:
     return names
 
 
-def markdown(table: Table, results: Sequence[RowResult], splits: Sequence[str], heading: str) -> str:
-    """The table as Markdown: one block per split, rows x classes + mean, then the
-    published means (per-class published cells are left empty: none could be sourced)."""
+def markdown(table: Table, results: Sequence[RowResult], splits: Sequence[str], heading: str, data: str = "shapenet") -> str:
+    """The table as Markdown: one block per split, rows x classes + mean, then (on the
+    ShapeNet data only: elsewhere they are not comparable) the published means;
+    per-class published cells are left empty: none could be sourced."""
     lines = [f"# {table.title}", "", heading, ""]
+    published_rows = table.published if data == "shapenet" else ()
+    if table.published and not published_rows:
+        lines += [f"The published figures ({', '.join(f'{p.method}: {p.mean_iou}' for p in table.published)}) are on ShapeNet; not comparable with the {data} data.", ""]
     for split in splits:
         names = _class_names(results, split)
         lines += [f"## {split} split", "", "| row | " + " | ".join(names + ["mean"]) + " | status |"]
@@ -209,7 +213,7 @@ def markdown(table: Table, results: Sequence[RowResult], splits: Sequence[str], 
             values = result.iou.get(split, {})
             cells = [_percent(values.get(name)) for name in names + ["mean"]]
             lines.append(f"| {result.row.name} | " + " | ".join(cells) + f" | {result.status} |")
-        for entry in table.published:
+        for entry in published_rows:
             lines.append(f"| *{entry.method}* (published, {entry.split} split) | " + " | ".join([""] * len(names)) + f" | {entry.mean_iou} | |")
         lines.append("")
     lines += ["## Rows", "", "| row | overrides | commit | seed | description |", "| --- | --- | --- | --- | --- |"]
@@ -217,9 +221,9 @@ def markdown(table: Table, results: Sequence[RowResult], splits: Sequence[str], 
         record = result.record
         overrides = " ".join(record.get("overrides", [])) or " ".join(result.row.overrides)
         lines.append(f"| {result.row.name} | `{overrides}` | {record.get('commit', '')} | {record.get('seed', '')} | {result.row.description} |")
-    if table.published:
+    if published_rows:
         lines += ["", "Published figures and their sources:", ""]
-        lines += [f"- {entry.method}: {entry.mean_iou} ({entry.split} split). {entry.source}" for entry in table.published]
+        lines += [f"- {entry.method}: {entry.mean_iou} ({entry.split} split). {entry.source}" for entry in published_rows]
     return "\n".join(lines) + "\n"
 
 

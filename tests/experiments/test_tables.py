@@ -78,6 +78,8 @@ def test_collector_on_fake_runs(tmp_path):
     assert "| baseline | 50.00 | 70.00 | 60.00 | done |" in text
     assert "| aggr_sum |  |  |  | not run |" in text
     assert "> 62" in text and "SoftRas issue #75" in text  # the published figure and its source
+    synthetic = tables.markdown(table, results, ["val"], "heading", data="synthetic")
+    assert "(published, val split)" not in synthetic and "not comparable with the synthetic data" in synthetic
     assert "`+ablation=baseline`" in text and "abc123" in text
     lines = tables.csv_text(results, ["val"]).splitlines()
     assert lines[0] == "row,split,class,iou,status,commit,seed,overrides,config"
