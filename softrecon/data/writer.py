@@ -14,21 +14,19 @@ import contextlib
 import errno
 import io
 import os
-import tempfile
 import zipfile
 from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 import h5py
 import numpy as np
 
-from ..utils.atomic import out_of_space_errno, out_of_space_error
+from ..utils.atomic import make_temporary, out_of_space_errno, out_of_space_error, remove_stale_temporaries
 from . import layout
 
 FORMATS = ("npz", "hdf5")
 # gzip level of HDF5 chunks and zip deflate level of npz members: the usual trade-off.
 COMPRESSION_LEVEL = 4
 HDF5_FORMAT_VERSION = 1  # stored as the 'format_version' attribute
-_NEW_FILE_MODE = 0o666  # permissions of a new file before the umask, as open() uses
 
 
 @contextlib.contextmanager
@@ -36,12 +34,8 @@ def atomic_output_path(path: str) -> Iterator[str]:
     """Yield a temporary path next to ``path``; on a clean exit it replaces ``path``,
     on an error it is removed and ``path`` is left untouched. For writers that need a
     path rather than a file object (h5py)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    fd, tmp_path = make_temporary(path)
     os.close(fd)
-    umask = os.umask(0)  # read the umask (it can only be read by setting it)
-    os.umask(umask)
-    os.chmod(tmp_path, _NEW_FILE_MODE & ~umask)  # mkstemp makes 0600; give what open() would
     try:
         yield tmp_path
         os.replace(tmp_path, path)
@@ -209,6 +203,7 @@ class SplitWriter:
 
     def _open(self) -> None:
         n = self.num_objects
+        remove_stale_temporaries(self.out_dir)  # those of killed writers (never a live one's)
         try:
             if "npz" in self.formats:
                 for key, final, shape in (

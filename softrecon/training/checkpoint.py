@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from softrecon.utils.atomic import atomic_write
+from softrecon.utils.atomic import atomic_write, make_temporary, remove_stale_temporaries
 
 CHECKPOINT_DIR = "checkpoints"  # sub-folder of a run folder
 CHECKPOINT_PATTERN = re.compile(r"^step_(\d+)\.pt$")
@@ -59,6 +59,7 @@ def save_checkpoint(folder: str, iteration: int, state: Dict[str, Any], keep: in
     if keep < 1:
         raise ValueError(f"keep must be >= 1, got {keep!r}")
     os.makedirs(folder, exist_ok=True)
+    remove_stale_temporaries(folder)  # those of a run killed while saving (never a live writer's)
     path = os.path.join(folder, checkpoint_name(iteration))
     payload = dict(state, format_version=FORMAT_VERSION, iteration=int(iteration))
     with atomic_write(path, "wb") as handle:
@@ -106,14 +107,19 @@ def _iteration_of(path: str) -> int:
 def _point_last_at(path: str) -> None:
     """Make ``last.pt`` next to ``path`` the same file, atomically (link, then rename)."""
     folder = os.path.dirname(path)
-    temporary = os.path.join(folder, f".{LAST_NAME}.{os.getpid()}.tmp")
-    if os.path.lexists(temporary):
-        os.remove(temporary)
+    fd, temporary = make_temporary(os.path.join(folder, LAST_NAME))
+    os.close(fd)
     try:
-        os.link(path, temporary)
-    except OSError:  # no hard links here: a copy
-        shutil.copyfile(path, temporary)
-    os.replace(temporary, os.path.join(folder, LAST_NAME))
+        os.remove(temporary)  # only its unique name was wanted
+        try:
+            os.link(path, temporary)
+        except OSError:  # no hard links here: a copy
+            shutil.copyfile(path, temporary)
+        os.replace(temporary, os.path.join(folder, LAST_NAME))
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+        raise
 
 
 def latest_checkpoint(folder: str) -> Optional[str]:

@@ -3,6 +3,12 @@
 A reader never sees a half-written file: either the old content or the new one. On an
 error inside the ``with`` block the temporary file is removed and the target is left
 untouched.
+
+Temporary files are named ``.<name>.<host>.<pid>.<random>.tmp`` (``make_temporary``), so
+that the ones a killed process left behind can be told apart from the ones a live writer
+is filling: ``remove_stale_temporaries`` removes those whose writer is dead (same host,
+pid gone) or, from another host or of the older ``.<name>.<random>.tmp`` form, those
+untouched for ``STALE_AFTER_S``.
 """
 
 from __future__ import annotations
@@ -10,8 +16,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
+import socket
 import tempfile
-from typing import IO, Iterable, Iterator, Optional, Union
+import time
+from typing import IO, Iterable, Iterator, List, Optional, Tuple, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -75,6 +84,68 @@ def _current_umask() -> int:
     return mask
 
 
+STALE_AFTER_S = 24 * 3600  # a temporary file of unknown or remote writer untouched this long is stale
+_HOST_TAG = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
+# .<name>.<host>.<pid>.<random>.tmp (ours) and .<name>.<random>.tmp (older versions' mkstemp)
+_TEMPORARY = re.compile(r"^\.(?P<name>.+?)\.(?:(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.)?[A-Za-z0-9_]{8}\.tmp$")
+
+
+def make_temporary(path: str) -> Tuple[int, str]:
+    """Create the temporary file for ``path`` in its folder, with the permissions a plain
+    ``open()`` would give. Returns (open fd, temporary path)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix=f".{name}.{_HOST_TAG}.{os.getpid()}.", suffix=".tmp")
+    os.chmod(tmp_path, _DEFAULT_FILE_MODE & ~_current_umask())  # mkstemp creates it 0600
+    return fd, tmp_path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str, recursive: bool = False, stale_after_s: float = STALE_AFTER_S) -> List[str]:
+    """Remove the temporary files of atomic writes in ``folder`` whose writer is gone:
+    from this host with a dead pid, or untouched for ``stale_after_s`` (another host's,
+    or the older unnamed form). A live writer's file is never touched.
+
+    Returns:
+        The paths removed.
+    """
+    removed = []
+    now = time.time()
+    for current, subfolders, names in os.walk(folder) if recursive else [(folder, [], _listdir(folder))]:
+        for name in names:
+            match = _TEMPORARY.match(name)
+            if not match:
+                continue
+            path = os.path.join(current, name)
+            if match.group("pid") and match.group("host") == _HOST_TAG:
+                stale = not _pid_alive(int(match.group("pid")))
+            else:
+                try:
+                    stale = now - os.path.getmtime(path) > stale_after_s
+                except OSError:
+                    continue
+            if stale:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path)
+                    removed.append(path)
+    return removed
+
+
+def _listdir(folder: str) -> List[str]:
+    try:
+        return os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
 @contextlib.contextmanager
 def atomic_write(path: PathLike, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO]:
     """Open a temporary file next to ``path``; on a clean exit it replaces ``path``.
@@ -98,10 +169,8 @@ def atomic_write(path: PathLike, mode: str = "w", encoding: str = "utf-8") -> It
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ValueError(f"path {path!r}: folder {folder!r} does not exist")
-    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    fd, tmp_path = make_temporary(path)
     try:
-        # mkstemp creates the file 0600; give it the permissions a plain open() would.
-        os.chmod(tmp_path, _DEFAULT_FILE_MODE & ~_current_umask())
         kwargs = {"encoding": encoding} if mode == "w" else {}
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
