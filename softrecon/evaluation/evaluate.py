@@ -12,6 +12,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
+from softrecon.config.checks import check_eval_config
 from softrecon.data import iterate_views
 from softrecon.data.classes import class_name
 from softrecon.models import ModelConfigError, build_model
@@ -80,8 +81,7 @@ def evaluate(cfg: DictConfig) -> str:
     """
     if OmegaConf.is_missing(cfg, "ckpt_path"):
         raise ValueError("ckpt_path is mandatory: python eval.py ckpt_path=<checkpoint file or run folder>")
-    if cfg.max_objects is not None and cfg.max_objects < 1:
-        raise ValueError(f"max_objects must be >= 1 or null, got {cfg.max_objects}")
+    check_eval_config(cfg)
     device = choose_device(cfg.device)
     checkpoint = load_checkpoint(str(cfg.ckpt_path), map_location=device)
     model = load_model(checkpoint, device)
