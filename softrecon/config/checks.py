@@ -19,7 +19,7 @@ _TRAIN_MINIMUMS: Tuple[Tuple[str, int, str], ...] = (
     ("trainer.val_every", 0, " (0: never)"),
     ("trainer.val_objects", 1, ""),
     ("trainer.num_threads", 0, " (0: torch's default)"),
-    ("logging.mesh_samples", 1, ""),
+    ("logging.mesh_samples", 0, " (0: none)"),
     ("data.image_size", 1, ""),
     ("data.batch_size", 1, ""),
     ("data.eval_batch_size", 1, ""),

@@ -166,12 +166,15 @@ def load_checkpoint(path: str, map_location: Optional[torch.device] = None) -> D
         CheckpointError: the file does not exist, cannot be read, or is not a checkpoint.
     """
     path = resolve_checkpoint(path)
+    if os.path.getsize(path) == 0:
+        raise CheckpointError(f"checkpoint {path!r} is empty (0 bytes): its write was interrupted, or it was copied incompletely")
     try:
         state = torch.load(path, map_location=map_location or "cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - any reading failure names the file
-        raise CheckpointError(f"cannot read checkpoint {path!r}: {error}") from error
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else "no reason given"
+        raise CheckpointError(f"cannot read checkpoint {path!r} (not a complete torch checkpoint?): {type(error).__name__}: {reason}") from None
     if not isinstance(state, dict) or "model" not in state or "iteration" not in state:
-        raise CheckpointError(f"{path!r} is not a softrecon training checkpoint")
+        raise CheckpointError(f"{path!r} is not a softrecon training checkpoint (no 'model' and 'iteration' entries)")
     state["path"] = path
     return state
 

@@ -11,7 +11,7 @@ from softrecon.training import Trainer
 BAD_TRAIN = [
     ("trainer.log_every", 0), ("trainer.val_every", -1), ("trainer.image_every", -5), ("trainer.mesh_every", -1),
     ("trainer.checkpoint_every", 0), ("trainer.keep_checkpoints", 0), ("trainer.val_objects", 0),
-    ("trainer.num_threads", -2), ("trainer.iterations", -1), ("logging.mesh_samples", 0), ("data.batch_size", 0),
+    ("trainer.num_threads", -2), ("trainer.iterations", -1), ("logging.mesh_samples", -1), ("data.batch_size", 0),
     ("data.eval_batch_size", 0), ("data.image_size", 0), ("trainer.decay_factor", 0), ("trainer.decay_at", "[-5]"),
 ]
 
