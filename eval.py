@@ -4,6 +4,8 @@ A thin Hydra wrapper around ``softrecon.evaluation.evaluate(cfg)``; the last lin
 prints is the path of metrics.json.
 """
 
+import logging
+
 import hydra
 from omegaconf import DictConfig
 
@@ -13,6 +15,7 @@ from softrecon.evaluation import evaluate
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="eval")
 def main(cfg: DictConfig) -> None:
+    logging.captureWarnings(True)  # warnings also go to Hydra's log file in the run folder
     evaluate(cfg)
 
 

@@ -4,6 +4,8 @@ A thin Hydra wrapper around ``softrecon.training.train(cfg)``; ``python train.py
 lists the config groups and presets, docs/TRAINING.md explains them.
 """
 
+import logging
+
 import hydra
 from omegaconf import DictConfig
 
@@ -13,6 +15,7 @@ from softrecon.training import train
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="train")
 def main(cfg: DictConfig) -> None:
+    logging.captureWarnings(True)  # warnings also go to Hydra's log file in the run folder
     train(cfg)
 
 

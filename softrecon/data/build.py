@@ -28,7 +28,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..utils.atomic import atomic_write
+from ..utils.atomic import atomic_write, remove_stale_temporaries
 from ..voxel import FILL_MODES, voxelize, voxelize_parts
 from . import layout
 from .render import render_benchmark_views
@@ -260,6 +260,7 @@ def run_build(
     out_dir, work_dir = os.fspath(out_dir), os.fspath(work_dir)
     os.makedirs(out_dir, exist_ok=True)
     os.makedirs(work_dir, exist_ok=True)
+    remove_stale_temporaries(work_dir, recursive=True)  # cached objects of killed workers
     report = BuildReport()
     jobs = [(task, producer, options, work_dir) for task in tasks]
     status: Dict[Tuple[str, str, str], str] = {}

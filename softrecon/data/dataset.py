@@ -13,6 +13,7 @@ Shape symbols: N objects, K views asked for, S image size, R voxel resolution.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 from typing import Dict, List, Optional, Sequence
 
@@ -108,13 +109,27 @@ class _HDF5Source:
         self._open()
         images = self._datasets[0]
         if len(views) == images.shape[1] and (views == np.arange(len(views))).all():
-            return images[index]
+            with self._naming_errors(f"object {index}, views 0-{len(views) - 1}"):
+                return images[index]
         # One integer read per view: h5py's list selections are ~10x slower (measured).
-        return np.stack([images[index, int(view)] for view in views])
+        out = []
+        for view in views:
+            with self._naming_errors(f"object {index}, view {int(view)}"):
+                out.append(images[index, int(view)])
+        return np.stack(out)
 
     def voxels(self, index: int) -> np.ndarray:
         self._open()
-        return self._datasets[1][index]
+        with self._naming_errors(f"object {index}, voxels"):
+            return self._datasets[1][index]
+
+    @contextlib.contextmanager
+    def _naming_errors(self, what: str):
+        """A failed read (corrupt chunk, I/O error) -> ValueError naming file and object."""
+        try:
+            yield
+        except (OSError, RuntimeError) as error:
+            raise ValueError(f"{self.path}: cannot read {what} (object index within this file): {error}") from None
 
 
 def _open_source(root: str, class_id: str, split: str, fmt: str):

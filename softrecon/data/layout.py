@@ -75,6 +75,21 @@ def find_class_ids(root, split: str, fmt: str) -> Tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def classes_without_split(root, split: str, fmt: str) -> Tuple[str, ...]:
+    """Sorted class ids that have dataset files for some other split under ``root`` but
+    none for ``split`` (a class file missing from a copy, a class too small for a split):
+    reading ``split`` with every class found would leave them out without a word."""
+    split = check_split(split)
+    with_files = {}
+    for name in os.listdir(root):
+        for suffix, kind in ((IMAGES_SUFFIX, "npz"), (HDF5_SUFFIX, "hdf5")):
+            if fmt in (kind, "auto") and name.endswith(suffix) and "_" in name[: -len(suffix)]:
+                class_id, _, other = name[: -len(suffix)].rpartition("_")
+                if _NAME_PATTERN.match(class_id) and _SPLIT_PATTERN.match(other):
+                    with_files.setdefault(class_id, set()).add(other)
+    return tuple(sorted(c for c, splits in with_files.items() if split not in splits))
+
+
 def check_images_shape(shape, dtype, source: str) -> Tuple[int, int]:
     """Validate a (N, 24, 4, S, S) uint8 images array; returns (N, S). ``source`` names the
     file in the error message."""

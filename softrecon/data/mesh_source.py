@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..io import SUPPORTED_EXTENSIONS, read_mesh_arrays, unit_box_transform
+from ..io.errors import MeshLoadError
 from . import layout
 from .build import BuildTask, ObjectRecord
 
@@ -220,7 +221,10 @@ def load_mesh_record(task: BuildTask) -> ObjectRecord:
     raw = read_mesh_arrays(source.path)  # MeshLoadError names the file
     vertices = raw.vertices
     if source.normalize:
-        centre, scale = (t.numpy() for t in unit_box_transform(torch.from_numpy(vertices)))
+        try:
+            centre, scale = (t.numpy() for t in unit_box_transform(torch.from_numpy(vertices)))
+        except ValueError as error:  # e.g. every vertex at one point
+            raise MeshLoadError(source.path, str(error)) from None
         vertices = (vertices - centre[0]) * scale[0, 0]
     elif len(vertices) and np.abs(vertices).max() > UNIT_BOX_HALF + UNIT_BOX_TOLERANCE:
         raise ValueError(

@@ -17,6 +17,7 @@ import dataclasses
 import os
 import struct
 import zipfile
+import zlib
 from typing import Iterator, Tuple
 
 import numpy as np
@@ -88,7 +89,7 @@ def inspect_npz(path) -> NpzArrayInfo:
                     raw.seek(info.header_offset + _LOCAL_HEADER.size + fields[-2] + fields[-1])
                     _read_npy_header(raw, f"{path}:{info.filename}")
                     data_offset = raw.tell()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, struct.error) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, struct.error, zlib.error) as error:
         raise ValueError(f"{path}: not a readable npz file ({type(error).__name__}: {error})") from None
     expected = int(np.prod(shape)) * dtype.itemsize
     if data_offset >= 0 and data_offset + expected > os.path.getsize(path):
@@ -106,7 +107,7 @@ def load_npz_array(info: NpzArrayInfo) -> np.ndarray:
     try:
         with np.load(info.path) as archive:
             return archive[info.key]
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as error:
         raise ValueError(f"{info.path}: could not read array {info.key!r} ({type(error).__name__}: {error})") from None
 
 
@@ -131,5 +132,5 @@ def iter_npz_rows(path, rows: int = STREAM_ROWS) -> Iterator[np.ndarray]:
                 if len(data) != count * row_bytes:
                     raise ValueError(f"{info.path}: truncated at row {start}")
                 yield np.frombuffer(data, dtype=info.dtype).reshape((count,) + info.shape[1:])
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as error:
         raise ValueError(f"{info.path}: could not stream {info.member} ({type(error).__name__}: {error})") from None

@@ -11,21 +11,22 @@ Shape symbols: N objects, S image size, R voxel resolution.
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
-import tempfile
 import zipfile
 from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 import h5py
 import numpy as np
 
+from ..utils.atomic import make_temporary, out_of_space_errno, out_of_space_error, remove_stale_temporaries
 from . import layout
 
 FORMATS = ("npz", "hdf5")
 # gzip level of HDF5 chunks and zip deflate level of npz members: the usual trade-off.
 COMPRESSION_LEVEL = 4
 HDF5_FORMAT_VERSION = 1  # stored as the 'format_version' attribute
-_NEW_FILE_MODE = 0o666  # permissions of a new file before the umask, as open() uses
 
 
 @contextlib.contextmanager
@@ -33,12 +34,8 @@ def atomic_output_path(path: str) -> Iterator[str]:
     """Yield a temporary path next to ``path``; on a clean exit it replaces ``path``,
     on an error it is removed and ``path`` is left untouched. For writers that need a
     path rather than a file object (h5py)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    fd, tmp_path = make_temporary(path)
     os.close(fd)
-    umask = os.umask(0)  # read the umask (it can only be read by setting it)
-    os.umask(umask)
-    os.chmod(tmp_path, _NEW_FILE_MODE & ~umask)  # mkstemp makes 0600; give what open() would
     try:
         yield tmp_path
         os.replace(tmp_path, path)
@@ -56,6 +53,68 @@ def check_formats(formats: Sequence[str]) -> Tuple[str, ...]:
     if not formats or any(f not in FORMATS for f in formats) or len(set(formats)) != len(formats):
         raise ValueError(f"formats must be a non-empty subset of {FORMATS}, got {formats!r}")
     return formats
+
+
+class _GuardedFile(io.RawIOBase):
+    """The file HDF5 writes through (h5py's file-object driver), which never lets a write
+    fail inside the library: the first ``OSError`` (disk full, quota, I/O error) is
+    recorded in ``error`` and every later write is dropped. An HDF5 file whose write
+    failed inside libhdf5 crashes the process (SIGSEGV) when it is closed or at exit;
+    this way the library finishes cleanly and the writer raises the recorded error."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self._file = open(path, "r+b", buffering=0)
+        self.error: Optional[OSError] = None
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def readinto(self, buffer) -> int:
+        return self._file.readinto(buffer)
+
+    def write(self, data) -> int:
+        size = memoryview(data).nbytes
+        if self.error is None:
+            try:
+                written = self._file.write(data)
+                if written == size:
+                    return size
+                self._file.seek(size - written, 1)
+                self.error = OSError(errno.EIO, "short write")
+                return size
+            except OSError as error:
+                self.error = error
+        self._file.seek(size, 1)  # dropped: the file is discarded anyway
+        return size
+
+    def truncate(self, size: Optional[int] = None) -> int:
+        if self.error is None:
+            try:
+                return self._file.truncate(size)
+            except OSError as error:
+                self.error = error
+        return self.tell() if size is None else size
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 class _NpyZipStream:
@@ -129,6 +188,7 @@ class SplitWriter:
         self._stack = contextlib.ExitStack()
         self._npz: Dict[str, _NpyZipStream] = {}
         self._h5: Optional[h5py.File] = None
+        self._h5_file: Optional[_GuardedFile] = None
         self._open()
 
     @property
@@ -143,6 +203,7 @@ class SplitWriter:
 
     def _open(self) -> None:
         n = self.num_objects
+        remove_stale_temporaries(self.out_dir)  # those of killed writers (never a live one's)
         try:
             if "npz" in self.formats:
                 for key, final, shape in (
@@ -153,7 +214,8 @@ class SplitWriter:
                     self._npz[key] = _NpyZipStream(tmp, key, (n,) + shape, np.uint8, self.compress)
             if "hdf5" in self.formats:
                 tmp = self._stack.enter_context(atomic_output_path(layout.hdf5_path(self.out_dir, self.class_id, self.split)))
-                self._h5 = h5py.File(tmp, "w")
+                self._h5_file = _GuardedFile(tmp)
+                self._h5 = h5py.File(self._h5_file, "w")
                 # One chunk per view of an object (a training pair reads 2 of 24 views: 8x
                 # faster than whole-object chunks, measured) and one per voxel grid.
                 image_chunk = (1, 1) + self.image_shape[1:]
@@ -191,19 +253,45 @@ class SplitWriter:
         if self._h5 is not None:
             self._h5[layout.HDF5_IMAGES][self.count] = images
             self._h5[layout.HDF5_VOXELS][self.count] = voxels
+            self._raise_h5_error()
         self.count += 1
 
+    def _raise_h5_error(self) -> None:
+        if self._h5_file is not None and self._h5_file.error is not None:
+            raise self._h5_file.error
+
     def close(self) -> Tuple[str, ...]:
-        """Finish: check the object count and move the files into place. Returns them."""
+        """Finish: check the object count and move the files into place. Returns them.
+
+        Raises:
+            OutOfSpaceError: the disk filled up (names the file; nothing is left behind).
+        """
         if self.count != self.num_objects:
             self.abort()
             raise ValueError(f"SplitWriter for {self.class_id}_{self.split}: {self.count} of {self.num_objects} objects written")
-        for stream in self._npz.values():
-            stream.close()
-        if self._h5 is not None:
-            self._h5.close()
+        try:
+            for stream in self._npz.values():
+                stream.close()
+            if self._h5 is not None:
+                self._h5.close()  # HDF5 writes most of the file here (its chunk cache)
+                self._h5 = None
+                self._raise_h5_error()
+                self._h5_file.close()
+                self._h5_file = None
+        except Exception as error:
+            self._fail(error)
+            raise
         self._stack.close()  # renames every temporary file into place
         return self.final_paths
+
+    def _fail(self, error: BaseException) -> None:
+        """After a failed write: discard everything; raise ``OutOfSpaceError`` naming the
+        file when the disk (or quota, or size limit) ran out."""
+        temporaries = [stream.path for stream in self._npz.values()] + ([self._h5_file.path] if self._h5_file else [])
+        code = out_of_space_errno(error, temporaries)
+        self.abort()
+        if code is not None:
+            raise out_of_space_error(code, ", ".join(self.final_paths)) from error
 
     def abort(self) -> None:
         """Discard everything written; no final file is created or changed."""
@@ -213,6 +301,10 @@ class SplitWriter:
         if self._h5 is not None:
             with contextlib.suppress(Exception):
                 self._h5.close()
+            self._h5 = None
+        if self._h5_file is not None:
+            self._h5_file.close()
+            self._h5_file = None
         with contextlib.suppress(_Aborted):
             self._stack.__exit__(_Aborted, _Aborted(), None)
 
@@ -222,6 +314,8 @@ class SplitWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.close()
+        elif isinstance(exc, Exception):
+            self._fail(exc)  # an OutOfSpaceError naming the file, or the original error
         else:
             self.abort()
 

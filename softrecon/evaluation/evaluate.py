@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+import warnings
 from typing import Dict
 
 import torch
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
+from softrecon.config.checks import check_eval_config
 from softrecon.data import iterate_views
 from softrecon.data.classes import class_name
 from softrecon.models import ModelConfigError, build_model
@@ -95,13 +97,19 @@ def evaluate(cfg: DictConfig) -> str:
     """
     if OmegaConf.is_missing(cfg, "ckpt_path"):
         raise ValueError("ckpt_path is mandatory: python eval.py ckpt_path=<checkpoint file or run folder>")
-    if cfg.max_objects is not None and cfg.max_objects < 1:
-        raise ValueError(f"max_objects must be >= 1 or null, got {cfg.max_objects}")
+    check_eval_config(cfg)
     device = choose_device(cfg.device)
     checkpoint = load_checkpoint(str(cfg.ckpt_path), map_location=device)
     model = load_model(checkpoint, device)
     image_size = int(checkpoint["config"]["model"]["image_size"])
-    dataset = build_dataset(cfg.data, cfg.split)
+    with warnings.catch_warnings(record=True) as caught:  # also kept in metrics.json
+        warnings.simplefilter("always")
+        dataset = build_dataset(cfg.data, cfg.split)
+    notes = [str(w.message) for w in caught]
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if len(dataset) == 0:
+        raise ValueError(f"split {cfg.split!r} of {dataset.root!r} has no objects: nothing to evaluate")
     scorer = VoxelScorer(dataset, model.faces, with_points=bool(cfg.chamfer), fscore_threshold=float(cfg.fscore_threshold))
 
     num_objects = len(dataset) if cfg.max_objects is None else sum(min(len(dataset.object_range(c)), cfg.max_objects) for c in dataset.class_ids)
@@ -121,6 +129,8 @@ def evaluate(cfg: DictConfig) -> str:
     bar.close()
 
     results = summarize(scorer, dataset, checkpoint, cfg)
+    if notes:
+        results["warnings"] = notes
     folder = _output_dir(cfg, checkpoint)
     table = report.markdown_table(results)
     paths = {name: os.path.join(folder, name) for name in RESULT_FILES}

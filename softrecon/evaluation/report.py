@@ -87,5 +87,17 @@ def write_text(path: str, text: str) -> None:
         handle.write(text)
 
 
+def _finite_or_none(value):
+    """NaN and infinities -> None (JSON has no NaN; ``"mean": NaN`` is not valid JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_none(item) for item in value]
+    return value
+
+
 def write_json(path: str, payload: Dict) -> None:
-    write_text(path, json.dumps(payload, indent=2, sort_keys=False, allow_nan=True) + "\n")
+    """``payload`` as strict JSON (non-finite numbers become null), written atomically."""
+    write_text(path, json.dumps(_finite_or_none(payload), indent=2, sort_keys=False, allow_nan=False) + "\n")

@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional, Tuple, Union
 import torch
 
 from softrecon.io import load_mesh, normalize_to_unit_box
+from softrecon.io.errors import MeshLoadError
 from softrecon.renderer import resolve_backend
 from softrecon.utils.atomic import atomic_write
 
@@ -30,10 +31,18 @@ def load_normalized_mesh(path: PathLike) -> Tuple[torch.Tensor, torch.Tensor, Op
         (texture or material colours, as ``load_mesh`` reads them) or None.
 
     Raises:
-        MeshLoadError (a ValueError) naming the file: missing, unreadable, no faces, NaN.
+        MeshLoadError (a ValueError) naming the file: missing, unreadable, no faces, NaN,
+            degenerate (all vertices at one point, or no face of positive area).
     """
     mesh = load_mesh(path)
-    vertices = normalize_to_unit_box(mesh.vertices[0].float())
+    try:
+        vertices = normalize_to_unit_box(mesh.vertices[0].float())
+    except ValueError as error:  # e.g. every vertex at one point
+        raise MeshLoadError(path, str(error)) from None
+    corners = vertices[mesh.faces[0]]  # (F, 3, 3)
+    areas = torch.linalg.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]).norm(dim=-1)
+    if not bool((areas > 0).any()):
+        raise MeshLoadError(path, "degenerate mesh: no face has a positive area")
     colors = None if mesh.colors is None else mesh.colors[0].float()
     return vertices, mesh.faces[0], colors
 

@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from softrecon.utils.atomic import atomic_write
+from softrecon.utils.atomic import atomic_write, make_temporary, remove_stale_temporaries
 
 CHECKPOINT_DIR = "checkpoints"  # sub-folder of a run folder
 CHECKPOINT_PATTERN = re.compile(r"^step_(\d+)\.pt$")
@@ -59,6 +59,7 @@ def save_checkpoint(folder: str, iteration: int, state: Dict[str, Any], keep: in
     if keep < 1:
         raise ValueError(f"keep must be >= 1, got {keep!r}")
     os.makedirs(folder, exist_ok=True)
+    remove_stale_temporaries(folder)  # those of a run killed while saving (never a live writer's)
     path = os.path.join(folder, checkpoint_name(iteration))
     payload = dict(state, format_version=FORMAT_VERSION, iteration=int(iteration))
     with atomic_write(path, "wb") as handle:
@@ -106,14 +107,19 @@ def _iteration_of(path: str) -> int:
 def _point_last_at(path: str) -> None:
     """Make ``last.pt`` next to ``path`` the same file, atomically (link, then rename)."""
     folder = os.path.dirname(path)
-    temporary = os.path.join(folder, f".{LAST_NAME}.{os.getpid()}.tmp")
-    if os.path.lexists(temporary):
-        os.remove(temporary)
+    fd, temporary = make_temporary(os.path.join(folder, LAST_NAME))
+    os.close(fd)
     try:
-        os.link(path, temporary)
-    except OSError:  # no hard links here: a copy
-        shutil.copyfile(path, temporary)
-    os.replace(temporary, os.path.join(folder, LAST_NAME))
+        os.remove(temporary)  # only its unique name was wanted
+        try:
+            os.link(path, temporary)
+        except OSError:  # no hard links here: a copy
+            shutil.copyfile(path, temporary)
+        os.replace(temporary, os.path.join(folder, LAST_NAME))
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+        raise
 
 
 def latest_checkpoint(folder: str) -> Optional[str]:
@@ -160,12 +166,15 @@ def load_checkpoint(path: str, map_location: Optional[torch.device] = None) -> D
         CheckpointError: the file does not exist, cannot be read, or is not a checkpoint.
     """
     path = resolve_checkpoint(path)
+    if os.path.getsize(path) == 0:
+        raise CheckpointError(f"checkpoint {path!r} is empty (0 bytes): its write was interrupted, or it was copied incompletely")
     try:
         state = torch.load(path, map_location=map_location or "cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - any reading failure names the file
-        raise CheckpointError(f"cannot read checkpoint {path!r}: {error}") from error
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else "no reason given"
+        raise CheckpointError(f"cannot read checkpoint {path!r} (not a complete torch checkpoint?): {type(error).__name__}: {reason}") from None
     if not isinstance(state, dict) or "model" not in state or "iteration" not in state:
-        raise CheckpointError(f"{path!r} is not a softrecon training checkpoint")
+        raise CheckpointError(f"{path!r} is not a softrecon training checkpoint (no 'model' and 'iteration' entries)")
     state["path"] = path
     return state
 

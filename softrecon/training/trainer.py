@@ -25,6 +25,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
+from softrecon.config.checks import check_train_config
 from softrecon.data import ViewPairSampler
 from softrecon.models import build_model
 from softrecon.renderer.settings import RasterSettings
@@ -78,11 +79,7 @@ class Trainer:
     def __init__(self, cfg: DictConfig) -> None:
         self.cfg = cfg
         trainer_cfg = cfg.trainer
-        if trainer_cfg.iterations < 0:
-            raise ValueError(f"trainer.iterations must be >= 0, got {trainer_cfg.iterations}")
-        for name in ("checkpoint_every", "keep_checkpoints"):
-            if trainer_cfg[name] < 1:
-                raise ValueError(f"trainer.{name} must be >= 1, got {trainer_cfg[name]}")
+        check_train_config(cfg)  # every interval and count, before any data is read
         self.context: DistContext = setup_distributed(trainer_cfg.device)
         self._configure_torch()
         seed_everything(trainer_cfg.seed)
