@@ -34,7 +34,8 @@ Metrics (object frame):
 With ``fit_colors=true`` vertex colours are fitted too and ``heldout_rgb_mse`` is
 added: the mean squared RGB error (all pixels) of hard z-buffer renders on the
 held-out views. The same metrics are reported for the starting mesh under ``initial``
-and at the end of every stage under ``stages``.
+and at the end of every stage under ``stages`` (whose meshes are written as
+``fitted_stage<k>.obj``, the last as ``fitted.obj``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ from .views import ViewSet, orbit_views, split_views
 from .visualization import write_gif
 
 MESH_FILE = "fitted.obj"
+# With subdivisions, the mesh at the end of every stage but the last: fitted_stage0.obj, ...
+STAGE_MESH_FILE = "fitted_stage{}.obj"
 GIF_FILE = "fitting.gif"
 METRICS_FILE = "metrics.json"
 # Colour of the template before colour fitting (mid grey), for the ``initial`` metrics.
@@ -277,6 +280,8 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
         stage_seconds = time.perf_counter() - stage_started
         fit_seconds += stage_seconds
         vertices, colors = result.vertices, result.colors
+        if level < cfg.subdivisions:
+            save_obj(os.path.join(run_dir, STAGE_MESH_FILE.format(level)), vertices, faces, colors=colors)
         frames += result.frames
         losses += result.losses
         stages.append({"faces": int(faces.shape[0]), "vertices": int(vertices.shape[0]), "steps": len(result.losses),
@@ -297,7 +302,8 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
         "torch_threads": torch.get_num_threads(),
         "fit_views": fit_index.tolist(),
         "heldout_views": heldout_index.tolist(),
-        "files": {"mesh": MESH_FILE, "gif": GIF_FILE if frames else None},
+        "files": {"mesh": MESH_FILE, "gif": GIF_FILE if frames else None,
+                  "stage_meshes": [STAGE_MESH_FILE.format(level) for level in range(cfg.subdivisions)]},  # fmt: skip
         "config": OmegaConf.to_container(cfg, resolve=True),
     }
     return write_metrics(os.path.join(run_dir, METRICS_FILE), metrics)

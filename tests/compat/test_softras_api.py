@@ -310,3 +310,21 @@ def test_flatten_loss_uses_softras_edges_and_values():
     torch.testing.assert_close(loss(x), expected)
     torch.testing.assert_close(sr.FlattenLoss(f, average=True)(x), expected.mean())
     torch.autograd.gradcheck(lambda y: loss(y), (x,))
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_soft_renderer_on_cuda_matches_cpu():
+    v, f = _sphere(torch.float32)
+    images = {}
+    grads = {}
+    for device in ("cpu", "cuda"):
+        vertices = v[None].to(device).requires_grad_(True)
+        renderer = sr.SoftRenderer(image_size=32, camera_mode="look_at", sigma_val=1e-4)
+        renderer.transform.set_eyes_from_angles(2.732, 30.0, 45.0)
+        images[device] = renderer(vertices, f[None].int().to(device))
+        (grads[device],) = torch.autograd.grad(images[device].sum(), vertices)
+    torch.testing.assert_close(images["cuda"].cpu(), images["cpu"], atol=1e-5, rtol=0)
+    torch.testing.assert_close(grads["cuda"].cpu(), grads["cpu"], atol=1e-3, rtol=1e-3)
+    mesh = sr.Mesh(v.numpy(), f.numpy())  # numpy goes to the default device: CUDA here, as SoftRas
+    assert mesh.vertices.device.type == "cuda" and sr.default_device().type == "cuda"

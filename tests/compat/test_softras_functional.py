@@ -161,3 +161,14 @@ def test_voxelization_matches_native_voxelizer():
     np.testing.assert_array_equal(vox[0].numpy().transpose(1, 0, 2)[:, :, ::-1], native.astype(np.int32))
     # a solid ball: the centre cell is filled, a corner is empty
     assert vox[0, 8, 7, 8] == 1 and vox[0, 0, 0, 0] == 0
+
+
+def test_save_voxel_and_mesh_voxelize(tmp_path):
+    v, f = icosphere(2)
+    mesh = sr.Mesh(v * 0.4, f)
+    vox = mesh.voxelize(16)
+    assert vox.shape == (1, 16, 16, 16) and vox.sum() > 100
+    path = tmp_path / "vox.obj"
+    srf.save_voxel(str(path), vox[0])
+    lines = path.read_text().splitlines()
+    assert sum(line.startswith("v ") for line in lines) == int(vox.sum()) and not any(line.startswith("f ") for line in lines)

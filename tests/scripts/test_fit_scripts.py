@@ -220,6 +220,8 @@ def test_coarse_to_fine_stages(tmp_path, compose_mesh_config, cube):
     assert [s["steps"] for s in metrics["stages"]] == [3, 2, 2]
     assert metrics["voxel_iou"] == metrics["stages"][-1]["voxel_iou"]
     assert sum(line.startswith("f ") for line in (run_dir / "fitted.obj").read_text().splitlines()) == 1280
+    assert metrics["files"]["stage_meshes"] == ["fitted_stage0.obj", "fitted_stage1.obj"]
+    assert sum(line.startswith("f ") for line in (run_dir / "fitted_stage1.obj").read_text().splitlines()) == 320
     with pytest.raises(ValueError, match="max_faces"):
         run_fit_mesh(compose_mesh_config(f"target={cube}", "subdivisions=3", "max_faces=1000"), str(run_dir))
 

@@ -82,7 +82,7 @@ class Mesh(object):
                 self.texture_res = 1
         else:
             if isinstance(textures, np.ndarray):
-                textures = as_float_tensor(textures, "textures")
+                textures = as_float_tensor(textures, "textures", self._vertices)
             if textures.ndimension() == 3 and texture_type == "surface":
                 textures = textures[None, :, :, :]
             if textures.ndimension() == 2 and texture_type == "vertex":
