@@ -6,7 +6,8 @@ file: library-wide ``id``, ``name``, ``license``, ... and per piece ``n`` the ke
 ``modelRotation#n`` (nine numbers, a 3 x 3 matrix row by row, applied as
 ``v' = M v``), ``creator#n``, ``width#n``/``depth#n``/``height#n`` in cm) and the models,
 each an OBJ with its MTL and textures in its own folder. Models are read by
-``softrecon.io.obj.read_obj`` from a temporary copy of their folder.
+``softrecon.io.obj.read_obj`` from a temporary copy of their folder, without the
+two-vertex faces (line segments) that some of the models contain.
 """
 
 from __future__ import annotations
@@ -106,6 +107,14 @@ def read_catalog(path) -> List[FurnitureEntry]:
     return entries
 
 
+def drop_line_faces(obj: bytes) -> bytes:
+    """Remove the two-vertex ``f`` lines of an OBJ: line segments that Sweet Home 3D's
+    exporter writes as faces (no surface; ``read_obj`` rightly rejects them as faces)."""
+    lines = obj.split(b"\n")
+    kept = [line for line in lines if not (line.startswith(b"f ") and len(line.split(b"#", 1)[0].split()) == 3)]
+    return b"\n".join(kept)
+
+
 def read_furniture_model(path, entry: FurnitureEntry) -> RawMesh:
     """Read one piece's OBJ (with its MTL colours and textures) from the library zip and
     apply its ``modelRotation``.
@@ -129,8 +138,11 @@ def read_furniture_model(path, entry: FurnitureEntry) -> RawMesh:
                 if not os.path.abspath(target).startswith(os.path.abspath(tmp) + os.sep):
                     raise MeshLoadError(where, f"zip member {name!r} points outside its folder")
                 os.makedirs(os.path.dirname(target), exist_ok=True)
+                data = archive.read(name)
+                if name == entry.model:
+                    data = drop_line_faces(data)
                 with open(target, "wb") as handle:
-                    handle.write(archive.read(name))
+                    handle.write(data)
             raw = read_obj(os.path.join(tmp, os.path.relpath(entry.model, folder or ".")))
     except (OSError, zipfile.BadZipFile) as error:
         raise MeshLoadError(where, f"cannot read the model ({error})") from None

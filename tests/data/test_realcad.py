@@ -27,6 +27,8 @@ KNOWN = [
     ("sh3d", "Desk table", "table"), ("sh3d", "Opened convertible sofa BZ", None), ("sh3d", "Bookcase", None),
     ("fgai", "A320/Models/A320.ac", "airplane"), ("fgai", "A330-MRTT/Models/lights/flash.ac", None),
     ("fgai", "balloon/Models/balloon2.ac", None), ("fgai", "Jaguar-GR1/jaguar-gr1-low.ac", "airplane"),
+    ("fgai", "Lightning/Models/light-red-flare.ac", None), ("fgai", "Lightning/Models/Lightning.ac", "airplane"),
+    ("fgai", "c182/Models/lights.ac", None), ("fgai", "Ferry/FerryBoat1.ac", None),
     ("fgmod", "Maritime/Civilian/Trawler.ac", "watercraft"), ("fgmod", "Maritime/Misc/RedBuoy.ac", None),
     ("fgmod", "Maritime/Military/CG-57-high-detail/CG-57.ac", None), ("fgmod", "Geometry/Nimitz/vinson.ac", "watercraft"),
     ("fgmod", "Buildings/silo.ac", None), ("torcs", "p406/p406.acc", "car"), ("torcs", "p406/p406-lod3.acc", None),
@@ -196,3 +198,20 @@ def test_builder_poses_and_resume(built, fake_debs):
     again = build_realcad(out / "data", find_debs(fake_debs), out / "work", options, progress=False, log=lambda line: None)
     assert again.build.cached == 5 and not again.build.failures
     assert again.rows == report.rows
+
+
+def test_detached_and_effect_objects_are_dropped(tmp_path):
+    from softrecon.data.realcad.prepare import object_mask
+    from softrecon.io.ac3d import read_ac3d
+
+    body = box_ac((10, 2, 3)).decode()
+    # append two kids to the world: a 'Wake' plane and a buoy far away
+    far = box_ac((0.5, 0.5, 0.5), offset=(60, 0, 0)).decode().split("OBJECT world\nkids 1\n", 1)[1].replace('"body"', '"towed"')
+    wake = 'OBJECT poly\nname "Wake"\nnumvert 3\n0 0 0\n5 0 0\n0 0 5\nnumsurf 1\nSURF 0x0\nmat 0\nrefs 3\n0 0 0\n1 0 0\n2 0 0\nkids 0\n'
+    text = body.replace("OBJECT world\nkids 1\n", "OBJECT world\nkids 3\n") + far + wake
+    path = tmp_path / "ship.ac"
+    path.write_text(text)
+    mesh = read_ac3d(path)
+    keep = object_mask(mesh)
+    kept = {mesh.object_names[i] for i in np.unique(mesh.face_objects[keep])}
+    assert kept == {"body"} and keep.sum() == 12

@@ -22,7 +22,7 @@ id#2=Test#lost
 name#2=Lost
 model#2=/lib/lost/lost.obj
 """
-OBJ = "mtllib chair.mtl\nv 0 0 0\nv 1 0 0\nv 0 0 2\nusemtl wood\nf 1 2 3\n"
+OBJ = "mtllib chair.mtl\nv 0 0 0\nv 1 0 0\nv 0 0 2\nusemtl wood\nf 1 2 3\nf 1 2\n"  # a line as a face: dropped
 MTL = "newmtl wood\nKd 0.5 0.25 0\n"
 
 
@@ -56,6 +56,7 @@ def test_model_read_with_material_colours_and_rotation(library):
     raw = read_furniture_model(library, entry)
     # modelRotation rows (1 0 0), (0 0 1), (0 -1 0) applied as v' = M v: (x, y, z) -> (x, z, -y)
     np.testing.assert_allclose(raw.vertices, [[0, 0, 0], [1, 0, 0], [0, 2, 0]])
+    assert raw.faces.tolist() == [[0, 1, 2]]
     np.testing.assert_allclose(raw.colors, [[0.5, 0.25, 0]] * 3)
 
 

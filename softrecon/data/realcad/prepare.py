@@ -1,7 +1,8 @@
 """Load one realcad model, bring it into the canonical pose, check it, and cache it as
 an .npz mesh; ``load_prepared`` is the ``build.run_build`` producer that reads it back.
 
-A model is left out, with the reason, when it cannot be read, normalizes to nothing
+AC3D effect objects (wakes, light cones, flares) and objects detached far from the model
+(towed gear) are dropped (``object_mask``). A model is left out, with the reason, when it cannot be read, normalizes to nothing
 (all vertices at one point), is a flat fragment, has too many faces to render in
 reasonable time, or voxelizes to almost nothing.
 
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+import warnings
 from typing import Optional, Tuple
 
 import numpy as np
 
-from ...io.ac3d import read_ac3d
+from ...io.ac3d import AC3DMesh, read_ac3d
 from ...io.sh3f import read_furniture_model
 from ...utils.atomic import atomic_write
 from ...voxel import voxelize
@@ -33,7 +36,15 @@ MAX_FACES = 250_000
 # few planes): its ground truth would be noise.
 MIN_OCCUPIED_VOXELS = 32
 CHECK_RESOLUTION = 32
+# AC3D objects named like this are effects, not the object: wakes, light cones, flares,
+# shadows, spray (FlightGear and TORCS models carry them).
+EFFECT_NAMES = re.compile(r"wake|light.?cone|flare|shadow|spray|bow.?wave|halo", re.IGNORECASE)
+MAIN_AREA_FRACTION = 0.8
+DETACHED_MARGIN = 0.25
 _SIGNATURE_DECIMALS = 3  # bounding-box sides compared to 1e-3 of the unit box
+# Part of the cache names: bump it when reading or checking changes, so that models
+# prepared (or left out) by an older version are prepared again.
+PREPARE_VERSION = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,23 +62,56 @@ def read_candidate(candidate: Candidate) -> Tuple[np.ndarray, np.ndarray, np.nda
     (F, 3) per face (AC3D) or (F, 3, 3) per face corner (OBJ with materials), or
     neutral grey when the OBJ has none."""
     if candidate.entry is not None:
-        raw = read_furniture_model(candidate.file, candidate.entry)
+        with warnings.catch_warnings():  # unreadable textures: the material's Kd is used
+            warnings.simplefilter("ignore")
+            raw = read_furniture_model(candidate.file, candidate.entry)
         if raw.colors is not None:
             colors = np.clip(raw.colors[:, :3], 0.0, 1.0)[raw.faces]
         else:
             colors = np.full((len(raw.faces), 3), 0.7)
         return raw.vertices, raw.faces, colors
     mesh = read_ac3d(candidate.file)
-    return mesh.vertices, mesh.faces, mesh.face_colors
+    keep = object_mask(mesh)
+    return mesh.vertices, mesh.faces[keep], mesh.face_colors[keep]
+
+
+def object_mask(mesh: AC3DMesh) -> np.ndarray:
+    """(F,) bool: the faces of an AC3D model that belong to the object itself.
+
+    Dropped: objects named as effects (wakes, light cones and flares, shadows, spray),
+    and objects lying wholly outside the main body's bounding box grown by
+    ``DETACHED_MARGIN`` of its size (towed gear, wakes far behind a ship). The main
+    body is the largest objects holding ``MAIN_AREA_FRACTION`` of the surface area.
+    """
+    names = np.asarray([bool(EFFECT_NAMES.search(name)) for name in mesh.object_names] + [False])
+    keep = ~names[mesh.face_objects]
+    if not keep.any():
+        return np.ones(len(mesh.faces), dtype=bool)  # all named like effects: keep them (checked later)
+    tri = mesh.vertices[mesh.faces]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1) * keep
+    per_object = np.bincount(mesh.face_objects, weights=area, minlength=len(mesh.object_names))
+    order = np.argsort(-per_object)
+    cumulative = np.cumsum(per_object[order])
+    main = order[: int(np.searchsorted(cumulative, MAIN_AREA_FRACTION * cumulative[-1])) + 1]
+    in_main = np.isin(mesh.face_objects, main) & keep
+    corners = tri[in_main].reshape(-1, 3)
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    margin = DETACHED_MARGIN * (high - low).max()
+    for index in np.unique(mesh.face_objects[keep]):
+        faces = (mesh.face_objects == index) & keep
+        points = tri[faces].reshape(-1, 3)
+        if ((points.max(axis=0) < low - margin) | (points.min(axis=0) > high + margin)).any():
+            keep &= ~faces
+    return keep
 
 
 def prepared_path(work_dir: str, model_id: str, front: str) -> str:
     """Where the prepared mesh of a model in a pose is cached."""
-    return os.path.join(work_dir, f"{model_id}@{front}.npz")
+    return os.path.join(work_dir, f"{model_id}@{front}.v{PREPARE_VERSION}.npz")
 
 
 def _cache_paths(work_dir: str, model_id: str, front: str) -> Tuple[str, str]:
-    return prepared_path(work_dir, model_id, front), os.path.join(work_dir, f"{model_id}@{front}.skip.txt")
+    return prepared_path(work_dir, model_id, front), os.path.join(work_dir, f"{model_id}@{front}.v{PREPARE_VERSION}.skip.txt")
 
 
 def prepare(candidate: Candidate, front: str, work_dir: str) -> Prepared:
