@@ -215,3 +215,15 @@ def test_detached_and_effect_objects_are_dropped(tmp_path):
     keep = object_mask(mesh)
     kept = {mesh.object_names[i] for i in np.unique(mesh.face_objects[keep])}
     assert kept == {"body"} and keep.sum() == 12
+
+
+def test_render_selected_views_equal_those_of_all_views():
+    from softrecon.data.render import render_benchmark_views
+    from softrecon.geometry import icosphere
+
+    vertices, faces = icosphere(1)
+    vertices = vertices.numpy() * 0.4
+    everything = render_benchmark_views(vertices, faces.numpy(), None, 16)
+    np.testing.assert_array_equal(render_benchmark_views(vertices, faces.numpy(), None, 16, views=[3, 0]), everything[[3, 0]])
+    with pytest.raises(ValueError, match="views"):
+        render_benchmark_views(vertices, faces.numpy(), None, 16, views=[24])
