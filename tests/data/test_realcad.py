@@ -227,3 +227,44 @@ def test_render_selected_views_equal_those_of_all_views():
     np.testing.assert_array_equal(render_benchmark_views(vertices, faces.numpy(), None, 16, views=[3, 0]), everything[[3, 0]])
     with pytest.raises(ValueError, match="views"):
         render_benchmark_views(vertices, faces.numpy(), None, 16, views=[24])
+
+
+# Known real models and what their canonical pose must show. Run against a real build:
+#   SOFTRECON_REALCAD_WORK=data/realcad/.work python -m pytest tests/data/test_realcad.py -k real
+REAR_IS_HIGHEST = [  # the tail fin / chair or sofa back is the highest part and behind (+z)
+    "fgai-A320-Models-A320", "fgai-738-Models-737-800", "fgai-c172-Models-c172p", "fgai-SpaceShuttle-SpaceShuttle",
+    "fgai-747-Models-744", "sh3d-Scopia-029-Chair", "sh3d-Scopia-092-Chair", "sh3d-KatorLegaz-047-Armchair",
+    "sh3d-BlendSwap-CC-BY-116-Chair",
+]
+LONG_ALONG_Z = [  # vehicles: the longest side is front to back (z)
+    "torcs-p406-p406", "torcs-car1-trb1-car1-trb1", "sh3d-BlendSwap-CC-BY-094-Ford-Focus", "sh3d-KatorLegaz-069-VW-new-beetle",
+    "fgmod-Maritime-Civilian-Trawler", "fgmod-Maritime-Military-CG47", "fgai-A320-Models-A320",
+]
+
+
+def _real_mesh(model_id):
+    import glob
+
+    work = os.environ.get("SOFTRECON_REALCAD_WORK")
+    if not work:
+        pytest.skip("set SOFTRECON_REALCAD_WORK to a realcad build's work folder")
+    found = glob.glob(os.path.join(work, "meshes", glob.escape(model_id) + "@*.npz"))
+    if not found:
+        pytest.skip(f"{model_id} is not in {work}")
+    with np.load(found[0]) as mesh:
+        return mesh["vertices"]
+
+
+@pytest.mark.parametrize("model_id", REAR_IS_HIGHEST)
+def test_real_models_up_and_facing(model_id):
+    vertices = _real_mesh(model_id)
+    top = vertices[vertices[:, 1] > vertices[:, 1].max() - 0.02]
+    assert top[:, 2].mean() > 0.05, "the highest part should be at the rear (+z): front is -z"
+    assert vertices[:, 1].min() == pytest.approx(-np.ptp(vertices[:, 1]) / 2)  # normalized
+
+
+@pytest.mark.parametrize("model_id", LONG_ALONG_Z)
+def test_real_vehicles_lie_along_z(model_id):
+    vertices = _real_mesh(model_id)
+    sides = np.ptp(vertices, axis=0)
+    assert sides[2] == pytest.approx(1.0) and sides[1] < sides[2]
