@@ -36,6 +36,7 @@ def render_benchmark_views(
     image_size: int = 64,
     lighting: Optional[Lighting] = DEFAULT_LIGHTING,
     backend: str = "auto",
+    views=None,
 ) -> np.ndarray:
     """RGBA images of one mesh from the 24 benchmark viewpoints.
 
@@ -47,9 +48,11 @@ def render_benchmark_views(
         image_size: S.
         lighting: a ``Lighting`` (world frame), or None for unshaded colours.
         backend: passed to ``soft_rasterize``.
+        views: None for all 24 views, or a sequence of K view indices in [0, 24).
 
     Returns:
-        (24, 4, S, S) uint8 numpy array: RGB then alpha (0 or 255), view k at index k.
+        (24, 4, S, S) uint8 numpy array: RGB then alpha (0 or 255), view k at index k
+        ((K, 4, S, S) in the order of ``views`` when given).
     """
     vertices = torch.as_tensor(np.asarray(vertices) if not isinstance(vertices, torch.Tensor) else vertices).double()
     faces = torch.as_tensor(np.asarray(faces) if not isinstance(faces, torch.Tensor) else faces).long()
@@ -69,22 +72,25 @@ def render_benchmark_views(
         if colors.shape != (num_faces, 3, 3):
             raise ValueError(f"face_colors must have shape (F, 3) or (F, 3, 3) with F = {num_faces}, got {tuple(colors.shape)}")
 
-    views = torch.arange(NUM_VIEWS)
+    views = torch.arange(NUM_VIEWS) if views is None else torch.as_tensor(list(views), dtype=torch.int64)
+    if views.dim() != 1 or len(views) == 0 or views.min() < 0 or views.max() >= NUM_VIEWS:
+        raise ValueError(f"views must be a non-empty sequence of indices in [0, {NUM_VIEWS}), got {views.tolist()}")
+    count = len(views)
     camera = benchmark_camera(views, dtype=torch.float64)
-    screen = camera.project(vertices[None].expand(NUM_VIEWS, -1, -1))  # (24, V, 3)
-    face_vertices = screen[:, faces]  # (24, F, 3, 3)
-    colors = colors[None].expand(NUM_VIEWS, -1, -1, -1)
+    screen = camera.project(vertices[None].expand(count, -1, -1))  # (K, V, 3)
+    face_vertices = screen[:, faces]  # (K, F, 3, 3)
+    colors = colors[None].expand(count, -1, -1, -1)
     if lighting is not None:
         tri = vertices[faces]  # (F, 3, 3) object frame
         normals = torch.linalg.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
         normals = normals / normals.norm(dim=1, keepdim=True).clamp(min=torch.finfo(normals.dtype).tiny)
-        to_eye = camera.eye[:, None, :] - tri.mean(dim=1)[None]  # (24, F, 3)
+        to_eye = camera.eye[:, None, :] - tri.mean(dim=1)[None]  # (K, F, 3)
         facing = torch.where((to_eye * normals[None]).sum(-1, keepdim=True) < 0, -1.0, 1.0).to(normals)
-        light = lighting.light(normals[None] * facing, 3)  # (24, F, 3)
+        light = lighting.light(normals[None] * facing, 3)  # (K, F, 3)
         colors = (colors * light[:, :, None, :]).clamp(0.0, 1.0)
     # Geometry and shading in float64; the rasterizer in float32 (exact enough for 0/1
     # coverage, and twice as fast).
     settings = RasterSettings(image_size=int(image_size), **_HARD)
     with torch.no_grad():
-        image = soft_rasterize(face_vertices.float(), colors.float().contiguous(), settings, backend=backend)  # (24, 4, S, S)
+        image = soft_rasterize(face_vertices.float(), colors.float().contiguous(), settings, backend=backend)  # (K, 4, S, S)
     return np.rint(image.clamp(0.0, 1.0).numpy() * UINT8_MAX).astype(np.uint8)
