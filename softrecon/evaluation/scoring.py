@@ -2,9 +2,10 @@
 
 The benchmark protocol (SPEC section 7): every view of every object is one sample;
 its predicted mesh is voxelized at the ground-truth resolution (surface plus filled
-interior, in the ground-truth index convention) and compared by IoU. Optionally, the
-Chamfer distance and F-score between points sampled on the predicted surface and the
-centres of the ground-truth boundary voxels.
+interior, in the ground-truth index convention) and compared by IoU; a batch of
+predictions is voxelized at once on its device (``voxelize_batch``: exactly
+``voxelize``'s cells). Optionally, the Chamfer distance and F-score between points
+sampled on the predicted surface and the centres of the ground-truth boundary voxels.
 
 Shape symbols: N images, S image side, V vertices, F faces, R voxel resolution.
 """
@@ -21,7 +22,7 @@ from torch import nn
 
 from softrecon.metrics import chamfer_distance, fscore, sample_points_on_mesh, voxel_iou, voxel_surface_points
 from softrecon.training.objective import resize_images
-from softrecon.voxel import voxelize
+from softrecon.voxel import voxelize_batch
 
 SURFACE_POINTS = 2048  # points sampled on each predicted mesh for Chamfer / F-score
 POINTS_SEED = 0  # seed of that sampling (its own generator: global RNG untouched)
@@ -102,21 +103,30 @@ class VoxelScorer:
             color_errors: None, or (N,) colour errors measured elsewhere (colour model,
                 ``softrecon.evaluation.color_error``), kept with the samples.
         """
-        vertices = vertices.detach().cpu()
+        vertices = vertices.detach()
         object_index = [int(i) for i in object_index]
         view_index = [int(v) for v in view_index]
         if not (len(object_index) == len(view_index) == vertices.shape[0]):
             raise ValueError(f"vertices ({vertices.shape[0]}), object_index ({len(object_index)}) and view_index ({len(view_index)}) must have the same length")
         if color_errors is not None and len(color_errors) != len(object_index):
             raise ValueError(f"color_errors ({len(color_errors)}) must have one value per mesh ({len(object_index)})")
-        for k, (mesh, obj, view) in enumerate(zip(vertices, object_index, view_index)):
-            gt_voxels, gt_points = self._ground_truth(obj)
-            predicted = voxelize(mesh, self.faces, resolution=gt_voxels.shape[0])
-            sample = Sample(obj, view, self.dataset.class_id_of(obj), float(voxel_iou(predicted, gt_voxels)))
+        ground_truth = [self._ground_truth(obj) for obj in object_index]
+        ious = [0.0] * len(object_index)
+        for resolution in sorted({voxels.shape[0] for voxels, _ in ground_truth}):
+            rows = [k for k, (voxels, _) in enumerate(ground_truth) if voxels.shape[0] == resolution]
+            rows_tensor = torch.tensor(rows, device=vertices.device)
+            predicted = voxelize_batch(vertices[rows_tensor], self.faces.to(vertices.device), resolution=resolution)
+            target = torch.from_numpy(np.stack([ground_truth[k][0] for k in rows])).to(vertices.device)
+            for k, iou in zip(rows, voxel_iou(predicted, target).tolist()):
+                ious[k] = float(iou)
+        meshes = vertices.cpu()
+        for k, (obj, view) in enumerate(zip(object_index, view_index)):
+            gt_points = ground_truth[k][1]
+            sample = Sample(obj, view, self.dataset.class_id_of(obj), ious[k])
             if color_errors is not None:
                 sample.color_error = float(color_errors[k])
             if self.with_points and len(gt_points):
-                points = sample_points_on_mesh(mesh.double(), self.faces, SURFACE_POINTS, generator=self._generator).numpy()
+                points = sample_points_on_mesh(meshes[k].double(), self.faces, SURFACE_POINTS, generator=self._generator).numpy()
                 sample.chamfer = float(chamfer_distance(points, gt_points))
                 sample.fscore = float(fscore(points, gt_points, self.fscore_threshold))
             self.samples.append(sample)

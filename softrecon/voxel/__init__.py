@@ -8,7 +8,8 @@ from .convention import (
     to_grid_coordinates,
     xyz_grid_to_array,
 )
-from .voxelize import FILL_MODES, SURFACE_MODES, occupied_volume, voxelize, voxelize_batch, voxelize_parts
+from .batch import voxelize_batch
+from .voxelize import FILL_MODES, SURFACE_MODES, occupied_volume, voxelize, voxelize_parts
 
 __all__ = [
     "FILL_MODES",

@@ -77,6 +77,13 @@ def _check_surface(surface: str) -> str:
     return surface
 
 
+def _dot3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(a0 b0 + a1 b1) + a2 b2 over the last axis, in this order: unlike np.einsum,
+    whose summation order follows its SIMD dispatch, the round-off is the same on every
+    machine, and voxelize_batch (batch.py) repeats it exactly."""
+    return (a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1]) + a[..., 2] * b[..., 2]
+
+
 def _separating_axes(tri: np.ndarray, half: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-triangle data of the separating-axis test against cubes of half size ``half``.
 
@@ -97,7 +104,7 @@ def _separating_axes(tri: np.ndarray, half: float) -> Tuple[np.ndarray, np.ndarr
     cube_axes = np.eye(3)[None, :, None, :]  # (1, 3 cube axes, 1, 3)
     cross_axes = np.cross(cube_axes, edges[:, None, :, :]).reshape(len(tri), 9, 3)  # (T, 9, 3)
     axes = np.concatenate([normal, cross_axes], axis=1)  # (T, 10, 3)
-    projections = np.einsum("tak,tvk->tav", axes, tri)  # (T, 10, 3 vertices)
+    projections = _dot3(axes[:, :, None, :], tri[:, None, :, :])  # (T, 10, 3 vertices)
     radius = half * np.abs(axes).sum(axis=2)  # (T, 10)
     return axes, projections.min(axis=2) - radius, projections.max(axis=2) + radius
 
@@ -150,7 +157,7 @@ def _surface_cells(tri: np.ndarray, origin: np.ndarray, shape: np.ndarray) -> np
     hi = np.clip(np.floor(local.max(axis=1) + OVERLAP_SLACK).astype(np.int64), 0, shape - 1)
     axes, lower, upper = _separating_axes(local, 0.5 + OVERLAP_SLACK)
     for tri_index, cells in _box_members(lo, hi - lo + 1):
-        centre_projection = np.einsum("pak,pk->pa", axes[tri_index], cells + 0.5)  # (P, 10)
+        centre_projection = _dot3(axes[tri_index], (cells + 0.5)[:, None, :])  # (P, 10)
         hit = ((centre_projection >= lower[tri_index]) & (centre_projection <= upper[tri_index])).all(axis=1)
         cells = cells[hit]
         grid[cells[:, 0], cells[:, 1], cells[:, 2]] = True
@@ -285,32 +292,6 @@ def voxelize_parts(parts: Iterable[Tuple[object, object]], resolution: int = 32,
     return np.ascontiguousarray(xyz_grid_to_array(occupied))
 
 
-def voxelize_batch(vertices, faces, resolution: int = 32, fill: str = "flood", surface: str = "exact") -> np.ndarray:
-    """Voxelize N meshes (e.g. a batch of predicted meshes sharing the template faces).
-
-    Args:
-        vertices: (N, V, 3) float tensor or array, object frame.
-        faces: (F, 3) shared or (N, F, 3) per-mesh integer tensor or array.
-        resolution, fill, surface: as for ``voxelize``.
-
-    Returns:
-        (N, R, R, R) bool numpy array in the ground-truth convention.
-    """
-    vertices = as_numpy(vertices, "vertices")
-    faces = as_numpy(faces, "faces")
-    if vertices.ndim != 3:
-        raise ValueError(f"vertices must have shape (N, V, 3), got {vertices.shape}")
-    if faces.ndim == 2:
-        faces = np.broadcast_to(faces, (len(vertices),) + faces.shape)
-    if faces.ndim != 3 or len(faces) != len(vertices):
-        raise ValueError(f"faces must have shape (F, 3) or (N, F, 3) with N = {len(vertices)}, got {faces.shape}")
-    resolution = check_resolution(resolution)
-    out = np.zeros((len(vertices),) + (resolution,) * 3, dtype=bool)
-    for index in range(len(vertices)):
-        out[index] = voxelize(vertices[index], faces[index], resolution, fill, surface)
-    return out
-
-
 def occupied_volume(voxels: np.ndarray) -> float:
     """Object-frame volume of the occupied cells of an (R, R, R) grid: count / (R - 1)^3."""
     voxels = np.asarray(voxels)
@@ -319,4 +300,4 @@ def occupied_volume(voxels: np.ndarray) -> float:
     return float(np.count_nonzero(voxels)) / float(voxels.shape[0] - 1) ** 3
 
 
-__all__ = ["FILL_MODES", "SURFACE_MODES", "voxelize", "voxelize_parts", "voxelize_batch", "occupied_volume"]
+__all__ = ["FILL_MODES", "SURFACE_MODES", "voxelize", "voxelize_parts", "occupied_volume"]

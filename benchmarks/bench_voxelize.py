@@ -1,0 +1,104 @@
+"""Benchmark of the batched voxelizer against ``voxelize`` (NumPy, one mesh at a time).
+
+    python benchmarks/bench_voxelize.py [--meshes 256] [--resolution 32] [--threads 2] [--repeats 5]
+
+Load: a batch of predicted meshes as the reconstruction model outputs them (the paper's
+decoder on its 642-vertex, 1280-face icosphere template, random weights and latents,
+deterministic), voxelized at 32^3 with the flood fill (what evaluation does).
+
+Rows: ``voxelize`` mesh by mesh (today's evaluation; timed on --baseline-meshes of the
+batch, the cost is per mesh), ``voxelize_batch`` with the Numba kernel on the whole
+batch, the torch path on the CPU (the GPU's path, slow on a CPU: timed on the
+baseline's meshes) and the torch path on the GPU on the whole batch where one exists. Median and min of
+--repeats runs, per mesh, and the speed-up against ``voxelize`` measured in the same run.
+Every row's cells are checked against ``voxelize`` before timing (the table says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from softrecon.geometry import icosphere  # noqa: E402
+from softrecon.models.decoder import TemplateDecoder  # noqa: E402
+from softrecon.voxel import voxelize, voxelize_batch  # noqa: E402
+
+# Seed of the decoder weights and latents.
+SEED = 0
+# Latent size and hidden layer of the stand-in decoder (the meshes' shape statistics come
+# from the template and the output activations, not from these).
+LATENT = 64
+HIDDEN = 256
+# Template level of the paper's model (642 vertices, 1280 faces).
+TEMPLATE_LEVEL = 3
+
+
+def predicted_meshes(count: int):
+    """(count, 642, 3) float32 vertices and (1280, 3) faces, as the decoder outputs them."""
+    torch.manual_seed(SEED)
+    vertices, faces = icosphere(TEMPLATE_LEVEL, dtype=torch.float32)
+    decoder = TemplateDecoder(LATENT, vertices, faces, [HIDDEN])
+    with torch.no_grad():
+        return decoder(torch.randn(count, LATENT)), faces
+
+
+def _time(fn, repeats: int, sync=lambda: None):
+    fn()  # warm-up (compiles the Numba kernel on a first run)
+    sync()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--meshes", type=int, default=256, help="batch size (default 256)")
+    parser.add_argument("--resolution", type=int, default=32, help="voxels per axis (default 32)")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch and the Numba kernel (default 2)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per row (default 5)")
+    parser.add_argument("--baseline-meshes", type=int, default=32, help="meshes voxelize is timed on per run (default 32)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    vertices, faces = predicted_meshes(args.meshes)
+    resolution = args.resolution
+    subset = vertices[: args.baseline_meshes].double().numpy()
+    face_array = faces.numpy()
+
+    reference = np.stack([voxelize(v, face_array, resolution) for v in vertices.double().numpy()])
+    rows = []
+    base_median, base_min = _time(lambda: [voxelize(v, face_array, resolution) for v in subset], args.repeats)
+    rows.append((f"voxelize (NumPy, mesh by mesh; {len(subset)} meshes)", "cpu", base_median / len(subset), base_min / len(subset), "reference"))
+    # (name, device, backend, meshes): the torch path on the CPU (the GPU's path, slow
+    # there) is timed on the baseline's subset only.
+    runs = [("voxelize_batch numba", "cpu", "numba", args.meshes), ("voxelize_batch torch", "cpu", "torch", len(subset))]
+    if torch.cuda.is_available():
+        runs.append(("voxelize_batch torch", "cuda", "torch", args.meshes))
+    for name, device, backend, count in runs:
+        x, f = vertices[:count].to(device), faces.to(device)
+        sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+        same = np.array_equal(voxelize_batch(x, f, resolution, backend=backend).cpu().numpy(), reference[:count])
+        median, best = _time(lambda: voxelize_batch(x, f, resolution, backend=backend), args.repeats, sync)
+        rows.append((f"{name} ({count} meshes)", device, median / count, best / count, "identical" if same else "DIFFERENT"))
+
+    print(f"voxelizer: {args.meshes} predicted meshes ({vertices.shape[1]} vertices, {len(faces)} faces), {resolution}^3, flood fill, "
+          f"{args.threads} CPU threads, {args.repeats} runs")
+    print("| implementation | device | median ms / mesh | min ms / mesh | speed-up vs voxelize (median) | cells vs voxelize |")
+    print("| --- | --- | ---: | ---: | ---: | --- |")
+    for name, device, median, best, cells in rows:
+        print(f"| {name} | {device} | {median * 1e3:.3f} | {best * 1e3:.3f} | {rows[0][2] / median:.1f}x | {cells} |")
+
+
+if __name__ == "__main__":
+    main()
