@@ -190,7 +190,9 @@ SR_HOST_DEVICE inline void setup_face(const SoftRasterParams& p, const scalar_t*
   double c1 = floor((xmax * s + p.width - 1) * 0.5 + kPixelSlack);
   double r0 = ceil((p.height - 1 - ymax * s) * 0.5 - kPixelSlack);
   double r1 = floor((p.height - 1 - ymin * s) * 0.5 + kPixelSlack);
-  if (!valid || c1 < 0 || r1 < 0 || c0 > p.width - 1 || r0 > p.height - 1) {
+  // Written so that a NaN bound (a non-finite vertex) also gives the empty range: the
+  // window's int conversion below must never see a NaN.
+  if (!(valid && c1 >= 0 && r1 >= 0 && c0 <= p.width - 1 && r0 <= p.height - 1)) {
     c0 = 0; c1 = -1; r0 = 0; r1 = -1;  // empty
   } else {
     c0 = sr_max(c0, 0.0); r0 = sr_max(r0, 0.0);

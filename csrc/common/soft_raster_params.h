@@ -63,6 +63,8 @@ struct SoftRasterParams {
                                 // loop order) instead of face by face; for tests
   bool cache_pairs = false;     // CPU only: keep per-pair values for the backward (PairCache;
                                 // used for alpha-only Euclidean renders, when set)
+  bool emulate_cuda = false;    // CPU tensors only: run the CUDA kernels and orchestration,
+                                // emulated thread by thread on the host (slow; for tests)
 
   // Colour samples per face: R * R texels, or 3 vertex colours.
   SR_HOST_DEVICE int colour_samples() const { return texture_res > 0 ? texture_res * texture_res : 3; }

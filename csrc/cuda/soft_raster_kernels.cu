@@ -1,14 +1,24 @@
 // CUDA back end: one thread per face (setup, binning, gradient reduction), per pixel
 // (forward) or per (face, tile) entry (backward), each running a body from
 // csrc/common/. Includes only the CUDA runtime and csrc/common headers, so that
-// `nvcc -c` compiles it quickly and without torch (scripts/check_cuda_compiles.sh).
+// `nvcc -c` compiles it quickly and without torch.
+//
+// The same source is compiled a second time as host C++ (soft_raster_kernels_emulated.cpp
+// through emulation.h) into namespace softrecon::emulated: every launch then runs thread
+// by thread on the CPU, which the default tests use. Hence launches are written
+// SR_LAUNCH(kernel, grid, block, stream)(args...), and kernels must not use shared memory,
+// barriers, warp intrinsics or atomics (the emulation refuses to compile them).
+#if !defined(SOFTRECON_CUDA_EMULATION)
 #include <cuda_runtime.h>
+#define SR_KERNELS_NS cuda
+#define SR_LAUNCH(kernel, grid, block, stream) kernel<<<(grid), (block), 0, (stream)>>>
+#endif
 
 #include "../common/soft_raster_passes.h"
 #include "soft_raster_kernels.h"
 
 namespace softrecon {
-namespace cuda {
+namespace SR_KERNELS_NS {
 
 namespace {
 
@@ -36,10 +46,11 @@ __global__ void fill_entries_kernel(const SoftRasterParams p, const scalar_t* __
   const TileRange range = face_tile_range(p, face_data + i * kFaceStride);
   const int count = range.count();
   const int64_t image_key = (i / p.num_faces) * p.num_tiles();
+  const int32_t face = int32_t(i % p.num_faces);
   for (int k = 0; k < count; ++k) {
     const int tile = tile_of_range(p, range, k);
     entry_tiles[face_offsets[i] + k] = tile;
-    entry_faces[face_offsets[i] + k] = int32_t(i);
+    entry_faces[face_offsets[i] + k] = face;
     entry_keys[face_offsets[i] + k] = image_key + tile;
   }
 }
@@ -106,75 +117,78 @@ __global__ void reduce_entries_kernel(const SoftRasterParams p, const int64_t* _
 
 }  // namespace
 
+const char* Kernels::error_string(cudaError_t error) { return cudaGetErrorString(error); }
+
 template <typename scalar_t>
-cudaError_t launch_setup_faces(const SoftRasterParams& p, const scalar_t* face_vertices, scalar_t* face_data,
-                               int64_t* tile_counts, cudaStream_t stream) {
+cudaError_t Kernels::setup_faces(const SoftRasterParams& p, const scalar_t* face_vertices, scalar_t* face_data,
+                                 int64_t* tile_counts, cudaStream_t stream) {
   const int64_t faces = int64_t(p.batch_size) * p.num_faces;
   if (faces == 0) return cudaSuccess;
-  setup_faces_kernel<<<blocks_for(faces), kThreadsPerBlock, 0, stream>>>(p, face_vertices, face_data, tile_counts);
+  SR_LAUNCH(setup_faces_kernel<scalar_t>, blocks_for(faces), kThreadsPerBlock, stream)(p, face_vertices, face_data,
+                                                                                   tile_counts);
   return cudaGetLastError();
 }
 
 template <typename scalar_t>
-cudaError_t launch_fill_entries(const SoftRasterParams& p, const scalar_t* face_data, const int64_t* face_offsets,
-                                int32_t* entry_tiles, int32_t* entry_faces, int64_t* entry_keys,
-                                cudaStream_t stream) {
+cudaError_t Kernels::fill_entries(const SoftRasterParams& p, const scalar_t* face_data, const int64_t* face_offsets,
+                                  int32_t* entry_tiles, int32_t* entry_faces, int64_t* entry_keys,
+                                  cudaStream_t stream) {
   const int64_t faces = int64_t(p.batch_size) * p.num_faces;
   if (faces == 0) return cudaSuccess;
-  fill_entries_kernel<<<blocks_for(faces), kThreadsPerBlock, 0, stream>>>(p, face_data, face_offsets, entry_tiles,
-                                                                          entry_faces, entry_keys);
+  SR_LAUNCH(fill_entries_kernel<scalar_t>, blocks_for(faces), kThreadsPerBlock, stream)(
+      p, face_data, face_offsets, entry_tiles, entry_faces, entry_keys);
   return cudaGetLastError();
 }
 
 template <typename scalar_t>
-cudaError_t launch_forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
-                           const scalar_t* background, const int64_t* tile_offsets, const int32_t* tile_faces,
-                           scalar_t* image, scalar_t* aux, int32_t* winner, cudaStream_t stream) {
+cudaError_t Kernels::forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
+                             const scalar_t* background, const int64_t* tile_offsets, const int32_t* tile_faces,
+                             scalar_t* image, scalar_t* aux, int32_t* winner, cudaStream_t stream) {
   if (p.batch_size == 0) return cudaSuccess;
   const int64_t blocks = int64_t(p.batch_size) * p.num_tiles();
   if (blocks > int64_t(0x7fffffff)) return cudaErrorInvalidConfiguration;
   const dim3 grid(static_cast<unsigned>(blocks));
   const dim3 block(p.tile_size, p.tile_size);
-  forward_kernel<<<grid, block, 0, stream>>>(p, face_data, colours, background, tile_offsets, tile_faces, image, aux,
-                                             winner);
+  SR_LAUNCH(forward_kernel<scalar_t>, grid, block, stream)(p, face_data, colours, background, tile_offsets, tile_faces,
+                                                          image, aux, winner);
   return cudaGetLastError();
 }
 
 template <typename scalar_t>
-cudaError_t launch_backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
-                            const scalar_t* image, const scalar_t* aux, const int32_t* winner,
-                            const scalar_t* grad_image, const int64_t* face_offsets, const int32_t* entry_tiles,
-                            const int32_t* entry_faces, int64_t num_entries, scalar_t* entry_grad, scalar_t* grad_v,
-                            scalar_t* grad_c, cudaStream_t stream) {
+cudaError_t Kernels::backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
+                              const scalar_t* image, const scalar_t* aux, const int32_t* winner,
+                              const scalar_t* grad_image, const int64_t* face_offsets, const int32_t* entry_tiles,
+                              const int32_t* entry_faces, int64_t num_entries, scalar_t* entry_grad, scalar_t* grad_v,
+                              scalar_t* grad_c, cudaStream_t stream) {
   const int64_t faces = int64_t(p.batch_size) * p.num_faces;
   if (num_entries > 0) {
-    backward_entries_kernel<<<blocks_for(num_entries), kThreadsPerBlock, 0, stream>>>(
+    SR_LAUNCH(backward_entries_kernel<scalar_t>, blocks_for(num_entries), kThreadsPerBlock, stream)(
         p, face_data, colours, image, aux, winner, grad_image, entry_tiles, entry_faces, num_entries,
         grad_v != nullptr, grad_c != nullptr, entry_grad);
     const cudaError_t err = cudaGetLastError();
     if (err != cudaSuccess) return err;
   }
   if (faces == 0) return cudaSuccess;
-  reduce_entries_kernel<<<blocks_for(faces), kThreadsPerBlock, 0, stream>>>(p, face_offsets, entry_grad, grad_v,
-                                                                            grad_c);
+  SR_LAUNCH(reduce_entries_kernel<scalar_t>, blocks_for(faces), kThreadsPerBlock, stream)(p, face_offsets, entry_grad,
+                                                                                       grad_v, grad_c);
   return cudaGetLastError();
 }
 
 #define SOFTRECON_INSTANTIATE(scalar_t)                                                                              \
-  template cudaError_t launch_setup_faces<scalar_t>(const SoftRasterParams&, const scalar_t*, scalar_t*, int64_t*,   \
-                                                    cudaStream_t);                                                   \
-  template cudaError_t launch_fill_entries<scalar_t>(const SoftRasterParams&, const scalar_t*, const int64_t*,       \
-                                                     int32_t*, int32_t*, int64_t*, cudaStream_t);                    \
-  template cudaError_t launch_forward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*,           \
-                                                const scalar_t*, const int64_t*, const int32_t*, scalar_t*,          \
-                                                scalar_t*, int32_t*, cudaStream_t);                                  \
-  template cudaError_t launch_backward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*,          \
-                                                 const scalar_t*, const scalar_t*, const int32_t*, const scalar_t*,  \
-                                                 const int64_t*, const int32_t*, const int32_t*, int64_t,            \
-                                                 scalar_t*, scalar_t*, scalar_t*, cudaStream_t);
+  template cudaError_t Kernels::setup_faces<scalar_t>(const SoftRasterParams&, const scalar_t*, scalar_t*, int64_t*,  \
+                                                      cudaStream_t);                                                 \
+  template cudaError_t Kernels::fill_entries<scalar_t>(const SoftRasterParams&, const scalar_t*, const int64_t*,     \
+                                                       int32_t*, int32_t*, int64_t*, cudaStream_t);                  \
+  template cudaError_t Kernels::forward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*,         \
+                                                  const scalar_t*, const int64_t*, const int32_t*, scalar_t*,        \
+                                                  scalar_t*, int32_t*, cudaStream_t);                                \
+  template cudaError_t Kernels::backward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*,        \
+                                                   const scalar_t*, const scalar_t*, const int32_t*, const scalar_t*, \
+                                                   const int64_t*, const int32_t*, const int32_t*, int64_t,          \
+                                                   scalar_t*, scalar_t*, scalar_t*, cudaStream_t);
 SOFTRECON_INSTANTIATE(float)
 SOFTRECON_INSTANTIATE(double)
 #undef SOFTRECON_INSTANTIATE
 
-}  // namespace cuda
+}  // namespace SR_KERNELS_NS
 }  // namespace softrecon

@@ -34,6 +34,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       .def_readwrite("double_sided", &SoftRasterParams::double_sided)
       .def_readwrite("pixel_major", &SoftRasterParams::pixel_major)
       .def_readwrite("cache_pairs", &SoftRasterParams::cache_pairs)
+      .def_readwrite("emulate_cuda", &SoftRasterParams::emulate_cuda)
       .def_property(
           "dist_func", [](const SoftRasterParams& p) { return int(p.dist_func); },
           [](SoftRasterParams& p, int v) { p.dist_func = enum_from_int<softrecon::DistFunc>(v, 3, "dist_func"); })

@@ -4,12 +4,15 @@ The extension is imported lazily; when it is missing (not built, or built withou
 ``kernel_available`` is false and ``build_error`` says why, so that ``soft_rasterize``
 falls back to the dense reference. ``rasterize_kernel`` is a ``torch.autograd.Function``
 whose forward and backward are the C++/CUDA kernels (exact tiling, exact gradients).
+Every build also carries the CUDA kernels compiled as host C++ (``emulate_cuda``: the
+CUDA code path, thread by thread on the CPU; slow, for tests and debugging).
 
 Shape symbols: N batch, F faces, C colour channels, H x W image.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Optional
 
@@ -46,6 +49,11 @@ def kernel_available(device: torch.device) -> bool:
     return device_type == "cuda" and bool(ext.with_cuda) and torch.cuda.is_available()
 
 
+def emulation_available() -> bool:
+    """Whether the CUDA kernels' host emulation is built (it is in every softrecon._C)."""
+    return _extension() is not None
+
+
 def build_error() -> str:
     """Why a kernel is missing, for error messages ('' when the extension loaded)."""
     ext = _extension()
@@ -79,18 +87,28 @@ def _no_colours(like: torch.Tensor) -> torch.Tensor:
     return like.new_empty(0)
 
 
+@functools.lru_cache(maxsize=64)
+def background_tensor(values: tuple, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """``settings.background`` as a (len(values),) tensor on ``device``, made once per
+    (values, dtype, device): building it on every call would copy host to device, which
+    torch does synchronously. Read-only: the extension never writes it."""
+    with torch.inference_mode(False):  # a normal tensor even when first made under inference mode
+        return torch.tensor(values, dtype=dtype).to(device)
+
+
 class _SoftRasterize(torch.autograd.Function):
     """Autograd wrapper of ``softrecon._C.forward`` / ``backward``."""
 
     @staticmethod
-    def forward(ctx, face_vertices, face_colors, settings, cache_pairs):
+    def forward(ctx, face_vertices, face_colors, settings, cache_pairs, emulate_cuda):
         ext = _extension()
         params = _params(settings)
         # cache_pairs: keep a byte per evaluated pair for the backward (the extension uses
         # it for CPU alpha-only Euclidean renders, up to 1 Gi pairs).
         params.cache_pairs = cache_pairs
+        params.emulate_cuda = emulate_cuda
         colours = _no_colours(face_vertices) if face_colors is None else face_colors.contiguous()
-        background = torch.as_tensor(settings.background, dtype=face_vertices.dtype, device=face_vertices.device)
+        background = background_tensor(tuple(settings.background), face_vertices.dtype, face_vertices.device)
         if face_colors is None:
             background = background[:1]  # unused without colours; the extension wants 1 or C values
         image, aux, winner, *geometry, _ = ext.forward(params, face_vertices.contiguous(), colours, background)
@@ -106,35 +124,47 @@ class _SoftRasterize(torch.autograd.Function):
         need_vertices = ctx.needs_input_grad[0]
         need_colours = ctx.has_colours and ctx.needs_input_grad[1]
         if grad_image is None or not (need_vertices or need_colours):
-            return None, None, None, None
+            return None, None, None, None, None
         grad_vertices, grad_colours = _extension().backward(
             ctx.params, grad_image.contiguous(), face_vertices, colours, image, aux, winner,
             *geometry, need_vertices, need_colours,
         )  # fmt: skip
-        return grad_vertices, grad_colours, None, None
+        return grad_vertices, grad_colours, None, None, None
 
 
 def rasterize_kernel(
-    face_vertices: torch.Tensor, face_colors: Optional[torch.Tensor], settings: RasterSettings
+    face_vertices: torch.Tensor,
+    face_colors: Optional[torch.Tensor],
+    settings: RasterSettings,
+    emulate_cuda: bool = False,
 ) -> torch.Tensor:
     """Soft rasterization with the compiled kernel of the tensors' device.
 
-    Inputs are assumed validated by ``soft_rasterize`` (same contract).
+    Inputs are assumed validated by ``soft_rasterize`` (same contract), except that the
+    CUDA kernels (and their emulation) check for NaN and inf themselves, in the one
+    device-to-host copy they make anyway.
 
     Args:
         face_vertices: (N, F, 3, 3) float32 or float64, per face, per vertex (x, y NDC, z depth).
         face_colors: (N, F, 3, C) per-vertex colours or (N, F, R * R, C) surface textures,
             same dtype and device; None for alpha only.
         settings: the rasterizer settings.
+        emulate_cuda: run the CUDA kernels and their orchestration emulated on the host,
+            thread by thread (CPU tensors only; slow: for tests and debugging).
 
     Returns:
         (N, C + 1, H, W): colour channels first, alpha last (C = 0 without colours).
     """
-    if not kernel_available(face_vertices.device):
+    if emulate_cuda:
+        if face_vertices.device.type != "cpu":
+            raise ValueError(f"the CUDA emulation runs on the host: tensors must be on the CPU, got {face_vertices.device}")
+        if not emulation_available():
+            raise ValueError(f"the CUDA emulation is not built: {build_error()}")
+    elif not kernel_available(face_vertices.device):
         raise ValueError(f"no compiled soft rasterizer kernel for device {face_vertices.device}: {build_error()}")
     # A vertex gradient will be asked for only if autograd records this call.
     cache_pairs = torch.is_grad_enabled() and face_vertices.requires_grad
-    return _SoftRasterize.apply(face_vertices, face_colors, settings, cache_pairs)
+    return _SoftRasterize.apply(face_vertices, face_colors, settings, cache_pairs, emulate_cuda)
 
 
 def kernel_statistics(face_vertices: torch.Tensor, settings: RasterSettings) -> dict:

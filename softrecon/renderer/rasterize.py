@@ -1,13 +1,23 @@
 """``soft_rasterize``: the one functional entry point of the soft rasterizer.
 
 It validates its inputs (a bad argument is a ``ValueError`` naming it, never a crash
-inside a kernel) and dispatches to one of three implementations of the same function:
+inside a kernel) and dispatches to one of the implementations of the same function:
 
 - ``'reference'``: the dense pure-PyTorch oracle (``reference.py``), any device;
 - ``'cpu'`` / ``'cuda'``: the compiled, exactly tiled kernels (``csrc/``), when built;
+- ``'cuda_emulated'``: the CUDA kernels and their orchestration compiled as host C++ and
+  run thread by thread on CPU tensors (every build has it). Slow (one emulated thread
+  at a time, ~10x to 100x the CPU kernel): for testing and debugging the CUDA code
+  without a GPU, not for work;
 - ``'auto'`` (default): the compiled kernel for the tensors' device if it is built,
   otherwise the reference. The environment variable ``SOFTRECON_BACKEND`` overrides
   ``'auto'`` (set it to ``reference`` to debug against the oracle).
+
+Host syncs: the checks of shapes, dtypes and devices read metadata only. The NaN / inf
+checks read values, which on a GPU would wait for the device on every call; so they run
+here for host tensors (and the reference), while the CUDA kernel makes them on the
+device and reads the result back in the one device-to-host copy it needs anyway (its
+entry count). Either way bad values are a ``ValueError`` before any kernel uses them.
 
 Shape symbols: N batch, F faces, C colour channels, H x W image.
 """
@@ -23,7 +33,7 @@ from . import reference
 from .settings import RasterSettings
 from .textures import texture_resolution
 
-BACKENDS = ("auto", "reference", "cpu", "cuda")
+BACKENDS = ("auto", "reference", "cpu", "cuda", "cuda_emulated")
 
 
 def soft_rasterize(
@@ -47,7 +57,9 @@ def soft_rasterize(
             face colour; layout in ``softrecon.renderer.textures``).
             ``None`` renders alpha only.
         settings: a ``RasterSettings``.
-        backend: 'auto' | 'reference' | 'cpu' | 'cuda' (see the module docstring).
+        backend: 'auto' | 'reference' | 'cpu' | 'cuda' | 'cuda_emulated' (see the module
+            docstring; 'cuda_emulated' runs the CUDA kernels on the host, slowly, for
+            tests and debugging, and needs CPU tensors).
 
     Returns:
         (N, C + 1, H, W) same dtype and device: the C colour channels, then alpha
@@ -60,19 +72,22 @@ def soft_rasterize(
     if face_vertices.shape[1] == 0:
         return _empty_render(face_vertices, face_colors, settings)
     chosen = resolve_backend(face_vertices.device, backend)
+    if chosen != "cuda":  # the CUDA kernel checks values on the device (module docstring)
+        _check_values(face_vertices, face_colors)
     if chosen == "reference":
         return reference.rasterize_reference(face_vertices, face_colors, settings)
     from . import _kernels  # imported lazily: the compiled extension is optional
 
-    return _kernels.rasterize_kernel(face_vertices, face_colors, settings)
+    return _kernels.rasterize_kernel(face_vertices, face_colors, settings, emulate_cuda=chosen == "cuda_emulated")
 
 
 def resolve_backend(device: torch.device, backend: str = "auto") -> str:
     """The implementation ``soft_rasterize`` runs for tensors on ``device``.
 
-    Returns 'reference', 'cpu' or 'cuda' ('cpu'/'cuda' being the compiled kernels);
-    honours ``SOFTRECON_BACKEND`` for ``backend='auto'``. Raises ValueError when a
-    compiled backend is asked for but not built, or does not match the device.
+    Returns 'reference', 'cpu', 'cuda' or 'cuda_emulated' (the compiled kernels, the last
+    the CUDA ones emulated on the host); honours ``SOFTRECON_BACKEND`` for
+    ``backend='auto'``. Raises ValueError when a compiled backend is asked for but not
+    built, or does not match the device.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -86,6 +101,14 @@ def resolve_backend(device: torch.device, backend: str = "auto") -> str:
 
         return device.type if _kernels.kernel_available(device) else "reference"
     if backend == "reference":
+        return backend
+    if backend == "cuda_emulated":
+        from . import _kernels
+
+        if device.type != "cpu":
+            raise ValueError(f"backend='cuda_emulated' runs the CUDA kernels on the host and needs CPU tensors, got {device}")
+        if not _kernels.emulation_available():
+            raise ValueError(f"backend='cuda_emulated' was asked for but softrecon._C is not built: {_kernels.build_error()}")
         return backend
     if backend != device.type:
         raise ValueError(f"backend={backend!r} needs tensors on a {backend} device, got {device}")
@@ -111,6 +134,7 @@ def _empty_render(face_vertices, face_colors, settings):
 
 
 def _validate(face_vertices, face_colors, settings) -> None:
+    """Types, shapes, dtypes, devices: metadata only, no host sync."""
     if not isinstance(settings, RasterSettings):
         raise ValueError(f"settings must be a RasterSettings, got {type(settings).__name__}")
     if not isinstance(face_vertices, torch.Tensor):
@@ -119,8 +143,6 @@ def _validate(face_vertices, face_colors, settings) -> None:
         raise ValueError(f"face_vertices must have shape (N, F, 3, 3), got {tuple(face_vertices.shape)}")
     if face_vertices.dtype not in (torch.float32, torch.float64):
         raise ValueError(f"face_vertices must be float32 or float64, got {face_vertices.dtype}")
-    if not torch.isfinite(face_vertices).all():
-        raise ValueError("face_vertices contains NaN or inf")
     if face_colors is None:
         return
     if not isinstance(face_colors, torch.Tensor):
@@ -136,10 +158,16 @@ def _validate(face_vertices, face_colors, settings) -> None:
         raise ValueError(f"face_colors must have the dtype of face_vertices ({face_vertices.dtype}), got {face_colors.dtype}")
     if face_colors.device != face_vertices.device:
         raise ValueError(f"face_colors must be on the device of face_vertices ({face_vertices.device}), got {face_colors.device}")
-    if not torch.isfinite(face_colors).all():
-        raise ValueError("face_colors contains NaN or inf")
     num_channels = face_colors.shape[3]
     if len(settings.background) not in (1, num_channels):
         raise ValueError(
             f"settings.background has {len(settings.background)} values but face_colors has {num_channels} channels"
         )
+
+
+def _check_values(face_vertices, face_colors) -> None:
+    """NaN / inf: reads the values (a host sync for device tensors)."""
+    if not torch.isfinite(face_vertices).all():
+        raise ValueError("face_vertices contains NaN or inf")
+    if face_colors is not None and not torch.isfinite(face_colors).all():
+        raise ValueError("face_colors contains NaN or inf")

@@ -7,31 +7,19 @@ import os
 import pytest
 import torch
 
-from softrecon.renderer import RasterSettings, pixel_centers, soft_rasterize
+from softrecon.renderer import RasterSettings, soft_rasterize
 from softrecon.renderer import _kernels
 
-from kernel_helpers import kernel, random_scene, reference, relative_error, render_with_grads, sphere_scene
+from kernel_helpers import (
+    ALL_COMBOS, CDFS, GRADCHECK_COMBOS, TOLERANCE, assert_matches, kernel, nasty_faces, random_scene, reference,
+    relative_error, render_with_grads, sphere_scene,
+)  # fmt: skip
 
 pytestmark = pytest.mark.skipif(not _kernels.kernel_available("cpu"), reason=_kernels.build_error() or "no CPU kernel")
 
-ALL_COMBOS = list(
-    itertools.product(
-        ["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein", "hamacher"], ["softmax", "hard"], [False, True]
-    )
-)
-# Relative tolerance of the kernel against the reference, per dtype.
-TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-5}
-
 
 def assert_parity(fv, fc, settings, tolerance):
-    ref = render_with_grads(reference, fv, fc, settings)
-    got = render_with_grads(kernel, fv, fc, settings)
-    for name, r, g in zip(("image", "grad_vertices", "grad_colours"), ref, got):
-        if r is None:
-            assert g is None
-            continue
-        assert torch.isfinite(g).all(), name
-        assert relative_error(g, r) <= tolerance, f"{name}: {relative_error(g, r):.3e}"
+    assert_matches(render_with_grads(kernel, fv, fc, settings), render_with_grads(reference, fv, fc, settings), tolerance)
 
 
 @pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb, double_sided", ALL_COMBOS)
@@ -80,9 +68,6 @@ def test_cpu_matches_reference_with_wide_blur_and_alpha_only():
     assert_parity(fv, None, settings, TOLERANCE[torch.float64])
 
 
-GRADCHECK_COMBOS = list(itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein", "hamacher"], ["softmax", "hard"]))
-
-
 @pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb", GRADCHECK_COMBOS)
 def test_cpu_gradcheck(dist_func, aggr_alpha, aggr_rgb):
     fv, fc = random_scene(1, 4, torch.Generator().manual_seed(15), special_faces=False)
@@ -112,26 +97,6 @@ def test_cpu_hard_modes_zero_finite_alpha_gradient(dist_func, aggr_alpha):
     assert alpha.max() > 0
     (grad,) = torch.autograd.grad(alpha.sum(), fv)
     assert torch.isfinite(grad).all() and grad.abs().max() == 0
-
-
-def nasty_faces():
-    """Degenerate, sliver, on-pixel-centre, out-of-range faces; second mesh all padding."""
-    xs, ys = pixel_centers(8, 8, torch.float64, torch.device("cpu"))
-    x0, y0 = xs[3].item(), ys[3].item()
-    faces = torch.tensor(
-        [
-            [[0.0, 0.0, 2.0], [0.5, 0.5, 2.0], [1.0, 1.0, 2.0]],  # zero area (collinear)
-            [[0.2, 0.2, 2.0], [0.2, 0.2, 2.0], [0.6, 0.1, 2.0]],  # two coincident vertices
-            [[-0.8, -0.8, 2.0], [0.8, -0.79, 2.0], [-0.8, -0.7999, 2.0]],  # sliver
-            [[x0, y0, 2.0], [x0 + 0.5, y0, 2.0], [x0, y0 + 0.5, 2.0]],  # vertex on a pixel centre
-            [[x0, y0, 1.0], [x0 - 0.5, y0, 1.0], [x0, y0 - 0.5, 1.0]],  # at z = near exactly
-            [[-0.5, -0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.5, 0.5]],  # before near
-            [[-0.5, -0.5, 200.0], [0.5, -0.5, 200.0], [0.0, 0.5, 200.0]],  # beyond far
-            [[-0.5, -0.5, 0.0], [0.5, -0.5, 2.0], [0.0, 0.5, 2.0]],  # vertex at z = 0
-        ],
-        dtype=torch.float64,
-    )[None]
-    return torch.cat([faces, torch.zeros_like(faces)])
 
 
 @pytest.mark.parametrize("sigma", [1e-2, 1e-4, 1e-7])
@@ -274,9 +239,6 @@ def test_face_colors_with_neither_three_nor_square_samples_is_a_value_error(samp
 
 
 # ---------------------------------------------------------------- GenDR coverage CDFs
-CDFS = ["logistic", "gaussian", "laplace", "cauchy", "gumbel_max", "gumbel_min"]
-
-
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("dist_cdf", CDFS)
 @pytest.mark.parametrize(

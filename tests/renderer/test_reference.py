@@ -6,17 +6,13 @@ SPEC section 4.
 """
 
 import itertools
-import pathlib
 
-import numpy as np
 import pytest
 import torch
 
 from softrecon.renderer import RasterSettings, pixel_centers, rasterize_reference, soft_rasterize
 
-GOLDEN_DIR = pathlib.Path(__file__).resolve().parents[3] / "shared" / "golden"
-GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*__sil__*.npz"))
-
+from kernel_helpers import GOLDEN_FILES, golden_alpha_and_grad, load_golden
 
 def random_faces(num_batch, num_faces, generator, dtype=torch.float64, extent=0.8):
     """Random overlapping faces (N, F, 3, 3) in front of the camera, and colours (N, F, 3, 3)."""
@@ -24,18 +20,6 @@ def random_faces(num_batch, num_faces, generator, dtype=torch.float64, extent=0.
     z = torch.rand(num_batch, num_faces, 3, 1, generator=generator, dtype=dtype) * 2 + 2
     colors = torch.rand(num_batch, num_faces, 3, 3, generator=generator, dtype=dtype)
     return torch.cat([xy, z], dim=-1), colors
-
-
-def load_golden(path):
-    data = np.load(path)
-    verts = torch.tensor(data["verts"], dtype=torch.float64)
-    verts[:, 0] = -verts[:, 0]  # PyTorch3D's +x points left, ours right (golden README)
-    settings = RasterSettings(
-        image_size=(int(data["image_height"]), int(data["image_width"])),
-        sigma=float(data["sigma"]),
-        dist_eps=float(data["eps_cut"]),
-    )
-    return data, verts, torch.tensor(data["faces"]), settings
 
 
 def _golden_implementations():
@@ -52,12 +36,9 @@ def _golden_implementations():
 @pytest.mark.parametrize("backend", _golden_implementations())
 @pytest.mark.parametrize("path", GOLDEN_FILES, ids=lambda p: p.stem)
 def test_matches_golden(path, backend):
-    data, verts, faces, settings = load_golden(path)
-    verts.requires_grad_(True)
-    alpha = soft_rasterize(verts[faces][None], None, settings, backend=backend)[0, 0]
-    (torch.tensor(data["weights"]) * alpha).sum().backward()
-    grad = verts.grad.clone()
-    grad[:, 0] = -grad[:, 0]
+    data = load_golden(path)[0]
+    alpha, grad = golden_alpha_and_grad(path, backend)
+    grad[:, 0] = -grad[:, 0]  # back to PyTorch3D's convention
     expected_grad = torch.tensor(data["grad_verts_dense64"])
     # The golden implementation (a PyTorch3D artefact it reproduces) drops the sliver of
     # the 'degenerate' case at pixels where the sliver's plane, extrapolated, has negative
