@@ -27,6 +27,11 @@ NEUTRAL_GREY = 0.7  # colour of meshes that have none
 _HARD = dict(dist_func="hard", aggr_alpha="hard", aggr_rgb="hard", double_sided=True, background=(0.0, 0.0, 0.0))
 DEFAULT_LIGHTING = Lighting(ambient_intensity=0.5, directional_intensity=0.5, direction=(0.0, 1.0, 0.0))
 UINT8_MAX = 255
+# Memory bounds (the result does not depend on them): faces x views rasterized per call
+# (the CPU rasterizer needs about 280 bytes per face and view, measured, on top of its
+# float32 inputs, 72 bytes each) and faces shaded per float64 chunk.
+FACE_VIEWS_PER_CHUNK = 1 << 20
+FACES_PER_CHUNK = 1 << 18
 
 
 def render_benchmark_views(
@@ -61,7 +66,7 @@ def render_benchmark_views(
         raise ValueError(f"faces must index the {len(vertices)} vertices")
     num_faces = len(faces)
     if face_colors is None:
-        colors = torch.full((num_faces, 3, 3), NEUTRAL_GREY, dtype=torch.float64)
+        colors = torch.full((1, 1, 3), NEUTRAL_GREY, dtype=torch.float64).expand(num_faces, 3, 3)  # no copy
     else:
         colors = torch.as_tensor(np.asarray(face_colors) if not isinstance(face_colors, torch.Tensor) else face_colors).double()
         if colors.shape == (num_faces, 3):
@@ -69,22 +74,45 @@ def render_benchmark_views(
         if colors.shape != (num_faces, 3, 3):
             raise ValueError(f"face_colors must have shape (F, 3) or (F, 3, 3) with F = {num_faces}, got {tuple(colors.shape)}")
 
-    views = torch.arange(NUM_VIEWS)
-    camera = benchmark_camera(views, dtype=torch.float64)
-    screen = camera.project(vertices[None].expand(NUM_VIEWS, -1, -1))  # (24, V, 3)
-    face_vertices = screen[:, faces]  # (24, F, 3, 3)
-    colors = colors[None].expand(NUM_VIEWS, -1, -1, -1)
-    if lighting is not None:
-        tri = vertices[faces]  # (F, 3, 3) object frame
-        normals = torch.linalg.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-        normals = normals / normals.norm(dim=1, keepdim=True).clamp(min=torch.finfo(normals.dtype).tiny)
-        to_eye = camera.eye[:, None, :] - tri.mean(dim=1)[None]  # (24, F, 3)
-        facing = torch.where((to_eye * normals[None]).sum(-1, keepdim=True) < 0, -1.0, 1.0).to(normals)
-        light = lighting.light(normals[None] * facing, 3)  # (24, F, 3)
-        colors = (colors * light[:, :, None, :]).clamp(0.0, 1.0)
-    # Geometry and shading in float64; the rasterizer in float32 (exact enough for 0/1
-    # coverage, and twice as fast).
     settings = RasterSettings(image_size=int(image_size), **_HARD)
-    with torch.no_grad():
-        image = soft_rasterize(face_vertices.float(), colors.float().contiguous(), settings, backend=backend)  # (24, 4, S, S)
-    return np.rint(image.clamp(0.0, 1.0).numpy() * UINT8_MAX).astype(np.uint8)
+    out = np.empty((NUM_VIEWS, 4, int(image_size), int(image_size)), np.uint8)
+    # Memory is bounded by rendering a few views at a time and shading the faces in
+    # chunks; every value is computed as when all 24 views were done at once (the same
+    # float64 operations per element), so the images are bit-identical (tested).
+    views_per_chunk = max(1, min(NUM_VIEWS, FACE_VIEWS_PER_CHUNK // num_faces))
+    for first in range(0, NUM_VIEWS, views_per_chunk):
+        views = torch.arange(first, min(NUM_VIEWS, first + views_per_chunk))
+        camera = benchmark_camera(views, dtype=torch.float64)
+        screen = camera.project(vertices[None].expand(len(views), -1, -1))  # (K, V, 3)
+        face_vertices = torch.empty((len(views), num_faces, 3, 3), dtype=torch.float32)
+        face_colors32 = torch.empty((len(views), num_faces, 3, 3), dtype=torch.float32)
+        for lo in range(0, num_faces, FACES_PER_CHUNK):
+            chunk = faces[lo : lo + FACES_PER_CHUNK]
+            face_vertices[:, lo : lo + len(chunk)] = screen[:, chunk]
+            face_colors32[:, lo : lo + len(chunk)] = _shaded(vertices, chunk, colors[lo : lo + len(chunk)], camera, lighting)
+        del screen
+        # Geometry and shading in float64; the rasterizer in float32 (exact enough for 0/1
+        # coverage, and twice as fast).
+        with torch.no_grad():
+            image = soft_rasterize(face_vertices, face_colors32, settings, backend=backend)  # (K, 4, S, S)
+        del face_vertices, face_colors32
+        out[views.numpy()] = np.rint(image.clamp(0.0, 1.0).numpy() * UINT8_MAX).astype(np.uint8)
+    return out
+
+
+def _shaded(vertices: torch.Tensor, faces: torch.Tensor, colors: torch.Tensor, camera, lighting: Optional[Lighting]) -> torch.Tensor:
+    """(K, Fc, 3, 3) float64 colours of a chunk of faces seen by K cameras: Lambertian
+    light per face, its normal turned toward each camera (any winding is lit alike).
+
+    Args:
+        vertices: (V, 3) float64 object frame; faces: (Fc, 3) long; colors: (Fc, 3, 3).
+    """
+    if lighting is None:
+        return colors[None].expand(len(camera.eye), -1, -1, -1)
+    tri = vertices[faces]  # (Fc, 3, 3) object frame
+    normals = torch.linalg.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    normals = normals / normals.norm(dim=1, keepdim=True).clamp(min=torch.finfo(normals.dtype).tiny)
+    to_eye = camera.eye[:, None, :] - tri.mean(dim=1)[None]  # (K, Fc, 3)
+    facing = torch.where((to_eye * normals[None]).sum(-1, keepdim=True) < 0, -1.0, 1.0).to(normals)
+    light = lighting.light(normals[None] * facing, 3)  # (K, Fc, 3)
+    return (colors[None] * light[:, :, None, :]).clamp(0.0, 1.0)
