@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Peak memory (RSS) of building one dataset object from a big mesh: load the .obj,
-render the 24 views, voxelize; and of each stage alone.
+render the 24 views, voxelize; and of each stage alone; and of what ``fit_mesh`` does with
+a target mesh (load, 24 hard silhouettes, voxelize: ``fit_target``).
 
     PYTHONPATH=. python benchmarks/bench_memory.py [--faces 100000 1000000 2000000]
         [--stages load render voxelize build] [--baseline /path/to/other/checkout]
@@ -24,7 +25,7 @@ import tempfile
 
 import numpy as np
 
-STAGES = ("load", "render", "voxelize", "build")
+STAGES = ("load", "render", "voxelize", "build", "fit_target")
 IMAGE_SIZE = 64  # what build_dataset.py renders by default
 VOXEL_RESOLUTION = 32
 
@@ -71,6 +72,15 @@ if stage == "render":
     render_benchmark_views(record.vertices, record.faces, record.face_colors, {size})
 elif stage == "voxelize":
     voxelize(record.vertices, record.faces, {resolution})
+elif stage == "fit_target":  # what fit_mesh does with the target: its silhouettes from 24 views, voxels
+    from softrecon.fitting.outputs import load_normalized_mesh
+    from softrecon.fitting.shape import hard_silhouettes
+    from softrecon.fitting.views import orbit_views
+    del record
+    vertices, faces, _ = load_normalized_mesh(path)
+    assert hard_silhouettes(vertices, faces, orbit_views(24, [30.0, -30.0]), {size}).any()
+    assert voxelize(vertices, faces, {resolution}).any()
+    record = type("R", (), dict(faces=faces))
 elif stage == "build":
     images, voxels = build_object(record, BuildOptions(image_size={size}, voxel_resolution={resolution}))
     assert images[:, 3].any() and voxels.any()
