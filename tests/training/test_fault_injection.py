@@ -5,6 +5,7 @@ the same bits as an uninterrupted run. Two concurrent runs never share a folder.
 Slow (minutes: every restart pays Python's and torch's start-up): run with -m slow.
 """
 
+import contextlib
 import os
 import random
 import signal
@@ -40,16 +41,38 @@ def _start(script, args, cwd):
                             stderr=subprocess.PIPE, text=True, env=_env(), cwd=cwd)
 
 
-def _kill_at_random(process, rng, longest_s):
-    """SIGKILL ``process`` after a random delay, unless it ends first. True: it was killed."""
-    deadline = time.monotonic() + rng.uniform(0.5, longest_s)
-    while time.monotonic() < deadline:
+def _kill_at_random(process, rng, progress, longest_s):
+    """SIGKILL ``process`` at a random moment, unless it ends first. Every other kill is
+    at a random time from the start (often during start-up); the others wait until
+    ``progress()`` changes (a checkpoint or cached object was written), then a random
+    fraction of a second more, so kills land inside the work too. True: it was killed."""
+    after_progress = rng.random() < 0.5
+    start = progress()
+    deadline = time.monotonic() + (rng.uniform(0.0, 1.5) if after_progress else rng.uniform(0.5, longest_s))
+    waited_for_progress = not after_progress
+    while True:
         if process.poll() is not None:
             return False
-        time.sleep(0.05)
+        if not waited_for_progress and progress() != start:
+            waited_for_progress = True
+            deadline = time.monotonic() + rng.uniform(0.0, 1.5)
+        if waited_for_progress and time.monotonic() >= deadline:
+            break
+        time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.communicate()
     return True
+
+
+def _listing(folder):
+    """What a folder (recursively) holds, with sizes and times: changes when work is written."""
+    found = []
+    for current, _, names in os.walk(folder):
+        for name in names:
+            with contextlib.suppress(OSError):
+                info = os.stat(os.path.join(current, name))
+                found.append((current, name, info.st_size, info.st_mtime_ns))
+    return sorted(found)
 
 
 def _same_bits(a, b, where=""):
@@ -88,7 +111,8 @@ def test_training_killed_at_random_resumes_to_the_same_bits(tiny_dataset, tmp_pa
         args = tiny_overrides(tiny_dataset, run_dir, ITERATIONS, resume="true", **extra)
         for _ in range(100):
             process = _start("train.py", args, str(tmp_path))
-            if kills < KILLS * (trial + 1) and _kill_at_random(process, rng, longest_s=15.0):
+            progress = lambda: _listing(os.path.join(run_dir, "checkpoints"))  # noqa: E731
+            if kills < KILLS * (trial + 1) and _kill_at_random(process, rng, progress, longest_s=15.0):
                 kills += 1
                 continue
             out, err = process.communicate(timeout=600)
@@ -156,7 +180,7 @@ def test_dataset_building_killed_at_random_resumes_to_the_same_bits(tmp_path):
     kills = 0
     for _ in range(100):
         process = _start(os.path.join("scripts", "build_dataset.py"), [meshes, out, *common], str(tmp_path))
-        if kills < KILLS and _kill_at_random(process, rng, longest_s=12.0):
+        if kills < KILLS and _kill_at_random(process, rng, lambda: _listing(os.path.join(out, ".work")), longest_s=12.0):
             kills += 1
             continue
         _, err = process.communicate(timeout=600)
