@@ -4,7 +4,8 @@ render the 24 views, voxelize; and of each stage alone; and of what ``fit_mesh``
 a target mesh (load, 24 hard silhouettes, voxelize: ``fit_target``).
 
     PYTHONPATH=. python benchmarks/bench_memory.py [--faces 100000 1000000 2000000]
-        [--stages load render voxelize build] [--baseline /path/to/other/checkout]
+        [--stages load render voxelize build fit_target] [--baseline /path/to/other/checkout]
+        [--limit-gb 8]
 
 Every (faces, stage) runs in a fresh process (peak = its VmHWM, Linux), one thread, as a ``build_dataset.py --workers N`` worker does; the table gives the peak
 RSS in MB, the RSS of the bare process (Python + torch imported) and, with
@@ -19,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -88,12 +90,17 @@ print(json.dumps({{"bare_mb": bare, "peak_mb": peak_mb(), "faces": len(record.fa
 """.format(size=IMAGE_SIZE, resolution=VOXEL_RESOLUTION)
 
 
-def measure(checkout: str, mesh_path: str, stage: str) -> dict:
-    """Run one stage in a fresh process with ``checkout`` on PYTHONPATH; its peak RSS."""
+def measure(checkout: str, mesh_path: str, stage: str, limit_gb: float) -> dict:
+    """Run one stage in a fresh process with ``checkout`` on PYTHONPATH; its peak RSS.
+    The process's address space is capped at ``limit_gb`` (RLIMIT_AS), so that code
+    that needs more fails with a MemoryError instead of waking the OOM killer."""
     env = dict(os.environ, PYTHONPATH=checkout, OMP_NUM_THREADS="1")
-    done = subprocess.run([sys.executable, "-c", CHILD, mesh_path, stage], capture_output=True, text=True, env=env, cwd=checkout)
+    cap = int(limit_gb * 2**30)
+    done = subprocess.run([sys.executable, "-c", CHILD, mesh_path, stage], capture_output=True, text=True, env=env, cwd=checkout,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap)))
     if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
+        last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+        return {"error": f"over the {limit_gb:g} GB cap" if "memory" in last.lower() or "alloc" in last.lower() else last}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -102,6 +109,7 @@ def main(argv=None) -> None:
     parser.add_argument("--faces", type=int, nargs="+", default=[100_000, 1_000_000, 2_000_000])
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
     parser.add_argument("--baseline", default=None, help="another checkout to measure the same way (e.g. the code before)")
+    parser.add_argument("--limit-gb", type=float, default=8.0, help="address-space cap of each measured process (default: %(default)s)")
     args = parser.parse_args(argv)
     from softrecon.io import save_obj
 
@@ -114,16 +122,16 @@ def main(argv=None) -> None:
             path = os.path.join(folder, f"sphere_{num_faces}.obj")
             save_obj(path, *rippled_sphere(num_faces))
             for stage in args.stages:
-                now = measure(here, path, stage)
+                now = measure(here, path, stage, args.limit_gb)
                 row = [f"{num_faces:,}", stage]
                 if "error" in now:
                     row += [f"failed: {now['error'][:60]}", "-"]
                 else:
                     row += [f"{now['peak_mb']:.0f}", f"{now['bare_mb']:.0f}"]
                 if args.baseline:
-                    before = measure(args.baseline, path, stage)
+                    before = measure(args.baseline, path, stage, args.limit_gb)
                     if "error" in before or "error" in now:
-                        row += [before.get("error", f"{before.get('peak_mb', 0):.0f}")[:60], "-"]
+                        row += [before.get("error", f"{before.get('peak_mb', 0):.0f}")[:60], "> cap / now" if "cap" in before.get("error", "") else "-"]
                     else:
                         row += [f"{before['peak_mb']:.0f}", f"{before['peak_mb'] / now['peak_mb']:.2f}"]
                 print("| " + " | ".join(row) + " |", flush=True)
