@@ -38,6 +38,9 @@ ADAM_BETAS = (0.5, 0.99)
 HARD_SILHOUETTE = {"dist_func": "hard", "aggr_alpha": "hard"}
 # ... and of the hard colour images: z-buffer colours (the nearest face's).
 HARD_RGBA = {**HARD_SILHOUETTE, "aggr_rgb": "hard"}
+# Faces x views of one call of the hard renders (targets, held-out scoring): bounds their
+# memory for big meshes (the rasterizer needs ~280 bytes per face and view, measured).
+FACE_VIEWS_PER_CALL = 1 << 20
 # Starting colour of fitted vertex colours (sigmoid of zero logits): mid grey.
 INITIAL_COLOR_LOGIT = 0.0
 # Colours carried into a new stage are clamped to [c, 1 - c] before their logit (finite).
@@ -158,7 +161,7 @@ def hard_silhouettes(vertices: torch.Tensor, faces: torch.Tensor, views: ViewSet
     """Binary silhouettes (a pixel is set where its centre lies inside a face): (K, H, W) bool."""
     settings = RasterSettings(image_size=image_size, **HARD_SILHOUETTE)
     with torch.no_grad():
-        return render_silhouettes(vertices.detach(), faces, views, settings) > 0.5
+        return torch.cat([render_silhouettes(vertices.detach(), faces, chunk, settings) > 0.5 for chunk in _view_chunks(views, len(faces))])
 
 
 def hard_color_images(vertices: torch.Tensor, faces: torch.Tensor, colors: torch.Tensor, views: ViewSet, image_size: int) -> torch.Tensor:
@@ -173,9 +176,20 @@ def hard_color_images(vertices: torch.Tensor, faces: torch.Tensor, colors: torch
         (K, C, H, W) colour images (background colour outside the object).
     """
     settings = RasterSettings(image_size=image_size, **HARD_RGBA)
-    camera = views.camera(dtype=vertices.dtype, device=vertices.device)
     with torch.no_grad():
-        return render_rgba(vertices.detach(), faces, colors, camera, settings)[:, :-1]
+        return torch.cat([
+            render_rgba(vertices.detach(), faces, colors, chunk.camera(dtype=vertices.dtype, device=vertices.device), settings)[:, :-1]
+            for chunk in _view_chunks(views, len(faces))
+        ])
+
+
+def _view_chunks(views: ViewSet, num_faces: int):
+    """``views`` in consecutive subsets of about ``FACE_VIEWS_PER_CALL`` // F views (at
+    least one): a big target mesh is rendered a few views at a time (each view's image
+    is the same as in one call with all views)."""
+    step = max(1, FACE_VIEWS_PER_CALL // max(1, num_faces))
+    for start in range(0, len(views), step):
+        yield views.subset(list(range(start, min(len(views), start + step))))
 
 
 def fit_shape(

@@ -16,6 +16,8 @@ per-vertex colours wherever the texture has detail finer than the mesh.
 
 from __future__ import annotations
 
+import array as pyarray
+
 import io
 import os
 import warnings
@@ -74,62 +76,69 @@ class RawMesh:
 
 
 def read_obj(path: str) -> RawMesh:
-    """Parse an OBJ file into numpy arrays (no validation of index ranges beyond parsing)."""
-    try:
-        with open(path, "r", encoding="utf-8", errors="replace") as handle:
-            lines = handle.readlines()
-    except OSError as error:
-        raise MeshLoadError(path, f"cannot read the file ({error.strerror or error})") from None
+    """Parse an OBJ file into numpy arrays (no validation of index ranges beyond parsing).
 
-    vertices: List[List[float]] = []
+    The file is read line by line into compact typed arrays (8 bytes per coordinate and
+    index, not Python objects), so a 2M-face mesh parses in a few hundred MB.
+    """
+    xyz = pyarray.array("d")  # x, y, z per vertex
+    rgb = pyarray.array("d")  # r, g, b per vertex with a colour
+    num_vertices = 0
     uvs: List[List[float]] = []
-    faces: List[Tuple[int, int, int]] = []
-    corner_uvs: List[Tuple[int, int, int]] = []  # per triangle: index into uvs per corner, -1 if none
+    faces = pyarray.array("q")  # 3 vertex indices per triangle
+    corner_uvs = pyarray.array("q")  # per triangle: index into uvs per corner, -1 if none
     face_material: List[Optional[str]] = []
     material_files: List[str] = []
     current_material: Optional[str] = None
 
-    for line_number, line in enumerate(lines, start=1):
-        tokens = line.split("#", 1)[0].split()
-        if not tokens:
-            continue
-        keyword, args = tokens[0], tokens[1:]
-        try:
-            if keyword == "v":
-                if len(args) < 3:
-                    raise ValueError("a vertex needs at least 3 coordinates")
-                vertices.append([float(a) for a in args[:6]] if len(args) >= 6 else [float(a) for a in args[:3]])
-            elif keyword == "vt":
-                if not args:
-                    raise ValueError("a texture coordinate needs at least 1 value")
-                uvs.append([float(a) for a in args[:2]] + [0.0] * (2 - len(args[:2])))
-            elif keyword == "f":
-                if len(args) < 3:
-                    raise ValueError("a face needs at least 3 vertices")
-                corners = [_parse_corner(a, len(vertices), len(uvs)) for a in args]
-                for k in range(1, len(corners) - 1):  # fan triangulation
-                    tri = (corners[0], corners[k], corners[k + 1])
-                    faces.append(tuple(c[0] for c in tri))
-                    corner_uvs.append(tuple(c[1] for c in tri))
-                    face_material.append(current_material)
-            elif keyword == "mtllib":
-                material_files.extend(args)
-            elif keyword == "usemtl":
-                current_material = " ".join(args) if args else None
-        except ValueError as error:
-            raise MeshLoadError(path, f"line {line_number}: cannot parse {line.strip()!r} ({error})") from None
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as handle:
+            for line_number, line in enumerate(handle, start=1):
+                tokens = line.split("#", 1)[0].split()
+                if not tokens:
+                    continue
+                keyword, args = tokens[0], tokens[1:]
+                try:
+                    if keyword == "v":
+                        if len(args) < 3:
+                            raise ValueError("a vertex needs at least 3 coordinates")
+                        xyz.extend(float(a) for a in args[:3])
+                        if len(args) >= 6:
+                            rgb.extend(float(a) for a in args[3:6])
+                        num_vertices += 1
+                    elif keyword == "vt":
+                        if not args:
+                            raise ValueError("a texture coordinate needs at least 1 value")
+                        uvs.append([float(a) for a in args[:2]] + [0.0] * (2 - len(args[:2])))
+                    elif keyword == "f":
+                        if len(args) < 3:
+                            raise ValueError("a face needs at least 3 vertices")
+                        corners = [_parse_corner(a, num_vertices, len(uvs)) for a in args]
+                        for k in range(1, len(corners) - 1):  # fan triangulation
+                            tri = (corners[0], corners[k], corners[k + 1])
+                            faces.extend(c[0] for c in tri)
+                            corner_uvs.extend(c[1] for c in tri)
+                            face_material.append(current_material)
+                    elif keyword == "mtllib":
+                        material_files.extend(args)
+                    elif keyword == "usemtl":
+                        current_material = " ".join(args) if args else None
+                except ValueError as error:
+                    raise MeshLoadError(path, f"line {line_number}: cannot parse {line.strip()!r} ({error})") from None
+    except OSError as error:
+        raise MeshLoadError(path, f"cannot read the file ({error.strerror or error})") from None
 
     if not faces:
         raise MeshLoadError(path, "no faces")
-    rows = {len(v) for v in vertices}
-    if len(rows) > 1:
-        vertices = [v[:3] for v in vertices]  # some vertices coloured, some not: ignore the colours
-    array = np.asarray(vertices, dtype=np.float64).reshape(-1, len(vertices[0]) if vertices else 3)
-    faces_array = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
-    colors = array[:, 3:6] if array.shape[1] == 6 else None
-    array = array[:, :3]
+    array = np.frombuffer(xyz, dtype=np.float64).reshape(-1, 3).copy()
+    # Colours only when every vertex has one (some coloured, some not: ignore them).
+    colors = np.frombuffer(rgb, dtype=np.float64).reshape(-1, 3).copy() if num_vertices and len(rgb) == len(xyz) else None
+    del xyz, rgb
+    faces_array = np.frombuffer(faces, dtype=np.int64).reshape(-1, 3).copy()
+    del faces
     _check_indices(path, faces_array, len(array))
-    corner_uvs_array = np.asarray(corner_uvs, dtype=np.int64).reshape(-1, 3)
+    corner_uvs_array = np.frombuffer(corner_uvs, dtype=np.int64).reshape(-1, 3).copy()
+    del corner_uvs
     if corner_uvs_array.size and corner_uvs_array.max() >= len(uvs):
         raise MeshLoadError(path, f"texture coordinate index out of range: {corner_uvs_array.max() + 1} (1-based) of {len(uvs)}")
     if colors is None and any(m is not None for m in face_material):

@@ -48,7 +48,7 @@ from .distributed import DistContext, broadcast_object, setup_distributed, teard
 from .objective import MultiViewObjective, StepOutput, resize_images
 from .rng import get_rng_state, set_rng_state
 from .run_dir import resolve_run_dir
-from .run_lock import RunLock
+from .run_lock import RunFolderBusy, RunLock
 from .run_logger import RunLogger
 from .schedule import step_decay
 from .timing import PhaseTimer
@@ -94,13 +94,11 @@ class Trainer:
             )
         self.run_dir = broadcast_object(self._choose_run_dir(checkpoint_file) if self.context.is_main else None, self.context)
         self.checkpoint_dir = os.path.join(self.run_dir, CHECKPOINT_DIR)
-        self.lock = RunLock(self.run_dir).acquire() if self.context.is_main else None  # one live run per folder
-        if self.context.is_main and state is None and list_checkpoints(self.checkpoint_dir):
-            self.lock.release()
-            raise ValueError(
-                f"run folder {self.run_dir!r} already holds checkpoints of another run; continue it with resume=true "
-                f"(or ckpt_path=...), or start this run in a folder of its own"
-            )
+        self.lock: Optional[RunLock] = None
+        refusal = self._claim_run_dir(fresh=state is None) if self.context.is_main else None
+        refusal = broadcast_object(refusal, self.context)  # every rank stops, not only rank 0
+        if refusal is not None:
+            raise refusal
 
         self.dataset = build_dataset(cfg.data, cfg.data.train_split, self.context)
         self.sampler = self._build_sampler()
@@ -168,6 +166,21 @@ class Trainer:
         if configured is None and checkpoint_file is not None:
             configured = run_dir_of(checkpoint_file)  # continue in the interrupted run's folder
         return resolve_run_dir(configured, str(self.cfg.paths.log_dir), str(self.cfg.task_name))
+
+    def _claim_run_dir(self, fresh: bool) -> Optional[Exception]:
+        """Rank 0: lock the run folder (one live run per folder); a fresh run may not
+        start in a folder holding checkpoints. Returns the error to raise, or None."""
+        try:
+            self.lock = RunLock(self.run_dir).acquire()
+        except RunFolderBusy as error:
+            return error
+        if fresh and list_checkpoints(self.checkpoint_dir):
+            self.lock.release()
+            return ValueError(
+                f"run folder {self.run_dir!r} already holds checkpoints of another run; continue it with resume=true "
+                f"(or ckpt_path=...), or start this run in a folder of its own"
+            )
+        return None
 
     def _build_sampler(self) -> ViewPairSampler:
         batch_size, world_size = int(self.cfg.data.batch_size), self.context.world_size

@@ -47,6 +47,8 @@ PAD_CELLS = 1
 MAX_GROWTH_FACTOR = 1
 # Bound on (triangle, candidate cell) pairs tested at once, to keep memory small.
 PAIRS_PER_CHUNK = 1 << 19
+# Triangles whose per-triangle work arrays (about 1 KB each, float64) exist at once.
+FACES_PER_CHUNK = 1 << 16
 
 
 def _check_mesh(vertices, faces) -> Tuple[np.ndarray, np.ndarray]:
@@ -227,13 +229,19 @@ def _voxelize_xyz(vertices: np.ndarray, faces: np.ndarray, resolution: int, fill
     """One validated mesh -> (R, R, R) bool grid indexed [k_x, k_y, k_z]."""
     if len(faces) == 0:
         return np.zeros((resolution,) * 3, dtype=bool)
-    tri = to_grid_coordinates(vertices, resolution)[faces]  # (F, 3, 3)
+    grid_vertices = to_grid_coordinates(vertices, resolution)  # (V, 3)
+    used = grid_vertices[np.unique(faces)]  # the vertices some face uses
     # Work grid: the unit grid grown to hold the mesh (bounded), plus a margin.
     limit = MAX_GROWTH_FACTOR * resolution
-    low = np.clip(np.floor(tri.min(axis=(0, 1))).astype(np.int64), -limit, 0) - PAD_CELLS
-    high = np.clip(np.floor(tri.max(axis=(0, 1))).astype(np.int64), resolution - 1, resolution - 1 + limit) + PAD_CELLS
+    low = np.clip(np.floor(used.min(axis=0)).astype(np.int64), -limit, 0) - PAD_CELLS
+    high = np.clip(np.floor(used.max(axis=0)).astype(np.int64), resolution - 1, resolution - 1 + limit) + PAD_CELLS
+    del used
     find_surface = _surface_cells if surface == "exact" else _surface_cells_softras
-    cells = find_surface(tri, low, high - low + 1)
+    # Triangles are independent: their cells are found a chunk at a time (about 1 KB of
+    # float64 work arrays per triangle) and OR'ed, the same cells as all at once.
+    cells = np.zeros(tuple(high - low + 1), dtype=bool)
+    for start in range(0, len(faces), FACES_PER_CHUNK):
+        cells |= find_surface(grid_vertices[faces[start : start + FACES_PER_CHUNK]], low, high - low + 1)  # (Fc, 3, 3)
     if fill == "flood":
         occupied = _fill_flood(cells)
     elif fill == "carve":
