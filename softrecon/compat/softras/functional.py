@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import torch
@@ -27,7 +27,7 @@ from ...renderer.rasterize import soft_rasterize as _soft_rasterize
 from ...renderer.settings import RasterSettings
 from ...voxel import voxelize
 from ...voxel.convention import array_to_xyz_grid, from_grid_coordinates
-from ._convert import as_float_tensor, as_index_tensor, default_device
+from ._convert import as_float_tensor, default_device
 
 __all__ = [
     "ambient_lighting",
