@@ -172,3 +172,23 @@ def test_save_voxel_and_mesh_voxelize(tmp_path):
     srf.save_voxel(str(path), vox[0])
     lines = path.read_text().splitlines()
     assert sum(line.startswith("v ") for line in lines) == int(vox.sum()) and not any(line.startswith("f ") for line in lines)
+
+
+def test_recon_evaluation_idiom_gives_the_ground_truth_convention():
+    """SoftRas' examples/recon/models.py evaluate_iou: voxelization of v * 31/32 + 1/2,
+    then transpose(0, 2, 1, 3)[..., ::-1], is the SPEC section 7 voxel convention."""
+    v, f = icosphere(2, dtype=torch.float64)
+    v = v * torch.tensor([0.45, 0.3, 0.2], dtype=torch.float64) + torch.tensor([0.02, -0.1, 0.05], dtype=torch.float64)
+    faces_ = srf.face_vertices(v[None], f[None].int())
+    faces_norm = faces_ * 1.0 * (32.0 - 1) / 32.0 + 0.5
+    voxels_predict = srf.voxelization(faces_norm, 32, False).cpu().numpy()
+    voxels_predict = voxels_predict.transpose(0, 2, 1, 3)[:, :, :, ::-1]
+    np.testing.assert_array_equal(voxels_predict[0], voxelize(v.numpy(), f.numpy(), 32, surface="softras").astype(np.int32))
+
+
+def test_get_points_from_angles_mixed_numpy_and_tensors():
+    """SoftRas' recon datasets pass a float tensor of distances and a numpy azimuth."""
+    eyes = srf.get_points_from_angles(torch.ones(3) * 2.732, torch.ones(3) * 30.0, -np.arange(3) * 15)
+    assert eyes.shape == (3, 3) and eyes.dtype == torch.float32
+    torch.testing.assert_close(eyes[1], torch.tensor(srf.get_points_from_angles(2.732, 30.0, -15.0), dtype=torch.float32))
+    assert srf.get_points_from_angles(np.ones(2), np.zeros(2), np.zeros(2)).shape == (2, 3)

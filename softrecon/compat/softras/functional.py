@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import torch
@@ -27,7 +27,7 @@ from ...renderer.rasterize import soft_rasterize as _soft_rasterize
 from ...renderer.settings import RasterSettings
 from ...voxel import voxelize
 from ...voxel.convention import array_to_xyz_grid, from_grid_coordinates
-from ._convert import as_float_tensor, as_index_tensor, default_device
+from ._convert import as_float_tensor, default_device
 
 __all__ = [
     "ambient_lighting",
@@ -70,9 +70,10 @@ def get_points_from_angles(distance, elevation, azimuth, degrees=True):
             elevation, azimuth = math.degrees(elevation), math.degrees(azimuth)
         eye = eye_from_spherical(float(distance), float(elevation), float(azimuth), dtype=torch.float64)[0]
         return tuple(float(v) for v in eye)
-    like = next(v for v in (distance, elevation, azimuth) if isinstance(v, torch.Tensor))
-    if not like.dtype.is_floating_point:
+    like = next((v for v in (distance, elevation, azimuth) if isinstance(v, torch.Tensor)), None)
+    if like is not None and not like.dtype.is_floating_point:
         like = like.float()
+    # SoftRas' recon code mixes tensors and numpy arrays (azimuth = -view_ids * 15)
     distance, elevation, azimuth = (as_float_tensor(v, name, like) for v, name in ((distance, "distance"), (elevation, "elevation"), (azimuth, "azimuth")))
     if not degrees:
         elevation, azimuth = torch.rad2deg(elevation), torch.rad2deg(azimuth)
