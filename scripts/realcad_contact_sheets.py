@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from softrecon.data.render import render_benchmark_views
 from softrecon.data.realcad import MANIFEST_NAME
+from softrecon.data.realcad.prepare import PREPARE_VERSION
 
 # Benchmark view 3 (azimuth -45 degrees, elevation 30): the camera is in front of the
 # object (front = -z) and to its left, so the front, one side and the top all show.
@@ -60,7 +61,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         sheet = Image.new("RGB", (columns * args.size, math.ceil(len(members) / columns) * (args.size + LABEL_HEIGHT)), "white")
         draw = ImageDraw.Draw(sheet)
         for index, row in enumerate(tqdm(members, desc=name, unit="model")):
-            found = glob.glob(os.path.join(meshes, glob.escape(row["model_id"]) + "@*.npz"))
+            found = glob.glob(os.path.join(meshes, glob.escape(row["model_id"]) + f"@*.v{PREPARE_VERSION}.npz"))
             if not found:
                 print(f"warning: no prepared mesh of {row['model_id']} in {meshes}", file=sys.stderr)
                 continue

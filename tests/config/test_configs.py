@@ -22,7 +22,7 @@ def _options(group):
     return sorted(name[: -len(".yaml")] for name in os.listdir(os.path.join(CONFIG_DIR, group)) if name.endswith(".yaml"))
 
 
-@pytest.mark.parametrize("experiment", ["quick_cpu", "paper_silhouette"])
+@pytest.mark.parametrize("experiment", ["quick_cpu", "paper_silhouette", "realcad_cpu"])
 def test_train_presets_compose_and_instantiate(experiment):
     cfg = compose_config("train", [f"experiment={experiment}"])
     OmegaConf.resolve(cfg)

@@ -215,6 +215,12 @@ def test_detached_and_effect_objects_are_dropped(tmp_path):
     keep = object_mask(mesh)
     kept = {mesh.object_names[i] for i in np.unique(mesh.face_objects[keep])}
     assert kept == {"body"} and keep.sum() == 12
+    # the prepared mesh keeps only the body's vertices, so it normalizes on the body alone
+    from softrecon.data.realcad.catalog import Candidate
+    from softrecon.data.realcad.prepare import read_candidate
+
+    vertices, faces, colors = read_candidate(Candidate("m", "fgmod", "k", "p", "p", str(path), "GPL"))
+    assert len(vertices) == 8 and faces.max() == 7 and np.ptp(vertices, axis=0).tolist() == [10, 2, 3]
 
 
 def test_render_selected_views_equal_those_of_all_views():
@@ -238,7 +244,7 @@ REAR_IS_HIGHEST = [  # the tail fin / chair or sofa back is the highest part and
 ]
 LONG_ALONG_Z = [  # vehicles: the longest side is front to back (z)
     "torcs-p406-p406", "torcs-car1-trb1-car1-trb1", "sh3d-BlendSwap-CC-BY-094-Ford-Focus", "sh3d-KatorLegaz-069-VW-new-beetle",
-    "fgmod-Maritime-Civilian-Trawler", "fgmod-Maritime-Military-CG47", "fgai-A320-Models-A320",
+    "fgmod-Maritime-Civilian-Trawler", "fgmod-Maritime-Military-CG-57-CG57", "fgmod-Maritime-Civilian-ContainerShip",
 ]
 
 
@@ -248,7 +254,9 @@ def _real_mesh(model_id):
     work = os.environ.get("SOFTRECON_REALCAD_WORK")
     if not work:
         pytest.skip("set SOFTRECON_REALCAD_WORK to a realcad build's work folder")
-    found = glob.glob(os.path.join(work, "meshes", glob.escape(model_id) + "@*.npz"))
+    from softrecon.data.realcad.prepare import PREPARE_VERSION
+
+    found = glob.glob(os.path.join(work, "meshes", glob.escape(model_id) + f"@*.v{PREPARE_VERSION}.npz"))
     if not found:
         pytest.skip(f"{model_id} is not in {work}")
     with np.load(found[0]) as mesh:

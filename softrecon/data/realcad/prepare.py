@@ -44,7 +44,7 @@ DETACHED_MARGIN = 0.25
 _SIGNATURE_DECIMALS = 3  # bounding-box sides compared to 1e-3 of the unit box
 # Part of the cache names: bump it when reading or checking changes, so that models
 # prepared (or left out) by an older version are prepared again.
-PREPARE_VERSION = 3
+PREPARE_VERSION = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +72,8 @@ def read_candidate(candidate: Candidate) -> Tuple[np.ndarray, np.ndarray, np.nda
         return raw.vertices, raw.faces, colors
     mesh = read_ac3d(candidate.file)
     keep = object_mask(mesh)
-    return mesh.vertices, mesh.faces[keep], mesh.face_colors[keep]
+    used, faces = np.unique(mesh.faces[keep], return_inverse=True)  # only the kept faces' vertices
+    return mesh.vertices[used], faces.reshape(-1, 3), mesh.face_colors[keep]
 
 
 def object_mask(mesh: AC3DMesh) -> np.ndarray:
