@@ -42,7 +42,7 @@ PHASES = {
 
 
 def bench(preset: str, iterations: int, warmup: int, data_root: str, extra) -> dict:
-    overrides = [f"experiment={preset}", "logging=quiet", "trainer.val_every=0", "trainer.checkpoint_every=1000000000"]
+    overrides = [f"experiment={preset}", "logging=quiet", "trainer.val_every=0", "trainer.checkpoint_every=1000000000", "trainer.profile=true"]
     if preset == "paper_silhouette":
         overrides += PAPER_ON_SYNTHETIC
     if data_root:

@@ -111,6 +111,9 @@ class TrainerConfig:
     val_objects: int = 8  # objects per class used by that validation
     num_threads: int = 0  # torch CPU threads (0: torch's default)
     deterministic: bool = False  # torch.use_deterministic_algorithms (slower on GPU)
+    # Time each phase of the step (perf/fraction_* scalars). Free on a CPU, where phases
+    # are always timed; on a GPU it synchronizes around every phase, so it is off unless set.
+    profile: bool = False
 
 
 @dataclass

@@ -61,6 +61,7 @@ class ViewPairSampler(torch.utils.data.Dataset):
         class_balanced: bool = True,
         prefetch: int = DEFAULT_PREFETCH,
         view_pairs: str = "distinct",
+        pin_memory: bool = False,
     ):
         """Args:
         dataset: a ``MultiViewDataset``.
@@ -71,6 +72,8 @@ class ViewPairSampler(torch.utils.data.Dataset):
             docstring); False: every object equally likely.
         prefetch: batches read ahead when iterating directly (0: none).
         view_pairs: 'distinct' or 'independent' (``VIEW_PAIR_DRAWS``, class docstring).
+        pin_memory: return the batches in page-locked memory (for a CUDA device: the
+            prefetch thread pins them, so ``.to(device, non_blocking=True)`` overlaps).
         """
         self.dataset = dataset
         self.batch_size = _check_int("batch_size", batch_size, 1)
@@ -80,6 +83,7 @@ class ViewPairSampler(torch.utils.data.Dataset):
         if self.rank >= self.world_size:
             raise ValueError(f"rank must be < world_size = {self.world_size}, got {rank!r}")
         self.prefetch = _check_int("prefetch", prefetch, 0)
+        self.pin_memory = bool(pin_memory)
         self.class_balanced = bool(class_balanced)
         if view_pairs not in VIEW_PAIR_DRAWS:
             raise ValueError(f"view_pairs must be one of {VIEW_PAIR_DRAWS}, got {view_pairs!r}")
@@ -130,13 +134,14 @@ class ViewPairSampler(torch.utils.data.Dataset):
         # Converted as MultiViewDataset.get_images does (numpy: no torch thread pool here).
         images_a = pairs[:, 0].astype(np.float32) / np.float32(PIXEL_SCALE)
         images_b = pairs[:, 1].astype(np.float32) / np.float32(PIXEL_SCALE)
-        return {
+        batch = {
             "images_a": torch.from_numpy(images_a),
             "images_b": torch.from_numpy(images_b),
             "view_a": view_a,
             "view_b": view_b,
             "object_index": objects,
         }
+        return {key: value.pin_memory() for key, value in batch.items()} if self.pin_memory else batch
 
     def __iter__(self) -> Iterator[Dict[str, torch.Tensor]]:
         """Endless batches from ``self.step`` on; ``self.step`` counts those consumed."""

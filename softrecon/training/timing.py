@@ -16,7 +16,8 @@ class PhaseTimer:
     Args:
         device: CUDA work is asynchronous; on a CUDA device each phase ends with a
             synchronize so that its time is its own (costs a little throughput).
-        enabled: False makes ``phase`` a no-op.
+        enabled: False makes ``phase`` a no-op (the trainer disables it on a GPU unless
+            ``trainer.profile``: the synchronizes stall the GPU's queue every step).
     """
 
     def __init__(self, device: torch.device = torch.device("cpu"), enabled: bool = True) -> None:

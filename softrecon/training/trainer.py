@@ -127,7 +127,9 @@ class Trainer:
         self.optimizer = instantiate(cfg.optim)(params=self.model.parameters())
         self.base_lr = float(cfg.optim.lr)
         self.iteration = 0
-        self.timer = PhaseTimer(device)
+        # Phase timing synchronizes a GPU around every phase: only when profiling there.
+        self.timer = PhaseTimer(device, enabled=device.type == "cpu" or bool(cfg.trainer.profile))
+        self._first_nonfinite = None  # CUDA: device tensor, first iteration whose loss was not finite (-1: none)
         self.resumed_from: Optional[str] = checkpoint_file
         if state is not None:
             self.load_state_dict(state)
@@ -193,6 +195,7 @@ class Trainer:
             rank=self.context.rank,
             world_size=world_size,
             view_pairs=str(self.cfg.data.view_pairs),
+            pin_memory=self.context.device.type == "cuda",  # pinned in the prefetch thread: the copies to the GPU overlap
         )
 
     # ------------------------------------------------------------------ schedule
@@ -248,11 +251,27 @@ class Trainer:
             torch.autograd.backward(outputs, grads)
         with self.timer.phase("optimizer"):
             self.optimizer.step()
-        if not torch.isfinite(output.loss):
-            raise FloatingPointError(f"loss became {output.loss.item()} at iteration {self.iteration}")
+        self._watch_loss(output.loss)
         self.iteration += 1
         output.inputs = batch["images_a"]
         return output
+
+    def _watch_loss(self, loss: torch.Tensor) -> None:
+        """Raise FloatingPointError on a non-finite loss: at once on a CPU; on a GPU it is
+        recorded on the device (no host sync per step) and raised by ``check_loss``."""
+        if loss.device.type == "cpu":
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"loss became {loss.item()} at iteration {self.iteration}")
+            return
+        if self._first_nonfinite is None:
+            self._first_nonfinite = torch.full((), -1, dtype=torch.long, device=loss.device)
+        bad = ~torch.isfinite(loss) & (self._first_nonfinite < 0)
+        self._first_nonfinite = torch.where(bad, torch.full_like(self._first_nonfinite, self.iteration), self._first_nonfinite)
+
+    def check_loss(self) -> None:
+        """Raise FloatingPointError if a loss recorded on the GPU was not finite (one sync)."""
+        if self._first_nonfinite is not None and int(self._first_nonfinite) >= 0:
+            raise FloatingPointError(f"loss became non-finite at iteration {int(self._first_nonfinite)} (checked on the GPU every logged, validated or saved iteration)")
 
     def close(self) -> None:
         """Stop the sampler's prefetching thread (``fit`` does it when it returns)."""
@@ -338,6 +357,9 @@ class Trainer:
                 output = self.train_step()
                 it, window_iterations = self.iteration, window_iterations + 1
                 bar.update(1)
+                events = (cfg.trainer.log_every, cfg.trainer.checkpoint_every, cfg.trainer.val_every, cfg.trainer.image_every, cfg.trainer.mesh_every)
+                if it == total or any(every and it % every == 0 for every in events):
+                    self.check_loss()  # before anything logs, validates or saves this state
                 if it % cfg.trainer.log_every == 0 or it == total:
                     elapsed = time.perf_counter() - window_start
                     rate = window_iterations / elapsed if elapsed > 0 else math.nan
