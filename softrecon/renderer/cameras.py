@@ -25,6 +25,8 @@ Nc == Nv, or either is 1; the result has max(Nc, Nv) entries.
 
 from __future__ import annotations
 
+import functools
+
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -438,12 +440,26 @@ def benchmark_camera(
         index = index[None]
     if index.dim() != 1:
         raise ValueError(f"view_index must be an int or a (N,) tensor, got shape {tuple(index.shape)}")
-    if index.numel() and (index.min() < 0 or index.max() >= BENCHMARK_NUM_VIEWS):
+    # The range is checked where the indices live on the host; a device tensor is not read
+    # back (a host sync per training step): its out-of-range index fails in the gather.
+    if index.device.type == "cpu" and index.numel() and (index.min() < 0 or index.max() >= BENCHMARK_NUM_VIEWS):
         raise ValueError(f"view_index must lie in [0, {BENCHMARK_NUM_VIEWS}), got {index.tolist()}")
-    device = device if device is not None else index.device
-    azimuth = index.to(device=device, dtype=torch.float64) * BENCHMARK_AZIMUTH_STEP
-    # Computed in float64 and cast once, so float32 cameras are as exact as they can be.
-    camera = PerspectiveCamera.from_spherical(
-        BENCHMARK_DISTANCE, BENCHMARK_ELEVATION, azimuth, BENCHMARK_VIEWING_ANGLE, dtype=torch.float64, device=device
-    )
-    return camera.to(dtype=dtype)
+    device = torch.device(device) if device is not None else index.device
+    table = _benchmark_cameras(dtype, device)
+    index = index.to(device)
+    # A gather from the checked table: no constructor checks (each would be a host sync).
+    camera = PerspectiveCamera.__new__(PerspectiveCamera)
+    camera.rotation, camera.eye, camera.viewing_angle = (t[index] for t in table._fields())
+    return camera
+
+
+@functools.lru_cache(maxsize=16)
+def _benchmark_cameras(dtype: torch.dtype, device: torch.device) -> PerspectiveCamera:
+    """All BENCHMARK_NUM_VIEWS benchmark cameras, made once per (dtype, device): computed in
+    float64 on the host and cast once, so float32 cameras are as exact as they can be."""
+    with torch.inference_mode(False):  # normal tensors even when first asked for under inference mode
+        azimuth = torch.arange(BENCHMARK_NUM_VIEWS, dtype=torch.float64) * BENCHMARK_AZIMUTH_STEP
+        camera = PerspectiveCamera.from_spherical(
+            BENCHMARK_DISTANCE, BENCHMARK_ELEVATION, azimuth, BENCHMARK_VIEWING_ANGLE, dtype=torch.float64
+        )
+        return camera.to(device=device, dtype=dtype)

@@ -6,9 +6,10 @@ inside a kernel) and dispatches to one of the implementations of the same functi
 - ``'reference'``: the dense pure-PyTorch oracle (``reference.py``), any device;
 - ``'cpu'`` / ``'cuda'``: the compiled, exactly tiled kernels (``csrc/``), when built;
 - ``'cuda_emulated'``: the CUDA kernels and their orchestration compiled as host C++ and
-  run thread by thread on CPU tensors (every build has it). Slow (one emulated thread
-  at a time, ~10x to 100x the CPU kernel): for testing and debugging the CUDA code
-  without a GPU, not for work;
+  run thread by thread on CPU tensors (every build has it). Slow: one emulated thread
+  at a time on one core (forward + backward of 8 of the paper's spheres at 64 x 64 took
+  twice the CPU kernel's single-thread time; docs/KERNELS.md), for testing and debugging
+  the CUDA code without a GPU, not for work;
 - ``'auto'`` (default): the compiled kernel for the tensors' device if it is built,
   otherwise the reference. The environment variable ``SOFTRECON_BACKEND`` overrides
   ``'auto'`` (set it to ``reference`` to debug against the oracle).

@@ -50,7 +50,7 @@ class SoftRenderer(nn.Module):
         lighting: a ``Lighting`` (default: SoftRas' 0.5 ambient + 0.5 directional from
             above), or None for raw, unshaded colours.
         antialias: supersampling factor k >= 1 (1: none). See the module docstring.
-        backend: passed to ``soft_rasterize`` ('auto', 'reference', 'cpu', 'cuda').
+        backend: passed to ``soft_rasterize`` ('auto', 'reference', 'cpu', 'cuda', 'cuda_emulated').
     """
 
     def __init__(
