@@ -1,6 +1,5 @@
 """Smaller error messages name the file (issue 9, item 12)."""
 
-
 import numpy as np
 import pytest
 
