@@ -26,11 +26,10 @@ FILL_CODES = {"flood": 0, "carve": 1, "none": 2}
 
 
 @numba.njit(cache=True, inline="always")
-def _axes_and_bounds(t, axes, lower, upper, half):
+def _axes_and_bounds(t, e, axes, lower, upper, half):
     """The ten separating axes of one triangle t (3, 3) and its cube-padded projection
-    bounds (voxelize._separating_axes, operation for operation). Fills axes (10, 3),
-    lower (10,), upper (10,)."""
-    e = np.empty((3, 3))
+    bounds (voxelize._separating_axes, operation for operation). Fills the edges e (3, 3),
+    axes (10, 3), lower (10,), upper (10,) (buffers, not allocated per triangle)."""
     for k in range(3):
         e[0, k] = t[1, k] - t[0, k]
         e[1, k] = t[2, k] - t[1, k]
@@ -67,6 +66,7 @@ def _surface(tri, low, shape, slack):
     int64 work-grid origin, shape (3,) int64 -> (X, Y, Z) bool."""
     grid = np.zeros((shape[0], shape[1], shape[2]), dtype=np.bool_)
     local = np.empty((3, 3))
+    edges = np.empty((3, 3))
     axes = np.empty((10, 3))
     lower = np.empty(10)
     upper = np.empty(10)
@@ -90,7 +90,7 @@ def _surface(tri, low, shape, slack):
             hi[k] = min(max(np.int64(np.floor(mx + slack)), 0), shape[k] - 1)
         if not keep:
             continue
-        _axes_and_bounds(local, axes, lower, upper, half)
+        _axes_and_bounds(local, edges, axes, lower, upper, half)
         # p = (a0 cx + a1 cy) + a2 cz: the bracket is rounded first, so it and a2 cz can
         # be computed once per (x, y) column and per z without changing any rounding.
         for z in range(lo[2], hi[2] + 1):
