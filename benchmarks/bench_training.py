@@ -15,11 +15,16 @@ time it) at its batch of 64 and 64 x 64 images. Usage::
     python benchmarks/bench_training.py                 # both presets
     python benchmarks/bench_training.py --presets quick_cpu --iterations 20
     python benchmarks/bench_training.py --override data.batch_size=8 model.template_level=2
+    python benchmarks/bench_training.py --presets paper_silhouette --iterations 500 --run-dir runs/gpu   # then eval.py ckpt_path=runs/gpu
+
+On a GPU the phase timers synchronize around each phase (trainer.profile=true), which
+costs a little throughput; the it/s are those of the profiled run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -41,13 +46,14 @@ PHASES = {
 }
 
 
-def bench(preset: str, iterations: int, warmup: int, data_root: str, extra) -> dict:
+def bench(preset: str, iterations: int, warmup: int, data_root: str, extra, run_dir: str = "") -> dict:
     overrides = [f"experiment={preset}", "logging=quiet", "trainer.val_every=0", "trainer.checkpoint_every=1000000000", "trainer.profile=true"]
     if preset == "paper_silhouette":
         overrides += PAPER_ON_SYNTHETIC
     if data_root:
         overrides.append(f"data.root={data_root}")
-    with tempfile.TemporaryDirectory() as run_dir:
+    keep = bool(run_dir)
+    with (contextlib.nullcontext(run_dir) if keep else tempfile.TemporaryDirectory()) as run_dir:
         overrides += [f"paths.run_dir={run_dir}", f"trainer.iterations={warmup + iterations}", *extra]
         cfg = compose_config("train", overrides)
         trainer = Trainer(cfg)
@@ -59,6 +65,8 @@ def bench(preset: str, iterations: int, warmup: int, data_root: str, extra) -> d
             trainer.train_step()
         elapsed = time.perf_counter() - start
         trainer.close()
+        if keep:
+            trainer.save_checkpoint()  # <run_dir>/checkpoints: eval.py can score the run
     totals = trainer.timer.totals
     timed = sum(totals.values())
     return {
@@ -80,8 +88,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--data-root", default="", help="synthetic dataset folder (default: the configs' data.root)")
     parser.add_argument("--override", nargs="*", default=[], help="extra Hydra overrides for every preset")
+    parser.add_argument("--run-dir", default="", help="keep the run (and its final checkpoint) here; one preset only")
     args = parser.parse_args()
-    rows = [bench(p, args.iterations, args.warmup, args.data_root, args.override) for p in args.presets]
+    if args.run_dir and len(args.presets) != 1:
+        parser.error("--run-dir needs exactly one preset")
+    rows = [bench(p, args.iterations, args.warmup, args.data_root, args.override, args.run_dir) for p in args.presets]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; renderer backend: {os.environ.get('SOFTRECON_BACKEND', 'auto')}")
     print("| preset | device | batch | image | V | it/s | view pairs/s | data | network | renderer + losses |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -10,8 +10,10 @@ Rows: ``voxelize`` mesh by mesh (today's evaluation; timed on --baseline-meshes 
 batch, the cost is per mesh), ``voxelize_batch`` with the Numba kernel on the whole
 batch, the torch path on the CPU (the GPU's path, slow on a CPU: timed on the
 baseline's meshes) and the torch path on the GPU on the whole batch where one exists. Median and min of
---repeats runs, per mesh, and the speed-up against ``voxelize`` measured in the same run.
+--repeats rounds, per mesh, and the speed-up against ``voxelize`` measured in the same run.
 Every row's cells are checked against ``voxelize`` before timing (the table says so).
+The rows are timed in rounds (each row once per round), so on a shared machine every
+row sees the same load; the speed-up is the median of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -50,16 +52,21 @@ def predicted_meshes(count: int):
         return decoder(torch.randn(count, LATENT)), faces
 
 
-def _time(fn, repeats: int, sync=lambda: None):
-    fn()  # warm-up (compiles the Numba kernel on a first run)
-    sync()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def _interleaved(fns, repeats: int, syncs):
+    """Times every function once per round, ``repeats`` rounds (after one warm-up round,
+    which compiles the Numba kernel on a first run), so that all rows see the same load
+    of a shared machine. Returns per function the list of seconds."""
+    for fn, sync in zip(fns, syncs):
         fn()
         sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times)
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for k, (fn, sync) in enumerate(zip(fns, syncs)):
+            start = time.perf_counter()
+            fn()
+            sync()
+            times[k].append(time.perf_counter() - start)
+    return times
 
 
 def main(argv=None) -> None:
@@ -77,27 +84,35 @@ def main(argv=None) -> None:
     face_array = faces.numpy()
 
     reference = np.stack([voxelize(v, face_array, resolution) for v in vertices.double().numpy()])
-    rows = []
-    base_median, base_min = _time(lambda: [voxelize(v, face_array, resolution) for v in subset], args.repeats)
-    rows.append((f"voxelize (NumPy, mesh by mesh; {len(subset)} meshes)", "cpu", base_median / len(subset), base_min / len(subset), "reference"))
     # (name, device, backend, meshes): the torch path on the CPU (the GPU's path, slow
     # there) is timed on the baseline's subset only.
     runs = [("voxelize_batch numba", "cpu", "numba", args.meshes), ("voxelize_batch torch", "cpu", "torch", len(subset))]
     if torch.cuda.is_available():
         runs.append(("voxelize_batch torch", "cuda", "torch", args.meshes))
+    names = [f"voxelize (NumPy, mesh by mesh; {len(subset)} meshes)"]
+    fns, syncs, counts, devices, cells = [lambda: [voxelize(v, face_array, resolution) for v in subset]], [lambda: None], [len(subset)], ["cpu"], ["reference"]
     for name, device, backend, count in runs:
         x, f = vertices[:count].to(device), faces.to(device)
-        sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
         same = np.array_equal(voxelize_batch(x, f, resolution, backend=backend).cpu().numpy(), reference[:count])
-        median, best = _time(lambda: voxelize_batch(x, f, resolution, backend=backend), args.repeats, sync)
-        rows.append((f"{name} ({count} meshes)", device, median / count, best / count, "identical" if same else "DIFFERENT"))
+        names.append(f"{name} ({count} meshes)")
+        fns.append(lambda x=x, f=f, backend=backend: voxelize_batch(x, f, resolution, backend=backend))
+        syncs.append(torch.cuda.synchronize if device == "cuda" else (lambda: None))
+        counts.append(count)
+        devices.append(device)
+        cells.append("identical" if same else "DIFFERENT")
+    times = _interleaved(fns, args.repeats, syncs)
+    per_mesh = [[t / count for t in row] for row, count in zip(times, counts)]
+    rows = []
+    for k in range(len(fns)):
+        ratios = [base / own for base, own in zip(per_mesh[0], per_mesh[k])]  # same round: same load
+        rows.append((names[k], devices[k], statistics.median(per_mesh[k]), min(per_mesh[k]), statistics.median(ratios), cells[k]))
 
     print(f"voxelizer: {args.meshes} predicted meshes ({vertices.shape[1]} vertices, {len(faces)} faces), {resolution}^3, flood fill, "
           f"{args.threads} CPU threads, {args.repeats} runs")
-    print("| implementation | device | median ms / mesh | min ms / mesh | speed-up vs voxelize (median) | cells vs voxelize |")
+    print("| implementation | device | median ms / mesh | min ms / mesh | speed-up vs voxelize (median of the rounds' ratios) | cells vs voxelize |")
     print("| --- | --- | ---: | ---: | ---: | --- |")
-    for name, device, median, best, cells in rows:
-        print(f"| {name} | {device} | {median * 1e3:.3f} | {best * 1e3:.3f} | {rows[0][2] / median:.1f}x | {cells} |")
+    for name, device, median, best, ratio, same in rows:
+        print(f"| {name} | {device} | {median * 1e3:.3f} | {best * 1e3:.3f} | {ratio:.1f}x | {same} |")
 
 
 if __name__ == "__main__":

@@ -74,8 +74,36 @@ def _random_rotation(generator: torch.Generator) -> torch.Tensor:
     return q
 
 
-def sphere_scene(
-    level: int,
+def uv_sphere(rings: int, segments: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """A unit latitude-longitude sphere: two poles and ``rings`` x ``segments`` vertices,
+    2 x rings x segments outward-wound faces (deterministic meshes of chosen face counts).
+
+    Returns:
+        vertices (V, 3) float64 and faces (F, 3) long.
+    """
+    if rings < 1 or segments < 3:
+        raise ValueError(f"uv_sphere needs rings >= 1 and segments >= 3, got {rings}, {segments}")
+    polar = torch.arange(1, rings + 1, dtype=torch.float64) * math.pi / (rings + 1)  # (rings,)
+    azimuth = torch.arange(segments, dtype=torch.float64) * 2 * math.pi / segments  # (segments,)
+    ring = torch.stack(
+        [polar.sin()[:, None] * azimuth.cos()[None, :], polar.cos()[:, None].expand(-1, segments), polar.sin()[:, None] * azimuth.sin()[None, :]], dim=-1
+    ).reshape(-1, 3)
+    vertices = torch.cat([torch.tensor([[0.0, 1.0, 0.0]], dtype=torch.float64), ring, torch.tensor([[0.0, -1.0, 0.0]], dtype=torch.float64)])
+    south = len(vertices) - 1
+    index = lambda r, k: 1 + r * segments + (k % segments)  # noqa: E731
+    faces = []
+    for k in range(segments):
+        faces.append((0, index(0, k + 1), index(0, k)))
+        faces.append((south, index(rings - 1, k), index(rings - 1, k + 1)))
+        for r in range(rings - 1):
+            a, b, c, d = index(r, k), index(r, k + 1), index(r + 1, k), index(r + 1, k + 1)
+            faces += [(a, b, d), (a, d, c)]
+    return vertices, torch.tensor(faces, dtype=torch.long)
+
+
+def mesh_scene(
+    vertices: torch.Tensor,
+    faces: torch.Tensor,
     num_batch: int,
     generator: torch.Generator,
     dtype: torch.dtype = torch.float64,
@@ -83,7 +111,8 @@ def sphere_scene(
     distance: float = PAPER_CAMERA_DISTANCE,
     half_angle_deg: float = PAPER_HALF_ANGLE_DEG,
 ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Icospheres seen by the paper's perspective camera, one random orientation each.
+    """A mesh (unit-sized: |v| <= 1) scaled to ``radius`` and seen by the paper's
+    perspective camera, one random orientation per image.
 
     The eye sits at distance ``distance`` on the -z axis looking at the origin (SPEC
     section 5 with elevation and azimuth 0), projection x / (z tan a), y / (z tan a).
@@ -92,7 +121,6 @@ def sphere_scene(
     Returns:
         face_vertices (N, F, 3, 3) and face_colors (N, F, 3, 3), both ``dtype``.
     """
-    vertices, faces = icosphere(level)
     vertices = vertices.to(torch.float64)
     tan_half = math.tan(math.radians(half_angle_deg))
     scenes, colours = [], []
@@ -103,3 +131,21 @@ def sphere_scene(
         scenes.append(screen[faces])
         colours.append(((world / radius + 1) / 2)[faces])
     return torch.stack(scenes).to(dtype), torch.stack(colours).to(dtype)
+
+
+def sphere_scene(
+    level: int,
+    num_batch: int,
+    generator: torch.Generator,
+    dtype: torch.dtype = torch.float64,
+    radius: float = TEMPLATE_RADIUS,
+    distance: float = PAPER_CAMERA_DISTANCE,
+    half_angle_deg: float = PAPER_HALF_ANGLE_DEG,
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Icospheres of level ``level`` seen by the paper's camera (``mesh_scene``).
+
+    Returns:
+        face_vertices (N, F, 3, 3) and face_colors (N, F, 3, 3), both ``dtype``.
+    """
+    vertices, faces = icosphere(level)
+    return mesh_scene(vertices, faces, num_batch, generator, dtype, radius, distance, half_angle_deg)

@@ -3,9 +3,10 @@
 Each mesh is voxelized exactly as ``softrecon.voxel.voxelize`` does it (same work grid,
 same float64 operations in the same order: grid coordinates, the separating axes as
 np.cross builds them, projections in ``_dot3``'s order, the same slack), so the cells are
-identical; the flood fill is a breadth-first search from the empty border cells of the
-work grid (the empty cells 6-connected to the border, as ``scipy.ndimage.label`` finds
-them there). Numba compiles without fast-math, so no multiply-add is fused. The compiled
+identical; the flood fill finds the empty cells 6-connected to the border of the work
+grid (as ``scipy.ndimage.label`` does there), with bit masks along z where the work grid
+is at most WORD_CELLS cells deep (10x faster than a search) and by breadth-first search
+otherwise. Numba compiles without fast-math, so no multiply-add is fused. The compiled
 code is cached on disk (first call in a fresh environment: a few seconds).
 
 Shape symbols: N meshes, V vertices, F faces, R resolution.
@@ -25,11 +26,10 @@ FILL_CODES = {"flood": 0, "carve": 1, "none": 2}
 
 
 @numba.njit(cache=True, inline="always")
-def _axes_and_bounds(t, axes, lower, upper, half):
+def _axes_and_bounds(t, e, axes, lower, upper, half):
     """The ten separating axes of one triangle t (3, 3) and its cube-padded projection
-    bounds (voxelize._separating_axes, operation for operation). Fills axes (10, 3),
-    lower (10,), upper (10,)."""
-    e = np.empty((3, 3))
+    bounds (voxelize._separating_axes, operation for operation). Fills the edges e (3, 3),
+    axes (10, 3), lower (10,), upper (10,) (buffers, not allocated per triangle)."""
     for k in range(3):
         e[0, k] = t[1, k] - t[0, k]
         e[1, k] = t[2, k] - t[1, k]
@@ -66,6 +66,7 @@ def _surface(tri, low, shape, slack):
     int64 work-grid origin, shape (3,) int64 -> (X, Y, Z) bool."""
     grid = np.zeros((shape[0], shape[1], shape[2]), dtype=np.bool_)
     local = np.empty((3, 3))
+    edges = np.empty((3, 3))
     axes = np.empty((10, 3))
     lower = np.empty(10)
     upper = np.empty(10)
@@ -89,7 +90,7 @@ def _surface(tri, low, shape, slack):
             hi[k] = min(max(np.int64(np.floor(mx + slack)), 0), shape[k] - 1)
         if not keep:
             continue
-        _axes_and_bounds(local, axes, lower, upper, half)
+        _axes_and_bounds(local, edges, axes, lower, upper, half)
         # p = (a0 cx + a1 cy) + a2 cz: the bracket is rounded first, so it and a2 cz can
         # be computed once per (x, y) column and per z without changing any rounding.
         for z in range(lo[2], hi[2] + 1):
@@ -154,6 +155,82 @@ def _flood(surface):
     for i in range(count):
         cell = queue[i]
         occupied[cell // (py * pz) - 1, (cell // pz) % py - 1, cell % pz - 1] = False
+    return occupied
+
+
+# Lines along z of at most this many cells are flooded as bit masks (int64 words: bits
+# 0..61, so no shift reaches the sign bit unmasked); longer ones by breadth-first search.
+WORD_CELLS = 62
+
+
+@numba.njit(cache=True)
+def _flood_words(surface):
+    """``_flood`` for work grids with at most WORD_CELLS cells along z: each z line is one
+    int64 word (bit z: the cell is empty / outside). The outside grows from the border by
+    a Kogge-Stone fill inside every word (z) and by sequential sweeps over the words
+    along x and y, both directions, until nothing changes: the same fixed point as the
+    breadth-first search (the empty cells 6-connected to the border)."""
+    nx, ny, nz = surface.shape
+    empty = np.zeros((nx, ny), dtype=np.int64)
+    for x in range(nx):
+        for y in range(ny):
+            word = 0
+            for z in range(nz):
+                if not surface[x, y, z]:
+                    word |= 1 << z
+            empty[x, y] = word
+    ends = (1 << 0) | (1 << (nz - 1))
+    outside = np.empty((nx, ny), dtype=np.int64)
+    for x in range(nx):
+        for y in range(ny):
+            border = x == 0 or y == 0 or x == nx - 1 or y == ny - 1
+            outside[x, y] = empty[x, y] if border else empty[x, y] & ends
+    changed = True
+    while changed:
+        changed = False
+        for x in range(nx):
+            for y in range(ny):
+                seed, through = outside[x, y], empty[x, y]
+                up, down, pass_up, pass_down = seed, seed, through, through
+                step = 1
+                while step < nz:
+                    up |= pass_up & (up << step)
+                    pass_up &= pass_up << step
+                    down |= pass_down & (down >> step)
+                    pass_down &= pass_down >> step
+                    step *= 2
+                grown = (up | down) & through
+                if grown != seed:
+                    outside[x, y] = grown
+                    changed = True
+        for y in range(ny):
+            for x in range(1, nx):
+                grown = outside[x, y] | (outside[x - 1, y] & empty[x, y])
+                if grown != outside[x, y]:
+                    outside[x, y] = grown
+                    changed = True
+            for x in range(nx - 2, -1, -1):
+                grown = outside[x, y] | (outside[x + 1, y] & empty[x, y])
+                if grown != outside[x, y]:
+                    outside[x, y] = grown
+                    changed = True
+        for x in range(nx):
+            for y in range(1, ny):
+                grown = outside[x, y] | (outside[x, y - 1] & empty[x, y])
+                if grown != outside[x, y]:
+                    outside[x, y] = grown
+                    changed = True
+            for y in range(ny - 2, -1, -1):
+                grown = outside[x, y] | (outside[x, y + 1] & empty[x, y])
+                if grown != outside[x, y]:
+                    outside[x, y] = grown
+                    changed = True
+    occupied = np.empty(surface.shape, dtype=np.bool_)
+    for x in range(nx):
+        for y in range(ny):
+            word = outside[x, y]
+            for z in range(nz):
+                occupied[x, y, z] = (word >> z) & 1 == 0
     return occupied
 
 
@@ -223,7 +300,7 @@ def _voxelize_meshes(vertices, faces, resolution, fill, out, limit, pad, slack, 
             shape[k] = high - low[k] + 1
         cells = _surface(tri, low, shape, slack)
         if fill == 0:
-            occupied = _flood(cells)
+            occupied = _flood_words(cells) if shape[2] <= WORD_CELLS else _flood(cells)
         elif fill == 1:
             occupied = _carve(cells)
         else:
