@@ -8,6 +8,7 @@ Slow (minutes: every restart pays Python's and torch's start-up): run with -m sl
 import contextlib
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -167,7 +168,7 @@ def _dataset_arrays(folder):
 
 def test_dataset_building_killed_at_random_resumes_to_the_same_bits(tmp_path):
     meshes = str(tmp_path / "meshes")
-    _write_meshes(meshes, 8)
+    _write_meshes(meshes, 16)
     common = ["--class-id", "things", "--split-fractions", "0.75", "0.25", "0", "--image-size", "32", "--voxel-resolution", "16",
               "--no-progress"]
     reference = str(tmp_path / "reference")
@@ -180,11 +181,14 @@ def test_dataset_building_killed_at_random_resumes_to_the_same_bits(tmp_path):
     kills = 0
     for _ in range(100):
         process = _start(os.path.join("scripts", "build_dataset.py"), [meshes, out, *common], str(tmp_path))
-        if kills < KILLS and _kill_at_random(process, rng, lambda: _listing(os.path.join(out, ".work")), longest_s=12.0):
+        if kills < KILLS and _kill_at_random(process, rng, lambda: _listing(os.path.join(out, ".work")), longest_s=8.0):
             kills += 1
             continue
         _, err = process.communicate(timeout=600)
         assert process.returncode == 0, err[-3000:]
+        if kills < KILLS:  # it finished before its kill: start the build over, to kill it more
+            shutil.rmtree(out)
+            continue
         break
     assert kills == KILLS
     got = _dataset_arrays(out)
