@@ -1,10 +1,13 @@
 """Benchmark of the batched voxelizer against ``voxelize`` (NumPy, one mesh at a time).
 
     python benchmarks/bench_voxelize.py [--meshes 256] [--resolution 32] [--threads 2] [--repeats 5]
+    python benchmarks/bench_voxelize.py --checkpoint <run>/checkpoints/last.pt   # a trained model's predictions
 
 Load: a batch of predicted meshes as the reconstruction model outputs them (the paper's
 decoder on its 642-vertex, 1280-face icosphere template, random weights and latents,
-deterministic), voxelized at 32^3 with the flood fill (what evaluation does).
+deterministic: crumpled, self-intersecting shapes, harder than trained predictions), or
+with --checkpoint a trained model's predictions on the first validation views; voxelized
+at 32^3 with the flood fill (what evaluation does).
 
 Rows: ``voxelize`` mesh by mesh (today's evaluation; timed on --baseline-meshes of the
 batch, the cost is per mesh), ``voxelize_batch`` with the Numba kernel on the whole
@@ -52,6 +55,25 @@ def predicted_meshes(count: int):
         return decoder(torch.randn(count, LATENT)), faces
 
 
+def checkpoint_meshes(path: str, count: int, data_root: str):
+    """A trained model's predictions: (count, V, 3) vertices from the first ``count``
+    views (object by object) of its data's validation split, and its (F, 3) faces."""
+    from omegaconf import OmegaConf
+
+    from softrecon.data import iterate_views
+    from softrecon.evaluation import load_model, reconstruct
+    from softrecon.training.checkpoint import load_checkpoint
+    from softrecon.training.data import build_dataset
+
+    checkpoint = load_checkpoint(path, map_location="cpu")
+    model = load_model(checkpoint, torch.device("cpu"))
+    data_cfg = OmegaConf.create(checkpoint["config"]["data"])
+    if data_root:
+        data_cfg.root = data_root
+    images, _, _ = next(iterate_views(build_dataset(data_cfg, str(data_cfg.val_split)), count))
+    return reconstruct(model, images, int(checkpoint["config"]["model"]["image_size"])), model.faces
+
+
 def _interleaved(fns, repeats: int, syncs):
     """Times every function once per round, ``repeats`` rounds (after one warm-up round,
     which compiles the Numba kernel on a first run), so that all rows see the same load
@@ -76,9 +98,14 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch and the Numba kernel (default 2)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per row (default 5)")
     parser.add_argument("--baseline-meshes", type=int, default=32, help="meshes voxelize is timed on per run (default 32)")
+    parser.add_argument("--checkpoint", default="", help="use this trained checkpoint's predictions on its validation images instead")
+    parser.add_argument("--data-root", default="", help="with --checkpoint: its dataset folder, if not where the run stored it")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    vertices, faces = predicted_meshes(args.meshes)
+    if args.checkpoint:
+        vertices, faces = checkpoint_meshes(args.checkpoint, args.meshes, args.data_root)
+    else:
+        vertices, faces = predicted_meshes(args.meshes)
     resolution = args.resolution
     subset = vertices[: args.baseline_meshes].double().numpy()
     face_array = faces.numpy()
@@ -107,8 +134,9 @@ def main(argv=None) -> None:
         ratios = [base / own for base, own in zip(per_mesh[0], per_mesh[k])]  # same round: same load
         rows.append((names[k], devices[k], statistics.median(per_mesh[k]), min(per_mesh[k]), statistics.median(ratios), cells[k]))
 
-    print(f"voxelizer: {args.meshes} predicted meshes ({vertices.shape[1]} vertices, {len(faces)} faces), {resolution}^3, flood fill, "
-          f"{args.threads} CPU threads, {args.repeats} runs")
+    source = f"predictions of {args.checkpoint}" if args.checkpoint else "random-weight decoder outputs"
+    print(f"voxelizer: {len(vertices)} predicted meshes ({source}; {vertices.shape[1]} vertices, {len(faces)} faces), {resolution}^3, flood fill, "
+          f"{args.threads} CPU threads, {args.repeats} rounds")
     print("| implementation | device | median ms / mesh | min ms / mesh | speed-up vs voxelize (median of the rounds' ratios) | cells vs voxelize |")
     print("| --- | --- | ---: | ---: | ---: | --- |")
     for name, device, median, best, ratio, same in rows:

@@ -21,6 +21,8 @@ import numpy as np
 
 from .voxelize import MAX_GROWTH_FACTOR, OVERLAP_SLACK, PAD_CELLS
 
+# Meshes are handed to the threads in this many chunks per thread (load balance).
+CHUNKS_PER_THREAD = 4
 # Fill modes as the kernel's integer codes (voxelize.FILL_MODES order).
 FILL_CODES = {"flood": 0, "carve": 1, "none": 2}
 
@@ -321,10 +323,12 @@ def voxelize_meshes(vertices: np.ndarray, faces: np.ndarray, resolution: int, fi
         np.ascontiguousarray(vertices, dtype=np.float64), np.ascontiguousarray(faces, dtype=np.int64),
         resolution, FILL_CODES[fill], out, MAX_GROWTH_FACTOR * resolution, PAD_CELLS, OVERLAP_SLACK,
     )
-    bounds = np.linspace(0, num, max(1, min(threads, num)) + 1).astype(int)
-    if len(bounds) == 2:
+    threads = max(1, min(threads, num))
+    if threads == 1:
         _voxelize_meshes(*args, 0, num)
         return out
-    with ThreadPoolExecutor(len(bounds) - 1) as pool:
+    # More chunks than threads: a thread slowed down by other work does not hold the rest.
+    bounds = np.linspace(0, num, min(num, CHUNKS_PER_THREAD * threads) + 1).astype(int)
+    with ThreadPoolExecutor(threads) as pool:
         list(pool.map(lambda k: _voxelize_meshes(*args, bounds[k], bounds[k + 1]), range(len(bounds) - 1)))
     return out
