@@ -16,7 +16,8 @@ namespace softrecon {
 //          the PairCache pair_offsets (E+1) int64 and pair_code (P) uint8 (both empty
 //          unless params.cache_pairs on the CPU for an alpha-only Euclidean render and
 //          P under 1 Gi records),
-//          stats (3) int64 on the CPU: pairs listed, pairs in box, threads used (CUDA: zeros)}.
+//          stats (3) int64 on the CPU: pairs listed, pairs in box, threads used (CUDA and
+//          params.emulate_cuda: zeros)}.
 // face_colors may be an empty tensor (alpha only); background has 1 or C values.
 std::vector<at::Tensor> rasterize_forward(SoftRasterParams params, const at::Tensor& face_vertices,
                                           const at::Tensor& face_colors, const at::Tensor& background);
