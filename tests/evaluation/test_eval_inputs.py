@@ -15,7 +15,7 @@ from softrecon.evaluation import evaluate
 from softrecon.evaluation.report import write_json
 from softrecon.models import build_model
 from softrecon.training import save_checkpoint
-from softrecon.training import data as training_data
+from softrecon.runs import dataset as training_data
 
 from test_checkpoint_safety import VALID_MODEL
 

@@ -1,4 +1,4 @@
-"""Datasets of a run, built from the ``data`` config group."""
+"""Datasets of a run (training or evaluation), built from the ``data`` config group."""
 
 from __future__ import annotations
 
