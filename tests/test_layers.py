@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import subprocess
+import sys
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "softrecon"
 
 # Bottom to top: the one place the layer order is written. A module of softrecon.<name>
-# may import softrecon.<other> only when <other> comes no later in this list.
+# may import softrecon.<other> only when <other> comes no later in this list (a module
+# belongs to the longest entry its dotted name starts with: data.build before data).
 LAYERS = [
     "_C",  # the compiled kernels
     "protocol",  # the benchmark protocol's numbers
@@ -26,7 +29,8 @@ LAYERS = [
     "voxel",
     "metrics",
     "losses",
-    "data",
+    "data",  # reading datasets
+    "data.build",  # building datasets: renders, voxelizes, writes
     "models",
     "runs",  # run machinery shared by evaluation and training
     "evaluation",
@@ -70,7 +74,11 @@ def _imported_modules(path: pathlib.Path):
 
 
 def _layer(module: str) -> str:
-    return module.split(".")[1]
+    parts = module.split(".")[1:]
+    for n in range(len(parts), 0, -1):
+        if ".".join(parts[:n]) in RANK:
+            return ".".join(parts[:n])
+    return parts[0]
 
 
 def _modules():
@@ -88,6 +96,14 @@ def test_the_parser_sees_relative_and_module_imports():
     assert "softrecon.runs.checkpoint" in imports and "softrecon.training.objective" in imports
     imports = {name for _, name in _imported_modules(PACKAGE / "renderer" / "cameras.py")}
     assert "softrecon.protocol" in imports
+    assert _layer("softrecon.data.build.realcad.pose") == "data.build" and _layer("softrecon.data.layout") == "data"
+
+
+def test_reading_a_dataset_loads_neither_renderer_nor_voxelizer_nor_mesh_io():
+    code = "import sys, softrecon.data; print(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent).stdout.split()
+    heavy = [m for m in loaded if m.split(".")[:2] in (["softrecon", "renderer"], ["softrecon", "voxel"], ["softrecon", "io"])]
+    assert "softrecon.data.dataset" in loaded and heavy == []
 
 
 def test_no_module_imports_a_higher_layer():

@@ -10,7 +10,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from softrecon.config import compose_config
-from softrecon.data import NUM_VIEWS, write_split
+from softrecon.data import NUM_VIEWS
+from softrecon.data.build import write_split
 from softrecon.evaluation import evaluate
 from softrecon.evaluation.report import write_json
 from softrecon.models import build_model
