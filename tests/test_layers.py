@@ -23,9 +23,9 @@ LAYERS = [
     "utils",
     "config",
     "geometry",
-    "structures",
+    "structures",  # Mesh and the surface-texture texel layout
+    "io",  # mesh files
     "renderer",
-    "io",
     "voxel",
     "metrics",
     "losses",

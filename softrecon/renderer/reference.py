@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from .settings import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings
-from .textures import surface_texel_index, texture_resolution
+from softrecon.structures.textures import surface_texel_index, texture_resolution
 
 # A face whose doubled projected area |2A| is at most this (NDC units) takes no part.
 MIN_DOUBLE_AREA = 1e-8
