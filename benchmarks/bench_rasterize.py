@@ -48,9 +48,11 @@ from typing import Optional, Tuple
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "tests", "renderer"))  # the kernel tests' input factories
 
-from benchmarks.common import mesh_scene, uv_sphere  # noqa: E402
+from scene_factories import mesh_scene, uv_sphere  # noqa: E402
 from softrecon.geometry import icosphere  # noqa: E402
 from softrecon.renderer import AggrAlpha, DistCDF, RasterSettings, rasterize_reference  # noqa: E402
 from softrecon.renderer import _kernels  # noqa: E402

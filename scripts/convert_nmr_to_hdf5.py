@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from softrecon.data import layout
 from softrecon.data.npz_io import inspect_npz, iter_npz_rows
-from softrecon.data.writer import SplitWriter
+from softrecon.data.build.writer import SplitWriter
 
 DESCRIPTION = """\
 Convert the NMR renders (<class>_<split>_images.npz, uint8 (N, 24, 4, 64, 64), and

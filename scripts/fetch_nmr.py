@@ -15,7 +15,7 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from softrecon.data.writer import atomic_output_path
+from softrecon.utils.atomic import atomic_output_path
 
 ARCHIVE_NAME = "mesh_reconstruction_dataset.zip"
 ARCHIVE_MD5 = "cde0353519427992c1183232ebff74e8"

@@ -10,7 +10,7 @@ import time
 from typing import List, Optional
 
 from softrecon.data.classes import SYNTHETIC_CLASS_NAMES
-from softrecon.data.synthetic import DEFAULT_ROOT, SyntheticConfig, ensure_default_dataset
+from softrecon.data.build.synthetic import DEFAULT_ROOT, SyntheticConfig, ensure_default_dataset
 
 DESCRIPTION = """\
 Generate the synthetic multi-view dataset: for each class, random objects built from

@@ -16,15 +16,16 @@ from softrecon.config.checks import check_eval_config
 from softrecon.data import iterate_views
 from softrecon.data.classes import class_name
 from softrecon.models import ModelConfigError, build_model
-from softrecon.training.checkpoint import CheckpointError, load_checkpoint, load_weights, run_dir_of
-from softrecon.training.data import build_dataset
-from softrecon.training.distributed import choose_device
-from softrecon.training.run_dir import hydra_output_dir
-from softrecon.training.schedule import step_decay
+from softrecon.models.inference import reconstruct
+from softrecon.runs.checkpoint import CheckpointError, load_checkpoint, load_weights, run_dir_of
+from softrecon.runs.dataset import build_dataset
+from softrecon.runs.distributed import choose_device
+from softrecon.runs.run_dir import hydra_output_dir
+from softrecon.runs.schedule import step_decay
 
 from . import report
 from .color_error import HELD_OUT_OFFSETS, held_out_color_error, renderer_from_config
-from .scoring import VoxelScorer, reconstruct
+from .scoring import VoxelScorer
 
 EVAL_DIR = "eval"  # <run>/eval/<split>_step<iteration> when not run under Hydra
 RESULT_FILES = ("metrics.json", "metrics.csv", "metrics.md", "samples.csv")
@@ -92,7 +93,7 @@ def evaluate(cfg: DictConfig) -> str:
     path of metrics.json (the last line), and returns that path.
 
     Raises:
-        softrecon.training.CheckpointError: the checkpoint is missing or unreadable
+        softrecon.runs.CheckpointError: the checkpoint is missing or unreadable
             (the message names the file).
     """
     if OmegaConf.is_missing(cfg, "ckpt_path"):

@@ -18,33 +18,12 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
-from torch import nn
 
 from softrecon.metrics import chamfer_distance, fscore, sample_points_on_mesh, voxel_iou, voxel_surface_points
-from softrecon.training.objective import resize_images
 from softrecon.voxel import voxelize_batch
 
 SURFACE_POINTS = 2048  # points sampled on each predicted mesh for Chamfer / F-score
 POINTS_SEED = 0  # seed of that sampling (its own generator: global RNG untouched)
-
-
-@torch.no_grad()
-def reconstruct(model: nn.Module, images: torch.Tensor, image_size: int, with_color: bool = False):
-    """images (N, 4, S0, S0) float in [0, 1] on the model's device -> vertices (N, V, 3),
-    or with ``with_color`` (colour model) the pair (vertices, textures (N, F, T, 3)).
-
-    The model is switched to eval mode (BatchNorm running statistics) and back to the
-    mode it was in.
-    """
-    was_training = model.training
-    model.eval()
-    try:
-        if with_color:
-            vertices, color = model(resize_images(images, image_size), with_color=True)
-            return vertices, color.textures
-        return model(resize_images(images, image_size))
-    finally:
-        model.train(was_training)
 
 
 @dataclasses.dataclass

@@ -27,7 +27,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import torch
 
-from ..renderer.textures import bake_uv_texture
+from ..structures.textures import bake_uv_texture
 from ..utils.arrays import as_numpy
 from ..utils.atomic import atomic_write
 from .errors import MeshLoadError

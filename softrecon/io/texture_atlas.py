@@ -5,7 +5,7 @@ same texels back (to 8-bit rounding). The atlas is a grid of square cells, one p
 of ``R * texel_pixels`` pixels. In its cell a face's barycentrics (w0, w1) map to the
 cell's (right, up) coordinates, so the triangle fills the cell's lower-left half:
 corner 0 at the lower-right, corner 1 at the upper-left, corner 2 at the lower-left.
-Each pixel takes the texel (``softrecon.renderer.textures.surface_texel_index``) at its
+Each pixel takes the texel (``softrecon.structures.textures.surface_texel_index``) at its
 centre; pixels of the upper-right half take the texel of the nearest point of the
 triangle's long edge, so that a viewer's filtering does not bleed other colours in.
 With ``texel_pixels >= 8`` the bilinear sample at every texel's centroid reads four
@@ -22,7 +22,7 @@ import os
 import numpy as np
 import torch
 
-from ..renderer.textures import surface_texel_index, texture_resolution
+from ..structures.textures import surface_texel_index, texture_resolution
 from ..utils.arrays import as_numpy
 from ..utils.atomic import atomic_write
 from .obj import checked_mesh_arrays, vertex_lines

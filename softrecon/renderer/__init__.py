@@ -25,7 +25,7 @@ from .rasterize import resolve_backend, soft_rasterize
 from .reference import pixel_centers, rasterize_reference
 from .settings import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings
 from .soft_renderer import SoftRenderer
-from .textures import bake_uv_texture, surface_texel_index, texel_barycentrics
+from softrecon.structures.textures import bake_uv_texture, surface_texel_index, texel_barycentrics
 
 __all__ = [
     "AggrAlpha",

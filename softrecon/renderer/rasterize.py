@@ -32,7 +32,7 @@ import torch
 
 from . import reference
 from .settings import RasterSettings
-from .textures import texture_resolution
+from softrecon.structures.textures import texture_resolution
 
 BACKENDS = ("auto", "reference", "cpu", "cuda", "cuda_emulated")
 
@@ -55,7 +55,7 @@ def soft_rasterize(
             screen-space barycentrics;
             (N, F, R * R, C): an R x R "surface" texture per face, piecewise constant
             over R * R sub-triangles (SoftRas' texture_type='surface'; R = 1 is a flat
-            face colour; layout in ``softrecon.renderer.textures``).
+            face colour; layout in ``softrecon.structures.textures``).
             ``None`` renders alpha only.
         settings: a ``RasterSettings``.
         backend: 'auto' | 'reference' | 'cpu' | 'cuda' | 'cuda_emulated' (see the module

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from .settings import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings
-from .textures import surface_texel_index, texture_resolution
+from softrecon.structures.textures import surface_texel_index, texture_resolution
 
 # A face whose doubled projected area |2A| is at most this (NDC units) takes no part.
 MIN_DOUBLE_AREA = 1e-8
@@ -242,7 +242,7 @@ def _rasterize_chunk(
         else:  # SOFTMAX
             inv_depth = (settings.far - depth) / (settings.far - settings.near)  # z_j(p)
             scaled = inv_depth / settings.gamma
-            bg_scaled = settings.eps / settings.gamma
+            bg_scaled = settings.background_eps / settings.gamma
             shift = torch.where(shows_colour, scaled, torch.full_like(scaled, float("-inf"))).amax(-1).detach()
             shift = shift.clamp(min=bg_scaled)[..., None]  # (N, P, 1): running max, exp never overflows
             exponent = torch.where(shows_colour, scaled - shift, torch.zeros_like(scaled))

@@ -93,7 +93,9 @@ class RasterSettings:
             is sqrt(sigma * ln(1/eps - 1)) for the logistic F.
         near, far: depth range; a face whose interpolated depth at a pixel lies outside
             [near, far] contributes nothing there (alpha nor colour).
-        eps: background weight exponent of the softmax: w_b = exp(eps / gamma).
+        background_eps: background weight exponent of the colour softmax: the background
+            weighs w_b = exp(background_eps / gamma) (not a probability cut-off: that is
+            ``dist_eps``). SoftRas calls it ``eps``.
         background: background colour, one value per colour channel (or one for all).
         dist_func: 'euclidean' | 'barycentric' | 'hard' (or a ``DistFunc``).
         dist_cdf: 'logistic' | 'gaussian' | 'laplace' | 'cauchy' | 'gumbel_max' |
@@ -113,7 +115,7 @@ class RasterSettings:
     dist_eps: float = 1e-10
     near: float = 1.0
     far: float = 100.0
-    eps: float = 1e-3
+    background_eps: float = 1e-3
     background: Sequence[float] = (0.0, 0.0, 0.0)
     dist_func: Union[str, DistFunc] = DistFunc.EUCLIDEAN
     aggr_alpha: Union[str, AggrAlpha] = AggrAlpha.PROD
@@ -131,18 +133,18 @@ class RasterSettings:
             raise ValueError(f"RasterSettings.dist_eps must be in (0, 0.5), got {dist_eps!r}")
         set_("dist_eps", dist_eps)
         try:
-            near, far, eps = float(self.near), float(self.far), float(self.eps)
+            near, far, background_eps = float(self.near), float(self.far), float(self.background_eps)
         except (TypeError, ValueError):
             raise ValueError(
-                f"RasterSettings.near, far and eps must be numbers, got {self.near!r}, {self.far!r}, {self.eps!r}"
+                f"RasterSettings.near, far and background_eps must be numbers, got {self.near!r}, {self.far!r}, {self.background_eps!r}"
             ) from None
         if not (math.isfinite(near) and math.isfinite(far) and 0 <= near < far):
             raise ValueError(f"RasterSettings needs finite 0 <= near < far, got near={near!r}, far={far!r}")
-        if not math.isfinite(eps):
-            raise ValueError(f"RasterSettings.eps must be finite, got {eps!r}")
+        if not math.isfinite(background_eps):
+            raise ValueError(f"RasterSettings.background_eps must be finite, got {background_eps!r}")
         set_("near", near)
         set_("far", far)
-        set_("eps", eps)
+        set_("background_eps", background_eps)
         set_("background", _normalize_background(self.background))
         set_("dist_func", _coerce_enum("dist_func", self.dist_func, DistFunc))
         set_("dist_cdf", _coerce_enum("dist_cdf", self.dist_cdf, DistCDF))

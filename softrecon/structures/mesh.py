@@ -9,7 +9,7 @@ Colour modes (``Mesh.color_mode``), told apart by the shape of ``colors``:
 - 'vertex': (N, V, C), interpolated over each face;
 - 'face': (N, F, C), one flat colour per face;
 - 'texture': (N, F, R * R, C), an R x R "surface" texture per face (SoftRas'
-  ``texture_type='surface'``; texel layout in ``softrecon.renderer.textures``, baked
+  ``texture_type='surface'``; texel layout in ``softrecon.structures.textures``, baked
   from a UV texture map by ``bake_uv_texture`` or ``softrecon.io.load_mesh``). A 4-D
   ``colors`` is always a texture, a 3-D one per-vertex or per-face.
 

@@ -20,7 +20,6 @@ import dataclasses
 from typing import Dict, Optional
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from softrecon.losses import ColorLaplacianLoss, FlattenLoss, LaplacianLoss, color_l1_loss, multiview_iou_loss
@@ -46,13 +45,6 @@ class StepOutput:
     textures: Optional[torch.Tensor] = None  # (2B, F, T, 3) colour model: the predicted textures (detached)
     colors: Optional[torch.Tensor] = None  # (4, B, 3, S, S) colour model: the RGB renders (detached)
     color_targets: Optional[torch.Tensor] = None  # (4, B, 3, S, S): the matching target RGB
-
-
-def resize_images(images: torch.Tensor, size: int) -> torch.Tensor:
-    """(N, C, S0, S0) float -> (N, C, size, size), area-averaged (identity if S0 == size)."""
-    if images.shape[-1] == size and images.shape[-2] == size:
-        return images
-    return F.interpolate(images, size=(size, size), mode="area")
 
 
 class MultiViewObjective(nn.Module):

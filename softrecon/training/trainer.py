@@ -27,12 +27,12 @@ from tqdm.auto import tqdm
 
 from softrecon.config.checks import check_train_config
 from softrecon.data import ViewPairSampler
+from softrecon.evaluation.scoring import VoxelScorer
 from softrecon.models import build_model
+from softrecon.models.inference import reconstruct, resize_images
 from softrecon.renderer.settings import RasterSettings
 from softrecon.renderer.soft_renderer import SoftRenderer
-from softrecon.utils.atomic import atomic_write
-
-from .checkpoint import (
+from softrecon.runs.checkpoint import (
     CHECKPOINT_DIR,
     latest_checkpoint,
     list_checkpoints,
@@ -43,15 +43,17 @@ from .checkpoint import (
     save_checkpoint,
     set_aside_after,
 )
-from .data import build_dataset
-from .distributed import DistContext, broadcast_object, setup_distributed, teardown_distributed
-from .objective import MultiViewObjective, StepOutput, resize_images
-from .rng import get_rng_state, set_rng_state
-from .run_dir import resolve_run_dir
-from .run_lock import RunFolderBusy, RunLock
-from .run_logger import RunLogger
-from .schedule import step_decay
-from .timing import PhaseTimer
+from softrecon.runs.dataset import build_dataset
+from softrecon.runs.distributed import DistContext, broadcast_object, setup_distributed, teardown_distributed
+from softrecon.runs.rng import get_rng_state, set_rng_state
+from softrecon.runs.run_dir import resolve_run_dir
+from softrecon.runs.run_lock import RunFolderBusy, RunLock
+from softrecon.runs.run_logger import RunLogger
+from softrecon.runs.schedule import step_decay
+from softrecon.runs.timing import PhaseTimer
+from softrecon.utils.atomic import atomic_write
+
+from .objective import MultiViewObjective, StepOutput
 
 VAL_VIEWS = 4  # views per object in the cheap validation (evenly spaced azimuths)
 # cuBLAS needs this to be deterministic on CUDA (torch.use_deterministic_algorithms).
@@ -321,8 +323,6 @@ class Trainer:
     def validate(self) -> Dict[str, float]:
         """Voxel IoU on the first ``trainer.val_objects`` objects of each validation class
         (4 views each): a cheap progress signal, not the benchmark (eval.py is)."""
-        from softrecon.evaluation.scoring import VoxelScorer, reconstruct  # here: evaluation imports training
-
         if self._val_dataset is None:
             self._val_dataset = build_dataset(self.cfg.data, self.cfg.data.val_split)
         dataset = self._val_dataset

@@ -9,6 +9,9 @@ that the ones a killed process left behind can be told apart from the ones a liv
 is filling: ``remove_stale_temporaries`` removes those whose writer is dead (same host,
 pid gone) or, from another host or of the older ``.<name>.<random>.tmp`` form, those
 untouched for ``STALE_AFTER_S``.
+
+``atomic_write`` yields the open temporary file; ``atomic_output_path`` yields its path,
+for writers that open the file themselves (h5py).
 """
 
 from __future__ import annotations
@@ -144,6 +147,22 @@ def _listdir(folder: str) -> List[str]:
         return os.listdir(folder)
     except (FileNotFoundError, NotADirectoryError):
         return []
+
+
+@contextlib.contextmanager
+def atomic_output_path(path: str) -> Iterator[str]:
+    """Yield a temporary path next to ``path``; on a clean exit it replaces ``path``,
+    on an error it is removed and ``path`` is left untouched. For writers that need a
+    path rather than a file object (h5py)."""
+    fd, tmp_path = make_temporary(path)
+    os.close(fd)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp_path)
+        raise
 
 
 @contextlib.contextmanager

@@ -32,7 +32,7 @@ def _sample(texture, w, texture_type):
     w_x, w_y = int(w[0] * r), int(w[1] * r)
     if (w[0] + w[1]) * r - w_x - w_y <= 1:
         # SoftRas reads past the face's texels at w0 = 1 (the next face's memory); the
-        # port clamps there, as softrecon does (softrecon/renderer/textures.py).
+        # port clamps there, as softrecon does (softrecon/structures/textures.py).
         return texture[w_y * r + min(w_x, r - 1 - w_y)]
     return texture[(r - 1 - w_y) * r + (r - 1 - w_x)]
 

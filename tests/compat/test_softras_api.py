@@ -105,7 +105,7 @@ def _sphere(dtype=torch.float64):
 
 def _native(image_size=32, **overrides):
     """softrecon's native renderer with SoftRas' defaults (docs/MIGRATING.md)."""
-    settings = RasterSettings(image_size, sigma=1e-5, gamma=1e-4, dist_eps=1e-4, eps=2e-3, double_sided=True).replace(**overrides)
+    settings = RasterSettings(image_size, sigma=1e-5, gamma=1e-4, dist_eps=1e-4, background_eps=2e-3, double_sided=True).replace(**overrides)
     return SoftRenderer(settings, Lighting())
 
 
@@ -161,7 +161,7 @@ def test_set_sigma_gamma_texture_mode_and_eyes():
     renderer.transform.set_eyes_from_angles(torch.tensor([2.0, 3.0]), torch.tensor([0.0, 0.0]), torch.tensor([0.0, 90.0]))
     torch.testing.assert_close(renderer.transform.eyes, torch.tensor([[0.0, 0.0, -2.0], [3.0, 0.0, 0.0]]), atol=1e-6, rtol=0)
     settings = renderer.rasterizer.native_settings()
-    assert (settings.sigma, settings.eps, settings.double_sided, settings.image_size) == (3e-5, 2e-3, True, (256, 256))
+    assert (settings.sigma, settings.background_eps, settings.double_sided, settings.image_size) == (3e-5, 2e-3, True, (256, 256))
     with pytest.raises(ValueError, match="projection matrix"):
         sr.SoftRenderer()  # camera_mode='projection' without P, as SoftRas
     with pytest.raises(ValueError, match="Projection does not need"):

@@ -28,7 +28,7 @@ def _load_example(name):
 
 def _softras_settings(image_size, **overrides):
     """SoftRas' SoftRenderer defaults as native settings (docs/MIGRATING.md)."""
-    return RasterSettings(image_size, sigma=1e-5, gamma=1e-4, dist_eps=1e-4, eps=2e-3, double_sided=True).replace(**overrides)
+    return RasterSettings(image_size, sigma=1e-5, gamma=1e-4, dist_eps=1e-4, background_eps=2e-3, double_sided=True).replace(**overrides)
 
 
 def test_render_demo_matches_native():

@@ -70,7 +70,7 @@ def test_soft_rasterize_equals_native_with_doubled_eps_and_gradients():
     textures.requires_grad_(True)
     kwargs = dict(sigma_val=1e-3, gamma_val=0.1, eps=0.05)
     compat = srf.soft_rasterize(fv, textures, 16, **kwargs)
-    settings = RasterSettings(16, sigma=1e-3, gamma=0.1, dist_eps=1e-4, eps=0.1, double_sided=True)
+    settings = RasterSettings(16, sigma=1e-3, gamma=0.1, dist_eps=1e-4, background_eps=0.1, double_sided=True)
     native = soft_rasterize(fv, textures, settings)
     torch.testing.assert_close(compat, native, rtol=0, atol=0)
     weights = torch.rand_like(native)

@@ -7,7 +7,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from softrecon.data import MultiViewDataset, write_split
+from softrecon.data import MultiViewDataset
+from softrecon.data.build import write_split
 from softrecon.data.npz_io import iter_npz_rows
 
 SIZE = 16

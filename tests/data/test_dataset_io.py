@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from softrecon.data import MultiViewDataset, SplitWriter, hdf5_path, images_npz_path, voxels_npz_path, write_split
+from softrecon.data import MultiViewDataset, hdf5_path, images_npz_path, voxels_npz_path
+from softrecon.data.build import SplitWriter, write_split
 from softrecon.data.npz_io import inspect_npz, iter_npz_rows, load_npz_array
 
 N, S, R = 3, 64, 32

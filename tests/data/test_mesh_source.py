@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from softrecon.data.mesh_source import assign_by_fractions, assign_from_file, discover_meshes, read_split_file
+from softrecon.data.build.mesh_source import assign_by_fractions, assign_from_file, discover_meshes, read_split_file
 
 OBJ = "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
 

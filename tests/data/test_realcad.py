@@ -11,10 +11,10 @@ import pytest
 from realcad_fixtures import box_ac, chair_obj, make_deb, sh3f_library
 from softrecon.data.build import BuildOptions
 from softrecon.data.classes import SHAPENET_CLASS_NAMES
-from softrecon.data.realcad import build_realcad, load_rules
-from softrecon.data.realcad.catalog import NO_CLASS, SKIP, classify
-from softrecon.data.realcad.pose import CANONICAL_FRONT, FRONT_ROTATIONS, canonical_pose
-from softrecon.data.realcad.prepare import prepared_path
+from softrecon.data.build.realcad import build_realcad, load_rules
+from softrecon.data.build.realcad.catalog import NO_CLASS, SKIP, classify
+from softrecon.data.build.realcad.pose import CANONICAL_FRONT, FRONT_ROTATIONS, canonical_pose
+from softrecon.data.build.realcad.prepare import prepared_path
 from softrecon.io.deb import DebError, extract_deb
 
 # Known models of the real packages and the class they must get (None: left out).
@@ -142,7 +142,7 @@ def fake_debs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(fake_debs, tmp_path_factory):
-    from softrecon.data.realcad import find_debs
+    from softrecon.data.build.realcad import find_debs
 
     out = tmp_path_factory.mktemp("realcad")
     options = BuildOptions(image_size=16, voxel_resolution=16)
@@ -193,7 +193,7 @@ def test_builder_poses_and_resume(built, fake_debs):
     with np.load(prepared_path(str(out / "work" / "meshes"), "torcs-a-a", "+x")) as car:
         vertices = car["vertices"]
     assert vertices[:, 2].min() == pytest.approx(-0.5) and abs(vertices[:, 0]).max() < 0.3  # long along z, nose at -z
-    from softrecon.data.realcad import find_debs
+    from softrecon.data.build.realcad import find_debs
 
     again = build_realcad(out / "data", find_debs(fake_debs), out / "work", options, progress=False, log=lambda line: None)
     assert again.build.cached == 5 and not again.build.failures
@@ -201,7 +201,7 @@ def test_builder_poses_and_resume(built, fake_debs):
 
 
 def test_detached_and_effect_objects_are_dropped(tmp_path):
-    from softrecon.data.realcad.prepare import object_mask
+    from softrecon.data.build.realcad.prepare import object_mask
     from softrecon.io.ac3d import read_ac3d
 
     body = box_ac((10, 2, 3)).decode()
@@ -216,15 +216,15 @@ def test_detached_and_effect_objects_are_dropped(tmp_path):
     kept = {mesh.object_names[i] for i in np.unique(mesh.face_objects[keep])}
     assert kept == {"body"} and keep.sum() == 12
     # the prepared mesh keeps only the body's vertices, so it normalizes on the body alone
-    from softrecon.data.realcad.catalog import Candidate
-    from softrecon.data.realcad.prepare import read_candidate
+    from softrecon.data.build.realcad.catalog import Candidate
+    from softrecon.data.build.realcad.prepare import read_candidate
 
     vertices, faces, colors = read_candidate(Candidate("m", "fgmod", "k", "p", "p", str(path), "GPL"))
     assert len(vertices) == 8 and faces.max() == 7 and np.ptp(vertices, axis=0).tolist() == [10, 2, 3]
 
 
 def test_render_selected_views_equal_those_of_all_views():
-    from softrecon.data.render import render_benchmark_views
+    from softrecon.data.build.render import render_benchmark_views
     from softrecon.geometry import icosphere
 
     vertices, faces = icosphere(1)
@@ -254,7 +254,7 @@ def _real_mesh(model_id):
     work = os.environ.get("SOFTRECON_REALCAD_WORK")
     if not work:
         pytest.skip("set SOFTRECON_REALCAD_WORK to a realcad build's work folder")
-    from softrecon.data.realcad.prepare import PREPARE_VERSION
+    from softrecon.data.build.realcad.prepare import PREPARE_VERSION
 
     found = glob.glob(os.path.join(work, "meshes", glob.escape(model_id) + f"@*.v{PREPARE_VERSION}.npz"))
     if not found:

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from softrecon.data import render as render_module
-from softrecon.data.primitives import box
-from softrecon.data.render import DEFAULT_LIGHTING, NEUTRAL_GREY, render_benchmark_views
+from softrecon.data.build import render as render_module
+from softrecon.data.build.primitives import box
+from softrecon.data.build.render import DEFAULT_LIGHTING, NEUTRAL_GREY, render_benchmark_views
 from softrecon.geometry import icosphere
 from softrecon.renderer import RasterSettings, soft_rasterize
 from softrecon.renderer.cameras import benchmark_camera

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from softrecon.data import MultiViewDataset, ViewPairSampler, iterate_views, write_split
+from softrecon.data import MultiViewDataset, ViewPairSampler, iterate_views
+from softrecon.data.build import write_split
 
 S, R = 8, 4
 COUNTS = {"aaa": 5, "bbb": 2}

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from softrecon.data import MultiViewDataset, SyntheticConfig, ensure_default_dataset
-from softrecon.data.synthetic import MARKER_NAME, make_object, object_rng
+from softrecon.data import MultiViewDataset
+from softrecon.data.build import SyntheticConfig, ensure_default_dataset
+from softrecon.data.build.synthetic import MARKER_NAME, make_object, object_rng
 from softrecon.data.classes import SYNTHETIC_CLASS_NAMES
 
 TINY = SyntheticConfig(seed=5, classes=("synth-chair", "synth-car"), objects_per_split=(("train", 2), ("val", 1)), image_size=16)

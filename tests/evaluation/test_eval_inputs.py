@@ -10,12 +10,13 @@ import pytest
 from omegaconf import OmegaConf
 
 from softrecon.config import compose_config
-from softrecon.data import NUM_VIEWS, write_split
+from softrecon.data import NUM_VIEWS
+from softrecon.data.build import write_split
 from softrecon.evaluation import evaluate
 from softrecon.evaluation.report import write_json
 from softrecon.models import build_model
 from softrecon.training import save_checkpoint
-from softrecon.training import data as training_data
+from softrecon.runs import dataset as training_data
 
 from test_checkpoint_safety import VALID_MODEL
 

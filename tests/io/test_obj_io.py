@@ -7,7 +7,7 @@ from PIL import Image
 
 from softrecon.geometry import icosphere
 from softrecon.io import MeshLoadError, bake_surface_textures, load_mesh, read_obj, sample_texture, save_obj
-from softrecon.renderer.textures import texel_barycentrics
+from softrecon.structures.textures import texel_barycentrics
 
 
 def test_round_trip_with_colors(tmp_path):

@@ -1,14 +1,13 @@
 """Helpers shared by the compiled-kernel tests (CPU, CUDA and its host emulation) and the
 reference's golden test.
 
-Input factories come from ``benchmarks/common.py`` (loaded by path, so the tests need
-no package for ``benchmarks``): the benchmarks and the tests render the same scenes.
+Input factories come from ``scene_factories.py`` next to this file; the rasterizer
+benchmark reuses them, so the benchmarks and the tests render the same scenes.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import itertools
 import pathlib
 from typing import Callable, Optional, Tuple
@@ -19,13 +18,7 @@ import torch
 from softrecon.renderer import RasterSettings, pixel_centers, rasterize_reference, soft_rasterize
 from softrecon.renderer import _kernels
 
-_COMMON_PATH = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "common.py"
-_spec = importlib.util.spec_from_file_location("softrecon_benchmarks_common", _COMMON_PATH)
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)
-
-random_scene = common.random_scene
-sphere_scene = common.sphere_scene
+from scene_factories import random_scene, sphere_scene  # noqa: F401 (re-exported to the kernel tests)
 
 # Every dist_func x aggr_alpha x aggr_rgb x double_sided combination.
 ALL_COMBOS = list(

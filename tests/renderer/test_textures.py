@@ -10,7 +10,7 @@ import torch
 from softrecon.geometry import icosphere
 from softrecon.io import sample_texture
 from softrecon.renderer import Lighting, PerspectiveCamera, RasterSettings, SoftRenderer, benchmark_camera
-from softrecon.renderer.textures import bake_uv_texture, surface_texel_index, texel_barycentrics, texture_resolution
+from softrecon.structures.textures import bake_uv_texture, surface_texel_index, texel_barycentrics, texture_resolution
 from softrecon.structures import Mesh
 
 RESOLUTIONS = range(1, 7)

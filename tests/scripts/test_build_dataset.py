@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from softrecon.data import MultiViewDataset
-from softrecon.data.primitives import box
+from softrecon.data.build.primitives import box
 from softrecon.io import save_obj
 from softrecon.renderer import RasterSettings, soft_rasterize
 from softrecon.renderer.cameras import benchmark_camera

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from softrecon.data import NUM_VIEWS, write_split
+from softrecon.data import NUM_VIEWS
+from softrecon.data.build import write_split
 
 TINY_SIZE = 16  # image side
 TINY_CLASSES = ("c0", "c1")

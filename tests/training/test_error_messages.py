@@ -5,7 +5,7 @@ import pytest
 
 from softrecon.config import compose_config
 from softrecon.data.build import BuildTask
-from softrecon.data.mesh_source import MeshSource, load_mesh_record
+from softrecon.data.build.mesh_source import MeshSource, load_mesh_record
 from softrecon.fitting.outputs import load_normalized_mesh
 from softrecon.io import save_obj
 from softrecon.training import CheckpointError, Trainer, load_checkpoint

@@ -20,7 +20,7 @@ import torch
 
 from softrecon.config import CONFIG_DIR
 from softrecon.data import MultiViewDataset
-from softrecon.data.primitives import box
+from softrecon.data.build.primitives import box
 from softrecon.io import save_obj
 
 from conftest import tiny_overrides

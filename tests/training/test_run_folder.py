@@ -10,7 +10,7 @@ import pytest
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer, list_checkpoints, load_checkpoint, resolve_checkpoint
-from softrecon.training.run_lock import RunFolderBusy, RunLock
+from softrecon.runs.run_lock import RunFolderBusy, RunLock
 
 from conftest import tiny_overrides
 
@@ -49,7 +49,7 @@ def test_a_second_run_in_a_busy_folder_stops_at_once_naming_the_other(tiny_datas
 
 def test_the_lock_of_a_killed_run_does_not_block_a_resume(tmp_path):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from softrecon.training.run_lock import RunLock; "
+        [sys.executable, "-c", "import sys, time; from softrecon.runs.run_lock import RunLock; "
          "lock = RunLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(60)", str(tmp_path)],
         stdout=subprocess.PIPE, text=True, cwd=REPO, env=dict(os.environ, PYTHONPATH=REPO),
     )

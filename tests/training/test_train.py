@@ -9,7 +9,7 @@ import torch
 
 from softrecon.config import compose_config
 from softrecon.training import CheckpointError, Trainer, list_checkpoints, load_checkpoint, save_checkpoint, step_decay, train
-from softrecon.training.rng import get_rng_state, set_rng_state
+from softrecon.runs.rng import get_rng_state, set_rng_state
 
 from conftest import tiny_overrides
 

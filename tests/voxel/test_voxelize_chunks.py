@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from softrecon.data.primitives import box
+from softrecon.data.build.primitives import box
 from softrecon.geometry import icosphere
 from softrecon.voxel import voxelize
 voxelize_module = importlib.import_module("softrecon.voxel.voxelize")  # the module (the package exports a function of that name)

@@ -50,7 +50,7 @@ __all__ = [
 # SoftRas' kernel starts its running softmax at sum = exp(eps / gamma) with the running
 # maximum at eps, i.e. in absolute terms a background weight exp(eps / gamma) *
 # exp(eps / gamma) = exp(2 eps / gamma) (soft_rasterize_cuda_kernel.cu, lines 333-334);
-# softrecon's RasterSettings.eps is the exponent of w_b = exp(eps / gamma) itself.
+# softrecon's RasterSettings.background_eps is the exponent of w_b itself.
 SOFTRAS_BACKGROUND_EPS_FACTOR = 2.0
 # SoftRas' projection(): x / (z + 1e-5), a fixed guard against z = 0.
 PROJECTION_Z_GUARD = 1e-5
@@ -297,7 +297,7 @@ def soft_rasterize(
         image_size: S, for an S x S image.
         fill_back: colour back-facing faces too (softrecon's ``double_sided``).
         eps: SoftRas' background term: its kernel weighs the background by
-            exp(2 eps / gamma), which is what this computes (softrecon's eps = 2 eps).
+            exp(2 eps / gamma), which is what this computes (softrecon's background_eps = 2 eps).
         Other arguments as SoftRas' (and ``RasterSettings``).
 
     Returns:
@@ -365,7 +365,7 @@ def raster_settings(
         dist_eps=dist_eps,
         near=near,
         far=far,
-        eps=SOFTRAS_BACKGROUND_EPS_FACTOR * float(eps),
+        background_eps=SOFTRAS_BACKGROUND_EPS_FACTOR * float(eps),
         background=tuple(background_color),
         dist_func=dist_func,
         aggr_alpha=aggr_func_alpha,

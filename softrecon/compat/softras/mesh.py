@@ -4,7 +4,7 @@ object its renderer, lighting and camera modules pass along and modify.
 Shape symbols: N batch, V vertices, F faces, R surface texture resolution.
 
 ``textures`` are (N, F, R * R, 3) per-face surface textures (``texture_type='surface'``,
-SoftRas' default; the texel layout of ``softrecon.renderer.textures``) or (N, V, 3)
+SoftRas' default; the texel layout of ``softrecon.structures.textures``) or (N, V, 3)
 per-vertex colours ('vertex'). The native equivalent is ``softrecon.structures.Mesh``
 (``to_native()``).
 """

@@ -1,13 +1,14 @@
-"""Datasets of a run, built from the ``data`` config group."""
+"""Datasets of a run (training or evaluation), built from the ``data`` config group."""
 
 from __future__ import annotations
 
 import os
 import warnings
 
-from softrecon.data import MultiViewDataset, ensure_default_dataset
+from softrecon.data import MultiViewDataset
+from softrecon.data.build import ensure_default_dataset
 from softrecon.data.layout import classes_without_split
-from softrecon.data.synthetic import LOCK_NAME, MARKER_NAME, WORK_DIR_NAME, is_complete
+from softrecon.data.build.synthetic import LOCK_NAME, MARKER_NAME, WORK_DIR_NAME, is_complete
 
 from .distributed import DistContext, barrier
 

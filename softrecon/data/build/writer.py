@@ -15,34 +15,18 @@ import errno
 import io
 import os
 import zipfile
-from typing import Dict, Iterator, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import h5py
 import numpy as np
 
-from ..utils.atomic import make_temporary, out_of_space_errno, out_of_space_error, remove_stale_temporaries
-from . import layout
+from softrecon.data import layout
+from softrecon.utils.atomic import atomic_output_path, out_of_space_errno, out_of_space_error, remove_stale_temporaries
 
 FORMATS = ("npz", "hdf5")
 # gzip level of HDF5 chunks and zip deflate level of npz members: the usual trade-off.
 COMPRESSION_LEVEL = 4
 HDF5_FORMAT_VERSION = 1  # stored as the 'format_version' attribute
-
-
-@contextlib.contextmanager
-def atomic_output_path(path: str) -> Iterator[str]:
-    """Yield a temporary path next to ``path``; on a clean exit it replaces ``path``,
-    on an error it is removed and ``path`` is left untouched. For writers that need a
-    path rather than a file object (h5py)."""
-    fd, tmp_path = make_temporary(path)
-    os.close(fd)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp_path)
-        raise
 
 
 def check_formats(formats: Sequence[str]) -> Tuple[str, ...]:

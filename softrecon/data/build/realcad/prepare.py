@@ -19,11 +19,11 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ...io.ac3d import AC3DMesh, read_ac3d
-from ...io.sh3f import read_furniture_model
-from ...utils.atomic import atomic_write
-from ...voxel import voxelize
-from ..build import BuildTask, ObjectRecord
+from softrecon.io.ac3d import AC3DMesh, read_ac3d
+from softrecon.io.sh3f import read_furniture_model
+from softrecon.utils.atomic import atomic_write
+from softrecon.voxel import voxelize
+from ..pipeline import BuildTask, ObjectRecord
 from .catalog import Candidate
 from .pose import canonical_pose
 

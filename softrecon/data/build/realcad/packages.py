@@ -15,8 +15,8 @@ import shutil
 import subprocess
 from typing import Callable, Dict, List, Optional, Tuple
 
-from ...io.deb import DebError, extract_deb
-from ...utils.atomic import atomic_write
+from softrecon.io.deb import DebError, extract_deb
+from softrecon.utils.atomic import atomic_write
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,9 +28,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..utils.atomic import atomic_write, remove_stale_temporaries
-from ..voxel import FILL_MODES, voxelize, voxelize_parts
-from . import layout
+from softrecon.utils.atomic import atomic_write, remove_stale_temporaries
+from softrecon.voxel import FILL_MODES, voxelize, voxelize_parts
+from softrecon.data import layout
 from .render import render_benchmark_views
 from .writer import FORMATS, SplitWriter, check_formats
 

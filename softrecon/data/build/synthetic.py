@@ -26,12 +26,12 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 import torch
 
-from ..io import unit_box_transform
-from ..utils.atomic import atomic_write
+from softrecon.io import unit_box_transform
+from softrecon.utils.atomic import atomic_write
 from . import primitives as P
-from .build import BuildOptions, BuildReport, BuildTask, ObjectRecord, run_build
-from .classes import SYNTHETIC_CLASS_NAMES
-from .layout import SPLITS
+from .pipeline import BuildOptions, BuildReport, BuildTask, ObjectRecord, run_build
+from softrecon.data.classes import SYNTHETIC_CLASS_NAMES
+from softrecon.data.layout import SPLITS
 
 # Where the default dataset goes, relative to the current folder (git-ignored).
 DEFAULT_ROOT = os.path.join("data", "generated", "synthetic")

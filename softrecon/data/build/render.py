@@ -17,10 +17,10 @@ from typing import Optional
 import numpy as np
 import torch
 
-from ..renderer import RasterSettings, soft_rasterize
-from ..renderer.cameras import benchmark_camera
-from ..renderer.lighting import Lighting
-from .layout import NUM_VIEWS
+from softrecon.renderer import RasterSettings, soft_rasterize
+from softrecon.renderer.cameras import benchmark_camera
+from softrecon.renderer.lighting import Lighting
+from softrecon.data.layout import NUM_VIEWS
 
 NEUTRAL_GREY = 0.7  # colour of meshes that have none
 # Exact silhouettes and a z-buffer colour: no blur anywhere.

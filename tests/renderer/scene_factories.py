@@ -1,4 +1,4 @@
-"""Input factories shared by the rasterizer benchmarks and the kernel tests.
+"""Input factories of the kernel tests, reused by the rasterizer benchmarks.
 
 Shape symbols: N batch, F faces, C colour channels. Every factory is deterministic
 given its ``torch.Generator`` and returns screen-space inputs for ``soft_rasterize``:
@@ -12,11 +12,12 @@ from typing import Tuple
 
 import torch
 
+from softrecon import protocol
 from softrecon.geometry import icosphere
 
 # The paper's camera (SPEC section 5): eye distance and viewing half-angle in degrees.
-PAPER_CAMERA_DISTANCE = 2.732
-PAPER_HALF_ANGLE_DEG = 15.0
+PAPER_CAMERA_DISTANCE = protocol.CAMERA_DISTANCE
+PAPER_HALF_ANGLE_DEG = protocol.VIEWING_ANGLE
 # Radius of the reconstruction template sphere (SPEC section 7: unit icosphere * 0.5).
 TEMPLATE_RADIUS = 0.5
 # Random scenes keep their depths inside [near + margin, far - margin] unless a face is

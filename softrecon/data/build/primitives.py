@@ -11,7 +11,7 @@ from typing import Sequence, Tuple
 import numpy as np
 import torch
 
-from ..geometry import icosphere
+from softrecon.geometry import icosphere
 
 Part = Tuple[np.ndarray, np.ndarray]
 DEFAULT_SEGMENTS = 12  # sides of the polygon approximating a circle

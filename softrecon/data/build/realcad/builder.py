@@ -14,9 +14,9 @@ import io
 import os
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ...io.deb import DebError
-from ...utils.atomic import atomic_write
-from ..build import BuildOptions, BuildReport, BuildTask, cache_file, run_build
+from softrecon.io.deb import DebError
+from softrecon.utils.atomic import atomic_write
+from ..pipeline import BuildOptions, BuildReport, BuildTask, cache_file, run_build
 from ..mesh_source import MeshEntry, assign_by_fractions
 from .catalog import DEFAULT_CLASSES_FILE, Candidate, classify, discover, load_rules
 from .packages import PACKAGES, Package, find_debs, unpack

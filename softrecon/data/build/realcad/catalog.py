@@ -15,8 +15,8 @@ import os
 import re
 from typing import Dict, List, Optional, Tuple
 
-from ...io.sh3f import FurnitureEntry, read_catalog
-from ..classes import SHAPENET_CLASS_NAMES
+from softrecon.io.sh3f import FurnitureEntry, read_catalog
+from softrecon.data.classes import SHAPENET_CLASS_NAMES
 from .packages import PACKAGE_BY_SOURCE, SH3D_LICENSES, TORCS_LICENSES
 from .pose import FRONTS
 

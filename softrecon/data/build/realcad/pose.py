@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...io import unit_box_transform
+from softrecon.io import unit_box_transform
 
 # Rotation (applied as v' = R v) that turns the named front axis to -z, keeping y.
 FRONT_ROTATIONS = {

@@ -18,10 +18,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from ..io import SUPPORTED_EXTENSIONS, read_mesh_arrays, unit_box_transform
-from ..io.errors import MeshLoadError
-from . import layout
-from .build import BuildTask, ObjectRecord
+from softrecon.io import SUPPORTED_EXTENSIONS, read_mesh_arrays, unit_box_transform
+from softrecon.io.errors import MeshLoadError
+from softrecon.data import layout
+from .pipeline import BuildTask, ObjectRecord
 
 LAYOUTS = ("auto", "shapenet", "flat")
 UNIT_BOX_HALF = 0.5  # --no-normalize meshes must lie in [-0.5, 0.5]^3 (the voxel grid, the views)
