@@ -62,8 +62,8 @@ def checkpoint_meshes(path: str, count: int, data_root: str):
 
     from softrecon.data import iterate_views
     from softrecon.evaluation import load_model, reconstruct
-    from softrecon.training.checkpoint import load_checkpoint
-    from softrecon.training.data import build_dataset
+    from softrecon.runs.checkpoint import load_checkpoint
+    from softrecon.runs.dataset import build_dataset
 
     checkpoint = load_checkpoint(path, map_location="cpu")
     model = load_model(checkpoint, torch.device("cpu"))

@@ -9,7 +9,7 @@ from softrecon import protocol
 # The 13 ShapeNetCore v1 synsets of the benchmark (softrecon.protocol), in the usual order.
 SHAPENET_CLASS_NAMES = OrderedDict(protocol.SHAPENET_CLASSES)
 
-# The procedural classes of the embedded default dataset (softrecon.data.synthetic).
+# The procedural classes of the embedded default dataset (softrecon.data.build.synthetic).
 # Their ids cannot be mistaken for ShapeNet synsets.
 SYNTHETIC_CLASS_NAMES = OrderedDict(
     [
