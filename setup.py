@@ -62,7 +62,10 @@ def _nvcc_reported_home(nvcc):
     of --dryrun is its real bin folder); finds the toolkit behind wrapper scripts."""
     try:
         out = subprocess.run(
-            [nvcc, "--dryrun", "-x", "cu", "-c", os.devnull, "-o", os.devnull], capture_output=True, text=True, timeout=60
+            [nvcc, "--dryrun", "-x", "cu", "-c", os.devnull, "-o", os.devnull],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     except (OSError, subprocess.SubprocessError):
         return None

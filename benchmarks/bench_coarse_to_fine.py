@@ -74,7 +74,11 @@ def main() -> None:
     if targets is None:
         quadruped_path = os.path.join(args.out, "quadruped.obj")
         save_obj(quadruped_path, *quadruped())
-        targets = [os.path.join(SHARED_MESHES, "cow", "cow.obj"), os.path.join(SHARED_MESHES, "airplane.ply"), quadruped_path]
+        targets = [
+            os.path.join(SHARED_MESHES, "cow", "cow.obj"),
+            os.path.join(SHARED_MESHES, "airplane.ply"),
+            quadruped_path,
+        ]
     common = [f"num_threads={args.num_threads}", "progress=false", "gif_every=0", *args.override]
     rows = []
     for target in targets:
@@ -82,9 +86,18 @@ def main() -> None:
         folder = os.path.join(args.out, f"{name}_targets")
         make_targets(SimpleNamespace(mesh=target, out=folder, num_views=24, elevations=[30.0, -30.0], distance=2.732,
                                      viewing_angle=15.0, image_size=args.image_size, layout="npy"))  # fmt: skip
-        data = [f"images={folder}/images.npy", f"cameras={folder}/cameras.npy", f"reference={folder}/reference.obj", *common]
+        data = [
+            f"images={folder}/images.npy",
+            f"cameras={folder}/cameras.npy",
+            f"reference={folder}/reference.obj",
+            *common,
+        ]
         single = _run(f"{name}_single", args.out, data)
-        longer = None if args.skip_long else _run(f"{name}_single_long", args.out, [*data, f"steps={COARSE_STEPS + SUBDIVISIONS * REFINE_STEPS}"])
+        longer = (
+            None
+            if args.skip_long
+            else _run(f"{name}_single_long", args.out, [*data, f"steps={COARSE_STEPS + SUBDIVISIONS * REFINE_STEPS}"])
+        )
         c2f = _run(f"{name}_c2f", args.out, [*data, f"subdivisions={SUBDIVISIONS}", f"refine_steps={REFINE_STEPS}"])
         rows.append((name, single, longer, c2f))
 
@@ -92,18 +105,24 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, single, longer, c2f in rows:
         initial = single["initial"]
-        print(f"| {name} | template sphere | 1280 | 0 | {initial['heldout_silhouette_iou']:.3f} | {initial['voxel_iou']:.3f} | {initial['chamfer']:.2e} | |")
+        print(
+            f"| {name} | template sphere | 1280 | 0 | {initial['heldout_silhouette_iou']:.3f} | {initial['voxel_iou']:.3f} | {initial['chamfer']:.2e} | |"
+        )
         for label, m in (("single level", single), ("single level, longer", longer)):
             if m is None:
                 continue
             s = m["stages"][0]
-            print(f"| {name} | {label} | {s['faces']} | {s['steps']} | {s['heldout_silhouette_iou']:.3f} | {s['voxel_iou']:.3f} | {s['chamfer']:.2e} | {s['fit_time_s']:.0f} |")
+            print(
+                f"| {name} | {label} | {s['faces']} | {s['steps']} | {s['heldout_silhouette_iou']:.3f} | {s['voxel_iou']:.3f} | {s['chamfer']:.2e} | {s['fit_time_s']:.0f} |"
+            )
         steps = elapsed = 0
         for level, s in enumerate(c2f["stages"]):
             steps += s["steps"]
             elapsed += s["fit_time_s"]
             label = "coarse-to-fine, level 0" if level == 0 else f"coarse-to-fine, after level {level}"
-            print(f"| {name} | {label} | {s['faces']} | {steps} | {s['heldout_silhouette_iou']:.3f} | {s['voxel_iou']:.3f} | {s['chamfer']:.2e} | {elapsed:.0f} |")
+            print(
+                f"| {name} | {label} | {s['faces']} | {steps} | {s['heldout_silhouette_iou']:.3f} | {s['voxel_iou']:.3f} | {s['chamfer']:.2e} | {elapsed:.0f} |"
+            )
 
 
 if __name__ == "__main__":

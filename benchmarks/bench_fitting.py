@@ -49,7 +49,9 @@ def main() -> None:
     parser.add_argument("--out", default=os.path.join(REPO, "outputs", "bench_fitting"), help="folder for the runs")
     parser.add_argument("--shape-targets", nargs="*", default=DEFAULT_SHAPE_TARGETS)
     parser.add_argument("--pose-targets", nargs="*", default=DEFAULT_POSE_TARGETS)
-    parser.add_argument("--perturbations", nargs="*", type=float, default=DEFAULT_PERTURBATIONS, help="start rotation errors (deg)")
+    parser.add_argument(
+        "--perturbations", nargs="*", type=float, default=DEFAULT_PERTURBATIONS, help="start rotation errors (deg)"
+    )
     parser.add_argument("--num-threads", type=int, default=1, help="torch threads (0: torch's default)")
     parser.add_argument("--skip-shape", action="store_true")
     parser.add_argument("--skip-pose", action="store_true")
@@ -77,7 +79,9 @@ def main() -> None:
             print(f"pose {_name(target)} {angle:g} deg: done ({metrics['wall_time_s']:.0f} s)", file=sys.stderr)
 
     if shape_rows:
-        print("| mesh | held-out silhouette IoU (sphere -> fit) | voxel IoU 32^3 | Chamfer (squared) | fit s | wall s | backend |")
+        print(
+            "| mesh | held-out silhouette IoU (sphere -> fit) | voxel IoU 32^3 | Chamfer (squared) | fit s | wall s | backend |"
+        )
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for name, m in shape_rows:
             i = m["initial"]
@@ -88,7 +92,9 @@ def main() -> None:
             )
     if pose_rows:
         print()
-        print("| object | start error (deg) | success (final error < threshold) | median rotation error (deg) | median translation error | hidden object fraction | wall s |")
+        print(
+            "| object | start error (deg) | success (final error < threshold) | median rotation error (deg) | median translation error | hidden object fraction | wall s |"
+        )
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for name, angle, m in pose_rows:
             print(

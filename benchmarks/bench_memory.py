@@ -44,7 +44,9 @@ def rippled_sphere(num_faces: int):
     phi = np.linspace(0, 2 * np.pi, cols, endpoint=False)
     t, p = np.meshgrid(theta, phi, indexing="ij")
     radius = 0.5 * (1 + 0.03 * np.sin(7 * t) * np.cos(5 * p))
-    ring = np.stack([radius * np.sin(t) * np.cos(p), radius * np.cos(t), radius * np.sin(t) * np.sin(p)], -1).reshape(-1, 3)
+    ring = np.stack([radius * np.sin(t) * np.cos(p), radius * np.cos(t), radius * np.sin(t) * np.sin(p)], -1).reshape(
+        -1, 3
+    )
     vertices = np.concatenate([ring, [[0, 0.5, 0], [0, -0.5, 0]]])
     top, bottom = len(ring), len(ring) + 1
     index = np.arange(len(ring)).reshape(rows - 1, cols)
@@ -96,11 +98,19 @@ def measure(checkout: str, mesh_path: str, stage: str, limit_gb: float) -> dict:
     that needs more fails with a MemoryError instead of waking the OOM killer."""
     env = dict(os.environ, PYTHONPATH=checkout, OMP_NUM_THREADS="1")
     cap = int(limit_gb * 2**30)
-    done = subprocess.run([sys.executable, "-c", CHILD, mesh_path, stage], capture_output=True, text=True, env=env, cwd=checkout,
-                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap)))
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, mesh_path, stage],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=checkout,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap)),
+    )
     if done.returncode != 0:
         last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
-        return {"error": f"over the {limit_gb:g} GB cap" if "memory" in last.lower() or "alloc" in last.lower() else last}
+        return {
+            "error": f"over the {limit_gb:g} GB cap" if "memory" in last.lower() or "alloc" in last.lower() else last
+        }
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -108,13 +118,19 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--faces", type=int, nargs="+", default=[100_000, 1_000_000, 2_000_000])
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
-    parser.add_argument("--baseline", default=None, help="another checkout to measure the same way (e.g. the code before)")
-    parser.add_argument("--limit-gb", type=float, default=8.0, help="address-space cap of each measured process (default: %(default)s)")
+    parser.add_argument(
+        "--baseline", default=None, help="another checkout to measure the same way (e.g. the code before)"
+    )
+    parser.add_argument(
+        "--limit-gb", type=float, default=8.0, help="address-space cap of each measured process (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     from softrecon.io import save_obj
 
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    header = "| faces | stage | peak RSS MB | bare process MB |" + (" baseline peak MB | baseline / now |" if args.baseline else "")
+    header = "| faces | stage | peak RSS MB | bare process MB |" + (
+        " baseline peak MB | baseline / now |" if args.baseline else ""
+    )
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     with tempfile.TemporaryDirectory() as folder:
@@ -131,7 +147,10 @@ def main(argv=None) -> None:
                 if args.baseline:
                     before = measure(args.baseline, path, stage, args.limit_gb)
                     if "error" in before or "error" in now:
-                        row += [before.get("error", f"{before.get('peak_mb', 0):.0f}")[:60], "> cap / now" if "cap" in before.get("error", "") else "-"]
+                        row += [
+                            before.get("error", f"{before.get('peak_mb', 0):.0f}")[:60],
+                            "> cap / now" if "cap" in before.get("error", "") else "-",
+                        ]
                     else:
                         row += [f"{before['peak_mb']:.0f}", f"{before['peak_mb'] / now['peak_mb']:.2f}"]
                 print("| " + " | ".join(row) + " |", flush=True)

@@ -82,7 +82,9 @@ class Case:
 
 
 # SoftRas' default rasterization settings (SoftRasterizer's constructor), 1024 x 1024.
-JRENDER_SETTINGS = RasterSettings(image_size=1024, sigma=1e-5, gamma=1e-4, dist_eps=1e-4, aggr_rgb="softmax", aggr_alpha="prod")
+JRENDER_SETTINGS = RasterSettings(
+    image_size=1024, sigma=1e-5, gamma=1e-4, dist_eps=1e-4, aggr_rgb="softmax", aggr_alpha="prod"
+)
 # Published fwd+bwd ms for the 280 / 3.3k / 39k-face loads (jrender's comparison table).
 PUBLISHED_METHODS = ("official SoftRas", "PyTorch3D", "jrender")
 
@@ -156,7 +158,9 @@ def worker(impl: str, case_name: str, repeats: int, overrides: dict) -> dict:
     result["dense_pairs"] = pairs
     if impl == "cpu":
         stats = _kernels.kernel_statistics(fv, settings)
-        result.update(pairs_listed=stats["pairs_listed"], pairs_evaluated=stats["pairs_evaluated"], threads=stats["threads_used"])
+        result.update(
+            pairs_listed=stats["pairs_listed"], pairs_evaluated=stats["pairs_evaluated"], threads=stats["threads_used"]
+        )
     if impl == "dense":  # scale to the full case by (pixel, face) pairs
         full_pairs = case.images * case.settings.height * case.settings.width * fv.shape[1]
         factor = full_pairs / pairs
@@ -182,13 +186,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (default: torch's choice)")
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES), help="default: all")
-    parser.add_argument("--impls", nargs="+", choices=["cpu", "cuda", "dense"], default=["cpu", "cuda", "dense"],
-                        help="implementations to time (default: all; cuda only where built and a GPU exists; "
-                        "without 'dense' the speed-up column is '-')")
+    parser.add_argument(
+        "--impls",
+        nargs="+",
+        choices=["cpu", "cuda", "dense"],
+        default=["cpu", "cuda", "dense"],
+        help="implementations to time (default: all; cuda only where built and a GPU exists; "
+        "without 'dense' the speed-up column is '-')",
+    )
     parser.add_argument("--worker", nargs=2, metavar=("IMPL", "CASE"), help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--dist-cdf", choices=[m.name.lower() for m in DistCDF], help="override the cases' CDF")
-    parser.add_argument("--aggr-alpha", choices=[m.name.lower() for m in AggrAlpha], help="override the cases' alpha aggregation")
+    parser.add_argument(
+        "--aggr-alpha", choices=[m.name.lower() for m in AggrAlpha], help="override the cases' alpha aggregation"
+    )
     args = parser.parse_args()
     overrides = {k: v for k, v in (("dist_cdf", args.dist_cdf), ("aggr_alpha", args.aggr_alpha)) if v is not None}
     if args.threads:
@@ -224,12 +235,20 @@ def main() -> None:
         ours = [impl for impl in impls if impl != "dense"]
         print()
         print("fwd+bwd of one 1024 x 1024 soft colour render, ms (published: one unstated GPU; ours: this machine)")
-        print("| load | faces | " + " | ".join(f"ours, {impl}" for impl in ours) + " | " + " | ".join(PUBLISHED_METHODS) + " |")
+        print(
+            "| load | faces | "
+            + " | ".join(f"ours, {impl}" for impl in ours)
+            + " | "
+            + " | ".join(PUBLISHED_METHODS)
+            + " |"
+        )
         print("| --- | ---: |" + " ---: |" * (len(ours) + len(PUBLISHED_METHODS)))
         for case_name, results in published:
             case = CASES[case_name]
             faces = len(case.mesh()[1])
-            cells = [f"{1e3 * results[impl]['forward_backward_s']:.1f}" for impl in ours] + [f"{ms:.1f}" for ms in case.published_ms]
+            cells = [f"{1e3 * results[impl]['forward_backward_s']:.1f}" for impl in ours] + [
+                f"{ms:.1f}" for ms in case.published_ms
+            ]
             print(f"| {case_name} | {faces} | " + " | ".join(cells) + " |")
 
 

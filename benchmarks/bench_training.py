@@ -47,13 +47,19 @@ PHASES = {
 
 
 def bench(preset: str, iterations: int, warmup: int, data_root: str, extra, run_dir: str = "") -> dict:
-    overrides = [f"experiment={preset}", "logging=quiet", "trainer.val_every=0", "trainer.checkpoint_every=1000000000", "trainer.profile=true"]
+    overrides = [
+        f"experiment={preset}",
+        "logging=quiet",
+        "trainer.val_every=0",
+        "trainer.checkpoint_every=1000000000",
+        "trainer.profile=true",
+    ]
     if preset == "paper_silhouette":
         overrides += PAPER_ON_SYNTHETIC
     if data_root:
         overrides.append(f"data.root={data_root}")
     keep = bool(run_dir)
-    with (contextlib.nullcontext(run_dir) if keep else tempfile.TemporaryDirectory()) as run_dir:
+    with contextlib.nullcontext(run_dir) if keep else tempfile.TemporaryDirectory() as run_dir:
         overrides += [f"paths.run_dir={run_dir}", f"trainer.iterations={warmup + iterations}", *extra]
         cfg = compose_config("train", overrides)
         trainer = Trainer(cfg)
@@ -93,12 +99,16 @@ def main() -> None:
     if args.run_dir and len(args.presets) != 1:
         parser.error("--run-dir needs exactly one preset")
     rows = [bench(p, args.iterations, args.warmup, args.data_root, args.override, args.run_dir) for p in args.presets]
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; renderer backend: {os.environ.get('SOFTRECON_BACKEND', 'auto')}")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads; renderer backend: {os.environ.get('SOFTRECON_BACKEND', 'auto')}"
+    )
     print("| preset | device | batch | image | V | it/s | view pairs/s | data | network | renderer + losses |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
-        print(f"| {r['preset']} | {r['device']} | {r['batch']} | {r['image']} | {r['vertices']} | {r['it/s']:.3f} | {r['pairs/s']:.1f} "
-              f"| {100 * r['data']:.1f}% | {100 * r['network']:.1f}% | {100 * r['renderer + losses']:.1f}% |")
+        print(
+            f"| {r['preset']} | {r['device']} | {r['batch']} | {r['image']} | {r['vertices']} | {r['it/s']:.3f} | {r['pairs/s']:.1f} "
+            f"| {100 * r['data']:.1f}% | {100 * r['network']:.1f}% | {100 * r['renderer + losses']:.1f}% |"
+        )
 
 
 if __name__ == "__main__":

@@ -97,9 +97,15 @@ def main(argv=None) -> None:
     parser.add_argument("--resolution", type=int, default=32, help="voxels per axis (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for torch and the Numba kernel (default 2)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per row (default 5)")
-    parser.add_argument("--baseline-meshes", type=int, default=32, help="meshes voxelize is timed on per run (default 32)")
-    parser.add_argument("--checkpoint", default="", help="use this trained checkpoint's predictions on its validation images instead")
-    parser.add_argument("--data-root", default="", help="with --checkpoint: its dataset folder, if not where the run stored it")
+    parser.add_argument(
+        "--baseline-meshes", type=int, default=32, help="meshes voxelize is timed on per run (default 32)"
+    )
+    parser.add_argument(
+        "--checkpoint", default="", help="use this trained checkpoint's predictions on its validation images instead"
+    )
+    parser.add_argument(
+        "--data-root", default="", help="with --checkpoint: its dataset folder, if not where the run stored it"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.checkpoint:
@@ -113,11 +119,20 @@ def main(argv=None) -> None:
     reference = np.stack([voxelize(v, face_array, resolution) for v in vertices.double().numpy()])
     # (name, device, backend, meshes): the torch path on the CPU (the GPU's path, slow
     # there) is timed on the baseline's subset only.
-    runs = [("voxelize_batch numba", "cpu", "numba", args.meshes), ("voxelize_batch torch", "cpu", "torch", len(subset))]
+    runs = [
+        ("voxelize_batch numba", "cpu", "numba", args.meshes),
+        ("voxelize_batch torch", "cpu", "torch", len(subset)),
+    ]
     if torch.cuda.is_available():
         runs.append(("voxelize_batch torch", "cuda", "torch", args.meshes))
     names = [f"voxelize (NumPy, mesh by mesh; {len(subset)} meshes)"]
-    fns, syncs, counts, devices, cells = [lambda: [voxelize(v, face_array, resolution) for v in subset]], [lambda: None], [len(subset)], ["cpu"], ["reference"]
+    fns, syncs, counts, devices, cells = (
+        [lambda: [voxelize(v, face_array, resolution) for v in subset]],
+        [lambda: None],
+        [len(subset)],
+        ["cpu"],
+        ["reference"],
+    )
     for name, device, backend, count in runs:
         x, f = vertices[:count].to(device), faces.to(device)
         same = np.array_equal(voxelize_batch(x, f, resolution, backend=backend).cpu().numpy(), reference[:count])
@@ -132,12 +147,25 @@ def main(argv=None) -> None:
     rows = []
     for k in range(len(fns)):
         ratios = [base / own for base, own in zip(per_mesh[0], per_mesh[k])]  # same round: same load
-        rows.append((names[k], devices[k], statistics.median(per_mesh[k]), min(per_mesh[k]), statistics.median(ratios), cells[k]))
+        rows.append(
+            (
+                names[k],
+                devices[k],
+                statistics.median(per_mesh[k]),
+                min(per_mesh[k]),
+                statistics.median(ratios),
+                cells[k],
+            )
+        )
 
     source = f"predictions of {args.checkpoint}" if args.checkpoint else "random-weight decoder outputs"
-    print(f"voxelizer: {len(vertices)} predicted meshes ({source}; {vertices.shape[1]} vertices, {len(faces)} faces), {resolution}^3, flood fill, "
-          f"{args.threads} CPU threads, {args.repeats} rounds")
-    print("| implementation | device | median ms / mesh | min ms / mesh | speed-up vs voxelize (median of the rounds' ratios) | cells vs voxelize |")
+    print(
+        f"voxelizer: {len(vertices)} predicted meshes ({source}; {vertices.shape[1]} vertices, {len(faces)} faces), {resolution}^3, flood fill, "
+        f"{args.threads} CPU threads, {args.repeats} rounds"
+    )
+    print(
+        "| implementation | device | median ms / mesh | min ms / mesh | speed-up vs voxelize (median of the rounds' ratios) | cells vs voxelize |"
+    )
     print("| --- | --- | ---: | ---: | ---: | --- |")
     for name, device, median, best, ratio, same in rows:
         print(f"| {name} | {device} | {median * 1e3:.3f} | {best * 1e3:.3f} | {ratio:.1f}x | {same} |")

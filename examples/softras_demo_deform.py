@@ -59,7 +59,11 @@ class Model(nn.Module):
         laplacian_loss = self.laplacian_loss(vertices).mean()
         flatten_loss = self.flatten_loss(vertices).mean()
 
-        return sr.Mesh(vertices.repeat(batch_size, 1, 1), self.faces.repeat(batch_size, 1, 1)), laplacian_loss, flatten_loss
+        return (
+            sr.Mesh(vertices.repeat(batch_size, 1, 1), self.faces.repeat(batch_size, 1, 1)),
+            laplacian_loss,
+            flatten_loss,
+        )
 
 
 def neg_iou_loss(predict, target):
@@ -73,7 +77,9 @@ def fit(images, cameras, template_path, iterations, device="cpu", callback=None)
     """The demo's optimization loop. images: (N, 4, H, W) float in [0, 1]; cameras (N, 3).
     Returns the model; ``callback(i, images_pred, loss)`` is called after every step."""
     model = Model(template_path).to(device)
-    renderer = sr.SoftRenderer(image_size=images.shape[-1], sigma_val=1e-4, aggr_func_rgb="hard", camera_mode="look_at", viewing_angle=15)
+    renderer = sr.SoftRenderer(
+        image_size=images.shape[-1], sigma_val=1e-4, aggr_func_rgb="hard", camera_mode="look_at", viewing_angle=15
+    )
     optimizer = torch.optim.Adam(model.parameters(), 0.01, betas=(0.5, 0.99))
 
     camera_distances = torch.from_numpy(cameras[:, 0])
@@ -100,8 +106,12 @@ def fit(images, cameras, template_path, iterations, device="cpu", callback=None)
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-i", "--filename-input", type=str, required=True, help="(N, 4, H, W) target images .npy")
-    parser.add_argument("-c", "--camera-input", type=str, required=True, help="(N, 3) distance, elevation, azimuth .npy")
-    parser.add_argument("-t", "--template-mesh", type=str, required=True, help="template .obj (SoftRas: sphere_1352.obj)")
+    parser.add_argument(
+        "-c", "--camera-input", type=str, required=True, help="(N, 3) distance, elevation, azimuth .npy"
+    )
+    parser.add_argument(
+        "-t", "--template-mesh", type=str, required=True, help="template .obj (SoftRas: sphere_1352.obj)"
+    )
     parser.add_argument("-o", "--output-dir", type=str, default="results/output_deform")
     parser.add_argument("--iterations", type=int, default=300, help="SoftRas: 2000")
     parser.add_argument("--device", type=str, default=str(sr.default_device()))

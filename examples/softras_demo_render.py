@@ -46,7 +46,9 @@ def render_blurring(mesh, renderer, gamma_powers):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-i", "--filename-input", type=str, required=True, help="textured .obj (SoftRas: spot_triangulated.obj)")
+    parser.add_argument(
+        "-i", "--filename-input", type=str, required=True, help="textured .obj (SoftRas: spot_triangulated.obj)"
+    )
     parser.add_argument("-o", "--output-dir", type=str, default="results/output_render")
     parser.add_argument("--image-size", type=int, default=256)
     parser.add_argument("--azimuth-step", type=int, default=4, help="degrees between turntable frames")

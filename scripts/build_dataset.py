@@ -71,7 +71,10 @@ EXIT_SKIPPED = 3  # --strict and some meshes were skipped
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="build_dataset.py", description=DESCRIPTION, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="build_dataset.py",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("input", help="folder of meshes (see the layouts above)")
     parser.add_argument("output", help="dataset folder to write (created if missing)")
@@ -80,25 +83,43 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     split = parser.add_mutually_exclusive_group()
     split.add_argument("--split-file", default=None, help="JSON or text file assigning model ids to splits")
     split.add_argument(
-        "--split-fractions", nargs=3, type=float, metavar=("TRAIN", "VAL", "TEST"), default=None,
+        "--split-fractions",
+        nargs=3,
+        type=float,
+        metavar=("TRAIN", "VAL", "TEST"),
+        default=None,
         help="seeded random split per class (default when no --split-file: 0.8 0.1 0.1)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random split (default: %(default)s)")
     parser.add_argument(
-        "--image-size", type=int, default=64,
+        "--image-size",
+        type=int,
+        default=64,
         help=f"image size S; the usual ones are {', '.join(map(str, IMAGE_SIZES))} (default: %(default)s)",
     )
     parser.add_argument("--voxel-resolution", type=int, default=32, help="voxel resolution R (default: %(default)s)")
     parser.add_argument(
-        "--voxel-fill", choices=FILL_MODES, default="flood",
+        "--voxel-fill",
+        choices=FILL_MODES,
+        default="flood",
         help="interior fill: flood (exact for closed meshes, default), carve (robust to large holes), none",
     )
-    parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS), help="files to write (default: both)")
-    parser.add_argument("--no-compress", action="store_true", help="store the npz members uncompressed (memory-mappable)")
-    parser.add_argument("--no-normalize", action="store_true", help="keep the file coordinates (must already be in the unit box)")
+    parser.add_argument(
+        "--formats", nargs="+", choices=FORMATS, default=list(FORMATS), help="files to write (default: both)"
+    )
+    parser.add_argument(
+        "--no-compress", action="store_true", help="store the npz members uncompressed (memory-mappable)"
+    )
+    parser.add_argument(
+        "--no-normalize", action="store_true", help="keep the file coordinates (must already be in the unit box)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="parallel worker processes (default: %(default)s)")
-    parser.add_argument("--work-dir", default=None, help="cache of finished meshes for resuming (default: <output>/.work)")
-    parser.add_argument("--strict", action="store_true", help=f"exit with status {EXIT_SKIPPED} when any mesh was skipped")
+    parser.add_argument(
+        "--work-dir", default=None, help="cache of finished meshes for resuming (default: <output>/.work)"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help=f"exit with status {EXIT_SKIPPED} when any mesh was skipped"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -115,13 +136,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         fractions = args.split_fractions or [0.8, 0.1, 0.1]
         assigned = assign_by_fractions(entries, dict(zip(("train", "val", "test"), fractions)), args.seed)
     options = BuildOptions(
-        image_size=args.image_size, voxel_resolution=args.voxel_resolution, voxel_fill=args.voxel_fill,
-        formats=tuple(args.formats), compress=not args.no_compress,
+        image_size=args.image_size,
+        voxel_resolution=args.voxel_resolution,
+        voxel_fill=args.voxel_fill,
+        formats=tuple(args.formats),
+        compress=not args.no_compress,
     )
     work_dir = args.work_dir or os.path.join(args.output, ".work")
     report = run_build(
-        mesh_tasks(assigned, normalize=not args.no_normalize), load_mesh_record, args.output, work_dir, options,
-        workers=args.workers, progress=not args.no_progress,
+        mesh_tasks(assigned, normalize=not args.no_normalize),
+        load_mesh_record,
+        args.output,
+        work_dir,
+        options,
+        workers=args.workers,
+        progress=not args.no_progress,
     )
     print(report.summary())
     return EXIT_SKIPPED if args.strict and report.failures else 0

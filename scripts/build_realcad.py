@@ -50,19 +50,41 @@ EXIT_PACKAGES_MISSING = 2  # no package could be unpacked
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="build_realcad.py", description=DESCRIPTION, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="build_realcad.py",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("output", help="dataset folder to write (created if missing)")
-    parser.add_argument("--debs", default=None, help="folder of the .deb files: used if there, downloaded into it if not (default: <work-dir>/debs)")
-    parser.add_argument("--no-download", action="store_true", help="never run apt-get; use only the .deb files in --debs")
+    parser.add_argument(
+        "--debs",
+        default=None,
+        help="folder of the .deb files: used if there, downloaded into it if not (default: <work-dir>/debs)",
+    )
+    parser.add_argument(
+        "--no-download", action="store_true", help="never run apt-get; use only the .deb files in --debs"
+    )
     parser.add_argument("--work-dir", default=None, help="cache for resuming (default: <output>/.work)")
-    parser.add_argument("--classes-file", default=DEFAULT_CLASSES_FILE, help="class mapping CSV (default: the packaged classes.csv)")
-    parser.add_argument("--image-size", type=int, default=64, help=f"image size S; usual: {', '.join(map(str, IMAGE_SIZES))} (default: %(default)s)")
+    parser.add_argument(
+        "--classes-file", default=DEFAULT_CLASSES_FILE, help="class mapping CSV (default: the packaged classes.csv)"
+    )
+    parser.add_argument(
+        "--image-size",
+        type=int,
+        default=64,
+        help=f"image size S; usual: {', '.join(map(str, IMAGE_SIZES))} (default: %(default)s)",
+    )
     parser.add_argument("--voxel-resolution", type=int, default=32, help="voxel resolution R (default: %(default)s)")
-    parser.add_argument("--voxel-fill", choices=FILL_MODES, default="flood", help="interior fill (default: %(default)s)")
-    parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS), help="files to write (default: both)")
+    parser.add_argument(
+        "--voxel-fill", choices=FILL_MODES, default="flood", help="interior fill (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--formats", nargs="+", choices=FORMATS, default=list(FORMATS), help="files to write (default: both)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="parallel render processes (default: %(default)s)")
-    parser.add_argument("--prepare-only", action="store_true", help="stop after preparing the meshes and writing manifest.csv")
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="stop after preparing the meshes and writing manifest.csv"
+    )
     parser.add_argument("--yes", action="store_true", help="download without asking (the size is printed either way)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser.parse_args(argv)
@@ -77,7 +99,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     missing = [p for p in PACKAGES if debs[p.name] is None]
     if missing and not args.no_download:
         size = sum(p.size for p in missing)
-        print(f"downloading {len(missing)} packages, {size / 1e6:.0f} MB, into {debs_dir}: {', '.join(p.name for p in missing)}")
+        print(
+            f"downloading {len(missing)} packages, {size / 1e6:.0f} MB, into {debs_dir}: {', '.join(p.name for p in missing)}"
+        )
         if not args.yes and sys.stdin.isatty() and input("continue? [Y/n] ").strip().lower() not in ("", "y", "yes"):
             return 1
         try:
@@ -89,11 +113,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"error: no package .deb in {debs_dir}; see --help", file=sys.stderr)
         return EXIT_PACKAGES_MISSING
     options = BuildOptions(
-        image_size=args.image_size, voxel_resolution=args.voxel_resolution, voxel_fill=args.voxel_fill, formats=tuple(args.formats)
+        image_size=args.image_size,
+        voxel_resolution=args.voxel_resolution,
+        voxel_fill=args.voxel_fill,
+        formats=tuple(args.formats),
     )
     report = build_realcad(
-        args.output, debs, work_dir, options, classes_file=args.classes_file, workers=args.workers,
-        progress=not args.no_progress, prepare_only=args.prepare_only,
+        args.output,
+        debs,
+        work_dir,
+        options,
+        classes_file=args.classes_file,
+        workers=args.workers,
+        progress=not args.no_progress,
+        prepare_only=args.prepare_only,
     )
     print(report.summary())
     print(f"manifest: {os.path.join(args.output, 'manifest.csv')}; took {time.time() - start:.0f} s")

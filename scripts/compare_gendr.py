@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", default=None, help="output .png (default: <mesh name>_gendr.png here)")
     parser.add_argument("--image-size", type=int, default=128, help="cell size in pixels")
     parser.add_argument("--sigma", type=float, default=3e-4, help="blur of every cell, squared NDC units")
-    parser.add_argument("--dist-eps", type=float, default=1e-4, help="probability cut-off (the Cauchy cells cost ~1/eps)")
+    parser.add_argument(
+        "--dist-eps", type=float, default=1e-4, help="probability cut-off (the Cauchy cells cost ~1/eps)"
+    )
     parser.add_argument("--view", type=int, default=0, help="benchmark view index (SPEC section 5), 0 to 23")
     return parser
 

@@ -29,11 +29,15 @@ unless --overwrite.
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="convert_nmr_to_hdf5.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="convert_nmr_to_hdf5.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("nmr_dir", help="folder with the extracted *_images.npz / *_voxels.npz files")
     parser.add_argument("--output-dir", default=None, help="where the .h5 files go (default: nmr_dir)")
     parser.add_argument("--classes", nargs="+", default=None, help="class ids to convert (default: every class found)")
-    parser.add_argument("--splits", nargs="+", default=list(layout.SPLITS), help="splits to convert (default: %(default)s)")
+    parser.add_argument(
+        "--splits", nargs="+", default=list(layout.SPLITS), help="splits to convert (default: %(default)s)"
+    )
     parser.add_argument("--overwrite", action="store_true", help="convert again even if the .h5 exists")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser.parse_args(argv)

@@ -45,7 +45,10 @@ downloaded again. Afterwards, optionally: scripts/convert_nmr_to_hdf5.py <extrac
 def md5_of(path: str, progress: bool = False) -> str:
     """Hex md5 of a file, read in blocks."""
     digest = hashlib.md5()
-    with open(path, "rb") as handle, tqdm(total=os.path.getsize(path), unit="B", unit_scale=True, desc="md5", disable=not progress) as bar:
+    with (
+        open(path, "rb") as handle,
+        tqdm(total=os.path.getsize(path), unit="B", unit_scale=True, desc="md5", disable=not progress) as bar,
+    ):
         for block in iter(lambda: handle.read(BLOCK_BYTES), b""):
             digest.update(block)
             bar.update(len(block))
@@ -81,9 +84,15 @@ def extract(archive: str, destination: str) -> None:
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="fetch_nmr.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="fetch_nmr.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("url", help=f"where to get {ARCHIVE_NAME}: http(s):// or file:// URL, or a local path")
-    parser.add_argument("--output", default=os.path.join("data", "nmr"), help="folder for the archive and the extracted files (default: %(default)s)")
+    parser.add_argument(
+        "--output",
+        default=os.path.join("data", "nmr"),
+        help="folder for the archive and the extracted files (default: %(default)s)",
+    )
     parser.add_argument("--md5", default=ARCHIVE_MD5, help="expected md5 (default: the published one)")
     parser.add_argument("--no-extract", action="store_true", help="download and verify only")
     parser.add_argument("--delete-archive", action="store_true", help="remove the archive after extracting")

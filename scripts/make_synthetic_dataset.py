@@ -28,15 +28,34 @@ the dataset that training uses when data.synthetic=true.
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     default = SyntheticConfig()
     counts = dict(default.objects_per_split)
-    parser = argparse.ArgumentParser(prog="make_synthetic_dataset.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="make_synthetic_dataset.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("root", nargs="?", default=DEFAULT_ROOT, help="output folder (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=default.seed, help="random seed (default: %(default)s)")
-    parser.add_argument("--classes", nargs="+", choices=list(SYNTHETIC_CLASS_NAMES), default=list(default.classes), help="classes (default: all)")
+    parser.add_argument(
+        "--classes",
+        nargs="+",
+        choices=list(SYNTHETIC_CLASS_NAMES),
+        default=list(default.classes),
+        help="classes (default: all)",
+    )
     for split in ("train", "val", "test"):
-        parser.add_argument(f"--{split}", type=int, default=counts[split], help=f"objects per class in {split} (default: %(default)s)")
-    parser.add_argument("--image-size", type=int, default=default.image_size, help="image size S (default: %(default)s)")
-    parser.add_argument("--voxel-resolution", type=int, default=default.voxel_resolution, help="voxel resolution R (default: %(default)s)")
-    parser.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: one per core, at most 8)")
+        parser.add_argument(
+            f"--{split}", type=int, default=counts[split], help=f"objects per class in {split} (default: %(default)s)"
+        )
+    parser.add_argument(
+        "--image-size", type=int, default=default.image_size, help="image size S (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--voxel-resolution",
+        type=int,
+        default=default.voxel_resolution,
+        help="voxel resolution R (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="parallel worker processes (default: one per core, at most 8)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -44,9 +63,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     config = SyntheticConfig(
-        seed=args.seed, classes=tuple(args.classes),
-        objects_per_split=tuple((s, n) for s, n in (("train", args.train), ("val", args.val), ("test", args.test)) if n > 0),
-        image_size=args.image_size, voxel_resolution=args.voxel_resolution,
+        seed=args.seed,
+        classes=tuple(args.classes),
+        objects_per_split=tuple(
+            (s, n) for s, n in (("train", args.train), ("val", args.val), ("test", args.test)) if n > 0
+        ),
+        image_size=args.image_size,
+        voxel_resolution=args.voxel_resolution,
     )
     start = time.perf_counter()
     root = ensure_default_dataset(args.root, config, workers=args.workers, progress=not args.no_progress)

@@ -32,11 +32,15 @@ COLUMNS = 10
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="realcad_contact_sheets.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="realcad_contact_sheets.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("data", help="the realcad dataset folder (with manifest.csv)")
     parser.add_argument("--work-dir", default=None, help="the build's work folder (default: <data>/.work)")
     parser.add_argument("--out", default="docs/images", help="where the sheets go (default: %(default)s)")
-    parser.add_argument("--view", type=int, default=DEFAULT_VIEW, help="benchmark view index 0-23 (default: %(default)s)")
+    parser.add_argument(
+        "--view", type=int, default=DEFAULT_VIEW, help="benchmark view index 0-23 (default: %(default)s)"
+    )
     parser.add_argument("--size", type=int, default=96, help="tile size in pixels (default: %(default)s)")
     parser.add_argument("--classes", nargs="*", default=None, help="class names to draw (default: all)")
     return parser.parse_args(argv)
@@ -58,7 +62,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name in names if args.classes is None else [n for n in names if n in args.classes]:
         members = sorted((row for row in rows if row["class_name"] == name), key=lambda row: row["model_id"])
         columns = min(COLUMNS, len(members))
-        sheet = Image.new("RGB", (columns * args.size, math.ceil(len(members) / columns) * (args.size + LABEL_HEIGHT)), "white")
+        sheet = Image.new(
+            "RGB", (columns * args.size, math.ceil(len(members) / columns) * (args.size + LABEL_HEIGHT)), "white"
+        )
         draw = ImageDraw.Draw(sheet)
         for index, row in enumerate(tqdm(members, desc=name, unit="model")):
             found = glob.glob(os.path.join(meshes, glob.escape(row["model_id"]) + f"@*.v{PREPARE_VERSION}.npz"))
@@ -66,7 +72,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(f"warning: no prepared mesh of {row['model_id']} in {meshes}", file=sys.stderr)
                 continue
             with np.load(found[0]) as mesh:
-                image = render_benchmark_views(mesh["vertices"], mesh["faces"], mesh["face_colors"], args.size, views=[args.view])[0]
+                image = render_benchmark_views(
+                    mesh["vertices"], mesh["faces"], mesh["face_colors"], args.size, views=[args.view]
+                )[0]
             rgb = image[:3].transpose(1, 2, 0).astype(np.float64)
             alpha = image[3:].transpose(1, 2, 0).astype(np.float64) / 255.0
             tile = Image.fromarray(np.rint(rgb * alpha + 255.0 * (1 - alpha)).astype(np.uint8))

@@ -52,63 +52,139 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="See the module docstring (top of scripts/render.py) for examples.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("mesh", help="the mesh file to render: .obj (colours from 'v x y z r g b' or the .mtl texture) or .ply")
-    parser.add_argument("-o", "--output", default=None,
-                        help="output file, .png (RGBA) or .gif (turntable); default: the mesh's name with .png, or .gif with --turntable, in the current folder")
+    parser.add_argument(
+        "mesh", help="the mesh file to render: .obj (colours from 'v x y z r g b' or the .mtl texture) or .ply"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="output file, .png (RGBA) or .gif (turntable); default: the mesh's name with .png, or .gif with --turntable, in the current folder",
+    )
 
     texture = parser.add_argument_group("texture")
-    texture.add_argument("--texture-res", type=int, default=None, metavar="R",
-                         help="bake the .obj's UV texture (.mtl map_Kd) into R x R colours per face instead of sampling it at "
-                         "the vertices; sharper on coarse meshes; ignored for meshes without a UV texture")
+    texture.add_argument(
+        "--texture-res",
+        type=int,
+        default=None,
+        metavar="R",
+        help="bake the .obj's UV texture (.mtl map_Kd) into R x R colours per face instead of sampling it at "
+        "the vertices; sharper on coarse meshes; ignored for meshes without a UV texture",
+    )
 
     image = parser.add_argument_group("image")
-    image.add_argument("--image-size", type=int, nargs="+", default=[DEFAULT_IMAGE_SIZE], metavar="N",
-                       help="output size: S for S x S, or H W")
-    image.add_argument("--antialias", type=int, default=1,
-                       help="supersampling factor k: render k times larger and average k x k blocks (cost k^2)")
-    image.add_argument("--background", type=float, nargs="+", default=[1.0, 1.0, 1.0], metavar="V",
-                       help="background colour: R G B in [0, 1], or one value for all channels")
+    image.add_argument(
+        "--image-size",
+        type=int,
+        nargs="+",
+        default=[DEFAULT_IMAGE_SIZE],
+        metavar="N",
+        help="output size: S for S x S, or H W",
+    )
+    image.add_argument(
+        "--antialias",
+        type=int,
+        default=1,
+        help="supersampling factor k: render k times larger and average k x k blocks (cost k^2)",
+    )
+    image.add_argument(
+        "--background",
+        type=float,
+        nargs="+",
+        default=[1.0, 1.0, 1.0],
+        metavar="V",
+        help="background colour: R G B in [0, 1], or one value for all channels",
+    )
 
     raster = parser.add_argument_group("rasterizer (SPEC sections 2-3)")
-    raster.add_argument("--mode", choices=["soft", "hard"], default="soft",
-                        help="preset: 'soft' = euclidean distance, prod alpha, softmax colour; 'hard' = hard everything (a z-buffer render). The three options below override it")
-    raster.add_argument("--dist-func", choices=names(DistFunc), default=None, help="coverage function D_j (default: from --mode)")
+    raster.add_argument(
+        "--mode",
+        choices=["soft", "hard"],
+        default="soft",
+        help="preset: 'soft' = euclidean distance, prod alpha, softmax colour; 'hard' = hard everything (a z-buffer render). The three options below override it",
+    )
+    raster.add_argument(
+        "--dist-func", choices=names(DistFunc), default=None, help="coverage function D_j (default: from --mode)"
+    )
     raster.add_argument(
         "--dist-cdf", choices=names(DistCDF), default="logistic",
         help="CDF turning the signed scaled distance into D_j: the paper's logistic sigmoid or GenDR's alternatives",
     )  # fmt: skip
-    raster.add_argument("--aggr-alpha", choices=names(AggrAlpha), default=None, help="silhouette aggregation (default: from --mode)")
-    raster.add_argument("--aggr-rgb", choices=names(AggrRGB), default=None, help="colour aggregation (default: from --mode)")
-    raster.add_argument("--sigma", type=float, default=DEFAULT_SIGMA, help="edge blur in squared NDC units (paper: 1e-4 at 64 x 64)")
-    raster.add_argument("--gamma", type=float, default=1e-4, help="depth-softmax temperature (smaller: sharper occlusion)")
+    raster.add_argument(
+        "--aggr-alpha", choices=names(AggrAlpha), default=None, help="silhouette aggregation (default: from --mode)"
+    )
+    raster.add_argument(
+        "--aggr-rgb", choices=names(AggrRGB), default=None, help="colour aggregation (default: from --mode)"
+    )
+    raster.add_argument(
+        "--sigma", type=float, default=DEFAULT_SIGMA, help="edge blur in squared NDC units (paper: 1e-4 at 64 x 64)"
+    )
+    raster.add_argument(
+        "--gamma", type=float, default=1e-4, help="depth-softmax temperature (smaller: sharper occlusion)"
+    )
     raster.add_argument("--dist-eps", type=float, default=1e-10, help="coverage cut-off eps_dist")
     raster.add_argument("--near", type=float, default=1.0, help="near depth bound")
     raster.add_argument("--far", type=float, default=100.0, help="far depth bound")
     raster.add_argument("--double-sided", action="store_true", help="show the colour of back faces too")
-    raster.add_argument("--backend", choices=["auto", "reference", "cpu", "cuda"], default="auto",
-                        help="rasterizer implementation (auto: the compiled kernel if built, else the dense reference)")
+    raster.add_argument(
+        "--backend",
+        choices=["auto", "reference", "cpu", "cuda"],
+        default="auto",
+        help="rasterizer implementation (auto: the compiled kernel if built, else the dense reference)",
+    )
     raster.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
 
     light = parser.add_argument_group("lighting (direction TOWARD the light, world frame)")
     light.add_argument("--no-lighting", action="store_true", help="render raw colours, unshaded")
     light.add_argument("--ambient", type=float, default=0.5, help="ambient intensity")
     light.add_argument("--directional", type=float, default=0.5, help="directional intensity")
-    light.add_argument("--light-direction", type=float, nargs=3, default=[0.0, 1.0, 0.0], metavar=("X", "Y", "Z"),
-                       help="direction toward the light")
-    light.add_argument("--color", type=float, nargs=3, default=list(DEFAULT_MESH_COLOR), metavar=("R", "G", "B"),
-                       help="colour of meshes whose file has none")
+    light.add_argument(
+        "--light-direction",
+        type=float,
+        nargs=3,
+        default=[0.0, 1.0, 0.0],
+        metavar=("X", "Y", "Z"),
+        help="direction toward the light",
+    )
+    light.add_argument(
+        "--color",
+        type=float,
+        nargs=3,
+        default=list(DEFAULT_MESH_COLOR),
+        metavar=("R", "G", "B"),
+        help="colour of meshes whose file has none",
+    )
 
     camera = parser.add_argument_group("camera (SPEC section 5: eye on a sphere, looking at the origin, y up)")
     camera.add_argument("--distance", type=float, default=BENCHMARK_DISTANCE, help="camera distance from the origin")
     camera.add_argument("--elevation", type=float, default=BENCHMARK_ELEVATION, help="elevation in degrees")
-    camera.add_argument("--azimuth", type=float, nargs="+", default=[0.0], metavar="DEG",
-                        help="azimuth(s) in degrees; several values tile several views into one PNG")
-    camera.add_argument("--viewing-angle", type=float, default=BENCHMARK_VIEWING_ANGLE, help="half field of view in degrees")
-    camera.add_argument("--view", type=int, nargs="+", default=None, metavar="K",
-                        help=f"benchmark view index(es) in [0, {BENCHMARK_NUM_VIEWS}) instead of distance/elevation/azimuth "
-                        f"(distance {BENCHMARK_DISTANCE}, elevation {BENCHMARK_ELEVATION}, azimuth -15 K)")
-    camera.add_argument("--turntable", type=int, default=None, metavar="FRAMES",
-                        help="write a GIF of FRAMES views at azimuths starting at --azimuth (first value) around a full turn")
+    camera.add_argument(
+        "--azimuth",
+        type=float,
+        nargs="+",
+        default=[0.0],
+        metavar="DEG",
+        help="azimuth(s) in degrees; several values tile several views into one PNG",
+    )
+    camera.add_argument(
+        "--viewing-angle", type=float, default=BENCHMARK_VIEWING_ANGLE, help="half field of view in degrees"
+    )
+    camera.add_argument(
+        "--view",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="K",
+        help=f"benchmark view index(es) in [0, {BENCHMARK_NUM_VIEWS}) instead of distance/elevation/azimuth "
+        f"(distance {BENCHMARK_DISTANCE}, elevation {BENCHMARK_ELEVATION}, azimuth -15 K)",
+    )
+    camera.add_argument(
+        "--turntable",
+        type=int,
+        default=None,
+        metavar="FRAMES",
+        help="write a GIF of FRAMES views at azimuths starting at --azimuth (first value) around a full turn",
+    )
     camera.add_argument("--fps", type=float, default=10.0, help="GIF frames per second")
     camera.add_argument("--no-normalize", action="store_true", help="keep the file's coordinates (default: unit box)")
     return parser
@@ -183,7 +259,9 @@ def build_cameras(args, dtype, device):
         azimuths = list(args.azimuth)
     azimuth = torch.tensor(azimuths, dtype=dtype, device=device)
     try:
-        return PerspectiveCamera.from_spherical(args.distance, args.elevation, azimuth, args.viewing_angle, dtype=dtype, device=device)
+        return PerspectiveCamera.from_spherical(
+            args.distance, args.elevation, azimuth, args.viewing_angle, dtype=dtype, device=device
+        )
     except ValueError as error:
         raise ValueError(f"bad camera option (--distance/--elevation/--azimuth/--viewing-angle): {error}") from None
 
@@ -211,7 +289,9 @@ def render_frames(args) -> np.ndarray:
     if not args.no_lighting:
         try:
             lighting = Lighting(
-                ambient_intensity=args.ambient, directional_intensity=args.directional, direction=tuple(args.light_direction)
+                ambient_intensity=args.ambient,
+                directional_intensity=args.directional,
+                direction=tuple(args.light_direction),
             )
         except ValueError as error:
             raise ValueError(f"bad lighting option (--ambient/--directional/--light-direction): {error}") from None

@@ -35,17 +35,46 @@ from softrecon.utils.atomic import atomic_write  # noqa: E402
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--table", required=True, choices=("main", "ablation", "gendr"), help="which table to reproduce")
-    parser.add_argument("--data", default="synthetic", choices=tuple(tables.DATA_GROUPS), help="dataset (configs/data/<name>.yaml); default synthetic")
-    parser.add_argument("--budget", default="quick", choices=tuple(tables.BUDGETS), help="quick: 2-core CPU, minutes per row; paper: 250k iterations on a GPU")
     parser.add_argument(
-        "--split", default="val", choices=("val", "test", "both"), help="evaluation split(s); SoftRas published val, NMR test (default val)"
+        "--table", required=True, choices=("main", "ablation", "gendr"), help="which table to reproduce"
     )
-    parser.add_argument("--out", default=os.path.join(REPO, "outputs", "tables"), help="where the rows and the table go (default outputs/tables)")
-    parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 1) // 2), help="rows trained at once (default: half the cores)")
+    parser.add_argument(
+        "--data",
+        default="synthetic",
+        choices=tuple(tables.DATA_GROUPS),
+        help="dataset (configs/data/<name>.yaml); default synthetic",
+    )
+    parser.add_argument(
+        "--budget",
+        default="quick",
+        choices=tuple(tables.BUDGETS),
+        help="quick: 2-core CPU, minutes per row; paper: 250k iterations on a GPU",
+    )
+    parser.add_argument(
+        "--split",
+        default="val",
+        choices=("val", "test", "both"),
+        help="evaluation split(s); SoftRas published val, NMR test (default val)",
+    )
+    parser.add_argument(
+        "--out",
+        default=os.path.join(REPO, "outputs", "tables"),
+        help="where the rows and the table go (default outputs/tables)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=max(1, (os.cpu_count() or 1) // 2),
+        help="rows trained at once (default: half the cores)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="trainer.seed of every row (default 0)")
     parser.add_argument("--rows", default=None, help="comma-separated row names to run (default: all)")
-    parser.add_argument("--override", action="append", default=[], help="an extra Hydra override for every row, e.g. trainer.iterations=500 (repeatable)")
+    parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        help="an extra Hydra override for every row, e.g. trainer.iterations=500 (repeatable)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the plan and its estimated time, run nothing")
     args = parser.parse_args(argv)
     if args.jobs < 1:
@@ -56,8 +85,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def git_commit() -> str:
     """The checkout's commit (with '+dirty' when files differ from it), or 'unknown'."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -86,7 +123,9 @@ def run_row(row: tables.Row, args: argparse.Namespace, table_dir: str, splits: S
         if record.get("overrides") != overrides:
             return f"failed: {record_path} was trained with other overrides {record.get('overrides')}; remove the folder to retrain"
     if record is None:
-        resume = os.path.isdir(os.path.join(row_dir, "checkpoints")) and os.listdir(os.path.join(row_dir, "checkpoints"))
+        resume = os.path.isdir(os.path.join(row_dir, "checkpoints")) and os.listdir(
+            os.path.join(row_dir, "checkpoints")
+        )
         where = [f"ckpt_path={row_dir}"] if resume else [f"paths.run_dir={row_dir}"]
         started = time.perf_counter()
         command = [sys.executable, os.path.join(REPO, "train.py"), *overrides, *where, "logging.progress=false"]
@@ -139,13 +178,19 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
 
     iterations = tables.iterations_of(budget, args.override)
     estimate = tables.estimate_seconds(table, budget, len(splits), args.jobs, iterations)
-    print(f"table {table.name}: {len(rows)} rows on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}")
+    print(
+        f"table {table.name}: {len(rows)} rows on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}"
+    )
     for row in rows:
-        print(f"  {row.name:24s} {' '.join(tables.train_overrides(row, budget, args.data, args.seed) + list(args.override))}")
+        print(
+            f"  {row.name:24s} {' '.join(tables.train_overrides(row, budget, args.data, args.seed) + list(args.override))}"
+        )
     if estimate is None:
         print(f"estimated time: unknown ({budget.measured_on})")
     else:
-        print(f"estimated time: {estimate / 60:.0f} min with {args.jobs} row(s) at a time ({budget.measured_on}; rows already done are skipped)")
+        print(
+            f"estimated time: {estimate / 60:.0f} min with {args.jobs} row(s) at a time ({budget.measured_on}; rows already done are skipped)"
+        )
     if args.dry_run:
         return ""
 
@@ -164,7 +209,9 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         if statuses[row.name] != "done":
             result.status = statuses[row.name]
         if not result.record:  # never finished training: show what it was run with
-            result.record = {"overrides": tables.train_overrides(row, budget, args.data, args.seed) + list(args.override)}
+            result.record = {
+                "overrides": tables.train_overrides(row, budget, args.data, args.seed) + list(args.override)
+            }
         results.append(result)
     heading = f"Data: {args.data}; budget: {args.budget} ({iterations} iterations a row); seed {args.seed}; made by `python scripts/reproduce.py {' '.join(sys.argv[1:] if argv is None else argv)}`."
     markdown_path = os.path.join(table_dir, "table.md")

@@ -101,8 +101,14 @@ def test_the_parser_sees_relative_and_module_imports():
 
 def test_reading_a_dataset_loads_neither_renderer_nor_voxelizer_nor_mesh_io():
     code = "import sys, softrecon.data; print(' '.join(sorted(sys.modules)))"
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent).stdout.split()
-    heavy = [m for m in loaded if m.split(".")[:2] in (["softrecon", "renderer"], ["softrecon", "voxel"], ["softrecon", "io"])]
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent
+    ).stdout.split()
+    heavy = [
+        m
+        for m in loaded
+        if m.split(".")[:2] in (["softrecon", "renderer"], ["softrecon", "voxel"], ["softrecon", "io"])
+    ]
     assert "softrecon.data.dataset" in loaded and heavy == []
 
 

@@ -14,7 +14,9 @@ from . import resolvers, schema  # noqa: F401  (registers the resolvers and sche
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "configs")
 
 
-def compose_config(config_name: str = "train", overrides: Sequence[str] = (), return_hydra_config: bool = False) -> DictConfig:
+def compose_config(
+    config_name: str = "train", overrides: Sequence[str] = (), return_hydra_config: bool = False
+) -> DictConfig:
     """The config ``configs/<config_name>.yaml`` with command-line style ``overrides``.
 
     Raises:
@@ -23,6 +25,8 @@ def compose_config(config_name: str = "train", overrides: Sequence[str] = (), re
             a value of the wrong type, a missing group option.
     """
     if not os.path.isdir(CONFIG_DIR):
-        raise ValueError(f"config folder {CONFIG_DIR!r} not found: install the repository in editable mode (pip install -e .)")
+        raise ValueError(
+            f"config folder {CONFIG_DIR!r} not found: install the repository in editable mode (pip install -e .)"
+        )
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         return compose(config_name=config_name, overrides=list(overrides), return_hydra_config=return_hydra_config)

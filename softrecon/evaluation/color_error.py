@@ -72,11 +72,15 @@ def held_out_color_error(
     """
     num_views = dataset.num_views
     views = (torch.as_tensor(list(view_index))[:, None] + torch.as_tensor(list(offsets))[None]) % num_views  # (N, K)
-    targets = torch.stack([dataset.get_images(int(obj), row) for obj, row in zip(object_index, views)])  # (N, K, 4, S, S)
+    targets = torch.stack(
+        [dataset.get_images(int(obj), row) for obj, row in zip(object_index, views)]
+    )  # (N, K, 4, S, S)
     count, k = views.shape
     size = renderer.settings.height
     if targets.shape[-1] != size:
-        raise ValueError(f"the renderer draws {size} x {size} images but the dataset's are {targets.shape[-1]} x {targets.shape[-1]}")
+        raise ValueError(
+            f"the renderer draws {size} x {size} images but the dataset's are {targets.shape[-1]} x {targets.shape[-1]}"
+        )
     device = vertices.device
     meshes = Mesh(
         vertices.repeat_interleave(k, dim=0),
@@ -85,6 +89,8 @@ def held_out_color_error(
         "texture",
         validate=False,
     )
-    rgba = renderer(meshes, benchmark_camera(views.flatten().to(device), dtype=vertices.dtype, device=device))  # (N K, 4, S, S)
+    rgba = renderer(
+        meshes, benchmark_camera(views.flatten().to(device), dtype=vertices.dtype, device=device)
+    )  # (N K, 4, S, S)
     error = (rgba[:, :3] - targets.flatten(0, 1)[:, :3].to(device, rgba.dtype)).abs().mean(dim=(1, 2, 3))
     return error.view(count, k).mean(dim=1).cpu()

@@ -44,7 +44,9 @@ def load_model(checkpoint: Dict, device: torch.device) -> torch.nn.Module:
     path = checkpoint.get("path", "<checkpoint>")
     config = checkpoint.get("config")
     if not isinstance(config, dict) or "model" not in config:
-        raise CheckpointError(f"checkpoint {path!r} has no stored model config ('config' -> 'model'); it was not written by softrecon's train.py")
+        raise CheckpointError(
+            f"checkpoint {path!r} has no stored model config ('config' -> 'model'); it was not written by softrecon's train.py"
+        )
     try:
         model = build_model(config["model"])
     except ModelConfigError as error:
@@ -60,17 +62,26 @@ def _color_renderer(checkpoint: Dict, dataset):
     renderer = dict(config.get("renderer", {}))
     trainer = config.get("trainer", {})
     if "sigma" in renderer:
-        renderer["sigma"] = step_decay(float(renderer["sigma"]), int(checkpoint["iteration"]), list(trainer.get("decay_at", [])), float(trainer.get("decay_factor", 1.0)))
+        renderer["sigma"] = step_decay(
+            float(renderer["sigma"]),
+            int(checkpoint["iteration"]),
+            list(trainer.get("decay_at", [])),
+            float(trainer.get("decay_factor", 1.0)),
+        )
     try:
         return renderer_from_config(renderer, int(dataset.image_size))
     except (TypeError, ValueError) as error:
-        raise CheckpointError(f"checkpoint {checkpoint.get('path', '<checkpoint>')!r}: stored renderer settings: {error}") from None
+        raise CheckpointError(
+            f"checkpoint {checkpoint.get('path', '<checkpoint>')!r}: stored renderer settings: {error}"
+        ) from None
 
 
 def _output_dir(cfg: DictConfig, checkpoint: Dict) -> str:
     folder = cfg.paths.run_dir or hydra_output_dir()
     if not folder:
-        folder = os.path.join(run_dir_of(checkpoint["path"]), EVAL_DIR, f"{cfg.split}_step{int(checkpoint['iteration']):09d}")
+        folder = os.path.join(
+            run_dir_of(checkpoint["path"]), EVAL_DIR, f"{cfg.split}_step{int(checkpoint['iteration']):09d}"
+        )
     os.makedirs(folder, exist_ok=True)
     return os.path.abspath(folder)
 
@@ -111,9 +122,15 @@ def evaluate(cfg: DictConfig) -> str:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if len(dataset) == 0:
         raise ValueError(f"split {cfg.split!r} of {dataset.root!r} has no objects: nothing to evaluate")
-    scorer = VoxelScorer(dataset, model.faces, with_points=bool(cfg.chamfer), fscore_threshold=float(cfg.fscore_threshold))
+    scorer = VoxelScorer(
+        dataset, model.faces, with_points=bool(cfg.chamfer), fscore_threshold=float(cfg.fscore_threshold)
+    )
 
-    num_objects = len(dataset) if cfg.max_objects is None else sum(min(len(dataset.object_range(c)), cfg.max_objects) for c in dataset.class_ids)
+    num_objects = (
+        len(dataset)
+        if cfg.max_objects is None
+        else sum(min(len(dataset.object_range(c)), cfg.max_objects) for c in dataset.class_ids)
+    )
     bar = tqdm(total=num_objects, unit="obj", desc=f"eval {cfg.split}", disable=not cfg.progress, dynamic_ncols=True)
     done = set()
     color_renderer = _color_renderer(checkpoint, dataset) if getattr(model, "has_color", False) else None
@@ -122,7 +139,9 @@ def evaluate(cfg: DictConfig) -> str:
             vertices, color_errors = reconstruct(model, images.to(device), image_size), None
         else:
             vertices, textures = reconstruct(model, images.to(device), image_size, with_color=True)
-            color_errors = held_out_color_error(color_renderer, vertices, model.faces, textures, dataset, object_index.tolist(), view_index.tolist())
+            color_errors = held_out_color_error(
+                color_renderer, vertices, model.faces, textures, dataset, object_index.tolist(), view_index.tolist()
+            )
         scorer.add(vertices, object_index.tolist(), view_index.tolist(), color_errors)
         finished = {int(o) for o, v in zip(object_index, view_index) if int(v) == dataset.num_views - 1}
         bar.update(len(finished - done))

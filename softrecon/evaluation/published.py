@@ -39,7 +39,9 @@ PUBLISHED: Tuple[PublishedResult, ...] = (
         "val",
         "SoftRas paper (ICCV 2019); trained on the authors' own shaded renders (SoftRas issue #75)",
     ),
-    PublishedResult("nmr_paper", "NMR, Kato et al.", "60.15", "test", "NMR paper (CVPR 2018), as SPEC section 8 quotes it"),
+    PublishedResult(
+        "nmr_paper", "NMR, Kato et al.", "60.15", "test", "NMR paper (CVPR 2018), as SPEC section 8 quotes it"
+    ),
     PublishedResult(
         "nmr_readme",
         "NMR, Kato et al. (mesh_reconstruction README)",

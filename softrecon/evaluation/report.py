@@ -55,7 +55,10 @@ def markdown_table(results: Dict) -> str:
         mean_row += f" {_number(results.get('mean_chamfer'))} | {_percent(results.get('mean_fscore'))} |"
     lines.append(mean_row)
     if results.get("per_class_color_error"):
-        lines += ["", f"Colour error on held-out views ({results['color_error_note']}): mean over classes {_number(results['mean_color_error'], 4)}"]
+        lines += [
+            "",
+            f"Colour error on held-out views ({results['color_error_note']}): mean over classes {_number(results['mean_color_error'], 4)}",
+        ]
         lines += [f"- {name}: {_number(value, 4)}" for name, value in results["per_class_color_error"].items()]
     if is_shapenet_benchmark(results["class_ids"].values()):
         lines += ["", "| method | mean 3D IoU (%) over the 13 classes |", "| --- | ---: |"]

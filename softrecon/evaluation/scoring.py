@@ -86,7 +86,9 @@ class VoxelScorer:
         object_index = [int(i) for i in object_index]
         view_index = [int(v) for v in view_index]
         if not (len(object_index) == len(view_index) == vertices.shape[0]):
-            raise ValueError(f"vertices ({vertices.shape[0]}), object_index ({len(object_index)}) and view_index ({len(view_index)}) must have the same length")
+            raise ValueError(
+                f"vertices ({vertices.shape[0]}), object_index ({len(object_index)}) and view_index ({len(view_index)}) must have the same length"
+            )
         if color_errors is not None and len(color_errors) != len(object_index):
             raise ValueError(f"color_errors ({len(color_errors)}) must have one value per mesh ({len(object_index)})")
         ground_truth = [self._ground_truth(obj) for obj in object_index]
@@ -105,7 +107,9 @@ class VoxelScorer:
             if color_errors is not None:
                 sample.color_error = float(color_errors[k])
             if self.with_points and len(gt_points):
-                points = sample_points_on_mesh(meshes[k].double(), self.faces, SURFACE_POINTS, generator=self._generator).numpy()
+                points = sample_points_on_mesh(
+                    meshes[k].double(), self.faces, SURFACE_POINTS, generator=self._generator
+                ).numpy()
                 sample.chamfer = float(chamfer_distance(points, gt_points))
                 sample.fscore = float(fscore(points, gt_points, self.fscore_threshold))
             self.samples.append(sample)

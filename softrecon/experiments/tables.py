@@ -115,14 +115,29 @@ def get_table(name: str) -> Table:
             "Silhouette-only vs colour-supervised model (3D IoU, %)",
             (
                 Row("silhouette", "silhouette", (), "the paper's silhouette-only model (soft IoU + regularizers)"),
-                Row("color", "color", (), "the colour-supervised model (palette colour head, soft IoU + colour L1 + regularizers)"),
+                Row(
+                    "color",
+                    "color",
+                    (),
+                    "the colour-supervised model (palette colour head, soft IoU + colour L1 + regularizers)",
+                ),
             ),
             tuple(published(key) for key in ("softras_silhouette", "softras_color", "nmr_paper", "nmr_readme")),
         )
     if name == "ablation":
-        return Table("ablation", "Ablations of the silhouette model (3D IoU, %)", _group_rows("ablation", "baseline"), (published("softras_silhouette"),))
+        return Table(
+            "ablation",
+            "Ablations of the silhouette model (3D IoU, %)",
+            _group_rows("ablation", "baseline"),
+            (published("softras_silhouette"),),
+        )
     if name == "gendr":
-        return Table("gendr", "GenDR coverage CDFs and T-conorms, silhouette model (3D IoU, %)", _group_rows("gendr", "cdf_logistic"), ())
+        return Table(
+            "gendr",
+            "GenDR coverage CDFs and T-conorms, silhouette model (3D IoU, %)",
+            _group_rows("gendr", "cdf_logistic"),
+            (),
+        )
     raise ValueError(f"table must be one of ('main', 'ablation', 'gendr'), got {name!r}")
 
 
@@ -130,7 +145,12 @@ def train_overrides(row: Row, budget: Budget, data: str, seed: int) -> List[str]
     """The ``train.py`` overrides of ``row`` (without the run folder)."""
     if data not in DATA_GROUPS:
         raise ValueError(f"data must be one of {tuple(DATA_GROUPS)}, got {data!r}")
-    return [f"experiment={budget.experiments[row.kind]}", f"data={DATA_GROUPS[data]}", *row.overrides, f"trainer.seed={seed}"]
+    return [
+        f"experiment={budget.experiments[row.kind]}",
+        f"data={DATA_GROUPS[data]}",
+        *row.overrides,
+        f"trainer.seed={seed}",
+    ]
 
 
 def iterations_of(budget: Budget, extra_overrides: Sequence[str]) -> int:
@@ -143,7 +163,9 @@ def iterations_of(budget: Budget, extra_overrides: Sequence[str]) -> int:
     return iterations
 
 
-def estimate_seconds(table: Table, budget: Budget, num_splits: int, jobs: int, iterations: Optional[int] = None) -> Optional[float]:
+def estimate_seconds(
+    table: Table, budget: Budget, num_splits: int, jobs: int, iterations: Optional[int] = None
+) -> Optional[float]:
     """Wall time of a whole table from the budget's measured costs (None if unmeasured);
     ``iterations`` per row (default: the budget's)."""
     if budget.seconds_per_iteration is None or budget.eval_seconds is None:
@@ -197,14 +219,19 @@ def _class_names(results: Sequence[RowResult], split: str) -> List[str]:
     return names
 
 
-def markdown(table: Table, results: Sequence[RowResult], splits: Sequence[str], heading: str, data: str = "shapenet") -> str:
+def markdown(
+    table: Table, results: Sequence[RowResult], splits: Sequence[str], heading: str, data: str = "shapenet"
+) -> str:
     """The table as Markdown: one block per split, rows x classes + mean, then (on the
     ShapeNet data only: elsewhere they are not comparable) the published means;
     per-class published cells are left empty: none could be sourced."""
     lines = [f"# {table.title}", "", heading, ""]
     published_rows = table.published if data == "shapenet" else ()
     if table.published and not published_rows:
-        lines += [f"The published figures ({', '.join(f'{p.method}: {p.mean_iou}' for p in table.published)}) are on ShapeNet; not comparable with the {data} data.", ""]
+        lines += [
+            f"The published figures ({', '.join(f'{p.method}: {p.mean_iou}' for p in table.published)}) are on ShapeNet; not comparable with the {data} data.",
+            "",
+        ]
     for split in splits:
         names = _class_names(results, split)
         lines += [f"## {split} split", "", "| row | " + " | ".join(names + ["mean"]) + " | status |"]
@@ -214,16 +241,24 @@ def markdown(table: Table, results: Sequence[RowResult], splits: Sequence[str], 
             cells = [_percent(values.get(name)) for name in names + ["mean"]]
             lines.append(f"| {result.row.name} | " + " | ".join(cells) + f" | {result.status} |")
         for entry in published_rows:
-            lines.append(f"| *{entry.method}* (published, {entry.split} split) | " + " | ".join([""] * len(names)) + f" | {entry.mean_iou} | |")
+            lines.append(
+                f"| *{entry.method}* (published, {entry.split} split) | "
+                + " | ".join([""] * len(names))
+                + f" | {entry.mean_iou} | |"
+            )
         lines.append("")
     lines += ["## Rows", "", "| row | overrides | commit | seed | description |", "| --- | --- | --- | --- | --- |"]
     for result in results:
         record = result.record
         overrides = " ".join(record.get("overrides", [])) or " ".join(result.row.overrides)
-        lines.append(f"| {result.row.name} | `{overrides}` | {record.get('commit', '')} | {record.get('seed', '')} | {result.row.description} |")
+        lines.append(
+            f"| {result.row.name} | `{overrides}` | {record.get('commit', '')} | {record.get('seed', '')} | {result.row.description} |"
+        )
     if published_rows:
         lines += ["", "Published figures and their sources:", ""]
-        lines += [f"- {entry.method}: {entry.mean_iou} ({entry.split} split). {entry.source}" for entry in published_rows]
+        lines += [
+            f"- {entry.method}: {entry.mean_iou} ({entry.split} split). {entry.source}" for entry in published_rows
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -235,7 +270,13 @@ def csv_text(results: Sequence[RowResult], splits: Sequence[str]) -> str:
     writer.writerow(["row", "split", "class", "iou", "status", "commit", "seed", "overrides", "config"])
     for result in results:
         record = result.record
-        common = [result.status, record.get("commit", ""), record.get("seed", ""), " ".join(record.get("overrides", [])), record.get("config", "")]
+        common = [
+            result.status,
+            record.get("commit", ""),
+            record.get("seed", ""),
+            " ".join(record.get("overrides", [])),
+            record.get("config", ""),
+        ]
         for split in splits:
             for name, value in result.iou.get(split, {}).items():
                 writer.writerow([result.row.name, split, name, value, *common])

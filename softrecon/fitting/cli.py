@@ -28,7 +28,9 @@ def run_command(name: str, body: Callable[[DictConfig, str], str], cfg: DictConf
     """
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
-        print(f"{name}: error: missing mandatory option(s) {', '.join(missing)} (give them as key=value)", file=sys.stderr)
+        print(
+            f"{name}: error: missing mandatory option(s) {', '.join(missing)} (give them as key=value)", file=sys.stderr
+        )
         sys.exit(BAD_INPUT_STATUS)
     try:
         metrics_path = body(cfg, HydraConfig.get().runtime.output_dir)

@@ -82,7 +82,9 @@ def occluder_mask(image_size: Tuple[int, int], box: Sequence[float]) -> torch.Te
     """
     box = tuple(float(b) for b in box)
     if len(box) != 4 or not all(0.0 <= b <= 1.0 for b in box) or not (box[0] < box[2] and box[1] < box[3]):
-        raise ValueError(f"occluder box must be (left, top, right, bottom) fractions in [0, 1] with left < right, top < bottom, got {box!r}")
+        raise ValueError(
+            f"occluder box must be (left, top, right, bottom) fractions in [0, 1] with left < right, top < bottom, got {box!r}"
+        )
     height, width = image_size
     cols = (torch.arange(width, dtype=torch.float64) + 0.5) / width
     rows = (torch.arange(height, dtype=torch.float64) + 0.5) / height
@@ -103,7 +105,9 @@ def paint_occluder(image: torch.Tensor, occluded: torch.Tensor, color: float = O
         (C + 1, H, W): ``color`` and alpha 1 on the occluder, ``image`` elsewhere.
     """
     if image.dim() != 3 or occluded.shape != image.shape[1:]:
-        raise ValueError(f"image must be (C + 1, H, W) and occluded (H, W) of the same size, got {tuple(image.shape)} and {tuple(occluded.shape)}")
+        raise ValueError(
+            f"image must be (C + 1, H, W) and occluded (H, W) of the same size, got {tuple(image.shape)} and {tuple(occluded.shape)}"
+        )
     painted = torch.full_like(image, color)
     painted[-1] = 1.0
     return torch.where(occluded[None], painted, image)
@@ -166,7 +170,9 @@ class PoseFitResult:
     frames: List[np.ndarray]
 
 
-def masked_pose_loss(rendered: torch.Tensor, target: torch.Tensor, visible: torch.Tensor, options: PoseFitOptions) -> torch.Tensor:
+def masked_pose_loss(
+    rendered: torch.Tensor, target: torch.Tensor, visible: torch.Tensor, options: PoseFitOptions
+) -> torch.Tensor:
     """The pose loss over the visible pixels.
 
     Args:
@@ -218,12 +224,18 @@ def fit_pose(
     Returns:
         A ``PoseFitResult``.
     """
-    if target.dim() != 3 or target.shape[0] != colors.shape[-1] + 1 or tuple(target.shape[1:]) != tuple(settings.image_size):
+    if (
+        target.dim() != 3
+        or target.shape[0] != colors.shape[-1] + 1
+        or tuple(target.shape[1:]) != tuple(settings.image_size)
+    ):
         raise ValueError(
             f"target must have shape (C + 1 = {colors.shape[-1] + 1}, H, W = {settings.image_size}), got {tuple(target.shape)}"
         )
     if visible.shape != target.shape[1:] or visible.dtype != torch.bool:
-        raise ValueError(f"visible must be a bool (H, W) = {tuple(target.shape[1:])} mask, got {visible.dtype} {tuple(visible.shape)}")
+        raise ValueError(
+            f"visible must be a bool (H, W) = {tuple(target.shape[1:])} mask, got {visible.dtype} {tuple(visible.shape)}"
+        )
     pose = RigidPose(start_rotation.to(vertices.dtype), start_translation.to(vertices.dtype))
     optimizer = torch.optim.Adam(pose.parameters(), lr=options.lr)
     losses: List[float] = []

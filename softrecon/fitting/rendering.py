@@ -13,7 +13,9 @@ from softrecon.renderer.soft_renderer import SoftRenderer
 from softrecon.structures import Mesh
 
 
-def render_rgba(vertices: torch.Tensor, faces: torch.Tensor, colors: torch.Tensor, camera, settings: RasterSettings) -> torch.Tensor:
+def render_rgba(
+    vertices: torch.Tensor, faces: torch.Tensor, colors: torch.Tensor, camera, settings: RasterSettings
+) -> torch.Tensor:
     """Render one mesh with per-vertex colours (SoftRas' default lighting) from K cameras.
 
     Args:

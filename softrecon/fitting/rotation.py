@@ -63,7 +63,9 @@ def geodesic_angle_degrees(rotation_a: torch.Tensor, rotation_b: torch.Tensor) -
     return torch.rad2deg(torch.arccos(cosine))
 
 
-def random_rotation(angle_degrees: float, generator: torch.Generator, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+def random_rotation(
+    angle_degrees: float, generator: torch.Generator, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """A rotation by exactly ``angle_degrees`` about a uniformly random axis.
 
     Args:

@@ -94,7 +94,11 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
         cfg.camera_distance, cfg.camera_elevation, cfg.camera_azimuth, viewing_angle=cfg.viewing_angle
     )
     settings = RasterSettings(
-        image_size=cfg.image_size, sigma=cfg.sigma_end, gamma=cfg.gamma_end, dist_cdf=cfg.dist_cdf, aggr_alpha=cfg.aggr_alpha
+        image_size=cfg.image_size,
+        sigma=cfg.sigma_end,
+        gamma=cfg.gamma_end,
+        dist_cdf=cfg.dist_cdf,
+        aggr_alpha=cfg.aggr_alpha,
     )
     true_rotation = torch.eye(3)
     true_translation = torch.zeros(3)
@@ -112,8 +116,18 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
         start_rotation = random_rotation(cfg.rotation_perturbation_deg, generator) @ true_rotation
         start_translation = true_translation + cfg.translation_perturbation * random_unit_vector(generator)
         result = fit_pose(
-            vertices, faces, colors, target, ~occluded, camera, settings, start_rotation, start_translation,
-            options if index == 0 else _without_frames(options), true_rotation=true_rotation, progress=cfg.progress,
+            vertices,
+            faces,
+            colors,
+            target,
+            ~occluded,
+            camera,
+            settings,
+            start_rotation,
+            start_translation,
+            options if index == 0 else _without_frames(options),
+            true_rotation=true_rotation,
+            progress=cfg.progress,
         )
         if index == 0:
             frames = result.frames

@@ -130,11 +130,15 @@ def shape_metrics(
     if target_mesh is not None:
         target_vertices, target_faces = target_mesh
         metrics["voxel_iou"] = float(
-            voxel_iou(voxelize(vertices, faces, voxel_resolution), voxelize(target_vertices, target_faces, voxel_resolution))
+            voxel_iou(
+                voxelize(vertices, faces, voxel_resolution), voxelize(target_vertices, target_faces, voxel_resolution)
+            )
         )
         generator = torch.Generator().manual_seed(seed)
         points = sample_points_on_mesh(vertices.double(), faces, chamfer_points, generator=generator)
-        target_points = sample_points_on_mesh(target_vertices.double(), target_faces, chamfer_points, generator=generator)
+        target_points = sample_points_on_mesh(
+            target_vertices.double(), target_faces, chamfer_points, generator=generator
+        )
         # numpy arrays take chamfer_distance's k-d tree path (no gradient needed here).
         metrics["chamfer"] = float(chamfer_distance(points.numpy(), target_points.numpy()))
     if colors is not None:
@@ -153,7 +157,9 @@ def load_targets(cfg: DictConfig) -> FitTargets:
     has_mesh = cfg.target is not None
     has_images = cfg.images is not None or cfg.cameras is not None
     if has_mesh == has_images:
-        raise ValueError("give either target=<mesh file> or images=<.npy or PNG folder> with cameras=<.npy or .json>, not both or neither")
+        raise ValueError(
+            "give either target=<mesh file> or images=<.npy or PNG folder> with cameras=<.npy or .json>, not both or neither"
+        )
     if has_images:
         if cfg.images is None or cfg.cameras is None:
             raise ValueError("images= and cameras= go together (the images' cameras are needed to fit them)")
@@ -163,7 +169,11 @@ def load_targets(cfg: DictConfig) -> FitTargets:
             reference = load_mesh(cfg.reference)
             mesh = (reference.vertices[0].float(), reference.faces[0])
         colors = rgba[:, :3].contiguous() if cfg.fit_colors else None
-        source = {"images": os.path.abspath(cfg.images), "cameras": os.path.abspath(cfg.cameras), "reference": cfg.reference and os.path.abspath(cfg.reference)}
+        source = {
+            "images": os.path.abspath(cfg.images),
+            "cameras": os.path.abspath(cfg.cameras),
+            "reference": cfg.reference and os.path.abspath(cfg.reference),
+        }
         return FitTargets(views, target_masks(rgba), colors, mesh, source)
     if cfg.reference is not None:
         raise ValueError("reference= is for image targets; with target=<mesh> the target itself is the reference")
@@ -216,7 +226,9 @@ def _check_options(cfg: DictConfig, num_faces: int) -> None:
             raise ValueError(f"{name} must be > 0, got {getattr(cfg, name)!r}")
     final_faces = num_faces * 4**cfg.subdivisions
     if final_faces > cfg.max_faces:
-        raise ValueError(f"subdivisions={cfg.subdivisions} would give {final_faces} faces, above max_faces={cfg.max_faces}")
+        raise ValueError(
+            f"subdivisions={cfg.subdivisions} would give {final_faces} faces, above max_faces={cfg.max_faces}"
+        )
 
 
 def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
@@ -239,7 +251,9 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
     vertices, faces = _template(cfg)
     _check_options(cfg, faces.shape[0])
     targets = load_targets(cfg)
-    settings = RasterSettings(image_size=targets.image_size, sigma=cfg.sigma_start, dist_cdf=cfg.dist_cdf, aggr_alpha=cfg.aggr_alpha)
+    settings = RasterSettings(
+        image_size=targets.image_size, sigma=cfg.sigma_start, dist_cdf=cfg.dist_cdf, aggr_alpha=cfg.aggr_alpha
+    )
     fit_index, heldout_index = split_views(len(targets.views), cfg.heldout_every)
     fit_views = targets.views.subset(fit_index)
     score = functools.partial(
@@ -302,8 +316,11 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
         "torch_threads": torch.get_num_threads(),
         "fit_views": fit_index.tolist(),
         "heldout_views": heldout_index.tolist(),
-        "files": {"mesh": MESH_FILE, "gif": GIF_FILE if frames else None,
-                  "stage_meshes": [STAGE_MESH_FILE.format(level) for level in range(cfg.subdivisions)]},  # fmt: skip
+        "files": {
+            "mesh": MESH_FILE,
+            "gif": GIF_FILE if frames else None,
+            "stage_meshes": [STAGE_MESH_FILE.format(level) for level in range(cfg.subdivisions)],
+        },  # fmt: skip
         "config": OmegaConf.to_container(cfg, resolve=True),
     }
     return write_metrics(os.path.join(run_dir, METRICS_FILE), metrics)

@@ -61,8 +61,14 @@ class TemplateDeformation(nn.Module):
 
     def __init__(self, template_vertices: torch.Tensor, initial_scale: float = 1.0) -> None:
         super().__init__()
-        if not isinstance(template_vertices, torch.Tensor) or template_vertices.dim() != 2 or template_vertices.shape[1] != 3:
-            raise ValueError(f"template_vertices must be a (V, 3) tensor, got {getattr(template_vertices, 'shape', None)}")
+        if (
+            not isinstance(template_vertices, torch.Tensor)
+            or template_vertices.dim() != 2
+            or template_vertices.shape[1] != 3
+        ):
+            raise ValueError(
+                f"template_vertices must be a (V, 3) tensor, got {getattr(template_vertices, 'shape', None)}"
+            )
         if not (math.isfinite(initial_scale) and initial_scale > 0):
             raise ValueError(f"initial_scale must be a finite number > 0, got {initial_scale!r}")
         self.register_buffer("template", template_vertices.detach().clone())
@@ -140,7 +146,9 @@ class ShapeFitResult:
     colors: Optional[torch.Tensor] = None
 
 
-def render_silhouettes(vertices: torch.Tensor, faces: torch.Tensor, views: ViewSet, settings: RasterSettings) -> torch.Tensor:
+def render_silhouettes(
+    vertices: torch.Tensor, faces: torch.Tensor, views: ViewSet, settings: RasterSettings
+) -> torch.Tensor:
     """Silhouettes of one mesh from every view of ``views``.
 
     Args:
@@ -161,10 +169,17 @@ def hard_silhouettes(vertices: torch.Tensor, faces: torch.Tensor, views: ViewSet
     """Binary silhouettes (a pixel is set where its centre lies inside a face): (K, H, W) bool."""
     settings = RasterSettings(image_size=image_size, **HARD_SILHOUETTE)
     with torch.no_grad():
-        return torch.cat([render_silhouettes(vertices.detach(), faces, chunk, settings) > 0.5 for chunk in _view_chunks(views, len(faces))])
+        return torch.cat(
+            [
+                render_silhouettes(vertices.detach(), faces, chunk, settings) > 0.5
+                for chunk in _view_chunks(views, len(faces))
+            ]
+        )
 
 
-def hard_color_images(vertices: torch.Tensor, faces: torch.Tensor, colors: torch.Tensor, views: ViewSet, image_size: int) -> torch.Tensor:
+def hard_color_images(
+    vertices: torch.Tensor, faces: torch.Tensor, colors: torch.Tensor, views: ViewSet, image_size: int
+) -> torch.Tensor:
     """Hard (z-buffer colour) renders of a mesh with vertex colours, lit as in fitting.
 
     Args:
@@ -177,10 +192,18 @@ def hard_color_images(vertices: torch.Tensor, faces: torch.Tensor, colors: torch
     """
     settings = RasterSettings(image_size=image_size, **HARD_RGBA)
     with torch.no_grad():
-        return torch.cat([
-            render_rgba(vertices.detach(), faces, colors, chunk.camera(dtype=vertices.dtype, device=vertices.device), settings)[:, :-1]
-            for chunk in _view_chunks(views, len(faces))
-        ])
+        return torch.cat(
+            [
+                render_rgba(
+                    vertices.detach(),
+                    faces,
+                    colors,
+                    chunk.camera(dtype=vertices.dtype, device=vertices.device),
+                    settings,
+                )[:, :-1]
+                for chunk in _view_chunks(views, len(faces))
+            ]
+        )
 
 
 def _view_chunks(views: ViewSet, num_faces: int):
@@ -230,14 +253,26 @@ def fit_shape(
     """
     num_views = len(views)
     if target_silhouettes.dim() != 3 or target_silhouettes.shape[0] != num_views:
-        raise ValueError(f"target_silhouettes must have shape (K={num_views}, H, W), got {tuple(target_silhouettes.shape)}")
+        raise ValueError(
+            f"target_silhouettes must have shape (K={num_views}, H, W), got {tuple(target_silhouettes.shape)}"
+        )
     if tuple(target_silhouettes.shape[1:]) != tuple(settings.image_size):
-        raise ValueError(f"target_silhouettes are {tuple(target_silhouettes.shape[1:])} but settings.image_size is {settings.image_size}")
+        raise ValueError(
+            f"target_silhouettes are {tuple(target_silhouettes.shape[1:])} but settings.image_size is {settings.image_size}"
+        )
     if target_colors is not None:
-        if target_colors.dim() != 4 or target_colors.shape[0] != num_views or target_colors.shape[2:] != target_silhouettes.shape[1:]:
-            raise ValueError(f"target_colors must have shape (K={num_views}, C, H, W) matching the silhouettes, got {tuple(target_colors.shape)}")
+        if (
+            target_colors.dim() != 4
+            or target_colors.shape[0] != num_views
+            or target_colors.shape[2:] != target_silhouettes.shape[1:]
+        ):
+            raise ValueError(
+                f"target_colors must have shape (K={num_views}, C, H, W) matching the silhouettes, got {tuple(target_colors.shape)}"
+            )
         if not options.color_weight > 0:
-            raise ValueError(f"target_colors were given but options.color_weight is {options.color_weight!r}; it must be > 0")
+            raise ValueError(
+                f"target_colors were given but options.color_weight is {options.color_weight!r}; it must be > 0"
+            )
     dtype, device = template_vertices.dtype, template_vertices.device
     targets = target_silhouettes.to(dtype=dtype, device=device)
     if frame_views is None:
@@ -253,7 +288,9 @@ def fit_shape(
         else:
             if tuple(initial_colors.shape) != shape:
                 raise ValueError(f"initial_colors must have shape {shape}, got {tuple(initial_colors.shape)}")
-            start = torch.logit(initial_colors.detach().to(dtype=dtype, device=device).clamp(COLOR_CLAMP, 1 - COLOR_CLAMP))
+            start = torch.logit(
+                initial_colors.detach().to(dtype=dtype, device=device).clamp(COLOR_CLAMP, 1 - COLOR_CLAMP)
+            )
         color_logits = nn.Parameter(start)
         parameters.append(color_logits)
     laplacian = LaplacianLoss(faces, template_vertices.shape[0]).to(device)
@@ -283,7 +320,11 @@ def fit_shape(
         loss = soft_iou_loss(silhouettes, targets[chosen])
         if colours is not None:
             loss = loss + options.color_weight * (colours - target_colors[chosen]).pow(2).mean()
-        loss = loss + options.laplacian_weight * laplacian(vertices[None]) + options.flatten_weight * flatten(vertices[None])
+        loss = (
+            loss
+            + options.laplacian_weight * laplacian(vertices[None])
+            + options.flatten_weight * flatten(vertices[None])
+        )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -63,7 +63,9 @@ def _load_png_folder(folder: str, names: Optional[List[str]]) -> np.ndarray:
         elif image.shape[-1] == 2:  # grey + alpha
             image = np.concatenate([image[..., :1].repeat(3, axis=-1), image[..., 1:]], axis=-1)
         elif image.shape[-1] != 4:
-            raise ValueError(f"{path}: needs an alpha channel (RGBA or grey + alpha) or a single-channel mask, got shape {image.shape}")
+            raise ValueError(
+                f"{path}: needs an alpha channel (RGBA or grey + alpha) or a single-channel mask, got shape {image.shape}"
+            )
         images.append(image.transpose(2, 0, 1))
     if len({im.shape for im in images}) != 1:
         raise ValueError(f"images in {folder} must all have one size, got {sorted({im.shape[1:] for im in images})}")
@@ -102,7 +104,7 @@ def _load_cameras(path: str) -> Tuple[np.ndarray, Optional[List[str]], Optional[
             angle = None if angle is None else float(angle)
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ValueError(
-                f"{path}: expected a camera JSON {{\"views\": [{{\"image\", \"distance\", \"elevation\", \"azimuth\"}}, ...]}}: {error!r}"
+                f'{path}: expected a camera JSON {{"views": [{{"image", "distance", "elevation", "azimuth"}}, ...]}}: {error!r}'
             ) from None
         cameras = np.asarray(rows, dtype=np.float64).reshape(-1, 3)
     else:
@@ -112,7 +114,9 @@ def _load_cameras(path: str) -> Tuple[np.ndarray, Optional[List[str]], Optional[
             raise ValueError(f"{path}: cannot read as a .npy array: {error}") from None
         names, angle = None, None
     if cameras.ndim != 2 or cameras.shape[1] != 3 or len(cameras) == 0:
-        raise ValueError(f"{path}: cameras must be (N, 3) rows of (distance, elevation, azimuth), got shape {cameras.shape}")
+        raise ValueError(
+            f"{path}: cameras must be (N, 3) rows of (distance, elevation, azimuth), got shape {cameras.shape}"
+        )
     if not np.isfinite(cameras).all() or (cameras[:, 0] <= 0).any() or (np.abs(cameras[:, 1]) >= 90).any():
         raise ValueError(f"{path}: cameras need finite values, distance > 0 and elevation in (-90, 90) degrees")
     return cameras, names, angle
@@ -151,7 +155,12 @@ def load_image_targets(images: str, cameras: str, viewing_angle: float) -> Tuple
     if not 0.0 < angle < 90.0:
         raise ValueError(f"viewing_angle must be in (0, 90) degrees, got {angle!r}")
     rows_t = torch.from_numpy(rows)
-    views = ViewSet(elevations=rows_t[:, 1].clone(), azimuths=rows_t[:, 2].clone(), distance=rows_t[:, 0].clone(), viewing_angle=angle)
+    views = ViewSet(
+        elevations=rows_t[:, 1].clone(),
+        azimuths=rows_t[:, 2].clone(),
+        distance=rows_t[:, 0].clone(),
+        viewing_angle=angle,
+    )
     return views, torch.from_numpy(np.ascontiguousarray(rgba))
 
 
@@ -191,7 +200,10 @@ def save_image_targets(folder: str, rgba: torch.Tensor, views: ViewSet, layout: 
         with atomic_write(os.path.join(folder, name), "wb") as handle:
             handle.write(iio.imwrite("<bytes>", image.transpose(1, 2, 0), extension=".png"))
     cameras_path = os.path.join(folder, "cameras.json")
-    payload = {"viewing_angle": views.viewing_angle, "views": [dict(image=n, **dict(zip(CAMERA_COLUMNS, map(float, r)))) for n, r in zip(names, rows)]}
+    payload = {
+        "viewing_angle": views.viewing_angle,
+        "views": [dict(image=n, **dict(zip(CAMERA_COLUMNS, map(float, r)))) for n, r in zip(names, rows)],
+    }
     with atomic_write(cameras_path, "w") as handle:
         json.dump(payload, handle, indent=1)
     return [folder, cameras_path]

@@ -46,11 +46,17 @@ class ViewSet:
         """The views at ``indices`` (a sequence of ints or a (K',) long tensor)."""
         index = torch.as_tensor(indices, dtype=torch.long)
         distance = self.distance[index] if isinstance(self.distance, torch.Tensor) else self.distance
-        return dataclasses.replace(self, elevations=self.elevations[index], azimuths=self.azimuths[index], distance=distance)
+        return dataclasses.replace(
+            self, elevations=self.elevations[index], azimuths=self.azimuths[index], distance=distance
+        )
 
-    def camera(self, dtype: torch.dtype = torch.float32, device: torch.device = torch.device("cpu")) -> PerspectiveCamera:
+    def camera(
+        self, dtype: torch.dtype = torch.float32, device: torch.device = torch.device("cpu")
+    ) -> PerspectiveCamera:
         """A batched ``PerspectiveCamera`` with one camera per view (batch size K)."""
-        distance = self.distance.to(dtype=dtype, device=device) if isinstance(self.distance, torch.Tensor) else self.distance
+        distance = (
+            self.distance.to(dtype=dtype, device=device) if isinstance(self.distance, torch.Tensor) else self.distance
+        )
         return PerspectiveCamera.from_spherical(
             distance,
             self.elevations.to(dtype=dtype, device=device),

@@ -5,4 +5,11 @@ from .icosphere import icosphere
 from .normals import face_normals, vertex_normals
 from .subdivide import subdivide_midpoints
 
-__all__ = ["check_faces", "face_normals", "gather_face_attributes", "icosphere", "subdivide_midpoints", "vertex_normals"]
+__all__ = [
+    "check_faces",
+    "face_normals",
+    "gather_face_attributes",
+    "icosphere",
+    "subdivide_midpoints",
+    "vertex_normals",
+]

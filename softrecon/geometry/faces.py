@@ -37,7 +37,9 @@ def gather_face_attributes(attributes: torch.Tensor, faces: torch.Tensor) -> tor
         faces = faces[None]
     n_attr, n_faces = attributes.shape[0], faces.shape[0]
     if n_attr != n_faces and 1 not in (n_attr, n_faces):
-        raise ValueError(f"attributes (batch {n_attr}) and faces (batch {n_faces}) must have equal batch sizes or one of them 1")
+        raise ValueError(
+            f"attributes (batch {n_attr}) and faces (batch {n_faces}) must have equal batch sizes or one of them 1"
+        )
     n = max(n_attr, n_faces)
     num_faces, dim = faces.shape[1], attributes.shape[2]
     if n_attr == 1 and n > 1:

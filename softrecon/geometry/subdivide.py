@@ -40,7 +40,12 @@ def subdivide_midpoints(vertices: torch.Tensor, faces: torch.Tensor) -> Tuple[to
     a, b, c = faces.unbind(-1)
     ab, bc, ca = mid.unbind(-1)
     children = torch.stack(
-        [torch.stack([a, ab, ca], -1), torch.stack([b, bc, ab], -1), torch.stack([c, ca, bc], -1), torch.stack([ab, bc, ca], -1)],
+        [
+            torch.stack([a, ab, ca], -1),
+            torch.stack([b, bc, ab], -1),
+            torch.stack([c, ca, bc], -1),
+            torch.stack([ab, bc, ca], -1),
+        ],
         dim=1,
     ).reshape(-1, 3)
     return torch.cat([vertices, midpoints], dim=0), children

@@ -282,7 +282,9 @@ def _read_object(cursor: _Lines, header: str, transform: Tuple[np.ndarray, np.nd
         corners = world.tolist()
         for material, kind, indices in surfaces:
             if min(indices) < 0 or max(indices) >= len(local_vertices):
-                raise cursor.error(f"object {name!r}: a surface refers to vertex {max(indices)} of {len(local_vertices)}")
+                raise cursor.error(
+                    f"object {name!r}: a surface refers to vertex {max(indices)} of {len(local_vertices)}"
+                )
             color = materials[material] if 0 <= material < len(materials) else DEFAULT_COLOR
             if kind == TRIANGLE_STRIP:
                 triangles = strip_triangles(indices)

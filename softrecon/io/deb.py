@@ -86,7 +86,9 @@ class _Window:
         return True
 
 
-def extract_deb(path, destination, keep: Optional[Callable[[str], bool]] = None, progress: Optional[Callable[[int], None]] = None) -> List[str]:
+def extract_deb(
+    path, destination, keep: Optional[Callable[[str], bool]] = None, progress: Optional[Callable[[int], None]] = None
+) -> List[str]:
     """Extract the files of a .deb's data member into ``destination``.
 
     Args:
@@ -112,7 +114,10 @@ def extract_deb(path, destination, keep: Optional[Callable[[str], bool]] = None,
     destination = os.path.abspath(os.fspath(destination))
     written = []
     try:
-        with open(path, "rb") as handle, tarfile.open(fileobj=_Window(handle, start, size), mode=_DATA_MEMBERS[found[0]]) as archive:
+        with (
+            open(path, "rb") as handle,
+            tarfile.open(fileobj=_Window(handle, start, size), mode=_DATA_MEMBERS[found[0]]) as archive,
+        ):
             for info in archive:
                 name = info.name[2:] if info.name.startswith("./") else info.name
                 if not info.isfile() or (keep is not None and not keep(name)):

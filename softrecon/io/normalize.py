@@ -20,8 +20,15 @@ def unit_box_transform(vertices: torch.Tensor) -> Tuple[torch.Tensor, torch.Tens
     Raises:
         ValueError: wrong shape, no vertices, non-finite values, or all vertices at one point.
     """
-    if not isinstance(vertices, torch.Tensor) or vertices.dim() < 2 or vertices.shape[-1] != 3 or vertices.shape[-2] == 0:
-        raise ValueError(f"vertices must be a (..., V, 3) tensor with V >= 1, got {getattr(vertices, 'shape', type(vertices))}")
+    if (
+        not isinstance(vertices, torch.Tensor)
+        or vertices.dim() < 2
+        or vertices.shape[-1] != 3
+        or vertices.shape[-2] == 0
+    ):
+        raise ValueError(
+            f"vertices must be a (..., V, 3) tensor with V >= 1, got {getattr(vertices, 'shape', type(vertices))}"
+        )
     if not vertices.dtype.is_floating_point:
         raise ValueError(f"vertices must be floating point, got {vertices.dtype}")
     if not torch.isfinite(vertices).all():

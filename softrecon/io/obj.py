@@ -132,7 +132,9 @@ def read_obj(path: str) -> RawMesh:
         raise MeshLoadError(path, "no faces")
     array = np.frombuffer(xyz, dtype=np.float64).reshape(-1, 3).copy()
     # Colours only when every vertex has one (some coloured, some not: ignore them).
-    colors = np.frombuffer(rgb, dtype=np.float64).reshape(-1, 3).copy() if num_vertices and len(rgb) == len(xyz) else None
+    colors = (
+        np.frombuffer(rgb, dtype=np.float64).reshape(-1, 3).copy() if num_vertices and len(rgb) == len(xyz) else None
+    )
     del xyz, rgb
     faces_array = np.frombuffer(faces, dtype=np.int64).reshape(-1, 3).copy()
     del faces
@@ -140,7 +142,9 @@ def read_obj(path: str) -> RawMesh:
     corner_uvs_array = np.frombuffer(corner_uvs, dtype=np.int64).reshape(-1, 3).copy()
     del corner_uvs
     if corner_uvs_array.size and corner_uvs_array.max() >= len(uvs):
-        raise MeshLoadError(path, f"texture coordinate index out of range: {corner_uvs_array.max() + 1} (1-based) of {len(uvs)}")
+        raise MeshLoadError(
+            path, f"texture coordinate index out of range: {corner_uvs_array.max() + 1} (1-based) of {len(uvs)}"
+        )
     if colors is None and any(m is not None for m in face_material):
         materials = _load_materials(path, material_files)
         if materials:
@@ -148,7 +152,9 @@ def read_obj(path: str) -> RawMesh:
             colors = _material_colors(materials, faces_array, corner_uvs_array, uv_array, face_material, len(array))
             used = sorted({m for m in face_material if m in materials})
             position = {name: k for k, name in enumerate(used)}
-            face_material_indices = np.fromiter((position.get(m, -1) for m in face_material), dtype=np.int64, count=len(face_material))
+            face_material_indices = np.fromiter(
+                (position.get(m, -1) for m in face_material), dtype=np.int64, count=len(face_material)
+            )
             return RawMesh(
                 array,
                 faces_array,
@@ -307,7 +313,9 @@ def bake_surface_textures(raw: RawMesh, resolution: int) -> Optional[torch.Tenso
         face_uvs = raw.uvs[raw.face_uv_indices[baked]]  # (F_k, 3, 2)
         if not np.isfinite(face_uvs).all():
             raise ValueError("texture coordinates of textured faces contain NaN or inf")
-        image = torch.from_numpy(np.ascontiguousarray(material.texture, dtype=np.float64)).permute(2, 0, 1)  # (3, Ht, Wt)
+        image = torch.from_numpy(np.ascontiguousarray(material.texture, dtype=np.float64)).permute(
+            2, 0, 1
+        )  # (3, Ht, Wt)
         colors[torch.from_numpy(baked)] *= bake_uv_texture(image, torch.from_numpy(face_uvs), resolution)[0]
     return colors
 
@@ -322,7 +330,9 @@ def checked_mesh_arrays(vertices, faces) -> Tuple[np.ndarray, np.ndarray]:
     vertices_np = as_numpy(vertices, "vertices")
     faces_np = as_numpy(faces, "faces")
     if vertices_np.ndim != 2 or vertices_np.shape[1] != 3 or not np.issubdtype(vertices_np.dtype, np.floating):
-        raise ValueError(f"vertices must be a (V, 3) float array, got shape {vertices_np.shape} dtype {vertices_np.dtype}")
+        raise ValueError(
+            f"vertices must be a (V, 3) float array, got shape {vertices_np.shape} dtype {vertices_np.dtype}"
+        )
     if faces_np.ndim != 2 or faces_np.shape[1] != 3 or not np.issubdtype(faces_np.dtype, np.integer):
         raise ValueError(f"faces must be a (F, 3) integer array, got shape {faces_np.shape} dtype {faces_np.dtype}")
     if faces_np.size and (faces_np.min() < 0 or faces_np.max() >= len(vertices_np)):
@@ -366,4 +376,3 @@ def save_obj(path, vertices, faces, colors=None) -> None:
         handle.write("# written by softrecon\n")
         handle.write(vertex_text)
         handle.write(face_text)
-

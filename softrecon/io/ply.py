@@ -198,7 +198,9 @@ def _read_binary_lists(body: bytes, element: _Element, order: str, offset: int) 
     if offset + dtype.itemsize * element.count <= len(body):
         table = np.frombuffer(body, dtype=dtype, count=element.count, offset=offset)
         fixed = all(
-            (table[f"n{i}"] == table[f"n{i}"][0]).all() for i, p in enumerate(element.properties) if p.count_dtype is not None
+            (table[f"n{i}"] == table[f"n{i}"][0]).all()
+            for i, p in enumerate(element.properties)
+            if p.count_dtype is not None
         )
         if fixed:
             columns = {
@@ -231,7 +233,10 @@ def _triangulate(path: str, polygons) -> np.ndarray:
         if polygons.shape[1] < 3:
             raise MeshLoadError(path, f"faces with {polygons.shape[1]} vertices (need at least 3)")
         polygons = polygons.astype(np.int64)
-        fans = [np.stack([polygons[:, 0], polygons[:, k], polygons[:, k + 1]], axis=1) for k in range(1, polygons.shape[1] - 1)]
+        fans = [
+            np.stack([polygons[:, 0], polygons[:, k], polygons[:, k + 1]], axis=1)
+            for k in range(1, polygons.shape[1] - 1)
+        ]
         return np.stack(fans, axis=1).reshape(-1, 3)
     triangles = []
     for polygon in polygons:

@@ -130,7 +130,11 @@ def read_furniture_model(path, entry: FurnitureEntry) -> RawMesh:
     folder = os.path.dirname(entry.model)
     try:
         with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory(prefix="sh3f-") as tmp:
-            names = [n for n in archive.namelist() if n.startswith(folder + "/") and not n.endswith("/")] if folder else [entry.model]
+            names = (
+                [n for n in archive.namelist() if n.startswith(folder + "/") and not n.endswith("/")]
+                if folder
+                else [entry.model]
+            )
             if entry.model not in names:
                 raise MeshLoadError(where, "model file missing from the library")
             for name in names:

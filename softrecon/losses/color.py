@@ -31,7 +31,9 @@ def color_l1_loss(rendered: torch.Tensor, target: torch.Tensor, reduction: str =
     """
     check_reduction(reduction)
     if not isinstance(rendered, torch.Tensor) or rendered.dim() != 4:
-        raise ValueError(f"rendered must be a (N, C, H, W) tensor, got {getattr(rendered, 'shape', type(rendered).__name__)}")
+        raise ValueError(
+            f"rendered must be a (N, C, H, W) tensor, got {getattr(rendered, 'shape', type(rendered).__name__)}"
+        )
     if not isinstance(target, torch.Tensor) or target.shape != rendered.shape:
         raise ValueError(
             f"target must be a tensor of the shape of rendered {tuple(rendered.shape)}, got {getattr(target, 'shape', type(target).__name__)}"

@@ -52,7 +52,9 @@ class LaplacianLoss(nn.Module):
     def laplacian(self, vertices: torch.Tensor) -> torch.Tensor:
         """(N, V, D) -> (N, V, D): v_i - mean of its neighbours (0 for isolated nodes); D = 3 for positions."""
         if not isinstance(vertices, torch.Tensor) or vertices.dim() != 3 or vertices.shape[1] != self.num_vertices:
-            raise ValueError(f"vertices must have shape (N, {self.num_vertices}, D), got {getattr(vertices, 'shape', None)}")
+            raise ValueError(
+                f"vertices must have shape (N, {self.num_vertices}, D), got {getattr(vertices, 'shape', None)}"
+            )
         weight = self.neighbour_weight.to(vertices.dtype)
         gathered = vertices[:, self.neighbour_index]  # (N, V, K, D)
         mean = (gathered * weight[None, :, :, None]).sum(2)
@@ -82,5 +84,7 @@ class ColorLaplacianLoss(LaplacianLoss):
     def forward(self, textures: torch.Tensor) -> torch.Tensor:
         """textures (N, F, T, C) float -> scalar (or (N,) with reduction='none')."""
         if not isinstance(textures, torch.Tensor) or textures.dim() != 4:
-            raise ValueError(f"textures must be a (N, F, T, C) tensor, got {getattr(textures, 'shape', type(textures).__name__)}")
+            raise ValueError(
+                f"textures must be a (N, F, T, C) tensor, got {getattr(textures, 'shape', type(textures).__name__)}"
+            )
         return super().forward(textures.flatten(2))

@@ -53,5 +53,7 @@ def multiview_iou_loss(silhouettes: torch.Tensor, targets: torch.Tensor) -> torc
     if not isinstance(silhouettes, torch.Tensor) or silhouettes.dim() != 4:
         raise ValueError(f"silhouettes must be a (K, N, H, W) tensor, got {getattr(silhouettes, 'shape', None)}")
     if not isinstance(targets, torch.Tensor) or targets.shape != silhouettes.shape:
-        raise ValueError(f"targets must have the shape of silhouettes {tuple(silhouettes.shape)}, got {getattr(targets, 'shape', None)}")
+        raise ValueError(
+            f"targets must have the shape of silhouettes {tuple(silhouettes.shape)}, got {getattr(targets, 'shape', None)}"
+        )
     return soft_iou_loss(silhouettes.flatten(0, 1), targets.flatten(0, 1), reduction="mean")

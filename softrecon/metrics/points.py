@@ -61,7 +61,9 @@ def nearest_distances(points_a: ArrayLike, points_b: ArrayLike, squared: bool = 
         b = torch.as_tensor(points_b, dtype=a.dtype, device=a.device)
         d2 = _nearest_squared_tensor(a, b)
         return d2 if squared else d2.clamp(min=0).sqrt()
-    distance, _ = scipy.spatial.cKDTree(np.asarray(points_b, dtype=np.float64)).query(np.asarray(points_a, dtype=np.float64))
+    distance, _ = scipy.spatial.cKDTree(np.asarray(points_b, dtype=np.float64)).query(
+        np.asarray(points_a, dtype=np.float64)
+    )
     return distance * distance if squared else distance
 
 

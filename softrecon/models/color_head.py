@@ -108,13 +108,19 @@ class PaletteColorHead(nn.Module):
         if not isinstance(latent, torch.Tensor) or latent.dim() != 2:
             raise ValueError(f"latent must be a (N, L) tensor, got {getattr(latent, 'shape', type(latent).__name__)}")
         if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] < RGB_CHANNELS:
-            raise ValueError(f"images must be a (N, C >= 3, S, S) tensor, got {getattr(images, 'shape', type(images).__name__)}")
+            raise ValueError(
+                f"images must be a (N, C >= 3, S, S) tensor, got {getattr(images, 'shape', type(images).__name__)}"
+            )
         if images.shape[0] != latent.shape[0]:
-            raise ValueError(f"latent and images must have the same batch size, got {latent.shape[0]} and {images.shape[0]}")
+            raise ValueError(
+                f"latent and images must have the same batch size, got {latent.shape[0]} and {images.shape[0]}"
+            )
         batch, _, height, width = images.shape
         grid = self.sampling_head(latent).view(batch, self.palette_size, self.grid_size, self.grid_size)
         logits = F.interpolate(grid, size=(height, width), mode="bilinear", align_corners=False)  # (N, P, S, S)
-        weights = _masked_softmax(logits.flatten(2), images[:, ALPHA_CHANNEL].flatten(1) if images.shape[1] > ALPHA_CHANNEL else None)
+        weights = _masked_softmax(
+            logits.flatten(2), images[:, ALPHA_CHANNEL].flatten(1) if images.shape[1] > ALPHA_CHANNEL else None
+        )
         pixels = images[:, :RGB_CHANNELS].flatten(2)  # (N, 3, S S)
         palette = torch.bmm(weights, pixels.transpose(1, 2))  # (N, P, 3)
         mixing = self.choice_head(latent).view(batch, self.embedding_dim, self.palette_size)  # (N, E, P)

@@ -51,8 +51,14 @@ class TemplateDecoder(nn.Module):
         fc_dims = list(fc_dims)
         _check_positive_ints("fc_dims", fc_dims)
         _check_positive_ints("latent_dim", [latent_dim])
-        if not isinstance(template_vertices, torch.Tensor) or template_vertices.dim() != 2 or template_vertices.shape[1] != 3:
-            raise ValueError(f"template_vertices must be a (V, 3) tensor, got {getattr(template_vertices, 'shape', None)}")
+        if (
+            not isinstance(template_vertices, torch.Tensor)
+            or template_vertices.dim() != 2
+            or template_vertices.shape[1] != 3
+        ):
+            raise ValueError(
+                f"template_vertices must be a (V, 3) tensor, got {getattr(template_vertices, 'shape', None)}"
+            )
         if not isinstance(template_faces, torch.Tensor) or template_faces.dim() != 2 or template_faces.shape[1] != 3:
             raise ValueError(f"template_faces must be a (F, 3) tensor, got {getattr(template_faces, 'shape', None)}")
         if not 0 < template_scale <= 1 or (template_vertices.abs().max() * template_scale) >= 1:

@@ -37,8 +37,15 @@ class Encoder(nn.Module):
         _check_positive_ints("fc_dims", fc_dims)
         _check_positive_ints("in_channels", [in_channels])
         factor = CONV_STRIDE ** len(conv_channels)
-        if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < factor or image_size % factor:
-            raise ValueError(f"image_size must be a positive multiple of {factor} (2 ** number of convolutions), got {image_size!r}")
+        if (
+            isinstance(image_size, bool)
+            or not isinstance(image_size, int)
+            or image_size < factor
+            or image_size % factor
+        ):
+            raise ValueError(
+                f"image_size must be a positive multiple of {factor} (2 ** number of convolutions), got {image_size!r}"
+            )
         self.in_channels = in_channels
         self.image_size = image_size
         layers = []
@@ -63,7 +70,9 @@ class Encoder(nn.Module):
         """images (N, C_in, S, S) float in [0, 1] -> latent codes (N, fc_dims[-1])."""
         expected = (self.in_channels, self.image_size, self.image_size)
         if not isinstance(images, torch.Tensor) or images.dim() != 4 or tuple(images.shape[1:]) != expected:
-            raise ValueError(f"images must have shape (N, {expected[0]}, {expected[1]}, {expected[2]}), got {getattr(images, 'shape', None)}")
+            raise ValueError(
+                f"images must have shape (N, {expected[0]}, {expected[1]}, {expected[2]}), got {getattr(images, 'shape', None)}"
+            )
         return self.fc(self.conv(images).flatten(1))
 
 

@@ -77,9 +77,13 @@ class ReconstructionModel(nn.Module):
             centroid_scale=centroid_scale,
         )
         if isinstance(palette_size, bool) or not isinstance(palette_size, int) or palette_size < 0:
-            raise ValueError(f"palette_size must be an int >= 0 (0: no colour head; the paper: 10 to 20), got {palette_size!r}")
+            raise ValueError(
+                f"palette_size must be an int >= 0 (0: no colour head; the paper: 10 to 20), got {palette_size!r}"
+            )
         self.color_head = (
-            PaletteColorHead(self.encoder.latent_dim, template_faces.shape[0], palette_size, texture_resolution) if palette_size else None
+            PaletteColorHead(self.encoder.latent_dim, template_faces.shape[0], palette_size, texture_resolution)
+            if palette_size
+            else None
         )
 
     @property
@@ -96,7 +100,9 @@ class ReconstructionModel(nn.Module):
         """Whether the model predicts colours (it has a colour head)."""
         return self.color_head is not None
 
-    def forward(self, images: torch.Tensor, with_color: bool = False) -> Union[torch.Tensor, Tuple[torch.Tensor, ColorPrediction]]:
+    def forward(
+        self, images: torch.Tensor, with_color: bool = False
+    ) -> Union[torch.Tensor, Tuple[torch.Tensor, ColorPrediction]]:
         """Args:
             images: (N, C_in, S, S) float in [0, 1] (RGB + alpha).
             with_color: also return the colour head's prediction (needs ``has_color``).

@@ -32,7 +32,9 @@ def _check_plain(value: Any, where: str) -> None:
     """Only numbers, strings without interpolations, and lists of them (no nested dicts)."""
     if isinstance(value, str):
         if "${" in value:
-            raise ModelConfigError(f"model config: {where} is an interpolation {value!r}; only literal values are accepted")
+            raise ModelConfigError(
+                f"model config: {where} is an interpolation {value!r}; only literal values are accepted"
+            )
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             if isinstance(item, (list, tuple, dict)) or (isinstance(item, str) and "${" in item):
@@ -62,13 +64,17 @@ def model_arguments(config: Mapping) -> Dict[str, Any]:
         _check_plain(value, str(key))
     target = config.get("_target_", ModelConfig._target_)
     if target not in MODEL_CLASSES:
-        raise ModelConfigError(f"model config: _target_ {target!r} is not one of the known models {sorted(MODEL_CLASSES)}")
+        raise ModelConfigError(
+            f"model config: _target_ {target!r} is not one of the known models {sorted(MODEL_CLASSES)}"
+        )
     try:
         merged = OmegaConf.merge(OmegaConf.structured(ModelConfig), dict(config))
         values = OmegaConf.to_container(merged, resolve=True)
     except OmegaConfBaseException as error:
         reason = str(error).splitlines()[0]
-        raise ModelConfigError(f"model config does not match the schema softrecon.config.ModelConfig: {reason}") from None
+        raise ModelConfigError(
+            f"model config does not match the schema softrecon.config.ModelConfig: {reason}"
+        ) from None
     return values
 
 

@@ -157,7 +157,9 @@ def rasterize_kernel(
     """
     if emulate_cuda:
         if face_vertices.device.type != "cpu":
-            raise ValueError(f"the CUDA emulation runs on the host: tensors must be on the CPU, got {face_vertices.device}")
+            raise ValueError(
+                f"the CUDA emulation runs on the host: tensors must be on the CPU, got {face_vertices.device}"
+            )
         if not emulation_available():
             raise ValueError(f"the CUDA emulation is not built: {build_error()}")
     elif not kernel_available(face_vertices.device):

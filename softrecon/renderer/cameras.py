@@ -131,7 +131,9 @@ def eye_from_spherical(distance: Scalar, elevation: Scalar, azimuth: Scalar, dty
     el = torch.deg2rad(_as_batch_scalars(elevation, "elevation", dtype, device))
     az = torch.deg2rad(_as_batch_scalars(azimuth, "azimuth", dtype, device))
     d, el, az = _broadcast_batch(d, el, az, names=("distance", "elevation", "azimuth"))
-    return torch.stack([d * torch.cos(el) * torch.sin(az), d * torch.sin(el), -d * torch.cos(el) * torch.cos(az)], dim=-1)
+    return torch.stack(
+        [d * torch.cos(el) * torch.sin(az), d * torch.sin(el), -d * torch.cos(el) * torch.cos(az)], dim=-1
+    )
 
 
 def look_along(direction: Vector, eye: Vector, up: Vector = DEFAULT_UP) -> torch.Tensor:
@@ -275,7 +277,11 @@ class PerspectiveCamera(Camera):
 
     @classmethod
     def look_at(
-        cls, eye: Vector, at: Vector = DEFAULT_AT, up: Vector = DEFAULT_UP, viewing_angle: Scalar = DEFAULT_VIEWING_ANGLE
+        cls,
+        eye: Vector,
+        at: Vector = DEFAULT_AT,
+        up: Vector = DEFAULT_UP,
+        viewing_angle: Scalar = DEFAULT_VIEWING_ANGLE,
     ) -> "PerspectiveCamera":
         """Cameras at ``eye`` (3,)/(N, 3) looking at ``at`` with ``up`` (see ``look_at_rotation``)."""
         eye = _as_batch_vectors(eye, "eye")
@@ -326,10 +332,14 @@ class OrthographicCamera(Camera):
         scale = _as_batch_scalars(scale, "scale", self.rotation.dtype, self.rotation.device)
         if not bool((scale > 0).all()):
             raise ValueError(f"scale must be > 0, got {scale!r}")
-        self.rotation, self.eye, self.scale = _broadcast_batch(self.rotation, self.eye, scale, names=("rotation", "eye", "scale"))
+        self.rotation, self.eye, self.scale = _broadcast_batch(
+            self.rotation, self.eye, scale, names=("rotation", "eye", "scale")
+        )
 
     @classmethod
-    def look_at(cls, eye: Vector, at: Vector = DEFAULT_AT, up: Vector = DEFAULT_UP, scale: Scalar = 1.0) -> "OrthographicCamera":
+    def look_at(
+        cls, eye: Vector, at: Vector = DEFAULT_AT, up: Vector = DEFAULT_UP, scale: Scalar = 1.0
+    ) -> "OrthographicCamera":
         eye = _as_batch_vectors(eye, "eye")
         return cls(look_at_rotation(eye, at, up), eye, scale)
 
@@ -373,7 +383,11 @@ class ProjectionCamera(_CameraBatch):
 
     @classmethod
     def from_opencv(
-        cls, intrinsics: torch.Tensor, rotation: torch.Tensor, translation: torch.Tensor, image_size: Union[int, Tuple[int, int]]
+        cls,
+        intrinsics: torch.Tensor,
+        rotation: torch.Tensor,
+        translation: torch.Tensor,
+        image_size: Union[int, Tuple[int, int]],
     ) -> "ProjectionCamera":
         """P = A K [R | t] with A the map from OpenCV pixel coordinates to NDC.
 
@@ -398,7 +412,9 @@ class ProjectionCamera(_CameraBatch):
         translation = _as_batch_vectors(translation, "translation", intrinsics.dtype, intrinsics.device)
         s = float(min(height, width))
         pixel_to_ndc = intrinsics.new_tensor([[2 / s, 0, (1 - width) / s], [0, -2 / s, (height - 1) / s], [0, 0, 1]])
-        extrinsics = torch.cat(_broadcast_batch(rotation, translation[..., None], names=("rotation", "translation")), dim=-1)
+        extrinsics = torch.cat(
+            _broadcast_batch(rotation, translation[..., None], names=("rotation", "translation")), dim=-1
+        )
         return cls(pixel_to_ndc @ intrinsics @ extrinsics)
 
     def to_camera(self, vertices: torch.Tensor) -> torch.Tensor:
@@ -419,7 +435,9 @@ class ProjectionCamera(_CameraBatch):
 
 
 def benchmark_camera(
-    view_index: Union[torch.Tensor, int, Sequence[int]], dtype: torch.dtype = torch.float32, device: Optional[torch.device] = None
+    view_index: Union[torch.Tensor, int, Sequence[int]],
+    dtype: torch.dtype = torch.float32,
+    device: Optional[torch.device] = None,
 ) -> PerspectiveCamera:
     """The ShapeNet benchmark (NMR renders) cameras for view indices k (SPEC section 5).
 

@@ -92,7 +92,9 @@ class Lighting:
             raise ValueError(f"normals must be a (N, K, 3) tensor, got {getattr(normals, 'shape', type(normals))}")
         for name in ("ambient_color", "directional_color"):
             if len(getattr(self, name)) not in (1, num_channels):
-                raise ValueError(f"Lighting.{name} has {len(getattr(self, name))} values but the colours have {num_channels} channels")
+                raise ValueError(
+                    f"Lighting.{name} has {len(getattr(self, name))} values but the colours have {num_channels} channels"
+                )
         as_tensor = lambda values: normals.new_tensor(values).expand(num_channels)  # noqa: E731
         direction = normals.new_tensor(self.direction)
         direction = direction / direction.norm()
@@ -114,6 +116,8 @@ class Lighting:
         """
         if not isinstance(colors, torch.Tensor) or colors.dim() != 3:
             raise ValueError(f"colors must be a (N, K, C) tensor, got {getattr(colors, 'shape', type(colors))}")
-        if normals.shape[:2] != colors.shape[:2] and not (normals.shape[1] == colors.shape[1] and 1 in (normals.shape[0], colors.shape[0])):
+        if normals.shape[:2] != colors.shape[:2] and not (
+            normals.shape[1] == colors.shape[1] and 1 in (normals.shape[0], colors.shape[0])
+        ):
             raise ValueError(f"normals {tuple(normals.shape)} must match colors {tuple(colors.shape)} in N and K")
         return colors * self.light(normals.to(colors.dtype), colors.shape[-1])

@@ -107,16 +107,22 @@ def resolve_backend(device: torch.device, backend: str = "auto") -> str:
         from . import _kernels
 
         if device.type != "cpu":
-            raise ValueError(f"backend='cuda_emulated' runs the CUDA kernels on the host and needs CPU tensors, got {device}")
+            raise ValueError(
+                f"backend='cuda_emulated' runs the CUDA kernels on the host and needs CPU tensors, got {device}"
+            )
         if not _kernels.emulation_available():
-            raise ValueError(f"backend='cuda_emulated' was asked for but softrecon._C is not built: {_kernels.build_error()}")
+            raise ValueError(
+                f"backend='cuda_emulated' was asked for but softrecon._C is not built: {_kernels.build_error()}"
+            )
         return backend
     if backend != device.type:
         raise ValueError(f"backend={backend!r} needs tensors on a {backend} device, got {device}")
     from . import _kernels
 
     if not _kernels.kernel_available(device):
-        raise ValueError(f"backend={backend!r} was asked for but the compiled {backend} kernel is not built: {_kernels.build_error()}")
+        raise ValueError(
+            f"backend={backend!r} was asked for but the compiled {backend} kernel is not built: {_kernels.build_error()}"
+        )
     return backend
 
 
@@ -156,9 +162,13 @@ def _validate(face_vertices, face_colors, settings) -> None:
         )
     texture_resolution(face_colors.shape[2])  # ValueError unless K is 3 or a square
     if face_colors.dtype != face_vertices.dtype:
-        raise ValueError(f"face_colors must have the dtype of face_vertices ({face_vertices.dtype}), got {face_colors.dtype}")
+        raise ValueError(
+            f"face_colors must have the dtype of face_vertices ({face_vertices.dtype}), got {face_colors.dtype}"
+        )
     if face_colors.device != face_vertices.device:
-        raise ValueError(f"face_colors must be on the device of face_vertices ({face_vertices.device}), got {face_colors.device}")
+        raise ValueError(
+            f"face_colors must be on the device of face_vertices ({face_vertices.device}), got {face_colors.device}"
+        )
     num_channels = face_colors.shape[3]
     if len(settings.background) not in (1, num_channels):
         raise ValueError(

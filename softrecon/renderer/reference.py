@@ -38,7 +38,9 @@ GUMBEL_SMALL = 1e-8
 DEFAULT_PAIRS_PER_CHUNK = 1 << 20
 
 
-def pixel_centers(height: int, width: int, dtype: torch.dtype, device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+def pixel_centers(
+    height: int, width: int, dtype: torch.dtype, device: torch.device
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """NDC centres of the pixel columns (W,) and rows (H,) per SPEC section 1.
 
     Column c is at x = (2c + 1 - W) / S and row r (row 0 at the top) at
@@ -87,7 +89,9 @@ def _coverage_and_log_miss(x: torch.Tensor, cdf: DistCDF) -> Tuple[torch.Tensor,
     return -torch.expm1(-e), -e
 
 
-def _surface_colours(face_colors: torch.Tensor, clipped: torch.Tensor, faces: torch.Tensor, resolution: int) -> torch.Tensor:
+def _surface_colours(
+    face_colors: torch.Tensor, clipped: torch.Tensor, faces: torch.Tensor, resolution: int
+) -> torch.Tensor:
     """Texels of R x R surface textures shown at each (pixel, face) pair.
 
     Args:
@@ -148,7 +152,9 @@ def _aggregate_alpha(
         else:
             log_odds = torch.log(coverage) - log_miss
         absent = torch.finfo(log_odds.dtype).min  # finite: exp(absent - L) is 0, and no NaN in backward
-        alpha = torch.sigmoid(torch.logsumexp(torch.where(contributes, log_odds, torch.full_like(log_odds, absent)), -1))
+        alpha = torch.sigmoid(
+            torch.logsumexp(torch.where(contributes, log_odds, torch.full_like(log_odds, absent)), -1)
+        )
     elif settings.aggr_alpha == AggrAlpha.HAMACHER:  # hard coverage (0 or 1): any face inside
         alpha = (contributes & inside).any(-1).to(coverage.dtype)
     elif settings.aggr_alpha == AggrAlpha.MAX:
@@ -192,7 +198,9 @@ def _rasterize_chunk(
     cutoff2 = settings.cutoff_squared
     if settings.dist_func == DistFunc.EUCLIDEAN:
         d2 = torch.minimum(
-            torch.minimum(_segment_distance_squared(x0, y0, x1, y1, px, py), _segment_distance_squared(x1, y1, x2, y2, px, py)),
+            torch.minimum(
+                _segment_distance_squared(x0, y0, x1, y1, px, py), _segment_distance_squared(x1, y1, x2, y2, px, py)
+            ),
             _segment_distance_squared(x2, y2, x0, y0, px, py),
         )
         logit = torch.where(inside, d2, -d2) / settings.sigma
@@ -229,7 +237,9 @@ def _rasterize_chunk(
         shows_colour = contributes & (front | settings.double_sided)
         if settings.aggr_rgb == AggrRGB.HARD:
             covers = shows_colour & (coverage > 0.5)
-            nearest = torch.where(covers, depth, torch.full_like(depth, float("inf"))).argmin(-1, keepdim=True)  # (N, P, 1)
+            nearest = torch.where(covers, depth, torch.full_like(depth, float("inf"))).argmin(
+                -1, keepdim=True
+            )  # (N, P, 1)
             any_cover = covers.any(-1, keepdim=True)  # (N, P, 1)
             weights = clipped.detach().gather(2, nearest[..., None].expand(-1, -1, -1, 3))  # (N, P, 1, 3)
             if texture_res == 0:

@@ -114,7 +114,9 @@ class SoftRenderer(nn.Module):
             raise ValueError(f"mesh must be a Mesh, got {type(mesh).__name__}")
         colors, mode = mesh.colors, mesh.color_mode
         if colors is None:
-            colors = mesh.vertices.new_full((mesh.num_meshes, mesh.num_vertices, DEFAULT_NUM_CHANNELS), DEFAULT_MESH_COLOR)
+            colors = mesh.vertices.new_full(
+                (mesh.num_meshes, mesh.num_vertices, DEFAULT_NUM_CHANNELS), DEFAULT_MESH_COLOR
+            )
             mode = "vertex"
         if self.lighting is not None and mode == "texture":
             light = self.lighting.light(mesh.face_normals(), colors.shape[-1])  # (N, F, C)
@@ -146,7 +148,9 @@ class SoftRenderer(nn.Module):
         face_vertices = gather_face_attributes(_project(camera, vertices), faces)
         return self._rasterize(face_vertices, None, settings)[:, 0]
 
-    def _rasterize(self, face_vertices: torch.Tensor, face_colors: Optional[torch.Tensor], settings: Optional[RasterSettings]) -> torch.Tensor:
+    def _rasterize(
+        self, face_vertices: torch.Tensor, face_colors: Optional[torch.Tensor], settings: Optional[RasterSettings]
+    ) -> torch.Tensor:
         k = self.antialias
         if settings is None:
             settings = self.settings
@@ -154,7 +158,12 @@ class SoftRenderer(nn.Module):
             raise ValueError(f"settings must be a RasterSettings or None, got {type(settings).__name__}")
         if k > 1:
             settings = settings.replace(image_size=(k * settings.height, k * settings.width))
-        image = soft_rasterize(face_vertices.contiguous(), None if face_colors is None else face_colors.contiguous(), settings, self.backend)
+        image = soft_rasterize(
+            face_vertices.contiguous(),
+            None if face_colors is None else face_colors.contiguous(),
+            settings,
+            self.backend,
+        )
         if k > 1:
             image = F.avg_pool2d(image, kernel_size=k)
         return image

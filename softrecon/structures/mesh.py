@@ -91,7 +91,9 @@ class Mesh:
     @classmethod
     def from_list(
         cls,
-        meshes: Sequence[Union[Tuple[torch.Tensor, torch.Tensor], Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor]]]],
+        meshes: Sequence[
+            Union[Tuple[torch.Tensor, torch.Tensor], Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor]]]
+        ],
         color_mode: Optional[str] = None,
     ) -> "Mesh":
         """Batch meshes of different sizes by padding to the largest V and F.
@@ -118,7 +120,9 @@ class Mesh:
             vertices, faces = item[0], item[1]
             colors = item[2] if len(item) == 3 else None
             if not isinstance(vertices, torch.Tensor) or vertices.dim() != 2 or vertices.shape[-1] != 3:
-                raise ValueError(f"meshes[{i}] vertices must be a (V, 3) tensor, got {getattr(vertices, 'shape', None)}")
+                raise ValueError(
+                    f"meshes[{i}] vertices must be a (V, 3) tensor, got {getattr(vertices, 'shape', None)}"
+                )
             check_faces(faces, f"meshes[{i}] faces")
             if faces.dim() != 2:
                 raise ValueError(f"meshes[{i}] faces must be (F, 3), got {tuple(faces.shape)}")
@@ -133,21 +137,35 @@ class Mesh:
         faces = torch.zeros(len(parts), num_faces, 3, dtype=torch.int64, device=first.device)
         for i, (v, f, _) in enumerate(parts):
             if v.dtype != first.dtype or v.device != first.device:
-                raise ValueError(f"meshes[{i}] vertices must have dtype {first.dtype} and device {first.device} like meshes[0]")
+                raise ValueError(
+                    f"meshes[{i}] vertices must have dtype {first.dtype} and device {first.device} like meshes[0]"
+                )
             vertices[i, : v.shape[0]] = v
             faces[i, : f.shape[0]] = f.to(first.device)
         colors, mode = None, None
         if all(has_colors):
             modes = set()
             for i, (v, f, c) in enumerate(parts):
-                _, m = _check_colors(c[None] if isinstance(c, torch.Tensor) else c, color_mode, 1, v.shape[0], f.shape[0], first, f"meshes[{i}] colors")
+                _, m = _check_colors(
+                    c[None] if isinstance(c, torch.Tensor) else c,
+                    color_mode,
+                    1,
+                    v.shape[0],
+                    f.shape[0],
+                    first,
+                    f"meshes[{i}] colors",
+                )
                 modes.add(m)
             if len(modes) != 1:
-                raise ValueError(f"meshes: all colors must be of one mode (all per-vertex, per-face or textures), got {sorted(modes)}")
+                raise ValueError(
+                    f"meshes: all colors must be of one mode (all per-vertex, per-face or textures), got {sorted(modes)}"
+                )
             mode = modes.pop()
             num_channels = {c.shape[-1] for _, _, c in parts}
             if len(num_channels) != 1:
-                raise ValueError(f"meshes: all colors must have the same number of channels, got {sorted(num_channels)}")
+                raise ValueError(
+                    f"meshes: all colors must have the same number of channels, got {sorted(num_channels)}"
+                )
             rows = num_vertices if mode == "vertex" else num_faces
             samples_per_face = {tuple(c.shape[1:-1]) for _, _, c in parts}  # {()} or {(R * R,)}
             if len(samples_per_face) != 1:
@@ -219,7 +237,9 @@ class Mesh:
         """
         vertices = self.vertices if vertices is None else vertices
         if not isinstance(vertices, torch.Tensor) or vertices.dim() != 3 or vertices.shape[1] != self.num_vertices:
-            raise ValueError(f"vertices must be a (N, {self.num_vertices}, 3) tensor, got {getattr(vertices, 'shape', None)}")
+            raise ValueError(
+                f"vertices must be a (N, {self.num_vertices}, 3) tensor, got {getattr(vertices, 'shape', None)}"
+            )
         return gather_face_attributes(vertices, self.faces)
 
     def face_colors(self, colors: Optional[torch.Tensor] = None) -> Optional[torch.Tensor]:
@@ -254,7 +274,9 @@ class Mesh:
     # ------------------------------------------------------------------ copies
     def update_vertices(self, vertices: torch.Tensor) -> "Mesh":
         """A mesh with new (N, V, 3) vertices (e.g. deformed), the same faces and colours."""
-        return Mesh(vertices, self.faces, self.colors, self.color_mode, self.verts_per_mesh, self.faces_per_mesh, validate=False)
+        return Mesh(
+            vertices, self.faces, self.colors, self.color_mode, self.verts_per_mesh, self.faces_per_mesh, validate=False
+        )
 
     def to(self, device: Optional[Union[str, torch.device]] = None, dtype: Optional[torch.dtype] = None) -> "Mesh":
         """A copy on ``device`` with floating tensors cast to ``dtype`` (faces stay int64)."""
@@ -290,9 +312,13 @@ def _check_colors(colors, color_mode, n, num_vertices, num_faces, vertices, name
     if isinstance(colors, torch.Tensor) and (colors.dim() == 4 or color_mode == "texture"):
         return _check_textures(colors, color_mode, n, num_faces, vertices, name), "texture"
     if not isinstance(colors, torch.Tensor) or colors.dim() != 3 or colors.shape[0] != n or colors.shape[2] < 1:
-        raise ValueError(f"{name} must be a (N, V, C), (N, F, C) or (N, F, R * R, C) tensor with N = {n}, got {getattr(colors, 'shape', type(colors))}")
+        raise ValueError(
+            f"{name} must be a (N, V, C), (N, F, C) or (N, F, R * R, C) tensor with N = {n}, got {getattr(colors, 'shape', type(colors))}"
+        )
     if colors.dtype != vertices.dtype or colors.device != vertices.device:
-        raise ValueError(f"{name} must have the dtype and device of vertices ({vertices.dtype}, {vertices.device}), got {colors.dtype}, {colors.device}")
+        raise ValueError(
+            f"{name} must have the dtype and device of vertices ({vertices.dtype}, {vertices.device}), got {colors.dtype}, {colors.device}"
+        )
     rows = colors.shape[1]
     if color_mode is None:
         if num_vertices == num_faces:
@@ -303,21 +329,29 @@ def _check_colors(colors, color_mode, n, num_vertices, num_faces, vertices, name
             color_mode = "face"
     expected = {"vertex": num_vertices, "face": num_faces}.get(color_mode)
     if expected is None or rows != expected:
-        raise ValueError(f"{name} must have {num_vertices} rows (per vertex) or {num_faces} rows (per face), got {tuple(colors.shape)} (color_mode={color_mode!r})")
+        raise ValueError(
+            f"{name} must have {num_vertices} rows (per vertex) or {num_faces} rows (per face), got {tuple(colors.shape)} (color_mode={color_mode!r})"
+        )
     return colors, color_mode
 
 
 def _check_textures(colors, color_mode, n, num_faces, vertices, name):
     """Validate (N, F, R * R, C) surface textures against the mesh; return them."""
     if color_mode not in (None, "texture"):
-        raise ValueError(f"{name} is 4-D, i.e. (N, F, R * R, C) surface textures, but color_mode={color_mode!r}; pass color_mode='texture' or None")
+        raise ValueError(
+            f"{name} is 4-D, i.e. (N, F, R * R, C) surface textures, but color_mode={color_mode!r}; pass color_mode='texture' or None"
+        )
     if colors.dim() != 4 or colors.shape[0] != n or colors.shape[1] != num_faces or colors.shape[3] < 1:
-        raise ValueError(f"{name} must be (N, F, R * R, C) = ({n}, {num_faces}, R * R, C) surface textures in 'texture' mode, got {tuple(colors.shape)}")
+        raise ValueError(
+            f"{name} must be (N, F, R * R, C) = ({n}, {num_faces}, R * R, C) surface textures in 'texture' mode, got {tuple(colors.shape)}"
+        )
     samples_per_face = colors.shape[2]
     if samples_per_face < 1 or math.isqrt(samples_per_face) ** 2 != samples_per_face:
         raise ValueError(f"{name} must have R * R texels per face (R >= 1) in 'texture' mode, got {colors.shape[2]}")
     if colors.dtype != vertices.dtype or colors.device != vertices.device:
-        raise ValueError(f"{name} must have the dtype and device of vertices ({vertices.dtype}, {vertices.device}), got {colors.dtype}, {colors.device}")
+        raise ValueError(
+            f"{name} must have the dtype and device of vertices ({vertices.dtype}, {vertices.device}), got {colors.dtype}, {colors.device}"
+        )
     return colors
 
 
@@ -325,7 +359,9 @@ def _check_counts(counts, name, n, maximum, device):
     if counts is None:
         return torch.full((n,), maximum, dtype=torch.int64, device=device)
     if not isinstance(counts, torch.Tensor) or counts.shape != (n,) or counts.dtype != torch.int64:
-        raise ValueError(f"{name} must be an int64 tensor of shape ({n},), got {getattr(counts, 'shape', type(counts))}")
+        raise ValueError(
+            f"{name} must be an int64 tensor of shape ({n},), got {getattr(counts, 'shape', type(counts))}"
+        )
     if counts.numel() and (counts.min() < 0 or counts.max() > maximum):
         raise ValueError(f"{name} must lie in [0, {maximum}]")
     return counts.to(device)

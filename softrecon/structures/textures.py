@@ -168,7 +168,9 @@ def _check_texture_image(texture_image) -> torch.Tensor:
 def _check_face_uvs(face_uvs, image: torch.Tensor) -> torch.Tensor:
     """(N, F, 3, 2) face UVs in the image's dtype; checked for shape, device and finiteness."""
     if not isinstance(face_uvs, torch.Tensor) or face_uvs.dim() not in (3, 4) or face_uvs.shape[-2:] != (3, 2):
-        raise ValueError(f"face_uvs must be a (F, 3, 2) or (N, F, 3, 2) tensor, got {getattr(face_uvs, 'shape', type(face_uvs))}")
+        raise ValueError(
+            f"face_uvs must be a (F, 3, 2) or (N, F, 3, 2) tensor, got {getattr(face_uvs, 'shape', type(face_uvs))}"
+        )
     if not face_uvs.is_floating_point():
         raise ValueError(f"face_uvs must be a floating-point tensor, got {face_uvs.dtype}")
     if face_uvs.device != image.device:

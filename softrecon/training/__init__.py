@@ -5,7 +5,13 @@ are re-exported here so that ``from softrecon.training import save_checkpoint`` 
 """
 
 from softrecon.models.inference import resize_images
-from softrecon.runs.checkpoint import CheckpointError, list_checkpoints, load_checkpoint, resolve_checkpoint, save_checkpoint
+from softrecon.runs.checkpoint import (
+    CheckpointError,
+    list_checkpoints,
+    load_checkpoint,
+    resolve_checkpoint,
+    save_checkpoint,
+)
 from softrecon.runs.schedule import step_decay
 
 from .objective import MultiViewObjective, StepOutput

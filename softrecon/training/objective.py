@@ -96,19 +96,26 @@ class MultiViewObjective(nn.Module):
         settings: Optional[RasterSettings] = None,
     ) -> StepOutput:
         """Args:
-            vertices: (2B, V, 3) float: the meshes predicted from images_a, then from images_b.
-            images_a, images_b: (B, 4, S, S) float in [0, 1], already at the render size.
-            view_a, view_b: (B,) long benchmark view indices of the two images.
-            textures: None (silhouette model), or (2B, F, T, 3) float surface textures
-                of the same meshes (colour model): adds the colour terms.
-            settings: the renderer settings of this step (e.g. the scheduled sigma), or
-                None for the renderer's own; the image size must stay the renderer's.
+        vertices: (2B, V, 3) float: the meshes predicted from images_a, then from images_b.
+        images_a, images_b: (B, 4, S, S) float in [0, 1], already at the render size.
+        view_a, view_b: (B,) long benchmark view indices of the two images.
+        textures: None (silhouette model), or (2B, F, T, 3) float surface textures
+            of the same meshes (colour model): adds the colour terms.
+        settings: the renderer settings of this step (e.g. the scheduled sigma), or
+            None for the renderer's own; the image size must stay the renderer's.
         """
         size = self.renderer.settings.height
-        if settings is not None and (settings.height, settings.width) != (self.renderer.settings.height, self.renderer.settings.width):
-            raise ValueError(f"settings must keep the renderer's image size {size}, got {settings.height} x {settings.width}")
+        if settings is not None and (settings.height, settings.width) != (
+            self.renderer.settings.height,
+            self.renderer.settings.width,
+        ):
+            raise ValueError(
+                f"settings must keep the renderer's image size {size}, got {settings.height} x {settings.width}"
+            )
         if images_a.shape != images_b.shape or images_a.dim() != 4 or images_a.shape[-1] != size:
-            raise ValueError(f"images_a and images_b must both be (B, 4, {size}, {size}), got {tuple(images_a.shape)} and {tuple(images_b.shape)}")
+            raise ValueError(
+                f"images_a and images_b must both be (B, 4, {size}, {size}), got {tuple(images_a.shape)} and {tuple(images_b.shape)}"
+            )
         batch = images_a.shape[0]
         if vertices.dim() != 3 or vertices.shape[0] != 2 * batch:
             raise ValueError(f"vertices must be (2B, V, 3) = ({2 * batch}, V, 3), got {tuple(vertices.shape)}")
@@ -118,11 +125,17 @@ class MultiViewObjective(nn.Module):
         camera = benchmark_camera(views, dtype=vertices.dtype, device=vertices.device)
         colors = color_targets = None
         if textures is None:
-            silhouettes = self.renderer.render_silhouette(render_vertices, self.faces, camera, settings).view(4, batch, size, size)
+            silhouettes = self.renderer.render_silhouette(render_vertices, self.faces, camera, settings).view(
+                4, batch, size, size
+            )
         else:
             if textures.dim() != 4 or textures.shape[0] != 2 * batch or textures.shape[1] != self.faces.shape[0]:
-                raise ValueError(f"textures must be (2B, F, T, 3) = ({2 * batch}, {self.faces.shape[0]}, T, 3), got {tuple(textures.shape)}")
-            meshes = Mesh(render_vertices, self.faces, torch.cat([textures, textures], dim=0), "texture", validate=False)
+                raise ValueError(
+                    f"textures must be (2B, F, T, 3) = ({2 * batch}, {self.faces.shape[0]}, T, 3), got {tuple(textures.shape)}"
+                )
+            meshes = Mesh(
+                render_vertices, self.faces, torch.cat([textures, textures], dim=0), "texture", validate=False
+            )
             rgba = self.renderer(meshes, camera, settings).view(4, batch, -1, size, size)  # (4, B, 3 + 1, S, S)
             silhouettes, colors = rgba[:, :, ALPHA_CHANNEL], rgba[:, :, RGB_CHANNELS]
             rgb_a, rgb_b = images_a[:, RGB_CHANNELS], images_b[:, RGB_CHANNELS]

@@ -94,7 +94,9 @@ class Trainer:
                 f"({int(state['iteration'])}): there is nothing to train. Set trainer.iterations >= {int(state['iteration'])} "
                 f"to continue, or branch from an earlier checkpoint (ckpt_path=<run>/checkpoints/step_<it>.pt)"
             )
-        self.run_dir = broadcast_object(self._choose_run_dir(checkpoint_file) if self.context.is_main else None, self.context)
+        self.run_dir = broadcast_object(
+            self._choose_run_dir(checkpoint_file) if self.context.is_main else None, self.context
+        )
         self.checkpoint_dir = os.path.join(self.run_dir, CHECKPOINT_DIR)
         self.lock: Optional[RunLock] = None
         refusal = self._claim_run_dir(fresh=state is None) if self.context.is_main else None
@@ -161,7 +163,9 @@ class Trainer:
                 )
             found = latest_checkpoint(os.path.join(str(run_dir), CHECKPOINT_DIR))
             if found is None and self.context.is_main:
-                warnings.warn(f"resume=true: run folder {str(run_dir)!r} holds no checkpoint yet; starting a fresh run in it")
+                warnings.warn(
+                    f"resume=true: run folder {str(run_dir)!r} holds no checkpoint yet; starting a fresh run in it"
+                )
             return found
         return None
 
@@ -189,7 +193,9 @@ class Trainer:
     def _build_sampler(self) -> ViewPairSampler:
         batch_size, world_size = int(self.cfg.data.batch_size), self.context.world_size
         if batch_size < 1 or batch_size % world_size:
-            raise ValueError(f"data.batch_size ({batch_size}) must be a positive multiple of the number of processes ({world_size})")
+            raise ValueError(
+                f"data.batch_size ({batch_size}) must be a positive multiple of the number of processes ({world_size})"
+            )
         return ViewPairSampler(
             self.dataset,
             batch_size // world_size,
@@ -197,7 +203,8 @@ class Trainer:
             rank=self.context.rank,
             world_size=world_size,
             view_pairs=str(self.cfg.data.view_pairs),
-            pin_memory=self.context.device.type == "cuda",  # pinned in the prefetch thread: the copies to the GPU overlap
+            pin_memory=self.context.device.type
+            == "cuda",  # pinned in the prefetch thread: the copies to the GPU overlap
         )
 
     # ------------------------------------------------------------------ schedule
@@ -245,7 +252,9 @@ class Trainer:
         with self.timer.phase("render_and_loss"):  # forward and backward down to the network's outputs
             leaves = [tensor.detach().requires_grad_() for tensor in outputs]
             textures = leaves[1] if len(leaves) > 1 else None
-            output = self.objective(leaves[0], batch["images_a"], batch["images_b"], batch["view_a"], batch["view_b"], textures, settings)
+            output = self.objective(
+                leaves[0], batch["images_a"], batch["images_b"], batch["view_a"], batch["view_b"], textures, settings
+            )
             self.optimizer.zero_grad(set_to_none=True)
             output.loss.backward()
         with self.timer.phase("network_backward"):  # includes the DDP gradient all-reduce
@@ -268,12 +277,16 @@ class Trainer:
         if self._first_nonfinite is None:
             self._first_nonfinite = torch.full((), -1, dtype=torch.long, device=loss.device)
         bad = ~torch.isfinite(loss) & (self._first_nonfinite < 0)
-        self._first_nonfinite = torch.where(bad, torch.full_like(self._first_nonfinite, self.iteration), self._first_nonfinite)
+        self._first_nonfinite = torch.where(
+            bad, torch.full_like(self._first_nonfinite, self.iteration), self._first_nonfinite
+        )
 
     def check_loss(self) -> None:
         """Raise FloatingPointError if a loss recorded on the GPU was not finite (one sync)."""
         if self._first_nonfinite is not None and int(self._first_nonfinite) >= 0:
-            raise FloatingPointError(f"loss became non-finite at iteration {int(self._first_nonfinite)} (checked on the GPU every logged, validated or saved iteration)")
+            raise FloatingPointError(
+                f"loss became non-finite at iteration {int(self._first_nonfinite)} (checked on the GPU every logged, validated or saved iteration)"
+            )
 
     def close(self) -> None:
         """Stop the sampler's prefetching thread (``fit`` does it when it returns)."""
@@ -317,7 +330,9 @@ class Trainer:
         """
         if not self.context.is_main:
             return None
-        return save_checkpoint(self.checkpoint_dir, self.iteration, self.state_dict(), int(self.cfg.trainer.keep_checkpoints))
+        return save_checkpoint(
+            self.checkpoint_dir, self.iteration, self.state_dict(), int(self.cfg.trainer.keep_checkpoints)
+        )
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> Dict[str, float]:
@@ -333,7 +348,9 @@ class Trainer:
                 images = dataset.get_images(obj, views).to(self.context.device)
                 vertices = reconstruct(self.model, images, int(self.cfg.data.image_size))
                 scorer.add(vertices, [obj] * len(views), views.tolist())
-        return {f"val/iou_{class_id}": value for class_id, value in scorer.per_class().items()} | {"val/iou_mean": scorer.class_mean()}
+        return {f"val/iou_{class_id}": value for class_id, value in scorer.per_class().items()} | {
+            "val/iou_mean": scorer.class_mean()
+        }
 
     # ------------------------------------------------------------------ the loop
     def fit(self) -> str:
@@ -350,14 +367,26 @@ class Trainer:
                 )
             with atomic_write(os.path.join(self.run_dir, "config.yaml"), "w") as handle:  # overwritten each (re)start
                 handle.write(OmegaConf.to_yaml(cfg, resolve=True))
-        bar = tqdm(total=total, initial=self.iteration, disable=not (main and cfg.logging.progress), dynamic_ncols=True, desc="train")
+        bar = tqdm(
+            total=total,
+            initial=self.iteration,
+            disable=not (main and cfg.logging.progress),
+            dynamic_ncols=True,
+            desc="train",
+        )
         window_start, window_iterations = time.perf_counter(), 0
         try:
             while self.iteration < total:
                 output = self.train_step()
                 it, window_iterations = self.iteration, window_iterations + 1
                 bar.update(1)
-                events = (cfg.trainer.log_every, cfg.trainer.checkpoint_every, cfg.trainer.val_every, cfg.trainer.image_every, cfg.trainer.mesh_every)
+                events = (
+                    cfg.trainer.log_every,
+                    cfg.trainer.checkpoint_every,
+                    cfg.trainer.val_every,
+                    cfg.trainer.image_every,
+                    cfg.trainer.mesh_every,
+                )
                 if it == total or any(every and it % every == 0 for every in events):
                     self.check_loss()  # before anything logs, validates or saves this state
                 if it % cfg.trainer.log_every == 0 or it == total:
@@ -365,16 +394,29 @@ class Trainer:
                     rate = window_iterations / elapsed if elapsed > 0 else math.nan
                     schedule = self.scheduled(it - 1)
                     terms = {name: value.item() for name, value in output.terms.items()}
-                    bar.set_postfix(loss=f"{output.loss.item():.4f}", iou=f"{terms['iou']:.4f}", lr=f"{schedule['lr']:.2e}", sigma=f"{schedule['sigma']:.2e}")
+                    bar.set_postfix(
+                        loss=f"{output.loss.item():.4f}",
+                        iou=f"{terms['iou']:.4f}",
+                        lr=f"{schedule['lr']:.2e}",
+                        sigma=f"{schedule['sigma']:.2e}",
+                    )
                     scalars = {f"loss/{name}": value for name, value in terms.items()}
-                    scalars.update({"loss/total": output.loss.item(), "schedule/lr": schedule["lr"], "schedule/sigma": schedule["sigma"]})
+                    scalars.update(
+                        {
+                            "loss/total": output.loss.item(),
+                            "schedule/lr": schedule["lr"],
+                            "schedule/sigma": schedule["sigma"],
+                        }
+                    )
                     scalars.update({"perf/iterations_per_s": rate, "perf/view_pairs_per_s": rate * cfg.data.batch_size})
                     scalars.update({f"perf/fraction_{name}": value for name, value in self.timer.fractions().items()})
                     logger.scalars(scalars, it)
                     self.timer.reset()
                     window_start, window_iterations = time.perf_counter(), 0
                 if cfg.trainer.image_every and it % cfg.trainer.image_every == 0:
-                    logger.images(it, output.inputs, output.silhouettes, output.targets, output.colors, output.color_targets)
+                    logger.images(
+                        it, output.inputs, output.silhouettes, output.targets, output.colors, output.color_targets
+                    )
                 if cfg.trainer.mesh_every and it % cfg.trainer.mesh_every == 0:
                     logger.meshes(it, output.vertices, self.model.faces, int(cfg.logging.mesh_samples), output.textures)
                 if main and cfg.trainer.val_every and it % cfg.trainer.val_every == 0:

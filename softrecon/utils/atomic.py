@@ -77,6 +77,8 @@ def out_of_space_errno(error: BaseException, probe_paths: Iterable[str] = ()) ->
 def out_of_space_error(code: int, path: str) -> OutOfSpaceError:
     """The error to raise when ``path`` could not be written for want of room."""
     return OutOfSpaceError(code, os.strerror(code), path)
+
+
 _DEFAULT_FILE_MODE = 0o666  # what open() would create, before the umask
 
 

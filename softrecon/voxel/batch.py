@@ -32,19 +32,25 @@ def _check_batch(vertices, faces) -> Tuple[torch.Tensor, torch.Tensor]:
     if not isinstance(faces, torch.Tensor):
         faces = torch.as_tensor(np.asarray(faces))
     if vertices.dim() != 3 or vertices.shape[2] != 3 or vertices.dtype == torch.bool or vertices.is_complex():
-        raise ValueError(f"vertices must be a real (N, V, 3) tensor, got shape {tuple(vertices.shape)} dtype {vertices.dtype}")
+        raise ValueError(
+            f"vertices must be a real (N, V, 3) tensor, got shape {tuple(vertices.shape)} dtype {vertices.dtype}"
+        )
     if faces.dtype.is_floating_point or faces.dtype == torch.bool or faces.is_complex():
         raise ValueError(f"faces must be an integer (F, 3) or (N, F, 3) tensor, got dtype {faces.dtype}")
     if faces.dim() == 2:
         faces = faces.unsqueeze(0).expand(vertices.shape[0], -1, -1)
     if faces.dim() != 3 or faces.shape[2] != 3 or faces.shape[0] != vertices.shape[0]:
-        raise ValueError(f"faces must have shape (F, 3) or (N, F, 3) with N = {vertices.shape[0]}, got {tuple(faces.shape)}")
+        raise ValueError(
+            f"faces must have shape (F, 3) or (N, F, 3) with N = {vertices.shape[0]}, got {tuple(faces.shape)}"
+        )
     vertices = vertices.detach().to(torch.float64)
     faces = faces.detach().to(device=vertices.device, dtype=torch.int64)
     if vertices.numel() and not bool(torch.isfinite(vertices).all()):
         raise ValueError("vertices contains NaN or inf")
     if faces.numel() and (bool((faces < 0).any()) or bool((faces >= vertices.shape[1]).any())):
-        raise ValueError(f"faces must index vertices in [0, {vertices.shape[1]}), got range [{int(faces.min())}, {int(faces.max())}]")
+        raise ValueError(
+            f"faces must index vertices in [0, {vertices.shape[1]}), got range [{int(faces.min())}, {int(faces.max())}]"
+        )
     return vertices, faces
 
 
@@ -56,7 +62,9 @@ def _numba_available() -> bool:
     return True
 
 
-def voxelize_batch(vertices, faces, resolution: int = 32, fill: str = "flood", surface: str = "exact", backend: str = "auto") -> torch.Tensor:
+def voxelize_batch(
+    vertices, faces, resolution: int = 32, fill: str = "flood", surface: str = "exact", backend: str = "auto"
+) -> torch.Tensor:
     """Voxelize N meshes at once, with exactly ``voxelize``'s cells for each.
 
     Args:
@@ -88,7 +96,9 @@ def voxelize_batch(vertices, faces, resolution: int = 32, fill: str = "flood", s
     if num == 0 or faces.shape[1] == 0:
         return torch.zeros((num,) + (resolution,) * 3, dtype=torch.bool, device=device)
     if surface == "softras":
-        grids = [torch.from_numpy(voxelize(vertices[k].cpu(), faces[k].cpu(), resolution, fill, surface)) for k in range(num)]
+        grids = [
+            torch.from_numpy(voxelize(vertices[k].cpu(), faces[k].cpu(), resolution, fill, surface)) for k in range(num)
+        ]
         return torch.stack(grids).to(device)
     if backend == "auto":
         backend = "numba" if device.type == "cpu" and _numba_available() else "torch"
@@ -97,7 +107,9 @@ def voxelize_batch(vertices, faces, resolution: int = 32, fill: str = "flood", s
 
         shared = faces.stride(0) == 0  # one (F, 3) table for all: pass it once
         face_table = faces[:1] if shared else faces
-        return torch.from_numpy(voxelize_meshes(vertices.numpy(), face_table.numpy(), resolution, fill, threads=torch.get_num_threads()))
+        return torch.from_numpy(
+            voxelize_meshes(vertices.numpy(), face_table.numpy(), resolution, fill, threads=torch.get_num_threads())
+        )
     from .batch_torch import voxelize_meshes
 
     return voxelize_meshes(vertices, faces, resolution, fill)

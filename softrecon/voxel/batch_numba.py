@@ -313,15 +313,23 @@ def _voxelize_meshes(vertices, faces, resolution, fill, out, limit, pad, slack, 
                     out[n, y, x, resolution - 1 - z] = occupied[x - low[0], y - low[1], z - low[2]]
 
 
-def voxelize_meshes(vertices: np.ndarray, faces: np.ndarray, resolution: int, fill: str, threads: int = 1) -> np.ndarray:
+def voxelize_meshes(
+    vertices: np.ndarray, faces: np.ndarray, resolution: int, fill: str, threads: int = 1
+) -> np.ndarray:
     """vertices (N, V, 3) float64, faces (1 or N, F, 3) int64 (validated) -> (N, R, R, R)
     bool in the ground-truth convention, 'exact' surface, ``fill`` as for ``voxelize``;
     the meshes are split over ``threads`` threads."""
     num = vertices.shape[0]
     out = np.zeros((num,) + (resolution,) * 3, dtype=np.bool_)
     args = (
-        np.ascontiguousarray(vertices, dtype=np.float64), np.ascontiguousarray(faces, dtype=np.int64),
-        resolution, FILL_CODES[fill], out, MAX_GROWTH_FACTOR * resolution, PAD_CELLS, OVERLAP_SLACK,
+        np.ascontiguousarray(vertices, dtype=np.float64),
+        np.ascontiguousarray(faces, dtype=np.int64),
+        resolution,
+        FILL_CODES[fill],
+        out,
+        MAX_GROWTH_FACTOR * resolution,
+        PAD_CELLS,
+        OVERLAP_SLACK,
     )
     threads = max(1, min(threads, num))
     if threads == 1:

@@ -88,7 +88,12 @@ def _box_hits(local: torch.Tensor, lo: torch.Tensor, dims: torch.Tensor, box: Tu
     # Plane test: the normal e0 x e1, component by component as np.cross computes it.
     e0, e1 = e[:, 0], e[:, 1]
     normal = torch.stack(
-        [e0[:, 1] * e1[:, 2] - e0[:, 2] * e1[:, 1], e0[:, 2] * e1[:, 0] - e0[:, 0] * e1[:, 2], e0[:, 0] * e1[:, 1] - e0[:, 1] * e1[:, 0]], dim=1
+        [
+            e0[:, 1] * e1[:, 2] - e0[:, 2] * e1[:, 1],
+            e0[:, 2] * e1[:, 0] - e0[:, 0] * e1[:, 2],
+            e0[:, 0] * e1[:, 1] - e0[:, 1] * e1[:, 0],
+        ],
+        dim=1,
     )  # (T, 3)
     absn = normal.abs()
     lower, upper = _bounds(_dot3(normal[:, None, :], v), half * ((absn[:, 0] + absn[:, 1]) + absn[:, 2]))
@@ -107,7 +112,9 @@ def _box_hits(local: torch.Tensor, lo: torch.Tensor, dims: torch.Tensor, box: Tu
         ((-b1, px, cx, vx), (b0, py, cy, vy), (Ellipsis, None)),  # z axis: (T, dx, dy)
     ):
         lower, upper = _bounds(ua[..., None] * pa + ub[..., None] * pb, half * (ua.abs() + ub.abs()))  # (T, 3 edges)
-        values = (ua[..., None] * ca[:, None, :])[..., None] + (ub[..., None] * cb[:, None, :])[:, :, None, :]  # (T, 3, da, db)
+        values = (ua[..., None] * ca[:, None, :])[..., None] + (ub[..., None] * cb[:, None, :])[
+            :, :, None, :
+        ]  # (T, 3, da, db)
         inside = _inside(values, lower[..., None, None], upper[..., None, None])
         face = inside[:, 0] & inside[:, 1] & inside[:, 2] & va[:, :, None] & vb[:, None, :]  # (T, da, db)
         hit &= face[expand]
@@ -119,7 +126,9 @@ def _box_hits(local: torch.Tensor, lo: torch.Tensor, dims: torch.Tensor, box: Tu
 BOX_SIZES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 
 
-def _surface_grid(tri: torch.Tensor, low: torch.Tensor, high: torch.Tensor, grid_low: torch.Tensor, shape: Tuple[int, int, int]) -> torch.Tensor:
+def _surface_grid(
+    tri: torch.Tensor, low: torch.Tensor, high: torch.Tensor, grid_low: torch.Tensor, shape: Tuple[int, int, int]
+) -> torch.Tensor:
     """Surface cells of every mesh in one work grid holding all of them.
 
     Args:
@@ -158,10 +167,18 @@ def _surface_grid(tri: torch.Tensor, low: torch.Tensor, high: torch.Tensor, grid
     flat = grid.view(-1)
     start = 0
     for key_value, count in zip(keys.tolist(), counts.tolist()):
-        box = (BOX_SIZES[key_value // len(BOX_SIZES) ** 2], BOX_SIZES[key_value // len(BOX_SIZES) % len(BOX_SIZES)], BOX_SIZES[key_value % len(BOX_SIZES)])
-        step = max(1, (CELLS_PER_CHUNK_CPU if device.type == "cpu" else CELLS_PER_CHUNK_GPU) // (box[0] * box[1] * box[2]))
+        box = (
+            BOX_SIZES[key_value // len(BOX_SIZES) ** 2],
+            BOX_SIZES[key_value // len(BOX_SIZES) % len(BOX_SIZES)],
+            BOX_SIZES[key_value % len(BOX_SIZES)],
+        )
+        step = max(
+            1, (CELLS_PER_CHUNK_CPU if device.type == "cpu" else CELLS_PER_CHUNK_GPU) // (box[0] * box[1] * box[2])
+        )
         arange = [torch.arange(d, device=device) for d in box]
-        cell_offsets = (arange[0][:, None, None] * strides[0] + arange[1][None, :, None] * strides[1] + arange[2][None, None, :]).flatten()
+        cell_offsets = (
+            arange[0][:, None, None] * strides[0] + arange[1][None, :, None] * strides[1] + arange[2][None, None, :]
+        ).flatten()
         for first in range(start, start + count, step):
             chunk = order[first : min(first + step, start + count)]
             hit = _box_hits(local[chunk], lo[chunk], dims[chunk], box).flatten(1)  # (T, dx dy dz)
@@ -259,7 +276,9 @@ def voxelize_meshes(vertices: torch.Tensor, faces: torch.Tensor, resolution: int
     F >= 1 -> (N, R, R, R) bool on that device in the ground-truth convention, 'exact'
     surface, ``fill`` as for ``voxelize``."""
     num = vertices.shape[0]
-    tri = ((resolution - 1) * vertices + resolution / 2.0)[torch.arange(num, device=vertices.device)[:, None, None], faces]  # (N, F, 3, 3)
+    tri = ((resolution - 1) * vertices + resolution / 2.0)[
+        torch.arange(num, device=vertices.device)[:, None, None], faces
+    ]  # (N, F, 3, 3)
     low, high = _work_grids(tri, resolution)
     grid_low, grid_high = low.amin(dim=0), high.amax(dim=0)
     shape = tuple(int(s) for s in (grid_high - grid_low + 1).tolist())
@@ -270,5 +289,7 @@ def voxelize_meshes(vertices: torch.Tensor, faces: torch.Tensor, resolution: int
         packed = _pack(cells)
         occupied = _unpack(_fill_flood_packed(packed) if fill == "flood" else _fill_carve_packed(packed), num)
     start = [-int(s) for s in grid_low.tolist()]
-    crop = occupied[:, start[0] : start[0] + resolution, start[1] : start[1] + resolution, start[2] : start[2] + resolution]
+    crop = occupied[
+        :, start[0] : start[0] + resolution, start[1] : start[1] + resolution, start[2] : start[2] + resolution
+    ]
     return crop.transpose(1, 2).flip(3).contiguous()  # [k_x, k_y, k_z] -> [i_y, i_x, R - 1 - i_z]

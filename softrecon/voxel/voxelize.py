@@ -125,7 +125,9 @@ def _box_members(lo: np.ndarray, dims: np.ndarray):
     ends = np.cumsum(counts)
     start = 0
     while start < len(lo):
-        stop = max(start + 1, int(np.searchsorted(ends, (ends[start - 1] if start else 0) + PAIRS_PER_CHUNK, side="right")))
+        stop = max(
+            start + 1, int(np.searchsorted(ends, (ends[start - 1] if start else 0) + PAIRS_PER_CHUNK, side="right"))
+        )
         chunk_counts = counts[start:stop]
         tri_index = np.repeat(np.arange(start, stop), chunk_counts)
         within = np.arange(len(tri_index)) - np.repeat(np.cumsum(chunk_counts) - chunk_counts, chunk_counts)
@@ -194,7 +196,11 @@ def _surface_cells_softras(tri: np.ndarray, origin: np.ndarray, shape: np.ndarra
             hit = (t1 >= 0) & (t2 >= 0) & (t1 + t2 <= 1)
             t1, t2, lattice, tri_hit = t1[hit], t2[hit], lattice[hit], tri_index[hit]
             v = local[tri_hit]
-            depth = np.floor(v[:, 0, depth_axis] + t1 * (v[:, 1, depth_axis] - v[:, 0, depth_axis]) + t2 * (v[:, 2, depth_axis] - v[:, 0, depth_axis])).astype(np.int64)
+            depth = np.floor(
+                v[:, 0, depth_axis]
+                + t1 * (v[:, 1, depth_axis] - v[:, 0, depth_axis])
+                + t2 * (v[:, 2, depth_axis] - v[:, 0, depth_axis])
+            ).astype(np.int64)
             for da in (0, 1):
                 for db in (0, 1):
                     cells = np.empty((len(depth), 3), dtype=np.int64)
@@ -207,9 +213,7 @@ def _surface_cells_softras(tri: np.ndarray, origin: np.ndarray, shape: np.ndarra
 def _fill_flood(surface: np.ndarray) -> np.ndarray:
     """Surface cells plus every empty cell not 6-connected to the work grid's border."""
     labels, _ = scipy.ndimage.label(~surface)  # default structure: 6-connectivity
-    border = np.concatenate(
-        [labels[[0, -1]].ravel(), labels[:, [0, -1]].ravel(), labels[:, :, [0, -1]].ravel()]
-    )
+    border = np.concatenate([labels[[0, -1]].ravel(), labels[:, [0, -1]].ravel(), labels[:, :, [0, -1]].ravel()])
     outside_labels = np.unique(border[border > 0])
     return ~np.isin(labels, outside_labels)
 
@@ -225,7 +229,9 @@ def _fill_carve(surface: np.ndarray) -> np.ndarray:
     return inside | enclosed
 
 
-def _voxelize_xyz(vertices: np.ndarray, faces: np.ndarray, resolution: int, fill: str, surface: str = "exact") -> np.ndarray:
+def _voxelize_xyz(
+    vertices: np.ndarray, faces: np.ndarray, resolution: int, fill: str, surface: str = "exact"
+) -> np.ndarray:
     """One validated mesh -> (R, R, R) bool grid indexed [k_x, k_y, k_z]."""
     if len(faces) == 0:
         return np.zeros((resolution,) * 3, dtype=bool)
@@ -275,7 +281,9 @@ def voxelize(vertices, faces, resolution: int = 32, fill: str = "flood", surface
     return np.ascontiguousarray(xyz_grid_to_array(_voxelize_xyz(vertices, faces, resolution, fill, surface)))
 
 
-def voxelize_parts(parts: Iterable[Tuple[object, object]], resolution: int = 32, fill: str = "flood", surface: str = "exact") -> np.ndarray:
+def voxelize_parts(
+    parts: Iterable[Tuple[object, object]], resolution: int = 32, fill: str = "flood", surface: str = "exact"
+) -> np.ndarray:
     """Voxelize a union of closed parts: each part is voxelized (and filled) on its own
     and the occupancies are OR'ed, so overlapping primitives fill correctly.
 

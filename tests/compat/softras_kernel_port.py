@@ -37,9 +37,23 @@ def _sample(texture, w, texture_type):
     return texture[(r - 1 - w_y) * r + (r - 1 - w_x)]
 
 
-def softras_forward(face_vertices, textures, image_size=16, background_color=(0, 0, 0), near=1, far=100, fill_back=True,
-                    eps=1e-3, sigma_val=1e-5, dist_func="euclidean", dist_eps=1e-4, gamma_val=1e-4,
-                    aggr_func_rgb="softmax", aggr_func_alpha="prod", texture_type="surface"):
+def softras_forward(
+    face_vertices,
+    textures,
+    image_size=16,
+    background_color=(0, 0, 0),
+    near=1,
+    far=100,
+    fill_back=True,
+    eps=1e-3,
+    sigma_val=1e-5,
+    dist_func="euclidean",
+    dist_eps=1e-4,
+    gamma_val=1e-4,
+    aggr_func_rgb="softmax",
+    aggr_func_alpha="prod",
+    texture_type="surface",
+):
     """(N, F, 3, 3) face vertices, (N, F, K, 3) textures -> (N, 4, S, S) float64 RGBA."""
     fv = np.asarray(face_vertices, dtype=np.float64)
     tex = np.asarray(textures, dtype=np.float64)
@@ -56,22 +70,31 @@ def softras_forward(face_vertices, textures, image_size=16, background_color=(0,
                 alpha = 1.0 if aggr_func_alpha == "prod" else 0.0
                 softmax_sum = math.exp(eps / gamma_val)
                 softmax_max = eps
-                color = np.array(background_color, dtype=np.float64) * (softmax_sum if aggr_func_rgb == "softmax" else 1.0)
+                color = np.array(background_color, dtype=np.float64) * (
+                    softmax_sum if aggr_func_rgb == "softmax" else 1.0
+                )
                 depth_min, hit = 1e7, False
                 for fn in range(nf):
                     face = fv[bn, fn]
                     xy = face[:, :2]
                     r_ = math.sqrt(threshold)
-                    if xp > xy[:, 0].max() + r_ or xp < xy[:, 0].min() - r_ or yp > xy[:, 1].max() + r_ or yp < xy[:, 1].min() - r_:
+                    if (
+                        xp > xy[:, 0].max() + r_
+                        or xp < xy[:, 0].min() - r_
+                        or yp > xy[:, 1].max() + r_
+                        or yp < xy[:, 1].min() - r_
+                    ):
                         continue
                     (x0, y0), (x1, y1), (x2, y2) = xy
                     det = x2 * (y0 - y1) + x0 * (y1 - y2) + x1 * (y2 - y0)
                     det = max(det, 1e-10) if det > 0 else min(det, -1e-10)
-                    w = np.array([
-                        ((y1 - y2) * xp + (x2 - x1) * yp + x1 * y2 - x2 * y1) / det,
-                        ((y2 - y0) * xp + (x0 - x2) * yp + x2 * y0 - x0 * y2) / det,
-                        ((y0 - y1) * xp + (x1 - x0) * yp + x0 * y1 - x1 * y0) / det,
-                    ])
+                    w = np.array(
+                        [
+                            ((y1 - y2) * xp + (x2 - x1) * yp + x1 * y2 - x2 * y1) / det,
+                            ((y2 - y0) * xp + (x0 - x2) * yp + x2 * y0 - x0 * y2) / det,
+                            ((y0 - y1) * xp + (x1 - x0) * yp + x0 * y1 - x1 * y0) / det,
+                        ]
+                    )
                     if dist_func == "hard":
                         if not ((w >= 0) & (w <= 1)).all():
                             continue

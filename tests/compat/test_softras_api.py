@@ -105,14 +105,22 @@ def _sphere(dtype=torch.float64):
 
 def _native(image_size=32, **overrides):
     """softrecon's native renderer with SoftRas' defaults (docs/MIGRATING.md)."""
-    settings = RasterSettings(image_size, sigma=1e-5, gamma=1e-4, dist_eps=1e-4, background_eps=2e-3, double_sided=True).replace(**overrides)
+    settings = RasterSettings(
+        image_size, sigma=1e-5, gamma=1e-4, dist_eps=1e-4, background_eps=2e-3, double_sided=True
+    ).replace(**overrides)
     return SoftRenderer(settings, Lighting())
 
 
 @pytest.mark.parametrize("texture_type", ["surface", "vertex"])
 def test_soft_renderer_matches_native_forward_backward(texture_type):
     v, f = _sphere()
-    colours = torch.rand(1, f.shape[0] if texture_type == "surface" else v.shape[0], 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    colours = torch.rand(
+        1,
+        f.shape[0] if texture_type == "surface" else v.shape[0],
+        3,
+        dtype=torch.float64,
+        generator=torch.Generator().manual_seed(0),
+    )
     eye = sr.functional.get_points_from_angles(2.732, 30.0, 45.0)
 
     vc = v[None].clone().requires_grad_(True)
@@ -146,7 +154,9 @@ def test_renderer_defaults_flat_shading_and_anti_aliasing():
     native = _native(16, sigma=1e-4)
     native.antialias = 2
     ones = torch.ones(1, f.shape[0], 3, dtype=torch.float64)
-    torch.testing.assert_close(image, native(NativeMesh(v[None], f, ones, color_mode="face"), camera), rtol=0, atol=1e-10)
+    torch.testing.assert_close(
+        image, native(NativeMesh(v[None], f, ones, color_mode="face"), camera), rtol=0, atol=1e-10
+    )
 
 
 def test_set_sigma_gamma_texture_mode_and_eyes():
@@ -158,10 +168,19 @@ def test_set_sigma_gamma_texture_mode_and_eyes():
     assert renderer.lighting.light_mode == renderer.rasterizer.texture_type == "vertex"
     with pytest.raises(ValueError, match="surface and vertex"):
         renderer.set_texture_mode("uv")
-    renderer.transform.set_eyes_from_angles(torch.tensor([2.0, 3.0]), torch.tensor([0.0, 0.0]), torch.tensor([0.0, 90.0]))
-    torch.testing.assert_close(renderer.transform.eyes, torch.tensor([[0.0, 0.0, -2.0], [3.0, 0.0, 0.0]]), atol=1e-6, rtol=0)
+    renderer.transform.set_eyes_from_angles(
+        torch.tensor([2.0, 3.0]), torch.tensor([0.0, 0.0]), torch.tensor([0.0, 90.0])
+    )
+    torch.testing.assert_close(
+        renderer.transform.eyes, torch.tensor([[0.0, 0.0, -2.0], [3.0, 0.0, 0.0]]), atol=1e-6, rtol=0
+    )
     settings = renderer.rasterizer.native_settings()
-    assert (settings.sigma, settings.background_eps, settings.double_sided, settings.image_size) == (3e-5, 2e-3, True, (256, 256))
+    assert (settings.sigma, settings.background_eps, settings.double_sided, settings.image_size) == (
+        3e-5,
+        2e-3,
+        True,
+        (256, 256),
+    )
     with pytest.raises(ValueError, match="projection matrix"):
         sr.SoftRenderer()  # camera_mode='projection' without P, as SoftRas
     with pytest.raises(ValueError, match="Projection does not need"):
@@ -193,7 +212,9 @@ def test_projection_mode_renders():
     focal = s / 2 / np.tan(np.radians(30))
     K = torch.tensor([[focal, 0, s / 2], [0, focal, s / 2], [0, 0, 1]], dtype=torch.float64)
     P = K @ torch.cat([torch.eye(3, dtype=torch.float64), torch.tensor([[0.0], [0.0], [d]], dtype=torch.float64)], 1)
-    projected = sr.SoftRenderer(image_size=s, camera_mode="projection", P=P[None], orig_size=s, sigma_val=1e-4)(v[None], f[None])
+    projected = sr.SoftRenderer(image_size=s, camera_mode="projection", P=P[None], orig_size=s, sigma_val=1e-4)(
+        v[None], f[None]
+    )
     look_at = sr.SoftRenderer(image_size=s, camera_mode="look_at", eye=[0, 0, -d], sigma_val=1e-4)(v[None], f[None])
     # look_at's camera x = cross(up, z) = -world x: the two images are mirror images
     torch.testing.assert_close(projected[..., 3], look_at[..., 3].flip(-1), atol=2e-3, rtol=0)
@@ -227,7 +248,11 @@ def test_mesh_attributes_fill_back_and_reset():
 def test_mesh_obj_round_trip(tmp_path, texture_type):
     v, f = icosphere(1)
     g = torch.Generator().manual_seed(1)
-    textures = torch.rand(f.shape[0], 4, 3, generator=g) if texture_type == "surface" else torch.rand(v.shape[0], 3, generator=g)
+    textures = (
+        torch.rand(f.shape[0], 4, 3, generator=g)
+        if texture_type == "surface"
+        else torch.rand(v.shape[0], 3, generator=g)
+    )
     mesh = sr.Mesh(v, f, textures, texture_type=texture_type)
     path = str(tmp_path / "m.obj")
     mesh.save_obj(path, save_texture=True)
@@ -293,7 +318,9 @@ def test_flatten_loss_uses_softras_edges_and_values():
     f = torch.stack([f[i].roll(int(r)) for i, r in enumerate(rolls)])  # same winding, other first corners
     quads = _softras_flatten_quads(f)
     assert len(quads) < 120  # some edges are the (2, 0) side of both faces: SoftRas skips them
-    x = (v + 0.05 * torch.randn(2, *v.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(3))).requires_grad_(True)
+    x = (
+        v + 0.05 * torch.randn(2, *v.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    ).requires_grad_(True)
     a, b = x[:, quads[:, 1]] - x[:, quads[:, 0]], None
     eps = 1e-6
 

@@ -28,7 +28,9 @@ def _load_example(name):
 
 def _softras_settings(image_size, **overrides):
     """SoftRas' SoftRenderer defaults as native settings (docs/MIGRATING.md)."""
-    return RasterSettings(image_size, sigma=1e-5, gamma=1e-4, dist_eps=1e-4, background_eps=2e-3, double_sided=True).replace(**overrides)
+    return RasterSettings(
+        image_size, sigma=1e-5, gamma=1e-4, dist_eps=1e-4, background_eps=2e-3, double_sided=True
+    ).replace(**overrides)
 
 
 def test_render_demo_matches_native():
@@ -59,12 +61,21 @@ def test_deform_demo_matches_native(tmp_path):
     save_obj(template, template_v, template_f)
     target_v = template_v * torch.tensor([0.45, 0.25, 0.3])
     cameras = np.array([[2.732, 30.0, az] for az in (0.0, 60.0, 150.0, 270.0)], dtype=np.float32)
-    camera = PerspectiveCamera.from_spherical(torch.from_numpy(cameras[:, 0]), torch.from_numpy(cameras[:, 1]), torch.from_numpy(cameras[:, 2]), viewing_angle=15.0)
-    target_alpha = SoftRenderer(_softras_settings(32, sigma=1e-4), None).render_silhouette(target_v[None].expand(4, -1, -1), template_f, camera)
+    camera = PerspectiveCamera.from_spherical(
+        torch.from_numpy(cameras[:, 0]),
+        torch.from_numpy(cameras[:, 1]),
+        torch.from_numpy(cameras[:, 2]),
+        viewing_angle=15.0,
+    )
+    target_alpha = SoftRenderer(_softras_settings(32, sigma=1e-4), None).render_silhouette(
+        target_v[None].expand(4, -1, -1), template_f, camera
+    )
     images = torch.zeros(4, 4, 32, 32)
     images[:, 3] = target_alpha
     losses = []
-    model = demo.fit(images.numpy(), cameras, str(template), 5, callback=lambda i, pred, loss: losses.append(loss.item()))
+    model = demo.fit(
+        images.numpy(), cameras, str(template), 5, callback=lambda i, pred, loss: losses.append(loss.item())
+    )
     assert losses[-1] < losses[0]
 
     # the same five steps with the native API

@@ -99,7 +99,11 @@ def test_soft_rasterize_rejects_mismatched_textures():
 
 def test_cameras_match_native():
     v = torch.rand(2, 10, 3, dtype=torch.float64) - 0.5
-    eye = srf.get_points_from_angles(torch.tensor([2.7, 3.0], dtype=torch.float64), torch.tensor([30.0, -10.0], dtype=torch.float64), torch.tensor([45.0, 200.0], dtype=torch.float64))
+    eye = srf.get_points_from_angles(
+        torch.tensor([2.7, 3.0], dtype=torch.float64),
+        torch.tensor([30.0, -10.0], dtype=torch.float64),
+        torch.tensor([45.0, 200.0], dtype=torch.float64),
+    )
     screen = srf.perspective(srf.look_at(v, eye), angle=30)
     native = PerspectiveCamera.look_at(eye, viewing_angle=30.0).project(v)
     torch.testing.assert_close(screen, native, rtol=1e-12, atol=1e-12)
@@ -110,7 +114,9 @@ def test_cameras_match_native():
     looked = srf.look(v, eye, direction=-eye)
     torch.testing.assert_close(looked, srf.look_at(v, eye), rtol=1e-12, atol=1e-12)
     rotation = look_at_rotation(eye)
-    torch.testing.assert_close(srf.orthogonal(srf.look_at(v, eye), 2.0)[..., :2], 2 * ((v - eye[:, None]) @ rotation.transpose(1, 2))[..., :2])
+    torch.testing.assert_close(
+        srf.orthogonal(srf.look_at(v, eye), 2.0)[..., :2], 2 * ((v - eye[:, None]) @ rotation.transpose(1, 2))[..., :2]
+    )
 
 
 def test_projection_pixel_convention_and_distortion():
@@ -171,7 +177,9 @@ def test_save_voxel_and_mesh_voxelize(tmp_path):
     path = tmp_path / "vox.obj"
     srf.save_voxel(str(path), vox[0])
     lines = path.read_text().splitlines()
-    assert sum(line.startswith("v ") for line in lines) == int(vox.sum()) and not any(line.startswith("f ") for line in lines)
+    assert sum(line.startswith("v ") for line in lines) == int(vox.sum()) and not any(
+        line.startswith("f ") for line in lines
+    )
 
 
 def test_recon_evaluation_idiom_gives_the_ground_truth_convention():
@@ -183,12 +191,16 @@ def test_recon_evaluation_idiom_gives_the_ground_truth_convention():
     faces_norm = faces_ * 1.0 * (32.0 - 1) / 32.0 + 0.5
     voxels_predict = srf.voxelization(faces_norm, 32, False).cpu().numpy()
     voxels_predict = voxels_predict.transpose(0, 2, 1, 3)[:, :, :, ::-1]
-    np.testing.assert_array_equal(voxels_predict[0], voxelize(v.numpy(), f.numpy(), 32, surface="softras").astype(np.int32))
+    np.testing.assert_array_equal(
+        voxels_predict[0], voxelize(v.numpy(), f.numpy(), 32, surface="softras").astype(np.int32)
+    )
 
 
 def test_get_points_from_angles_mixed_numpy_and_tensors():
     """SoftRas' recon datasets pass a float tensor of distances and a numpy azimuth."""
     eyes = srf.get_points_from_angles(torch.ones(3) * 2.732, torch.ones(3) * 30.0, -np.arange(3) * 15)
     assert eyes.shape == (3, 3) and eyes.dtype == torch.float32
-    torch.testing.assert_close(eyes[1], torch.tensor(srf.get_points_from_angles(2.732, 30.0, -15.0), dtype=torch.float32))
+    torch.testing.assert_close(
+        eyes[1], torch.tensor(srf.get_points_from_angles(2.732, 30.0, -15.0), dtype=torch.float32)
+    )
     assert srf.get_points_from_angles(np.ones(2), np.zeros(2), np.zeros(2)).shape == (2, 3)

@@ -9,17 +9,33 @@ from softrecon.evaluation import evaluate
 from softrecon.training import Trainer
 
 BAD_TRAIN = [
-    ("trainer.log_every", 0), ("trainer.val_every", -1), ("trainer.image_every", -5), ("trainer.mesh_every", -1),
-    ("trainer.checkpoint_every", 0), ("trainer.keep_checkpoints", 0), ("trainer.val_objects", 0),
-    ("trainer.num_threads", -2), ("trainer.iterations", -1), ("logging.mesh_samples", -1), ("data.batch_size", 0),
-    ("data.eval_batch_size", 0), ("data.image_size", 0), ("trainer.decay_factor", 0), ("trainer.decay_at", "[-5]"),
+    ("trainer.log_every", 0),
+    ("trainer.val_every", -1),
+    ("trainer.image_every", -5),
+    ("trainer.mesh_every", -1),
+    ("trainer.checkpoint_every", 0),
+    ("trainer.keep_checkpoints", 0),
+    ("trainer.val_objects", 0),
+    ("trainer.num_threads", -2),
+    ("trainer.iterations", -1),
+    ("logging.mesh_samples", -1),
+    ("data.batch_size", 0),
+    ("data.eval_batch_size", 0),
+    ("data.image_size", 0),
+    ("trainer.decay_factor", 0),
+    ("trainer.decay_at", "[-5]"),
 ]
 
 
 @pytest.mark.parametrize("key,value", BAD_TRAIN, ids=[k for k, _ in BAD_TRAIN])
 def test_train_refuses_an_interval_or_count_out_of_range(tmp_path, key, value):
-    overrides = [f"data.root={tmp_path / 'no_data'}", "data.synthetic=false", "trainer.device=cpu",
-                 f"paths.run_dir={tmp_path / 'run'}", f"{key}={value}"]
+    overrides = [
+        f"data.root={tmp_path / 'no_data'}",
+        "data.synthetic=false",
+        "trainer.device=cpu",
+        f"paths.run_dir={tmp_path / 'run'}",
+        f"{key}={value}",
+    ]
     with pytest.raises(ValueError, match=key.replace(".", r"\.")):
         Trainer(compose_config("train", overrides))  # before the (missing) data is looked at
 

@@ -14,12 +14,27 @@ from omegaconf.errors import MissingMandatoryValue, ValidationError
 from softrecon.config import CONFIG_DIR, compose_config
 from softrecon.renderer import RasterSettings
 
-SHAPENET_13 = ["02691156", "02828884", "02933112", "02958343", "03001627", "03211117", "03636649",
-               "03691459", "04090263", "04256520", "04379243", "04401088", "04530566"]
+SHAPENET_13 = [
+    "02691156",
+    "02828884",
+    "02933112",
+    "02958343",
+    "03001627",
+    "03211117",
+    "03636649",
+    "03691459",
+    "04090263",
+    "04256520",
+    "04379243",
+    "04401088",
+    "04530566",
+]
 
 
 def _options(group):
-    return sorted(name[: -len(".yaml")] for name in os.listdir(os.path.join(CONFIG_DIR, group)) if name.endswith(".yaml"))
+    return sorted(
+        name[: -len(".yaml")] for name in os.listdir(os.path.join(CONFIG_DIR, group)) if name.endswith(".yaml")
+    )
 
 
 @pytest.mark.parametrize("experiment", ["quick_cpu", "paper_silhouette", "realcad_cpu"])
@@ -53,7 +68,10 @@ def test_paper_preset_is_the_paper_recipe():
     assert (cfg.renderer.sigma, cfg.renderer.dist_eps, cfg.renderer.aggr_alpha) == (1e-4, 1e-10, "prod")
     assert (cfg.loss.iou, cfg.loss.laplacian, cfg.loss.flatten) == (1.0, 5e-3, 5e-4)
     assert (list(cfg.model.encoder_channels), list(cfg.model.encoder_fc), list(cfg.model.decoder_fc)) == (
-        [64, 128, 256], [1024, 1024, 512], [1024, 2048])
+        [64, 128, 256],
+        [1024, 1024, 512],
+        [1024, 2048],
+    )
     assert (cfg.model.template_level, cfg.model.template_scale, cfg.model.centroid_scale) == (3, 0.5, 0.1)
 
 
@@ -85,7 +103,9 @@ def test_eval_config_requires_a_checkpoint():
 def test_train_help_explains_groups_and_presets():
     root = os.path.dirname(CONFIG_DIR)
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([sys.executable, os.path.join(root, "train.py"), "--help"], capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, os.path.join(root, "train.py"), "--help"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     for text in ("paper_silhouette", "quick_cpu", "Config groups", "ckpt_path", "torchrun"):
         assert text in out.stdout

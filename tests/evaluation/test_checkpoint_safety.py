@@ -14,9 +14,16 @@ from softrecon.training import save_checkpoint
 
 # The stored model config of a small, valid model (what Trainer.state_dict() stores).
 VALID_MODEL = {
-    "_target_": "softrecon.models.ReconstructionModel", "_convert_": "all", "image_size": 16, "in_channels": 4,
-    "template_level": 1, "template_scale": 0.5, "centroid_scale": 0.1,
-    "encoder_channels": [4], "encoder_fc": [8], "decoder_fc": [8],
+    "_target_": "softrecon.models.ReconstructionModel",
+    "_convert_": "all",
+    "image_size": 16,
+    "in_channels": 4,
+    "template_level": 1,
+    "template_scale": 0.5,
+    "centroid_scale": 0.1,
+    "encoder_channels": [4],
+    "encoder_fc": [8],
+    "decoder_fc": [8],
 }
 
 
@@ -38,8 +45,14 @@ def test_a_crafted_checkpoint_cannot_choose_the_code_eval_runs(tmp_path, case):
     model_config = _crafted_models(victim)[case]
     folder = tmp_path / "run" / "checkpoints"
     crafted = save_checkpoint(str(folder), 1, {"model": {}, "config": {"model": model_config}}, keep=1)
-    overrides = [f"ckpt_path={crafted}", f"data.root={tmp_path / 'no_data'}", "data.synthetic=false",
-                 f"paths.run_dir={tmp_path / 'out'}", "progress=false", "device=cpu"]
+    overrides = [
+        f"ckpt_path={crafted}",
+        f"data.root={tmp_path / 'no_data'}",
+        "data.synthetic=false",
+        f"paths.run_dir={tmp_path / 'out'}",
+        "progress=false",
+        "device=cpu",
+    ]
     with pytest.raises(ValueError, match="step_000000001.pt") as error:
         evaluate(compose_config("eval", overrides))
     assert "model" in str(error.value)
@@ -47,8 +60,17 @@ def test_a_crafted_checkpoint_cannot_choose_the_code_eval_runs(tmp_path, case):
 
 
 def _eval_config(checkpoint, tmp_path):
-    return compose_config("eval", [f"ckpt_path={checkpoint}", f"data.root={tmp_path / 'no_data'}", "data.synthetic=false",
-                                   f"paths.run_dir={tmp_path / 'out'}", "progress=false", "device=cpu"])
+    return compose_config(
+        "eval",
+        [
+            f"ckpt_path={checkpoint}",
+            f"data.root={tmp_path / 'no_data'}",
+            "data.synthetic=false",
+            f"paths.run_dir={tmp_path / 'out'}",
+            "progress=false",
+            "device=cpu",
+        ],
+    )
 
 
 def test_checkpoints_without_config_or_with_other_weights_name_the_file(tmp_path):

@@ -33,7 +33,10 @@ def test_held_out_views_and_values():
     color = torch.tensor([0.5, 0.25])
     textures = color[:, None, None, None].expand(2, faces.shape[0], 1, 3)
     errors = held_out_color_error(renderer, vertices, faces, textures, ViewShadedDataset(), [0, 1], [3, 20])
-    expected = [sum(abs(c - ((v + o) % 24) / 24) for o in HELD_OUT_OFFSETS) / len(HELD_OUT_OFFSETS) for c, v in ((0.5, 3), (0.25, 20))]
+    expected = [
+        sum(abs(c - ((v + o) % 24) / 24) for o in HELD_OUT_OFFSETS) / len(HELD_OUT_OFFSETS)
+        for c, v in ((0.5, 3), (0.25, 20))
+    ]
     torch.testing.assert_close(errors, torch.tensor(expected), atol=1e-4, rtol=0)
 
 

@@ -36,9 +36,20 @@ def _write(root, class_id, split, count):
 
 
 def _eval(tmp_path, root, *extra):
-    return compose_config("eval", [f"ckpt_path={_checkpoint(tmp_path / 'run')}", f"data.root={root}", "data.synthetic=false",
-                                   "data.eval_split=val", f"paths.run_dir={tmp_path / 'out'}", "progress=false", "device=cpu",
-                                   "chamfer=false", *extra])
+    return compose_config(
+        "eval",
+        [
+            f"ckpt_path={_checkpoint(tmp_path / 'run')}",
+            f"data.root={root}",
+            "data.synthetic=false",
+            "data.eval_split=val",
+            f"paths.run_dir={tmp_path / 'out'}",
+            "progress=false",
+            "device=cpu",
+            "chamfer=false",
+            *extra,
+        ],
+    )
 
 
 def test_metrics_json_is_strict_json(tmp_path):

@@ -25,9 +25,19 @@ PREDICTED_SCALE = 0.25
 def _constant_model_checkpoint(data_root, folder, *extra) -> str:
     """A checkpoint whose model outputs the same sphere whatever the image."""
     overrides = [
-        f"data.root={data_root}", "data.synthetic=false", f"data.image_size={SIZE}", "data.batch_size=2",
-        f"model.template_level={TEMPLATE_LEVEL}", "model.encoder_channels=[4]", "model.encoder_fc=[8]",
-        "model.decoder_fc=[8]", "trainer.iterations=0", "trainer.device=cpu", "logging=quiet", f"paths.run_dir={folder}", *extra,
+        f"data.root={data_root}",
+        "data.synthetic=false",
+        f"data.image_size={SIZE}",
+        "data.batch_size=2",
+        f"model.template_level={TEMPLATE_LEVEL}",
+        "model.encoder_channels=[4]",
+        "model.encoder_fc=[8]",
+        "model.decoder_fc=[8]",
+        "trainer.iterations=0",
+        "trainer.device=cpu",
+        "logging=quiet",
+        f"paths.run_dir={folder}",
+        *extra,
     ]
     trainer = Trainer(compose_config("train", overrides))
     for head in (trainer.model.decoder.centroid_head, trainer.model.decoder.displacement_head):
@@ -55,8 +65,16 @@ def sphere_setup(tmp_path_factory):
 
 
 def _eval_overrides(root, checkpoint, out_dir, *extra):
-    return [f"ckpt_path={checkpoint}", f"data.root={root}", "data.synthetic=false", "data.eval_split=val",
-            f"paths.run_dir={out_dir}", "progress=false", "device=cpu", *extra]
+    return [
+        f"ckpt_path={checkpoint}",
+        f"data.root={root}",
+        "data.synthetic=false",
+        "data.eval_split=val",
+        f"paths.run_dir={out_dir}",
+        "progress=false",
+        "device=cpu",
+        *extra,
+    ]
 
 
 def test_evaluate_scores_every_view_and_averages_per_class(sphere_setup, tmp_path, capsys):
@@ -83,7 +101,9 @@ def test_evaluate_scores_every_view_and_averages_per_class(sphere_setup, tmp_pat
 
 def test_evaluate_max_objects_and_missing_checkpoint(sphere_setup, tmp_path):
     root, checkpoint, _ = sphere_setup
-    json_path = evaluate(compose_config("eval", _eval_overrides(root, checkpoint, str(tmp_path), "max_objects=1", "chamfer=false")))
+    json_path = evaluate(
+        compose_config("eval", _eval_overrides(root, checkpoint, str(tmp_path), "max_objects=1", "chamfer=false"))
+    )
     with open(json_path) as handle:
         results = json.load(handle)
     assert results["num_samples"] == {"full": NUM_VIEWS, "half": NUM_VIEWS}

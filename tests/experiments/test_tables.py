@@ -32,8 +32,17 @@ def test_every_silhouette_row_composes_at_both_budgets():
                 for budget in tables.BUDGETS.values():
                     cfg = compose("train", overrides=tables.train_overrides(row, budget, "synthetic", seed=3))
                     assert cfg.trainer.seed == 3 and cfg.trainer.iterations == budget.iterations
-        cfg = compose("train", overrides=tables.train_overrides(tables.Row("r", "silhouette", ("+ablation=barycentric",), ""), tables.BUDGETS["paper"], "synthetic", 0))
-        assert cfg.renderer.dist_func == "barycentric" and cfg.data.root.endswith("synthetic") and cfg.data.batch_size == 64
+        cfg = compose(
+            "train",
+            overrides=tables.train_overrides(
+                tables.Row("r", "silhouette", ("+ablation=barycentric",), ""), tables.BUDGETS["paper"], "synthetic", 0
+            ),
+        )
+        assert (
+            cfg.renderer.dist_func == "barycentric"
+            and cfg.data.root.endswith("synthetic")
+            and cfg.data.batch_size == 64
+        )
         cfg = compose("train", overrides=["+gendr=cdf_cauchy"])
         assert cfg.renderer.dist_cdf == "cauchy"
 
@@ -58,11 +67,15 @@ def test_estimate():
 def _fake_row(folder, name, means, commit="abc123", splits=("val",)):
     row_dir = folder / name
     row_dir.mkdir(parents=True)
-    (row_dir / tables.ROW_RECORD).write_text(json.dumps({"overrides": [f"+ablation={name}"], "commit": commit, "seed": 0, "status": "done"}))
+    (row_dir / tables.ROW_RECORD).write_text(
+        json.dumps({"overrides": [f"+ablation={name}"], "commit": commit, "seed": 0, "status": "done"})
+    )
     for split in splits:
         (row_dir / f"eval_{split}").mkdir()
         per_class = {"airplane": means[0], "car": means[1]}
-        (row_dir / f"eval_{split}" / "metrics.json").write_text(json.dumps({"per_class": per_class, "mean": sum(means) / 2}))
+        (row_dir / f"eval_{split}" / "metrics.json").write_text(
+            json.dumps({"per_class": per_class, "mean": sum(means) / 2})
+        )
     return row_dir
 
 
@@ -71,7 +84,9 @@ def test_collector_on_fake_runs(tmp_path):
     rows = {row.name: row for row in table.rows}
     _fake_row(tmp_path, "baseline", (0.5, 0.7))
     _fake_row(tmp_path, "barycentric", (0.4, 0.6), splits=())
-    results = [tables.read_row(str(tmp_path / name), rows[name], ["val"]) for name in ("baseline", "barycentric", "aggr_sum")]
+    results = [
+        tables.read_row(str(tmp_path / name), rows[name], ["val"]) for name in ("baseline", "barycentric", "aggr_sum")
+    ]
     assert [r.status for r in results] == ["done", "not evaluated", "not run"]
     assert results[0].iou["val"] == {"airplane": 0.5, "car": 0.7, "mean": pytest.approx(0.6)}
     text = tables.markdown(table, results, ["val"], "heading")

@@ -26,7 +26,9 @@ def _scene():
 
 def test_pose_fit_from_a_perturbed_start_converges_under_occlusion():
     vertices, faces, colors, camera = _scene()
-    options = PoseFitOptions(steps=60, sigma_start=3e-3, sigma_end=1e-5, gamma_start=3e-2, gamma_end=1e-4, frame_every=0)
+    options = PoseFitOptions(
+        steps=60, sigma_start=3e-3, sigma_end=1e-5, gamma_start=3e-2, gamma_end=1e-4, frame_every=0
+    )
     settings = RasterSettings(image_size=IMAGE_SIZE, sigma=options.sigma_end, gamma=options.gamma_end)
     with torch.no_grad():
         clean = render_rgba(vertices, faces, colors, camera, settings)[0]
@@ -36,8 +38,17 @@ def test_pose_fit_from_a_perturbed_start_converges_under_occlusion():
     start = random_rotation(25.0, torch.Generator().manual_seed(0))
 
     result = fit_pose(
-        vertices, faces, colors, target, ~occluded, camera, settings, start, torch.tensor([0.05, -0.05, 0.0]),
-        options, true_rotation=torch.eye(3),
+        vertices,
+        faces,
+        colors,
+        target,
+        ~occluded,
+        camera,
+        settings,
+        start,
+        torch.tensor([0.05, -0.05, 0.0]),
+        options,
+        true_rotation=torch.eye(3),
     )
 
     assert result.rotation_errors[0] == pytest.approx(25.0, abs=1e-3)
@@ -45,7 +56,9 @@ def test_pose_fit_from_a_perturbed_start_converges_under_occlusion():
     # Success as the fit_pose command defines it (< 10 degrees); this seed ends near 3
     # degrees. At 32 x 32 with an 80-face object the depth of t is loosely determined.
     assert result.rotation_errors[-1] < 10.0
-    assert float(geodesic_angle_degrees(result.rotation, torch.eye(3))) == pytest.approx(result.rotation_errors[-1], abs=1e-3)
+    assert float(geodesic_angle_degrees(result.rotation, torch.eye(3))) == pytest.approx(
+        result.rotation_errors[-1], abs=1e-3
+    )
     assert float(result.translation.norm()) < 0.05
 
 
@@ -94,7 +107,17 @@ def test_bad_pose_inputs_are_named():
     settings = RasterSettings(image_size=8)
     target = torch.zeros(4, 8, 8)
     with pytest.raises(ValueError, match="target"):
-        fit_pose(vertices, faces, colors, torch.zeros(3, 8, 8), torch.ones(8, 8, dtype=torch.bool), camera, settings, torch.eye(3), torch.zeros(3))
+        fit_pose(
+            vertices,
+            faces,
+            colors,
+            torch.zeros(3, 8, 8),
+            torch.ones(8, 8, dtype=torch.bool),
+            camera,
+            settings,
+            torch.eye(3),
+            torch.zeros(3),
+        )
     with pytest.raises(ValueError, match="visible"):
         fit_pose(vertices, faces, colors, target, torch.ones(8, 8), camera, settings, torch.eye(3), torch.zeros(3))
     with pytest.raises(ValueError, match="lr"):

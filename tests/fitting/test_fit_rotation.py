@@ -8,7 +8,11 @@ from softrecon.fitting.rotation import axis_angle_to_matrix, geodesic_angle_degr
 
 def test_quarter_turn_about_z_maps_x_to_y():
     rotation = axis_angle_to_matrix(torch.tensor([0.0, 0.0, math.pi / 2], dtype=torch.float64))
-    assert torch.allclose(rotation @ torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64), torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64), atol=1e-12)
+    assert torch.allclose(
+        rotation @ torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64),
+        torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64),
+        atol=1e-12,
+    )
 
 
 def test_skew_is_the_cross_product():

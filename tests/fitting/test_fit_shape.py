@@ -70,7 +70,9 @@ def test_fitting_colours_lowers_the_colour_error():
     template = sphere * 0.5
     options = ShapeFitOptions(steps=25, lr=0.02, sigma_start=1e-3, sigma_end=1e-4, frame_every=0, color_weight=1.0)
 
-    result = fit_shape(template, faces, silhouettes, views, RasterSettings(image_size=IMAGE_SIZE), options, target_colors=images)
+    result = fit_shape(
+        template, faces, silhouettes, views, RasterSettings(image_size=IMAGE_SIZE), options, target_colors=images
+    )
 
     gray = torch.full_like(template, 0.5)
     before = (hard_color_images(template, faces, gray, views, IMAGE_SIZE) - images).pow(2).mean()
@@ -78,4 +80,12 @@ def test_fitting_colours_lowers_the_colour_error():
     assert result.colors.shape == (template.shape[0], 3)
     assert float(after) < 0.5 * float(before)
     with pytest.raises(ValueError, match="color_weight"):
-        fit_shape(template, faces, silhouettes, views, RasterSettings(image_size=IMAGE_SIZE), ShapeFitOptions(steps=1), target_colors=images)
+        fit_shape(
+            template,
+            faces,
+            silhouettes,
+            views,
+            RasterSettings(image_size=IMAGE_SIZE),
+            ShapeFitOptions(steps=1),
+            target_colors=images,
+        )

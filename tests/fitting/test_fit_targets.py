@@ -30,7 +30,11 @@ def test_round_trip(tmp_path, layout):
 
 
 def test_per_view_distances_reach_the_cameras():
-    views = ViewSet(torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64), torch.tensor([2.0, 4.0], dtype=torch.float64))
+    views = ViewSet(
+        torch.zeros(2, dtype=torch.float64),
+        torch.zeros(2, dtype=torch.float64),
+        torch.tensor([2.0, 4.0], dtype=torch.float64),
+    )
     eyes = views.camera(dtype=torch.float64).eye
     torch.testing.assert_close(eyes[:, 2], torch.tensor([-2.0, -4.0], dtype=torch.float64))
     assert torch.equal(views.subset([1]).distance, torch.tensor([4.0], dtype=torch.float64))
@@ -43,10 +47,20 @@ def test_masks_and_grey_alpha_pngs(tmp_path):
     mask[1:4, 2:5] = 255
     iio.imwrite(tmp_path / "a.png", mask)
     iio.imwrite(tmp_path / "b.png", np.stack([mask // 2, mask], axis=-1))
-    (tmp_path / "cams.json").write_text(json.dumps({"views": [{"image": n, "distance": 3, "elevation": 10, "azimuth": a} for n, a in (("a.png", 0), ("b.png", 90))]}))
+    (tmp_path / "cams.json").write_text(
+        json.dumps(
+            {
+                "views": [
+                    {"image": n, "distance": 3, "elevation": 10, "azimuth": a} for n, a in (("a.png", 0), ("b.png", 90))
+                ]
+            }
+        )
+    )
     views, rgba = load_image_targets(str(tmp_path), str(tmp_path / "cams.json"), 15.0)
     assert views.viewing_angle == 15.0 and rgba.shape == (2, 4, 6, 6)
-    assert torch.equal(target_masks(rgba)[0], torch.from_numpy(mask > 0)) and torch.equal(target_masks(rgba)[1], torch.from_numpy(mask > 0))
+    assert torch.equal(target_masks(rgba)[0], torch.from_numpy(mask > 0)) and torch.equal(
+        target_masks(rgba)[1], torch.from_numpy(mask > 0)
+    )
 
 
 def test_bad_files_are_named(tmp_path):
@@ -56,7 +70,7 @@ def test_bad_files_are_named(tmp_path):
     np.save(tmp_path / "cams.npy", np.array([[2.0, 0.0, 0.0]]))
     with pytest.raises(ValueError, match="rgb.png.*alpha"):
         load_image_targets(str(tmp_path), str(tmp_path / "cams.npy"), 15.0)
-    (tmp_path / "broken.json").write_text("{\"views\": [{\"distance\": 1}]}")
+    (tmp_path / "broken.json").write_text('{"views": [{"distance": 1}]}')
     with pytest.raises(ValueError, match="broken.json"):
         load_image_targets(str(tmp_path), str(tmp_path / "broken.json"), 15.0)
     np.save(tmp_path / "images.npy", np.full((1, 4, 4, 4), 2.0, dtype=np.float32))

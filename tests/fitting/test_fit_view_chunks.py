@@ -14,7 +14,10 @@ def test_view_chunks_give_the_same_images(monkeypatch):
     vertices = vertices * torch.tensor([0.45, 0.3, 0.2])
     colors = (vertices - vertices.min(0).values) / (vertices.max(0).values - vertices.min(0).values)
     views = orbit_views(6, [30.0, -30.0])
-    silhouettes, images = hard_silhouettes(vertices, faces, views, 16), hard_color_images(vertices, faces, colors, views, 16)
+    silhouettes, images = (
+        hard_silhouettes(vertices, faces, views, 16),
+        hard_color_images(vertices, faces, colors, views, 16),
+    )
     monkeypatch.setattr(shape_module, "FACE_VIEWS_PER_CALL", len(faces) * 4)  # chunks of 4 and 2 views
     assert torch.equal(hard_silhouettes(vertices, faces, views, 16), silhouettes) and silhouettes.any()
     assert torch.equal(hard_color_images(vertices, faces, colors, views, 16), images)

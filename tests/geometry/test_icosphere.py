@@ -7,7 +7,9 @@ from softrecon.geometry import icosphere
 
 
 @pytest.mark.parametrize("orientation", ["axes", "softras"])
-@pytest.mark.parametrize("level, num_vertices, num_faces", [(0, 12, 20), (1, 42, 80), (3, 642, 1280), (5, 10242, 20480)])
+@pytest.mark.parametrize(
+    "level, num_vertices, num_faces", [(0, 12, 20), (1, 42, 80), (3, 642, 1280), (5, 10242, 20480)]
+)
 def test_counts_unit_radius_and_outward_ccw(level, num_vertices, num_faces, orientation):
     vertices, faces = icosphere(level, dtype=torch.float64, orientation=orientation)
     assert vertices.shape == (num_vertices, 3) and faces.shape == (num_faces, 3)
@@ -54,7 +56,9 @@ def test_softras_orientation_is_blenders_icosphere():
     radius, height = 2 / math.sqrt(5), 1 / math.sqrt(5)
     for k in range(5):
         expected.append((radius * math.cos(math.radians(72 * k)), height, radius * math.sin(math.radians(72 * k))))
-        expected.append((radius * math.cos(math.radians(36 + 72 * k)), -height, radius * math.sin(math.radians(36 + 72 * k))))
+        expected.append(
+            (radius * math.cos(math.radians(36 + 72 * k)), -height, radius * math.sin(math.radians(36 + 72 * k)))
+        )
     distance = torch.cdist(torch.tensor(expected, dtype=torch.float64), five_valent)
     assert distance.min(dim=1).values.max() < 1e-12
     # Geodesic: vertex 12 onwards lie on the flat faces of the icosahedron before projection,

@@ -44,7 +44,9 @@ def test_gradients_finite_with_degenerate_faces():
 
 def test_gradcheck():
     vertices, faces = icosphere(0, dtype=torch.float64)
-    vertices = (vertices + 0.1 * torch.randn(12, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0)))[None]
+    vertices = (vertices + 0.1 * torch.randn(12, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0)))[
+        None
+    ]
     vertices.requires_grad_()
     assert torch.autograd.gradcheck(lambda v: vertex_normals(v, faces), (vertices,))
     assert torch.autograd.gradcheck(lambda v: face_normals(v, faces), (vertices,))

@@ -125,7 +125,7 @@ def test_triangle_strip_acc(tmp_path):
     # TORCS .acc: vertices carry normals, references several UV pairs, SURF type 4 = strip
     text = (
         'AC3Db\nMATERIAL "m" rgb 0.5 0.5 0.5 amb 1 1 1 emis 0 0 0 spec 0 0 0 shi 0 trans 0\n'
-        "OBJECT world\nkids 1\nOBJECT poly\nname \"strip\"\n"
+        'OBJECT world\nkids 1\nOBJECT poly\nname "strip"\n'
         'texture "a.rgb" base\ntexture "b.rgb" tiled\nnumvert 5\n'
         "0 0 0 0 0 1\n1 0 0 0 0 1\n0 1 0 0 0 1\n1 1 0 0 0 1\n2 1 0 0 0 1\nnumsurf 1\nSURF 0x34\nmat 0\nrefs 6\n"
         "0 0 0 0.1 0.1\n1 1 0 0.1 0.1\n2 0 1 0.1 0.1\n3 1 1 0.1 0.1\n3 1 1 0.1 0.1\n4 1 1 0.1 0.1\nkids 0\n"
@@ -150,10 +150,13 @@ def test_fewer_kids_than_announced_is_read_to_the_end(tmp_path):
         ("hello\n", "not an AC3D file"),
         ("AC3Db\nOBJECT world\nkids 1\nOBJECT poly\nnumvert 3\n0 0 0\n1 0 0\n", "ends"),
         ("AC3Db\nOBJECT world\nkids 0\n", "no polygons"),
-        ("AC3Db\nOBJECT poly\nnumvert 1\n0 0 0\nnumsurf 1\nSURF 0x0\nrefs 3\n0 0 0\n1 0 0\n2 0 0\nkids 0\n", "refers to vertex"),
+        (
+            "AC3Db\nOBJECT poly\nnumvert 1\n0 0 0\nnumsurf 1\nSURF 0x0\nrefs 3\n0 0 0\n1 0 0\n2 0 0\nkids 0\n",
+            "refers to vertex",
+        ),
         ("AC3Db\nOBJECT poly\nnumvert 1\n0 0 x\nkids 0\n", "cannot parse the vertex"),
         ("AC3Db\nOBJECT poly\nbogus 1\nkids 0\n", "unknown statement"),
-        ("AC3Db\nMATERIAL \"m\" amb 1 1 1\n", "MATERIAL without"),
+        ('AC3Db\nMATERIAL "m" amb 1 1 1\n', "MATERIAL without"),
     ],
 )
 def test_malformed_files_name_the_file_and_reason(tmp_path, text, message):

@@ -7,7 +7,9 @@ import torch
 
 from softrecon.io import load_mesh, normalize_to_unit_box, unit_box_transform
 
-MESHES = os.environ.get("SOFTRECON_SHARED_MESHES", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "meshes"))
+MESHES = os.environ.get(
+    "SOFTRECON_SHARED_MESHES", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "meshes")
+)
 
 
 def _path(name):
@@ -17,7 +19,10 @@ def _path(name):
     return path
 
 
-@pytest.mark.parametrize("name, num_faces, colored", [("cow/cow.obj", 5856, True), ("teapot.obj", 2464, False), ("airplane.ply", 2452, False)])
+@pytest.mark.parametrize(
+    "name, num_faces, colored",
+    [("cow/cow.obj", 5856, True), ("teapot.obj", 2464, False), ("airplane.ply", 2452, False)],
+)
 def test_shared_meshes_load_and_normalize(name, num_faces, colored):
     mesh = load_mesh(_path(name))
     assert mesh.num_faces == num_faces and (mesh.colors is not None) == colored

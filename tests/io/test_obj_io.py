@@ -152,7 +152,9 @@ def test_texture_baked_per_face(tmp_path, resolution):
 
 
 def test_read_obj_keeps_uvs_and_materials_for_baking(tmp_path):
-    path, _ = _textured_obj(tmp_path, "f 1/1 2/2 3/3\nusemtl unknown\nf 2 4 3\nusemtl plain\nf 1/1 4/4 3/3\nusemtl paint\nf 1/2 2/3 3/1\n")
+    path, _ = _textured_obj(
+        tmp_path, "f 1/1 2/2 3/3\nusemtl unknown\nf 2 4 3\nusemtl plain\nf 1/1 4/4 3/3\nusemtl paint\nf 1/2 2/3 3/1\n"
+    )
     raw = read_obj(str(path))
     assert raw.uvs.shape == (4, 2) and raw.face_uv_indices.tolist() == [[0, 1, 2], [-1, -1, -1], [0, 3, 2], [1, 2, 0]]
     names = [("texture" if m.texture is not None else "plain") for m in raw.materials]
@@ -168,7 +170,9 @@ def test_read_obj_keeps_uvs_and_materials_for_baking(tmp_path):
 
 
 def test_texture_resolution_without_a_uv_texture_loads_as_before(tmp_path):
-    path, _ = _textured_obj(tmp_path, "usemtl plain\nf 1/1 2/2 3/3\nusemtl paint\nf 2 4 3\n")  # textured face has no UVs
+    path, _ = _textured_obj(
+        tmp_path, "usemtl plain\nf 1/1 2/2 3/3\nusemtl paint\nf 2 4 3\n"
+    )  # textured face has no UVs
     mesh = load_mesh(path, texture_resolution=2)
     assert mesh.color_mode == "vertex"
     vertices, faces = icosphere(0)

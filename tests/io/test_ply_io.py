@@ -28,7 +28,9 @@ def _header(fmt, with_colors, extra_element=False):
 def _ascii(with_colors):
     body = _header("ascii", with_colors)
     for v, c in zip(VERTICES, COLORS):
-        body += (" ".join(str(x) for x in v) + (" " + " ".join(str(x) for x in c) if with_colors else "") + "\n").encode()
+        body += (
+            " ".join(str(x) for x in v) + (" " + " ".join(str(x) for x in c) if with_colors else "") + "\n"
+        ).encode()
     for p in POLYGONS:
         body += (f"{len(p)} " + " ".join(map(str, p)) + "\n").encode()
     return body

@@ -45,7 +45,13 @@ def test_properties_continuations_and_escapes():
 def test_catalog_entries(library):
     first, second = read_catalog(library)
     assert (first.library, first.index, first.name, first.category, first.model, first.creator, first.license) == (
-        "Test", 1, "Chair \u00e0 bascule", "Living room", "lib/chair/chair.obj", "Someone", "CC0 public domain"
+        "Test",
+        1,
+        "Chair \u00e0 bascule",
+        "Living room",
+        "lib/chair/chair.obj",
+        "Someone",
+        "CC0 public domain",
     )
     assert first.model_rotation == (1, 0, 0, 0, 0, 1, 0, -1, 0)
     assert second.model_rotation is None and second.name == "Lost"

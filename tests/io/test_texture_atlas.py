@@ -13,7 +13,9 @@ from softrecon.io import load_mesh, save_textured_obj
 @pytest.mark.parametrize("resolution", [1, 3, 5])
 def test_round_trip_is_exact_to_8_bits(tmp_path, resolution):
     vertices, faces = icosphere(1)
-    textures = torch.rand(faces.shape[0], resolution**2, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(resolution))
+    textures = torch.rand(
+        faces.shape[0], resolution**2, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(resolution)
+    )
     path = tmp_path / "ball.obj"
     save_textured_obj(path, vertices, faces, textures)
     assert sorted(os.listdir(tmp_path)) == ["ball.mtl", "ball.obj", "ball_texture.png"]
@@ -33,7 +35,7 @@ def test_atlas_is_a_grid_of_one_cell_per_face(tmp_path):
     save_textured_obj(tmp_path / "t.obj", vertices, faces, textures, texel_pixels=3)
     atlas = iio.imread(tmp_path / "t_texture.png")
     assert atlas.shape == (4 * 6, 5 * 6, 3)  # cells of R * texel_pixels = 6 pixels
-    assert (atlas[:6 * 4, :6 * 5] == 128).all()  # every face's cell painted (no padding cell left)
+    assert (atlas[: 6 * 4, : 6 * 5] == 128).all()  # every face's cell painted (no padding cell left)
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,9 @@ def test_laplacian_matches_dense_construction():
     torch.testing.assert_close(LaplacianLoss(faces, 6)(batch), expected.mean())
     grid_v, grid_f = grid_mesh(3, 4)
     grid_batch = grid_v[None] + 0.1 * torch.randn(2, *grid_v.shape, dtype=torch.float64)
-    torch.testing.assert_close(LaplacianLoss(grid_f, 12, reduction="sum")(grid_batch), dense_laplacian_loss(grid_batch, grid_f).sum())
+    torch.testing.assert_close(
+        LaplacianLoss(grid_f, 12, reduction="sum")(grid_batch), dense_laplacian_loss(grid_batch, grid_f).sum()
+    )
 
 
 def test_laplacian_gradient_and_checks():

@@ -39,7 +39,9 @@ def test_chamfer_hand_case_numpy_and_torch_with_gradient():
 def test_chamfer_random_sets_numpy_matches_torch():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(300, 3)), rng.normal(size=(200, 3))
-    assert chamfer_distance(torch.from_numpy(a), torch.from_numpy(b)).item() == pytest.approx(chamfer_distance(a, b), rel=1e-10)
+    assert chamfer_distance(torch.from_numpy(a), torch.from_numpy(b)).item() == pytest.approx(
+        chamfer_distance(a, b), rel=1e-10
+    )
 
 
 def test_fscore_hand_case():

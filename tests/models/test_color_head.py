@@ -29,7 +29,14 @@ def two_colour_images(batch=2, size=8, dtype=torch.float64):
 
 def small_head(num_faces=6, palette=3, resolution=2, dtype=torch.float64, seed=0):
     torch.manual_seed(seed)
-    return PaletteColorHead(latent_dim=5, num_faces=num_faces, palette_size=palette, texture_resolution=resolution, grid_size=4, embedding_dim=4).to(dtype)
+    return PaletteColorHead(
+        latent_dim=5,
+        num_faces=num_faces,
+        palette_size=palette,
+        texture_resolution=resolution,
+        grid_size=4,
+        embedding_dim=4,
+    ).to(dtype)
 
 
 def test_shapes_and_normalisation():
@@ -144,7 +151,9 @@ def test_color_l1_loss_values_and_checks():
     rendered = torch.zeros(2, 3, 4, 4, dtype=torch.float64)
     target = torch.zeros_like(rendered)
     target[1, 0] = 0.6  # image 1: one of three channels off by 0.6 everywhere
-    torch.testing.assert_close(color_l1_loss(rendered, target, reduction="none"), torch.tensor([0.0, 0.2], dtype=torch.float64))
+    torch.testing.assert_close(
+        color_l1_loss(rendered, target, reduction="none"), torch.tensor([0.0, 0.2], dtype=torch.float64)
+    )
     torch.testing.assert_close(color_l1_loss(rendered, target), torch.tensor(0.1, dtype=torch.float64))
     assert color_l1_loss(target, target) == 0
     with pytest.raises(ValueError, match="target"):

@@ -17,12 +17,18 @@ def test_paper_architecture_layers():
     model = ReconstructionModel()
     convs = [m for m in model.encoder.conv if isinstance(m, torch.nn.Conv2d)]
     assert [(c.in_channels, c.out_channels, c.kernel_size, c.stride) for c in convs] == [
-        (4, 64, (5, 5), (2, 2)), (64, 128, (5, 5), (2, 2)), (128, 256, (5, 5), (2, 2))]
+        (4, 64, (5, 5), (2, 2)),
+        (64, 128, (5, 5), (2, 2)),
+        (128, 256, (5, 5), (2, 2)),
+    ]
     assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.encoder.conv) == 3
     linears = [m for m in model.encoder.fc if isinstance(m, torch.nn.Linear)]
     assert [(l.in_features, l.out_features) for l in linears] == [(256 * 8 * 8, 1024), (1024, 1024), (1024, 512)]
     dec = model.decoder
-    assert [(l.in_features, l.out_features) for l in dec.fc if isinstance(l, torch.nn.Linear)] == [(512, 1024), (1024, 2048)]
+    assert [(l.in_features, l.out_features) for l in dec.fc if isinstance(l, torch.nn.Linear)] == [
+        (512, 1024),
+        (1024, 2048),
+    ]
     assert (dec.centroid_head.out_features, dec.displacement_head.out_features) == (3, 642 * 3)
     assert model.faces.shape == (1280, 3) and model.num_vertices == 642
 
@@ -71,7 +77,13 @@ def test_template_orientation_reaches_the_decoder():
     """'softras' orients the template as SoftRas' Blender icosphere: 70 of 642 vertices
     start with a zero coordinate (the sign the decoder keeps), against 90 for 'axes'."""
     for orientation, pinned in (("axes", 90), ("softras", 70)):
-        model = ReconstructionModel(image_size=16, encoder_channels=(4, 4, 4), encoder_fc=(8,), decoder_fc=(8,), template_orientation=orientation)
+        model = ReconstructionModel(
+            image_size=16,
+            encoder_channels=(4, 4, 4),
+            encoder_fc=(8,),
+            decoder_fc=(8,),
+            template_orientation=orientation,
+        )
         assert int((model.decoder.template_sign == 0).any(dim=1).sum()) == pinned
         vertices = model(torch.rand(2, 4, 16, 16))
         zero = model.decoder.template_sign == 0  # (V, 3)

@@ -23,11 +23,16 @@ from scene_factories import random_scene, sphere_scene  # noqa: F401 (re-exporte
 # Every dist_func x aggr_alpha x aggr_rgb x double_sided combination.
 ALL_COMBOS = list(
     itertools.product(
-        ["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein", "hamacher"], ["softmax", "hard"], [False, True]
+        ["euclidean", "barycentric", "hard"],
+        ["prod", "sum", "hard", "max", "einstein", "hamacher"],
+        ["softmax", "hard"],
+        [False, True],
     )
 )
 # The differentiable dist_func x aggr_alpha x aggr_rgb combinations.
-GRADCHECK_COMBOS = list(itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein", "hamacher"], ["softmax", "hard"]))
+GRADCHECK_COMBOS = list(
+    itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein", "hamacher"], ["softmax", "hard"])
+)
 CDFS = ["logistic", "gaussian", "laplace", "cauchy", "gumbel_max", "gumbel_min"]
 # Relative tolerance of a kernel against the reference, per dtype.
 TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-5}

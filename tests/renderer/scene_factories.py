@@ -49,8 +49,11 @@ def random_scene(
         face_vertices (N, F, 3, 3) and face_colors (N, F, 3, C), both ``dtype``.
     """
     xy = (torch.rand(num_batch, num_faces, 3, 2, generator=generator, dtype=torch.float64) * 2 - 1) * extent
-    z = near + DEPTH_MARGIN + torch.rand(num_batch, num_faces, 3, 1, generator=generator, dtype=torch.float64) * (
-        far - near - 2 * DEPTH_MARGIN
+    z = (
+        near
+        + DEPTH_MARGIN
+        + torch.rand(num_batch, num_faces, 3, 1, generator=generator, dtype=torch.float64)
+        * (far - near - 2 * DEPTH_MARGIN)
     )
     faces = torch.cat([xy, z], dim=-1)
     if special_faces and num_faces >= 6:
@@ -87,9 +90,20 @@ def uv_sphere(rings: int, segments: int) -> Tuple[torch.Tensor, torch.Tensor]:
     polar = torch.arange(1, rings + 1, dtype=torch.float64) * math.pi / (rings + 1)  # (rings,)
     azimuth = torch.arange(segments, dtype=torch.float64) * 2 * math.pi / segments  # (segments,)
     ring = torch.stack(
-        [polar.sin()[:, None] * azimuth.cos()[None, :], polar.cos()[:, None].expand(-1, segments), polar.sin()[:, None] * azimuth.sin()[None, :]], dim=-1
+        [
+            polar.sin()[:, None] * azimuth.cos()[None, :],
+            polar.cos()[:, None].expand(-1, segments),
+            polar.sin()[:, None] * azimuth.sin()[None, :],
+        ],
+        dim=-1,
     ).reshape(-1, 3)
-    vertices = torch.cat([torch.tensor([[0.0, 1.0, 0.0]], dtype=torch.float64), ring, torch.tensor([[0.0, -1.0, 0.0]], dtype=torch.float64)])
+    vertices = torch.cat(
+        [
+            torch.tensor([[0.0, 1.0, 0.0]], dtype=torch.float64),
+            ring,
+            torch.tensor([[0.0, -1.0, 0.0]], dtype=torch.float64),
+        ]
+    )
     south = len(vertices) - 1
     index = lambda r, k: 1 + r * segments + (k % segments)  # noqa: E731
     faces = []

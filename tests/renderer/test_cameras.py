@@ -39,7 +39,10 @@ def test_eye_from_spherical_hand_values():
     _close(eye_from_spherical(2.0, 0.0, 90.0), [[2.0, 0.0, 0.0]])
     _close(eye_from_spherical(2.0, 90.0, 0.0), [[0.0, 2.0, 0.0]])
     eye = eye_from_spherical(D, 30.0, torch.tensor([0.0, -30.0, -90.0], dtype=torch.float64))
-    _close(eye, [[0.0, D * SIN30, -D * COS30], [-D * COS30 * 0.5, D * SIN30, -D * COS30 * COS30], [-D * COS30, D * SIN30, 0.0]])
+    _close(
+        eye,
+        [[0.0, D * SIN30, -D * COS30], [-D * COS30 * 0.5, D * SIN30, -D * COS30 * COS30], [-D * COS30, D * SIN30, 0.0]],
+    )
 
 
 def test_eye_from_spherical_is_differentiable():
@@ -151,11 +154,19 @@ def test_projection_camera_from_opencv_pixel_centres():
     height, width = 6, 8
     f, cx, cy = 10.0, 3.5, 2.5
     intrinsics = torch.tensor([[f, 0, cx], [0, f, cy], [0, 0, 1]], dtype=torch.float64)
-    camera = ProjectionCamera.from_opencv(intrinsics, torch.eye(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64), (height, width))
+    camera = ProjectionCamera.from_opencv(
+        intrinsics, torch.eye(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64), (height, width)
+    )
     depth = 2.0
     # Points that OpenCV projects onto the centres of pixel (u=0, v=0) and (u=7, v=5).
     pixels = torch.tensor([[0.0, 0.0], [7.0, 5.0]], dtype=torch.float64)
-    world = torch.cat([(pixels - torch.tensor([cx, cy], dtype=torch.float64)) / f * depth, torch.full((2, 1), depth, dtype=torch.float64)], dim=1)
+    world = torch.cat(
+        [
+            (pixels - torch.tensor([cx, cy], dtype=torch.float64)) / f * depth,
+            torch.full((2, 1), depth, dtype=torch.float64),
+        ],
+        dim=1,
+    )
     screen = camera.project(world[None])
     xs, ys = pixel_centers(height, width, torch.float64, torch.device("cpu"))
     _close(screen[0, 0], [xs[0], ys[0], depth], atol=1e-12)  # top-left pixel centre
@@ -177,7 +188,9 @@ def test_indexing_selects_cameras():
     torch.testing.assert_close(picked.eye, camera.eye[1:2])
     assert camera[torch.tensor([2, 0])].batch_size == 2 and camera[-1].batch_size == 1
     torch.testing.assert_close(camera[-1].eye, camera.eye[2:])
-    ortho = OrthographicCamera(torch.eye(3).expand(2, 3, 3), [[0.0, 0.0, -5.0], [0.0, 0.0, -6.0]], scale=torch.tensor([1.0, 2.0]))
+    ortho = OrthographicCamera(
+        torch.eye(3).expand(2, 3, 3), [[0.0, 0.0, -5.0], [0.0, 0.0, -6.0]], scale=torch.tensor([1.0, 2.0])
+    )
     assert ortho[1].scale.tolist() == [2.0]
     projection = ProjectionCamera(torch.rand(4, 3, 4))
     assert projection[1:3].batch_size == 2

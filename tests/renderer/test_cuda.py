@@ -180,7 +180,9 @@ def test_no_nan_on_nasty_inputs(backend, sigma):
     colours = torch.rand(2, fv.shape[1], 3, 3, generator=torch.Generator().manual_seed(17), dtype=torch.float64)
     for dist_func, aggr_alpha, aggr_rgb in GRADCHECK_COMBOS:
         for fc in (colours, None):
-            settings = RasterSettings(image_size=8, sigma=sigma, dist_func=dist_func, aggr_alpha=aggr_alpha, aggr_rgb=aggr_rgb)
+            settings = RasterSettings(
+                image_size=8, sigma=sigma, dist_func=dist_func, aggr_alpha=aggr_alpha, aggr_rgb=aggr_rgb
+            )
             got = render_on(backend, fv, fc, settings)
             assert got[0][1, -1].abs().max() == 0  # the all-padding mesh renders nothing
             assert_matches(got, render_with_grads(reference, fv, fc, settings), TOLERANCE[torch.float64])
@@ -200,8 +202,12 @@ def test_launches_of_several_blocks(backend, num_faces):
     """Face and entry counts at and beyond one block of threads (setup, fill, backward and
     reduction each launch several blocks; the forward one block per (image, tile))."""
     fv, fc = random_scene(2, num_faces, torch.Generator().manual_seed(38), extent=0.9)
-    fv[..., :2] *= 0.4 * (0.1 + torch.rand(2, num_faces, 1, 1, generator=torch.Generator().manual_seed(39), dtype=fv.dtype))
-    fv[..., :2] += 0.9 * (2 * torch.rand(2, num_faces, 1, 2, generator=torch.Generator().manual_seed(40), dtype=fv.dtype) - 1)
+    fv[..., :2] *= 0.4 * (
+        0.1 + torch.rand(2, num_faces, 1, 1, generator=torch.Generator().manual_seed(39), dtype=fv.dtype)
+    )
+    fv[..., :2] += 0.9 * (
+        2 * torch.rand(2, num_faces, 1, 2, generator=torch.Generator().manual_seed(40), dtype=fv.dtype) - 1
+    )
     settings = RasterSettings(image_size=(40, 36), sigma=1e-3, gamma=0.2, near=1.0, far=3.0)
     assert _entry_count(backend, fv, settings) > 2 * THREADS_PER_BLOCK
     got = render_on(backend, fv, fc, settings)
@@ -218,7 +224,10 @@ def test_empty_meshes_and_empty_bins(backend):
         image, grad_v, grad_c = render_with_grads(render, fv, fc, settings)
         assert image.shape == (n, 4, 5, 7) and grad_v.shape == fv.shape and grad_c.shape == fc.shape
         if n:
-            assert torch.equal(image[:, :3].cpu(), torch.tensor([0.25, 0.5, 0.75], dtype=torch.float64).view(1, 3, 1, 1).expand(n, 3, 5, 7))
+            assert torch.equal(
+                image[:, :3].cpu(),
+                torch.tensor([0.25, 0.5, 0.75], dtype=torch.float64).view(1, 3, 1, 1).expand(n, 3, 5, 7),
+            )
             assert image[:, 3].abs().max() == 0
         image = soft_rasterize(fv, None, settings, backend=backend)
         assert image.shape == (n, 1, 5, 7) and (n == 0 or image.abs().max() == 0)

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.skipif(not _kernels.kernel_available("cpu"), reason=_ke
 
 
 def assert_parity(fv, fc, settings, tolerance):
-    assert_matches(render_with_grads(kernel, fv, fc, settings), render_with_grads(reference, fv, fc, settings), tolerance)
+    assert_matches(
+        render_with_grads(kernel, fv, fc, settings), render_with_grads(reference, fv, fc, settings), tolerance
+    )
 
 
 @pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb, double_sided", ALL_COMBOS)
@@ -32,7 +34,16 @@ def test_cpu_matches_reference_float64(dist_func, aggr_alpha, aggr_rgb, double_s
     assert_parity(fv, fc, settings, TOLERANCE[torch.float64])
 
 
-@pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb", list(itertools.product(["euclidean", "barycentric", "hard"], ["prod", "sum", "hard", "max", "einstein", "hamacher"], ["softmax", "hard"])))
+@pytest.mark.parametrize(
+    "dist_func, aggr_alpha, aggr_rgb",
+    list(
+        itertools.product(
+            ["euclidean", "barycentric", "hard"],
+            ["prod", "sum", "hard", "max", "einstein", "hamacher"],
+            ["softmax", "hard"],
+        )
+    ),
+)
 def test_cpu_matches_reference_float32(dist_func, aggr_alpha, aggr_rgb):
     # gamma is kept large: the softmax weights exp(z / gamma) amplify a one-ulp difference
     # of z by 1 / gamma, which in float32 is a property of the function, not of the kernel.
@@ -88,7 +99,9 @@ def test_cpu_gradcheck(dist_func, aggr_alpha, aggr_rgb):
         assert torch.equal(grad, torch.zeros_like(grad))
 
 
-@pytest.mark.parametrize("dist_func, aggr_alpha", [("hard", "prod"), ("hard", "sum"), ("euclidean", "hard"), ("hard", "hard")])
+@pytest.mark.parametrize(
+    "dist_func, aggr_alpha", [("hard", "prod"), ("hard", "sum"), ("euclidean", "hard"), ("hard", "hard")]
+)
 def test_cpu_hard_modes_zero_finite_alpha_gradient(dist_func, aggr_alpha):
     fv, _ = random_scene(2, 8, torch.Generator().manual_seed(16))
     fv.requires_grad_(True)
@@ -105,7 +118,9 @@ def test_cpu_no_nan_on_nasty_inputs(sigma):
     colours = torch.rand(2, fv.shape[1], 3, 3, generator=torch.Generator().manual_seed(17), dtype=torch.float64)
     for (dist_func, aggr_alpha, aggr_rgb), fc in itertools.product(GRADCHECK_COMBOS, (colours, None)):
         # fc None: alpha only, where the backward uses the forward's pair cache
-        settings = RasterSettings(image_size=8, sigma=sigma, dist_func=dist_func, aggr_alpha=aggr_alpha, aggr_rgb=aggr_rgb)
+        settings = RasterSettings(
+            image_size=8, sigma=sigma, dist_func=dist_func, aggr_alpha=aggr_alpha, aggr_rgb=aggr_rgb
+        )
         image, grad_v, grad_c = render_with_grads(kernel, fv, fc, settings)
         assert torch.isfinite(image).all() and torch.isfinite(grad_v).all()
         assert grad_c is None or torch.isfinite(grad_c).all()
@@ -244,8 +259,12 @@ def test_face_colors_with_neither_three_nor_square_samples_is_a_value_error(samp
 @pytest.mark.parametrize(
     "dist_func, aggr_alpha",
     [
-        ("euclidean", "prod"), ("euclidean", "sum"), ("barycentric", "prod"), ("euclidean", "max"),
-        ("euclidean", "einstein"), ("euclidean", "hamacher"),
+        ("euclidean", "prod"),
+        ("euclidean", "sum"),
+        ("barycentric", "prod"),
+        ("euclidean", "max"),
+        ("euclidean", "einstein"),
+        ("euclidean", "hamacher"),
     ],  # fmt: skip
 )
 def test_cpu_matches_reference_for_every_cdf(dist_func, aggr_alpha, dist_cdf, dtype):
@@ -274,7 +293,14 @@ def test_cpu_gradcheck_for_every_cdf(dist_cdf):
     fv.requires_grad_(True)
     fc.requires_grad_(True)
     settings = RasterSettings(
-        image_size=(9, 12), sigma=2e-2, gamma=0.3, dist_eps=1e-6, near=1.0, far=3.0, double_sided=True, dist_cdf=dist_cdf
+        image_size=(9, 12),
+        sigma=2e-2,
+        gamma=0.3,
+        dist_eps=1e-6,
+        near=1.0,
+        far=3.0,
+        double_sided=True,
+        dist_cdf=dist_cdf,
     )
     assert torch.autograd.gradcheck(lambda v, c: kernel(v, c, settings), (fv, fc), eps=1e-6, atol=1e-6, rtol=1e-4)
 
@@ -315,7 +341,9 @@ def test_cpu_pair_cache_gives_the_same_bits(aggr_alpha, dist_cdf, dtype):
     fv, _ = random_scene(2, 14, torch.Generator().manual_seed(27), dtype=dtype)
     symmetric = torch.tensor([[-0.5, -0.4, 2.0], [0.0, 0.6, 2.0], [0.5, -0.4, 2.0]], dtype=dtype)  # axis x = 0
     fv = torch.cat([fv, symmetric.expand(2, 1, 3, 3)], dim=1).contiguous()
-    settings = RasterSettings(image_size=(20, 20), sigma=2e-2, near=1.0, far=3.0, aggr_alpha=aggr_alpha, dist_cdf=dist_cdf)
+    settings = RasterSettings(
+        image_size=(20, 20), sigma=2e-2, near=1.0, far=3.0, aggr_alpha=aggr_alpha, dist_cdf=dist_cdf
+    )
     upstream = torch.randn(2, 1, 20, 20, generator=torch.Generator().manual_seed(28)).to(dtype)
     image, grad_cached, codes = _extension_gradients(fv, settings, True, upstream)
     image_plain, grad_plain, no_codes = _extension_gradients(fv, settings, False, upstream)
@@ -330,10 +358,16 @@ def test_cpu_pair_cache_is_kept_only_when_a_gradient_will_be_asked_for():
     fv, fc = random_scene(1, 6, torch.Generator().manual_seed(29))
     settings = RasterSettings(image_size=16, sigma=2e-2, near=1.0, far=3.0)
     ext = _kernels._extension()
-    for colours, dist_func, expected in [(None, "euclidean", True), (fc, "euclidean", False), (None, "barycentric", False)]:
+    for colours, dist_func, expected in [
+        (None, "euclidean", True),
+        (fc, "euclidean", False),
+        (None, "barycentric", False),
+    ]:
         params = _kernels._params(settings.replace(dist_func=dist_func))
         params.cache_pairs = True
-        outputs = ext.forward(params, fv, fv.new_empty(0) if colours is None else colours, fv.new_zeros(3 if colours is not None else 1))
+        outputs = ext.forward(
+            params, fv, fv.new_empty(0) if colours is None else colours, fv.new_zeros(3 if colours is not None else 1)
+        )
         assert (outputs[7].numel() > 0) == expected, (colours is not None, dist_func)
 
 
@@ -348,5 +382,7 @@ def test_cpu_matches_reference_on_random_slivers(dtype):
                                   (10 ** (-6 * torch.rand(4, generator=gen, dtype=torch.float64))).tolist()):  # fmt: skip
             a, b = fv[0, face, 0, :2].clone(), fv[0, face, 1, :2].clone()
             fv[0, face, 2, :2] = 0.5 * (a + b) + thinness * torch.stack([a[1] - b[1], b[0] - a[0]])
-        settings = RasterSettings(image_size=(17, 15), sigma=1e-2 * (0.1 + torch.rand(1, generator=gen).item()), near=1.0, far=3.0)
+        settings = RasterSettings(
+            image_size=(17, 15), sigma=1e-2 * (0.1 + torch.rand(1, generator=gen).item()), near=1.0, far=3.0
+        )
         assert_parity(fv, None, settings, TOLERANCE[dtype])

@@ -14,7 +14,11 @@ def test_default_is_half_ambient_half_directional_from_above():
 
 def test_direction_normalized_and_colored_lights():
     lighting = Lighting(
-        ambient_intensity=0.2, ambient_color=(1.0, 0.0, 0.0), directional_intensity=1.0, directional_color=0.5, direction=(0, 0, -3)
+        ambient_intensity=0.2,
+        ambient_color=(1.0, 0.0, 0.0),
+        directional_intensity=1.0,
+        directional_color=0.5,
+        direction=(0, 0, -3),
     )
     colors = torch.ones(1, 2, 3)
     normals = torch.tensor([[[0.0, 0, -1], [0, 0, 1]]])
@@ -27,7 +31,9 @@ def test_zero_normals_get_ambient_only_and_no_lighting_of_wrong_channels():
     torch.testing.assert_close(shaded, torch.full((1, 1, 3), 0.5))
     with pytest.raises(ValueError, match="channels"):
         Lighting().apply(torch.ones(1, 1, 2), torch.zeros(1, 1, 3))
-    assert Lighting(ambient_color=1.0, directional_color=1.0).apply(torch.ones(1, 1, 2), torch.zeros(1, 1, 3)).shape == (1, 1, 2)
+    assert Lighting(ambient_color=1.0, directional_color=1.0).apply(
+        torch.ones(1, 1, 2), torch.zeros(1, 1, 3)
+    ).shape == (1, 1, 2)
 
 
 @pytest.mark.parametrize(

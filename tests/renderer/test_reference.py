@@ -14,6 +14,7 @@ from softrecon.renderer import RasterSettings, pixel_centers, rasterize_referenc
 
 from kernel_helpers import GOLDEN_FILES, golden_alpha_and_grad, load_golden
 
+
 def random_faces(num_batch, num_faces, generator, dtype=torch.float64, extent=0.8):
     """Random overlapping faces (N, F, 3, 3) in front of the camera, and colours (N, F, 3, 3)."""
     xy = (torch.rand(num_batch, num_faces, 3, 2, generator=generator, dtype=dtype) * 2 - 1) * extent
@@ -64,7 +65,9 @@ def test_orientation_x_right_y_up():
     assert alpha[:4, 4:].sum() > 3 and alpha[4:, :].sum() == 0 and alpha[:, :4].sum() == 0
 
 
-COMBOS = list(itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein", "hamacher"], ["softmax", "hard"]))
+COMBOS = list(
+    itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein", "hamacher"], ["softmax", "hard"])
+)
 
 
 @pytest.mark.parametrize("dist_func, aggr_alpha, aggr_rgb", COMBOS)
@@ -74,8 +77,15 @@ def test_reference_gradcheck(dist_func, aggr_alpha, aggr_rgb):
     fv.requires_grad_(True)
     fc.requires_grad_(True)
     settings = RasterSettings(
-        image_size=(8, 9), sigma=3e-2, gamma=0.3, dist_eps=1e-4, background=(0.1, 0.2, 0.3),
-        dist_func=dist_func, aggr_alpha=aggr_alpha, aggr_rgb=aggr_rgb, double_sided=True,
+        image_size=(8, 9),
+        sigma=3e-2,
+        gamma=0.3,
+        dist_eps=1e-4,
+        background=(0.1, 0.2, 0.3),
+        dist_func=dist_func,
+        aggr_alpha=aggr_alpha,
+        aggr_rgb=aggr_rgb,
+        double_sided=True,
     )
     render = lambda v, c: rasterize_reference(v, c, settings)  # noqa: E731
     if aggr_rgb == "softmax":
@@ -87,7 +97,9 @@ def test_reference_gradcheck(dist_func, aggr_alpha, aggr_rgb):
         assert torch.equal(grad, torch.zeros_like(grad))
 
 
-@pytest.mark.parametrize("dist_func, aggr_alpha", [("hard", "prod"), ("hard", "sum"), ("euclidean", "hard"), ("hard", "hard")])
+@pytest.mark.parametrize(
+    "dist_func, aggr_alpha", [("hard", "prod"), ("hard", "sum"), ("euclidean", "hard"), ("hard", "hard")]
+)
 def test_hard_modes_have_zero_finite_geometry_gradient(dist_func, aggr_alpha):
     gen = torch.Generator().manual_seed(2)
     fv, _ = random_faces(2, 4, gen)
@@ -136,10 +148,14 @@ def test_no_nan_on_degenerate_inputs():
     padded = torch.cat([faces, torch.zeros_like(faces)])  # second mesh empty (all-zero faces)
     colors = torch.rand(2, faces.shape[1], 3, 3, dtype=torch.float64)
     for sigma in (1e-2, 1e-4, 1e-7):
-        for combo in itertools.product(["euclidean", "barycentric"], ["prod", "sum", "max", "einstein", "hamacher"], ["softmax", "hard"]):
+        for combo in itertools.product(
+            ["euclidean", "barycentric"], ["prod", "sum", "max", "einstein", "hamacher"], ["softmax", "hard"]
+        ):
             fv = padded.clone().requires_grad_(True)
             fc = colors.clone().requires_grad_(True)
-            settings = RasterSettings(image_size=8, sigma=sigma, dist_func=combo[0], aggr_alpha=combo[1], aggr_rgb=combo[2])
+            settings = RasterSettings(
+                image_size=8, sigma=sigma, dist_func=combo[0], aggr_alpha=combo[1], aggr_rgb=combo[2]
+            )
             image = rasterize_reference(fv, fc, settings)
             grads = torch.autograd.grad((image * torch.rand_like(image)).sum(), (fv, fc))
             assert torch.isfinite(image).all() and all(torch.isfinite(g).all() for g in grads)
@@ -168,7 +184,9 @@ def test_sigma_to_zero_approaches_hard():
 
 
 def test_back_faces_hide_colour_but_not_silhouette():
-    ccw = torch.tensor([[[[-0.5, -0.5, 2.0], [0.5, -0.5, 2.0], [0.0, 0.5, 2.0]]]], dtype=torch.float64)  # area > 0: back
+    ccw = torch.tensor(
+        [[[[-0.5, -0.5, 2.0], [0.5, -0.5, 2.0], [0.0, 0.5, 2.0]]]], dtype=torch.float64
+    )  # area > 0: back
     cw = ccw[:, :, [0, 2, 1]]  # area < 0: front
     colors = torch.ones(1, 1, 3, 3, dtype=torch.float64)
     settings = RasterSettings(image_size=8, sigma=1e-6, aggr_rgb="hard")

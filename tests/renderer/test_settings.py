@@ -71,12 +71,16 @@ def test_cutoff_is_where_the_cdf_reaches_dist_eps(dist_cdf, dist_eps):
     """D = F(-cutoff_squared / sigma) is dist_eps for every CDF: the exact tiling drops
     no face with D >= dist_eps."""
     s = RasterSettings(sigma=1e-4, dist_eps=dist_eps, dist_cdf=dist_cdf)
-    coverage, log_miss = _coverage_and_log_miss(torch.tensor([-s.cutoff_squared / s.sigma], dtype=torch.float64), dist_cdf)
+    coverage, log_miss = _coverage_and_log_miss(
+        torch.tensor([-s.cutoff_squared / s.sigma], dtype=torch.float64), dist_cdf
+    )
     assert coverage.item() == pytest.approx(dist_eps, rel=1e-9)
     assert log_miss.item() == pytest.approx(math.log1p(-dist_eps), rel=1e-9)
 
 
-@pytest.mark.parametrize("dist_cdf, boundary", [("gumbel_max", math.exp(-1.0)), ("gumbel_min", -math.expm1(-1.0)), ("gaussian", 0.5)])
+@pytest.mark.parametrize(
+    "dist_cdf, boundary", [("gumbel_max", math.exp(-1.0)), ("gumbel_min", -math.expm1(-1.0)), ("gaussian", 0.5)]
+)
 def test_dist_eps_must_be_below_the_boundary_coverage(dist_cdf, boundary):
     """The exact tiling assumes the cut-off lies outside the triangles: eps < F(0)."""
     RasterSettings(dist_cdf=dist_cdf, dist_eps=min(boundary, 0.5) * 0.99)  # dist_eps < 0.5 always

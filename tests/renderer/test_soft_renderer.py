@@ -6,7 +6,14 @@ import pytest
 import torch
 
 from softrecon.geometry import face_normals, icosphere
-from softrecon.renderer import Lighting, PerspectiveCamera, ProjectionCamera, RasterSettings, SoftRenderer, benchmark_camera
+from softrecon.renderer import (
+    Lighting,
+    PerspectiveCamera,
+    ProjectionCamera,
+    RasterSettings,
+    SoftRenderer,
+    benchmark_camera,
+)
 from softrecon.structures import Mesh
 
 EYE = (0.0, 0.0, -3.0)  # looking along +z at the origin: camera axes = world axes
@@ -63,7 +70,9 @@ def test_front_face_convention_single_sided():
     assert (shown[0, :3, covered] > 0.99).all()
     assert (hidden[0, :3] == 0).all()
     double = SoftRenderer(renderer.settings.replace(double_sided=True), lighting=None)
-    assert (double(Mesh(vertices[None], front[:, [0, 2, 1]], colors, color_mode="vertex"), camera)[0, :3, covered] > 0.99).all()
+    assert (
+        double(Mesh(vertices[None], front[:, [0, 2, 1]], colors, color_mode="vertex"), camera)[0, :3, covered] > 0.99
+    ).all()
 
 
 def test_per_face_colour_shading_and_raw_colours():
@@ -163,7 +172,9 @@ def test_gradients_reach_vertices_and_colours():
     colors = torch.rand(1, vertices.shape[0], 3, dtype=torch.float64, requires_grad=True)
     renderer = SoftRenderer(RasterSettings(image_size=10, sigma=1e-3, gamma=1e-2), antialias=2)
     target = torch.rand(1, 4, 10, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
-    loss = ((renderer(Mesh(vertices[None], faces, colors), benchmark_camera(2, dtype=torch.float64)) - target) ** 2).sum()
+    loss = (
+        (renderer(Mesh(vertices[None], faces, colors), benchmark_camera(2, dtype=torch.float64)) - target) ** 2
+    ).sum()
     loss.backward()
     assert torch.isfinite(vertices.grad).all() and vertices.grad.abs().sum() > 0
     assert torch.isfinite(colors.grad).all() and colors.grad.abs().sum() > 0
@@ -194,7 +205,9 @@ def test_gradcheck_through_camera_normals_and_lighting(color_mode):
     """float64 gradcheck of the whole chain (projection, normals, shading, rasterization)."""
     vertices, faces = _sphere(0, 0.6, (0.05, 0.02, 0.0), dtype=torch.float64)
     generator = torch.Generator().manual_seed(5)
-    vertices = (vertices + 0.05 * torch.randn(vertices.shape, dtype=torch.float64, generator=generator))[None].requires_grad_()
+    vertices = (vertices + 0.05 * torch.randn(vertices.shape, dtype=torch.float64, generator=generator))[
+        None
+    ].requires_grad_()
     rows = vertices.shape[1] if color_mode == "vertex" else faces.shape[0]
     colors = torch.rand(1, rows, 3, dtype=torch.float64, generator=generator).requires_grad_()
     renderer = SoftRenderer(

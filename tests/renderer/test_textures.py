@@ -67,7 +67,9 @@ def test_random_points_get_the_texel_of_their_sub_triangle(resolution):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("resolution", RESOLUTIONS)
 def test_every_texel_index_is_in_range(resolution, dtype):
-    points = torch.cat([_dirichlet(500, seed=10 + resolution, dtype=dtype), _edge_and_vertex_barycentrics(resolution, dtype)])
+    points = torch.cat(
+        [_dirichlet(500, seed=10 + resolution, dtype=dtype), _edge_and_vertex_barycentrics(resolution, dtype)]
+    )
     index = surface_texel_index(points, resolution)
     assert index.dtype == torch.int64
     assert index.min() >= 0 and index.max() < resolution**2
@@ -128,7 +130,9 @@ def test_bake_wraps_across_the_image_borders():
     torch.testing.assert_close(bake_uv_texture(image, face_uvs, 1)[0, 0, 0], torch.tensor([1.5], dtype=torch.float64))
     # Whole periods added to a face's UVs (the same to its three corners) change nothing.
     face_uvs = torch.rand(5, 3, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
-    shift = torch.tensor([[2.0, -3.0], [-1.0, 1.0], [5.0, 0.0], [0.0, -7.0], [-2.0, -2.0]], dtype=torch.float64)[:, None]
+    shift = torch.tensor([[2.0, -3.0], [-1.0, 1.0], [5.0, 0.0], [0.0, -7.0], [-2.0, -2.0]], dtype=torch.float64)[
+        :, None
+    ]
     torch.testing.assert_close(bake_uv_texture(image, face_uvs + shift, 2), bake_uv_texture(image, face_uvs, 2))
     # v up: row 0 of the image is at the top (v near 1).
     rows = torch.tensor([[[1.0], [0.0]]])  # (1, 2, 1): top 1, bottom 0
@@ -193,7 +197,9 @@ def test_flat_textures_render_like_per_face_colours(lighting):
     """R = 1, and R = 3 with every texel of a face alike, are per-face colours."""
     vertices, faces = _sphere()
     face_colors = torch.rand(1, faces.shape[0], 3, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
-    renderer = SoftRenderer(RasterSettings(image_size=16, sigma=1e-3, gamma=1e-2), lighting=lighting, backend="reference")
+    renderer = SoftRenderer(
+        RasterSettings(image_size=16, sigma=1e-3, gamma=1e-2), lighting=lighting, backend="reference"
+    )
     camera = benchmark_camera(torch.tensor([0, 7]), dtype=torch.float64)  # one mesh, two cameras
     expected = renderer(Mesh(vertices[None], faces, face_colors, color_mode="face"), camera)
     for resolution in (1, 3):
@@ -241,7 +247,9 @@ def test_gradcheck_textures_through_lighting_and_rasterizer():
     vertices = vertices * 0.6
     textures = torch.rand(1, faces.shape[0], 4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(7))
     renderer = SoftRenderer(
-        RasterSettings(image_size=5, sigma=2e-2, gamma=0.5), lighting=Lighting(direction=(0.3, 0.5, -1.0)), backend="reference"
+        RasterSettings(image_size=5, sigma=2e-2, gamma=0.5),
+        lighting=Lighting(direction=(0.3, 0.5, -1.0)),
+        backend="reference",
     )
     camera = PerspectiveCamera.look_at(torch.tensor(EYE, dtype=torch.float64))
 

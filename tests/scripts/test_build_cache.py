@@ -14,8 +14,24 @@ SIZE = 16
 
 
 def _args(meshes, out, *extra):
-    return [str(meshes), str(out), "--class-id", "things", "--split-fractions", "1", "0", "0", "--image-size", str(SIZE),
-            "--voxel-resolution", "8", "--formats", "npz", "--no-progress", *extra]
+    return [
+        str(meshes),
+        str(out),
+        "--class-id",
+        "things",
+        "--split-fractions",
+        "1",
+        "0",
+        "0",
+        "--image-size",
+        str(SIZE),
+        "--voxel-resolution",
+        "8",
+        "--formats",
+        "npz",
+        "--no-progress",
+        *extra,
+    ]
 
 
 def _images(out):

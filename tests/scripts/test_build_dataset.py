@@ -37,13 +37,29 @@ def built(tmp_path_factory):
     meshes.mkdir()
     save_obj(str(meshes / "asym.obj"), *_asymmetric_mesh())
     tetra = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]])
-    save_obj(str(meshes / "tetra.obj"), tetra, np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]]), colors=np.eye(4)[:, :3])
+    save_obj(
+        str(meshes / "tetra.obj"),
+        tetra,
+        np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]]),
+        colors=np.eye(4)[:, :3],
+    )
     (meshes / "broken.obj").write_text("v 0 0 0\nv 1 0 0\nf 1 2 7\n")
     (meshes / "empty.obj").write_text("# nothing here\nv 0 0 0\n")
     (folder / "splits.txt").write_text("train asym\ntrain broken\ntrain empty\nval tetra\n")
     out = folder / "out"
-    args = [str(meshes), str(out), "--class-id", "things", "--split-file", str(folder / "splits.txt"),
-            "--image-size", str(SIZE), "--voxel-resolution", "16", "--no-progress"]
+    args = [
+        str(meshes),
+        str(out),
+        "--class-id",
+        "things",
+        "--split-file",
+        str(folder / "splits.txt"),
+        "--image-size",
+        str(SIZE),
+        "--voxel-resolution",
+        "16",
+        "--no-progress",
+    ]
     return _load_script(), args, out
 
 

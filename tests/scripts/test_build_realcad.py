@@ -14,5 +14,8 @@ def test_help_states_the_download_size(capsys):
 
 def test_no_debs_and_no_download_fails_clearly(tmp_path, capsys):
     (tmp_path / "debs").mkdir()
-    assert build_realcad.main([str(tmp_path / "out"), "--debs", str(tmp_path / "debs"), "--no-download", "--no-progress"]) == 2
+    assert (
+        build_realcad.main([str(tmp_path / "out"), "--debs", str(tmp_path / "debs"), "--no-download", "--no-progress"])
+        == 2
+    )
     assert "no package .deb" in capsys.readouterr().err

@@ -41,7 +41,12 @@ def test_grid_has_a_cell_per_cdf_and_t_conorm(script, mesh_file, tmp_path, capsy
 
 @pytest.mark.parametrize(
     "option, value, named",
-    [("--view", "24", "--view"), ("--sigma", "-1", "sigma"), ("--image-size", "4", "--image-size"), ("-o", "x.jpg", "--output")],
+    [
+        ("--view", "24", "--view"),
+        ("--sigma", "-1", "sigma"),
+        ("--image-size", "4", "--image-size"),
+        ("-o", "x.jpg", "--output"),
+    ],
 )
 def test_bad_options_exit_with_a_named_error(script, mesh_file, tmp_path, capsys, option, value, named):
     argv = [str(mesh_file), option, value] + ([] if option == "-o" else ["-o", str(tmp_path / "g.png")])

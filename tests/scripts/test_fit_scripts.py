@@ -19,10 +19,28 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CONFIG_DIR = os.path.join(REPO, "configs")
 # The smallest settings that still exercise every stage (held-out views, GIF, voxels).
 TINY_MESH = [
-    "image_size=16", "num_views=4", "heldout_every=2", "template_level=1", "steps=3", "views_per_step=2",
-    "gif_every=1", "gif_views=2", "voxel_resolution=8", "chamfer_points=200", "num_threads=1", "progress=false",
+    "image_size=16",
+    "num_views=4",
+    "heldout_every=2",
+    "template_level=1",
+    "steps=3",
+    "views_per_step=2",
+    "gif_every=1",
+    "gif_views=2",
+    "voxel_resolution=8",
+    "chamfer_points=200",
+    "num_threads=1",
+    "progress=false",
 ]
-TINY_POSE = ["image_size=16", "object_level=1", "steps=3", "num_starts=2", "gif_every=1", "num_threads=1", "progress=false"]
+TINY_POSE = [
+    "image_size=16",
+    "object_level=1",
+    "steps=3",
+    "num_starts=2",
+    "gif_every=1",
+    "num_threads=1",
+    "progress=false",
+]
 
 CUBE_OBJ = """v -1 -1 -1
 v 1 -1 -1
@@ -51,7 +69,11 @@ def _run(script, *overrides):
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.run(
         [sys.executable, os.path.join(REPO, "scripts", script), *overrides],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=300,
     )
 
 
@@ -153,7 +175,16 @@ def test_bad_option_values_are_named(tmp_path, compose_mesh_config, cube):
 
 def test_fit_mesh_with_colours_in_process(tmp_path, compose_mesh_config):
     lines = CUBE_OBJ.splitlines()
-    colours = ["0.9 0.1 0.1", "0.1 0.9 0.1", "0.1 0.1 0.9", "0.9 0.9 0.1", "0.1 0.9 0.9", "0.9 0.1 0.9", "0.5 0.5 0.5", "1 1 1"]
+    colours = [
+        "0.9 0.1 0.1",
+        "0.1 0.9 0.1",
+        "0.1 0.1 0.9",
+        "0.9 0.9 0.1",
+        "0.1 0.9 0.9",
+        "0.9 0.1 0.9",
+        "0.5 0.5 0.5",
+        "1 1 1",
+    ]
     coloured = [f"{line} {colours[i]}" for i, line in enumerate(lines[:8])] + lines[8:]
     path = tmp_path / "coloured_cube.obj"
     path.write_text("\n".join(coloured) + "\n")
@@ -192,7 +223,10 @@ def test_fit_mesh_from_images_equals_fit_from_mesh(tmp_path, compose_mesh_config
     target=<mesh> renders give the same fit and the same metrics."""
     images, cameras, reference = _image_targets(tmp_path, cube, layout)
     runs = {}
-    for name, overrides in (("mesh", [f"target={cube}"]), ("images", [f"images={images}", f"cameras={cameras}", f"reference={reference}"])):
+    for name, overrides in (
+        ("mesh", [f"target={cube}"]),
+        ("images", [f"images={images}", f"cameras={cameras}", f"reference={reference}"]),
+    ):
         run_dir = tmp_path / name
         run_dir.mkdir()
         runs[name] = json.loads(open(run_fit_mesh(compose_mesh_config(*overrides), str(run_dir))).read())
@@ -207,7 +241,11 @@ def test_fit_mesh_from_images_without_reference_and_with_colours(tmp_path, compo
     images, cameras, _ = _image_targets(tmp_path, cube)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    metrics = json.loads(open(run_fit_mesh(compose_mesh_config(f"images={images}", f"cameras={cameras}", "fit_colors=true"), str(run_dir))).read())
+    metrics = json.loads(
+        open(
+            run_fit_mesh(compose_mesh_config(f"images={images}", f"cameras={cameras}", "fit_colors=true"), str(run_dir))
+        ).read()
+    )
     assert "voxel_iou" not in metrics and 0 <= metrics["heldout_silhouette_iou"] <= 1
     assert metrics["heldout_rgb_mse"] <= metrics["initial"]["heldout_rgb_mse"] + 1e-6
 
@@ -215,7 +253,11 @@ def test_fit_mesh_from_images_without_reference_and_with_colours(tmp_path, compo
 def test_coarse_to_fine_stages(tmp_path, compose_mesh_config, cube):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    metrics = json.loads(open(run_fit_mesh(compose_mesh_config(f"target={cube}", "subdivisions=2", "refine_steps=2"), str(run_dir))).read())
+    metrics = json.loads(
+        open(
+            run_fit_mesh(compose_mesh_config(f"target={cube}", "subdivisions=2", "refine_steps=2"), str(run_dir))
+        ).read()
+    )
     assert [s["faces"] for s in metrics["stages"]] == [80, 320, 1280]  # template_level=1: 80 faces
     assert [s["steps"] for s in metrics["stages"]] == [3, 2, 2]
     assert metrics["voxel_iou"] == metrics["stages"][-1]["voxel_iou"]
@@ -229,8 +271,12 @@ def test_coarse_to_fine_stages(tmp_path, compose_mesh_config, cube):
 def test_template_option_starts_from_a_mesh(tmp_path, compose_mesh_config, cube):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    metrics = json.loads(open(run_fit_mesh(compose_mesh_config(f"target={cube}", f"template={cube}"), str(run_dir))).read())
-    assert metrics["stages"][0]["faces"] == 12 and metrics["initial"]["voxel_iou"] > 0.5  # the cube itself, unnormalized
+    metrics = json.loads(
+        open(run_fit_mesh(compose_mesh_config(f"target={cube}", f"template={cube}"), str(run_dir))).read()
+    )
+    assert (
+        metrics["stages"][0]["faces"] == 12 and metrics["initial"]["voxel_iou"] > 0.5
+    )  # the cube itself, unnormalized
 
 
 def test_image_target_errors_are_named(tmp_path, compose_mesh_config, cube):

@@ -47,7 +47,23 @@ def test_png_single_view(render, mesh_file, tmp_path, capsys):
 
 def test_several_views_are_tiled_and_hard_mode(render, mesh_file, tmp_path):
     output = tmp_path / "views.png"
-    render.main([str(mesh_file), "-o", str(output), "--image-size", "8", "10", "--view", "0", "6", "--mode", "hard", "--antialias", "2"])
+    render.main(
+        [
+            str(mesh_file),
+            "-o",
+            str(output),
+            "--image-size",
+            "8",
+            "10",
+            "--view",
+            "0",
+            "6",
+            "--mode",
+            "hard",
+            "--antialias",
+            "2",
+        ]
+    )
     image = iio.imread(output)
     assert image.shape == (8, 20, 4)
 
@@ -57,7 +73,9 @@ def test_turntable_gif(render, tmp_path, capsys):
     mesh_file = tmp_path / "cigar.obj"
     save_obj(mesh_file, vertices * torch.tensor([3.0, 1.0, 1.0]), faces)  # frames differ as it turns
     output = tmp_path / "spin.gif"
-    render.main([str(mesh_file), "-o", str(output), "--image-size", "8", "--turntable", "3", "--no-lighting", "--fps", "5"])
+    render.main(
+        [str(mesh_file), "-o", str(output), "--image-size", "8", "--turntable", "3", "--no-lighting", "--fps", "5"]
+    )
     frames = iio.imread(output, index=None)
     assert frames.shape[:3] == (3, 8, 8)
     assert capsys.readouterr().out.strip().splitlines()[-1] == str(output)
@@ -99,7 +117,17 @@ def test_texture_res_bakes_the_uv_texture(render, tmp_path):
         "mtllib square.mtl\nv -1 -1 0\nv 1 -1 0\nv 1 1 0\nv -1 1 0\n"  # u from the first texel's centre to the last's
         "vt 0.0625 0.5\nvt 0.9375 0.5\nvt 0.9375 0.5\nvt 0.0625 0.5\nusemtl paint\nf 1/1 2/2 3/3\nf 1/1 3/3 4/4\n"
     )
-    common = [str(tmp_path / "square.obj"), "--image-size", "16", "--mode", "hard", "--no-lighting", "--double-sided", "--backend", "reference"]
+    common = [
+        str(tmp_path / "square.obj"),
+        "--image-size",
+        "16",
+        "--mode",
+        "hard",
+        "--no-lighting",
+        "--double-sided",
+        "--backend",
+        "reference",
+    ]
     render.main(common + ["-o", str(tmp_path / "baked.png"), "--texture-res", "4"])
     render.main(common + ["-o", str(tmp_path / "vertex.png")])
     baked, vertex = iio.imread(tmp_path / "baked.png"), iio.imread(tmp_path / "vertex.png")
@@ -122,7 +150,20 @@ def test_missing_mesh_file_names_it(render, tmp_path, capsys):
 
 def test_help_runs_as_a_script():
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    result = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 0
-    for option in ("--sigma", "--gamma", "--dist-func", "--aggr-alpha", "--aggr-rgb", "--antialias", "--view", "--turntable", "--light-direction", "--texture-res"):
+    for option in (
+        "--sigma",
+        "--gamma",
+        "--dist-func",
+        "--aggr-alpha",
+        "--aggr-rgb",
+        "--antialias",
+        "--view",
+        "--turntable",
+        "--light-direction",
+        "--texture-res",
+    ):
         assert option in result.stdout

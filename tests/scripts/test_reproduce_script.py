@@ -49,7 +49,10 @@ def test_reproduce_orchestration_with_fake_commands(tmp_path, monkeypatch):
     sigma_low = next(c for c in trains if "+ablation=sigma_low" in c)
     assert f"ckpt_path={table_dir / 'sigma_low'}" in sigma_low  # resumed, not restarted
     record = json.loads((table_dir / "baseline" / "row.json").read_text())
-    assert record["overrides"][:3] == ["experiment=quick_cpu", "data=synthetic", "+ablation=baseline"] and record["seed"] == 0
+    assert (
+        record["overrides"][:3] == ["experiment=quick_cpu", "data=synthetic", "+ablation=baseline"]
+        and record["seed"] == 0
+    )
     assert (table_dir / "table.csv").exists()
 
     calls.clear()
@@ -57,7 +60,9 @@ def test_reproduce_orchestration_with_fake_commands(tmp_path, monkeypatch):
     assert [c for c in calls if "+ablation=baseline" in c] == []  # trained and evaluated: nothing rerun
     assert any("+ablation=no_flatten" in c for c in calls)  # the failed row is tried again
 
-    status = reproduce.run_row(tables.get_table("ablation").rows[0], reproduce.parse_args(argv + ["--seed", "5"]), str(table_dir), ["val"])
+    status = reproduce.run_row(
+        tables.get_table("ablation").rows[0], reproduce.parse_args(argv + ["--seed", "5"]), str(table_dir), ["val"]
+    )
     assert status.startswith("failed:") and "other overrides" in status
 
 

@@ -97,7 +97,9 @@ def test_validation_errors_name_the_argument():
 def test_to_and_update_vertices():
     vertices, faces = icosphere(0)
     mesh = Mesh(vertices[None], faces, torch.rand(1, 12, 3)).to(dtype=torch.float64)
-    assert mesh.vertices.dtype == torch.float64 and mesh.colors.dtype == torch.float64 and mesh.faces.dtype == torch.int64
+    assert (
+        mesh.vertices.dtype == torch.float64 and mesh.colors.dtype == torch.float64 and mesh.faces.dtype == torch.int64
+    )
     moved = mesh.update_vertices(mesh.vertices * 3)
     torch.testing.assert_close(moved.vertices, mesh.vertices * 3)
     assert moved.colors is mesh.colors and len(moved) == 1

@@ -14,7 +14,14 @@ ROOT = os.path.dirname(CONFIG_DIR)
 
 def _run(script, args, cwd):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([sys.executable, os.path.join(ROOT, script), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return out.stdout.strip().splitlines()[-1]
 
@@ -27,9 +34,20 @@ def test_train_then_eval_from_the_command_line(tiny_dataset, tmp_path):
     assert os.path.isfile(os.path.join(run_dir, "checkpoints", "last.pt"))
     assert os.path.isdir(os.path.join(run_dir, ".hydra"))  # the run folder is Hydra's
 
-    json_path = _run("eval.py", [f"ckpt_path={run_dir}", f"data.root={tiny_dataset}", "data.synthetic=false",
-                                 "data.eval_split=val", "max_objects=1", "chamfer=false", "progress=false",
-                                 f"paths.log_dir={tmp_path / 'outputs'}"], str(tmp_path))
+    json_path = _run(
+        "eval.py",
+        [
+            f"ckpt_path={run_dir}",
+            f"data.root={tiny_dataset}",
+            "data.synthetic=false",
+            "data.eval_split=val",
+            "max_objects=1",
+            "chamfer=false",
+            "progress=false",
+            f"paths.log_dir={tmp_path / 'outputs'}",
+        ],
+        str(tmp_path),
+    )
     assert json_path.startswith(str(tmp_path / "outputs" / "eval" / "runs")) and json_path.endswith("metrics.json")
     with open(json_path) as handle:
         results = json.load(handle)

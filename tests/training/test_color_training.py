@@ -15,8 +15,17 @@ COLOR = {"model.palette_size": 4, "loss.color": 1.0, "loss.color_laplacian": 1e-
 
 
 def test_color_model_trains_and_writes_textured_meshes(tiny_dataset, tmp_path):
-    logging = ["logging=default", "logging.progress=false", "trainer.log_every=1", "trainer.image_every=2", "trainer.mesh_every=2", "logging.mesh_samples=1"]
-    trainer = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "step"), iterations=2, **COLOR)))
+    logging = [
+        "logging=default",
+        "logging.progress=false",
+        "trainer.log_every=1",
+        "trainer.image_every=2",
+        "trainer.mesh_every=2",
+        "logging.mesh_samples=1",
+    ]
+    trainer = Trainer(
+        compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "step"), iterations=2, **COLOR))
+    )
     before = {name: value.clone() for name, value in trainer.model.color_head.state_dict().items()}
     output = trainer.train_step()
     assert set(output.terms) == {"iou", "laplacian", "flatten", "color", "color_laplacian"}
@@ -26,17 +35,26 @@ def test_color_model_trains_and_writes_textured_meshes(tiny_dataset, tmp_path):
     assert any(not torch.equal(before[name], after[name]) for name in before)  # the colour head learns
     trainer.close()
     run_dir = str(tmp_path / "run")
-    assert train(compose_config("train", tiny_overrides(tiny_dataset, run_dir, iterations=2, **COLOR) + logging)) == run_dir
+    assert (
+        train(compose_config("train", tiny_overrides(tiny_dataset, run_dir, iterations=2, **COLOR) + logging))
+        == run_dir
+    )
     meshes = sorted(os.listdir(os.path.join(run_dir, "meshes")))
     assert meshes == ["step_000000002_0.mtl", "step_000000002_0.obj", "step_000000002_0_texture.png"]
 
 
 def test_color_model_resumes_exactly(tiny_dataset, tmp_path):
     extra = dict(COLOR, **{"trainer.checkpoint_every": 2, "trainer.seed": 3})
-    straight = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "a"), iterations=4, **extra)))
+    straight = Trainer(
+        compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "a"), iterations=4, **extra))
+    )
     straight.fit()
     Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "b"), iterations=2, **extra))).fit()
-    resumed = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "b"), iterations=4, **extra) + ["resume=true"]))
+    resumed = Trainer(
+        compose_config(
+            "train", tiny_overrides(tiny_dataset, str(tmp_path / "b"), iterations=4, **extra) + ["resume=true"]
+        )
+    )
     assert resumed.iteration == 2
     resumed.fit()
     for name, value in straight.model.state_dict().items():

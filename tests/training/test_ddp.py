@@ -25,20 +25,31 @@ def _parameters(trainer):
 
 
 def _worker(rank: int, port: int, dataset: str, tmp: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(WORLD_SIZE))
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(WORLD_SIZE)
+    )
     torch.set_num_threads(1)
     extra = {"data.batch_size": 4, "trainer.checkpoint_every": 1}
 
     def run(name, iterations, *more):
-        trainer = Trainer(compose_config("train", tiny_overrides(dataset, os.path.join(tmp, name), iterations, **extra) + list(more)))
+        trainer = Trainer(
+            compose_config("train", tiny_overrides(dataset, os.path.join(tmp, name), iterations, **extra) + list(more))
+        )
         trainer.fit()
         return trainer
 
     straight = run("straight", 3)
     run("resumed", 1)
     resumed = run("resumed", 3, "resume=true")
-    torch.save({"straight": _parameters(straight), "resumed": _parameters(resumed), "step": resumed.sampler.step, "rank": resumed.context.rank},
-               os.path.join(tmp, f"rank{rank}.pt"))
+    torch.save(
+        {
+            "straight": _parameters(straight),
+            "resumed": _parameters(resumed),
+            "step": resumed.sampler.step,
+            "rank": resumed.context.rank,
+        },
+        os.path.join(tmp, f"rank{rank}.pt"),
+    )
     torch.distributed.destroy_process_group()
 
 

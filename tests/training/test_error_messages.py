@@ -15,7 +15,9 @@ from conftest import tiny_overrides
 
 def test_resuming_with_another_model_names_the_file_briefly(tiny_dataset, tmp_path):
     Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "run")))).fit()
-    wider = tiny_overrides(tiny_dataset, str(tmp_path / "run"), iterations=4, resume="true", **{"model.encoder_fc": "[32]"})
+    wider = tiny_overrides(
+        tiny_dataset, str(tmp_path / "run"), iterations=4, resume="true", **{"model.encoder_fc": "[32]"}
+    )
     with pytest.raises(CheckpointError, match=r"step_000000002.pt.*do not fit.*of another shape.*model=small") as error:
         Trainer(compose_config("train", wider))
     assert len(str(error.value)) < 1000
@@ -47,7 +49,9 @@ def test_degenerate_meshes_name_the_file(tmp_path):
 
 def test_help_explains_how_to_quote_a_non_ascii_path():
     for name in ("train", "eval"):  # the footer of `python <name>.py --help` (in-process: quick)
-        footer = compose_config(name, ["ckpt_path=x"] if name == "eval" else [], return_hydra_config=True).hydra.help.footer
+        footer = compose_config(
+            name, ["ckpt_path=x"] if name == "eval" else [], return_hydra_config=True
+        ).hydra.help.footer
         assert """'data.root="/data/Modèles 3D"'""" in footer, name
     with pytest.raises(Exception, match="LexerNoViableAlt"):  # why: unquoted, Hydra's lexer fails
         compose_config("train", ["data.root=/data/Modèles"])

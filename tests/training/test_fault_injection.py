@@ -38,8 +38,14 @@ def _env():
 
 
 def _start(script, args, cwd):
-    return subprocess.Popen([sys.executable, os.path.join(ROOT, script), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env(), cwd=cwd)
+    return subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, script), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        cwd=cwd,
+    )
 
 
 def _kill_at_random(process, rng, progress, longest_s):
@@ -100,8 +106,14 @@ def _final_state(run_dir):
 def test_training_killed_at_random_resumes_to_the_same_bits(tiny_dataset, tmp_path):
     extra = {"trainer.checkpoint_every": 1, "trainer.keep_checkpoints": 2, "trainer.num_threads": 1}
     reference = str(tmp_path / "reference")
-    done = subprocess.run([sys.executable, os.path.join(ROOT, "train.py"), *tiny_overrides(tiny_dataset, reference, ITERATIONS, **extra)],
-                          capture_output=True, text=True, env=_env(), cwd=str(tmp_path), timeout=600)
+    done = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "train.py"), *tiny_overrides(tiny_dataset, reference, ITERATIONS, **extra)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=str(tmp_path),
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     expected = _final_state(reference)
     rng = random.Random(9)
@@ -128,19 +140,31 @@ def test_training_killed_at_random_resumes_to_the_same_bits(tiny_dataset, tmp_pa
 def test_two_concurrent_runs_never_share_a_folder(tiny_dataset, tmp_path):
     # Hydra's default folders, started in the same second with different settings.
     logs = str(tmp_path / "outputs")
-    runs = [_start("train.py", tiny_overrides(tiny_dataset, "null", 3, **{"optim.lr": lr, "paths.log_dir": logs}), str(tmp_path))
-            for lr in ("1e-4", "3e-4")]
+    runs = [
+        _start(
+            "train.py",
+            tiny_overrides(tiny_dataset, "null", 3, **{"optim.lr": lr, "paths.log_dir": logs}),
+            str(tmp_path),
+        )
+        for lr in ("1e-4", "3e-4")
+    ]
     folders = []
     for process in runs:
         out, err = process.communicate(timeout=600)
         assert process.returncode == 0, err[-3000:]
         folders.append(out.strip().splitlines()[-1])
     assert folders[0] != folders[1]
-    lrs = [torch.load(os.path.join(f, "checkpoints", "last.pt"), weights_only=True)["config"]["optim"]["lr"] for f in folders]
+    lrs = [
+        torch.load(os.path.join(f, "checkpoints", "last.pt"), weights_only=True)["config"]["optim"]["lr"]
+        for f in folders
+    ]
     assert sorted(lrs) == [1e-4, 3e-4]
     # One shared paths.run_dir: one run gets it, the other stops at once naming the folder.
     shared = str(tmp_path / "shared")
-    runs = [_start("train.py", tiny_overrides(tiny_dataset, shared, 30, **{"optim.lr": lr}), str(tmp_path)) for lr in ("1e-4", "3e-4")]
+    runs = [
+        _start("train.py", tiny_overrides(tiny_dataset, shared, 30, **{"optim.lr": lr}), str(tmp_path))
+        for lr in ("1e-4", "3e-4")
+    ]
     results = [(p.communicate(timeout=600), p.returncode) for p in runs]
     assert sorted(code == 0 for _, code in results) == [False, True]
     (_, err), _ = next(r for r in results if r[1] != 0)
@@ -160,7 +184,9 @@ def _dataset_arrays(folder):
     for split in ("train", "val"):
         for fmt in ("npz", "hdf5"):
             dataset = MultiViewDataset(folder, ["things"], split, fmt)
-            arrays[(split, fmt)] = [(dataset.get_object_images_uint8(i), dataset.get_voxels(i).numpy()) for i in range(len(dataset))]
+            arrays[(split, fmt)] = [
+                (dataset.get_object_images_uint8(i), dataset.get_voxels(i).numpy()) for i in range(len(dataset))
+            ]
         with open(os.path.join(folder, f"things_{split}_ids.txt")) as handle:
             arrays[(split, "ids")] = handle.read()
     return arrays
@@ -169,11 +195,27 @@ def _dataset_arrays(folder):
 def test_dataset_building_killed_at_random_resumes_to_the_same_bits(tmp_path):
     meshes = str(tmp_path / "meshes")
     _write_meshes(meshes, 16)
-    common = ["--class-id", "things", "--split-fractions", "0.75", "0.25", "0", "--image-size", "32", "--voxel-resolution", "16",
-              "--no-progress"]
+    common = [
+        "--class-id",
+        "things",
+        "--split-fractions",
+        "0.75",
+        "0.25",
+        "0",
+        "--image-size",
+        "32",
+        "--voxel-resolution",
+        "16",
+        "--no-progress",
+    ]
     reference = str(tmp_path / "reference")
-    done = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "build_dataset.py"), meshes, reference, *common],
-                          capture_output=True, text=True, env=_env(), timeout=600)
+    done = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "scripts", "build_dataset.py"), meshes, reference, *common],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     expected = _dataset_arrays(reference)
     rng = random.Random(9)

@@ -18,7 +18,9 @@ def test_silhouettes_pair_meshes_views_and_masks():
     renderer = SoftRenderer(RasterSettings(image_size=SIZE, sigma=1e-3), lighting=None)
     objective = MultiViewObjective(renderer, faces, template.shape[0], 1.0, 5e-3, 5e-4)
     # Two different, asymmetric meshes per pair (B = 2 pairs -> 4 meshes).
-    vertices = template[None] * torch.tensor([[0.3, 0.15, 0.2], [0.1, 0.3, 0.2], [0.25, 0.2, 0.1], [0.2, 0.1, 0.35]])[:, None]
+    vertices = (
+        template[None] * torch.tensor([[0.3, 0.15, 0.2], [0.1, 0.3, 0.2], [0.25, 0.2, 0.1], [0.2, 0.1, 0.35]])[:, None]
+    )
     vertices = vertices + 0.02 * torch.randn_like(vertices)
     images_a, images_b = torch.rand(2, 4, SIZE, SIZE), torch.rand(2, 4, SIZE, SIZE)
     view_a, view_b = torch.tensor([0, 5]), torch.tensor([7, 13])
@@ -28,7 +30,9 @@ def test_silhouettes_pair_meshes_views_and_masks():
         return renderer.render_silhouette(meshes, faces, benchmark_camera(views))
 
     mesh_a, mesh_b = vertices[:2], vertices[2:]
-    expected = torch.stack([render(mesh_a, view_a), render(mesh_b, view_a), render(mesh_a, view_b), render(mesh_b, view_b)])
+    expected = torch.stack(
+        [render(mesh_a, view_a), render(mesh_b, view_a), render(mesh_a, view_b), render(mesh_b, view_b)]
+    )
     torch.testing.assert_close(out.silhouettes, expected)
     masks = torch.stack([images_a[:, 3], images_a[:, 3], images_b[:, 3], images_b[:, 3]])
     torch.testing.assert_close(out.targets, masks)

@@ -30,9 +30,17 @@ def test_default_run_folders_of_two_processes_started_in_one_second_differ():
     """Hydra's run folder was named to the second; it now ends with the launching pid."""
     cfg = compose_config("train", return_hydra_config=True)
     assert cfg.hydra.run.dir.endswith(f"_{os.getpid()}")
-    ids = {subprocess.run([sys.executable, "-c", "from softrecon.config import launch_id; print(launch_id())"],
-                          capture_output=True, text=True, check=True, cwd=REPO,
-                          env=dict(os.environ, PYTHONPATH=REPO)).stdout for _ in range(2)}
+    ids = {
+        subprocess.run(
+            [sys.executable, "-c", "from softrecon.config import launch_id; print(launch_id())"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+            env=dict(os.environ, PYTHONPATH=REPO),
+        ).stdout
+        for _ in range(2)
+    }
     assert len(ids) == 2
 
 
@@ -49,9 +57,17 @@ def test_a_second_run_in_a_busy_folder_stops_at_once_naming_the_other(tiny_datas
 
 def test_the_lock_of_a_killed_run_does_not_block_a_resume(tmp_path):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from softrecon.runs.run_lock import RunLock; "
-         "lock = RunLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(60)", str(tmp_path)],
-        stdout=subprocess.PIPE, text=True, cwd=REPO, env=dict(os.environ, PYTHONPATH=REPO),
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from softrecon.runs.run_lock import RunLock; "
+            "lock = RunLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(60)",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=REPO),
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -74,11 +90,27 @@ def test_a_fresh_run_into_a_folder_with_checkpoints_is_refused(tiny_dataset, tmp
 
 def test_branching_from_an_older_checkpoint_makes_the_branch_the_latest(tiny_dataset, tmp_path):
     run = tmp_path / "run"
-    Trainer(_config(tiny_dataset, run, iterations=6, **{"trainer.checkpoint_every": 2, "trainer.keep_checkpoints": 2})).fit()
+    Trainer(
+        _config(tiny_dataset, run, iterations=6, **{"trainer.checkpoint_every": 2, "trainer.keep_checkpoints": 2})
+    ).fit()
     assert _names(run) == ["step_000000004.pt", "step_000000006.pt"]
     step_4 = os.path.join(str(run), "checkpoints", "step_000000004.pt")
-    branch = Trainer(compose_config("train", tiny_overrides(tiny_dataset, None, iterations=5, **{
-        "paths.run_dir": "null", "ckpt_path": step_4, "trainer.checkpoint_every": 2, "trainer.keep_checkpoints": 2})))
+    branch = Trainer(
+        compose_config(
+            "train",
+            tiny_overrides(
+                tiny_dataset,
+                None,
+                iterations=5,
+                **{
+                    "paths.run_dir": "null",
+                    "ckpt_path": step_4,
+                    "trainer.checkpoint_every": 2,
+                    "trainer.keep_checkpoints": 2,
+                },
+            ),
+        )
+    )
     assert branch.run_dir == str(run)
     with pytest.warns(UserWarning, match="abandoned trajectory"):
         branch.fit()
@@ -102,5 +134,7 @@ def test_run_folder_typos_and_short_iterations_fail_with_a_named_value(tiny_data
     os.makedirs(tmp_path / "empty")
     with pytest.warns(UserWarning, match="holds no checkpoint yet"):
         Trainer(_config(tiny_dataset, tmp_path / "empty", resume="true")).fit()
-    with pytest.raises(ValueError, match=r"trainer.iterations=1 is below the iteration of checkpoint .*step_000000002.pt"):
+    with pytest.raises(
+        ValueError, match=r"trainer.iterations=1 is below the iteration of checkpoint .*step_000000002.pt"
+    ):
         Trainer(_config(tiny_dataset, tmp_path / "empty", resume="true", iterations=1))

@@ -8,7 +8,15 @@ import pytest
 import torch
 
 from softrecon.config import compose_config
-from softrecon.training import CheckpointError, Trainer, list_checkpoints, load_checkpoint, save_checkpoint, step_decay, train
+from softrecon.training import (
+    CheckpointError,
+    Trainer,
+    list_checkpoints,
+    load_checkpoint,
+    save_checkpoint,
+    step_decay,
+    train,
+)
 from softrecon.runs.rng import get_rng_state, set_rng_state
 
 from conftest import tiny_overrides
@@ -17,8 +25,16 @@ from conftest import tiny_overrides
 def test_train_runs_logs_and_prints_the_run_dir_last(tiny_dataset, tmp_path, capsys):
     run_dir = str(tmp_path / "run")
     overrides = tiny_overrides(tiny_dataset, run_dir, iterations=2)
-    overrides += ["logging=default", "logging.progress=false", "trainer.log_every=1", "trainer.image_every=2",
-                  "trainer.mesh_every=2", "logging.mesh_samples=2", "trainer.val_every=2", "trainer.val_objects=1"]
+    overrides += [
+        "logging=default",
+        "logging.progress=false",
+        "trainer.log_every=1",
+        "trainer.image_every=2",
+        "trainer.mesh_every=2",
+        "logging.mesh_samples=2",
+        "trainer.val_every=2",
+        "trainer.val_objects=1",
+    ]
     returned = train(compose_config("train", overrides))
     assert returned == run_dir
     assert capsys.readouterr().out.strip().splitlines()[-1] == run_dir
@@ -40,7 +56,9 @@ def test_resume_in_the_middle_equals_straight_training(tiny_dataset, tmp_path):
     # 3 + 3 iterations with a restart from the checkpoint at 3 must equal 6 straight ones,
     # bit for bit, with the lr/sigma decay (at 4) falling in the resumed half.
     extra = {"trainer.decay_at": "[4]", "trainer.checkpoint_every": 3, "trainer.seed": 7}
-    straight = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "a"), iterations=6, **extra)))
+    straight = Trainer(
+        compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "a"), iterations=6, **extra))
+    )
     straight.fit()
 
     first = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "b"), iterations=3, **extra)))
@@ -62,7 +80,12 @@ def test_resume_in_the_middle_equals_straight_training(tiny_dataset, tmp_path):
             assert torch.equal(opt_a[index][key], opt_b[index][key]), (index, key)
     assert resumed.optimizer.param_groups[0]["lr"] == pytest.approx(3e-4 * 0.3)
     # A different seed trains differently (so the equality above can fail).
-    other = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "c"), iterations=6, **dict(extra, **{"trainer.seed": 8}))))
+    other = Trainer(
+        compose_config(
+            "train",
+            tiny_overrides(tiny_dataset, str(tmp_path / "c"), iterations=6, **dict(extra, **{"trainer.seed": 8})),
+        )
+    )
     other.fit()
     assert not all(torch.equal(a[name], v) for name, v in _weights(other).items())
 

@@ -19,7 +19,11 @@ pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available()
 def test_cuda_steps_pin_batches_and_match_the_cpu(tiny_dataset, tmp_path):
     losses = {}
     for device in ("cpu", "cuda"):
-        trainer = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / device), 3, **{"trainer.device": device})))
+        trainer = Trainer(
+            compose_config(
+                "train", tiny_overrides(tiny_dataset, str(tmp_path / device), 3, **{"trainer.device": device})
+            )
+        )
         try:
             if device == "cuda":
                 assert trainer.sampler.pin_memory and trainer.sampler[0]["images_a"].is_pinned()
@@ -31,7 +35,12 @@ def test_cuda_steps_pin_batches_and_match_the_cpu(tiny_dataset, tmp_path):
 
 
 def test_cuda_nonfinite_loss_is_raised_at_the_next_check_with_its_iteration(tiny_dataset, tmp_path):
-    trainer = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path), 4, **{"trainer.device": "cuda", "trainer.profile": "true"})))
+    trainer = Trainer(
+        compose_config(
+            "train",
+            tiny_overrides(tiny_dataset, str(tmp_path), 4, **{"trainer.device": "cuda", "trainer.profile": "true"}),
+        )
+    )
     try:
         assert trainer.timer.enabled
         trainer.train_step()

@@ -59,8 +59,15 @@ def test_out_of_space_names_the_file_and_leaves_nothing_behind(tmp_path):
     from softrecon.training import save_checkpoint
 
     earlier = save_checkpoint(str(tmp_path / "checkpoints"), 1, {"model": {"w": torch.ones(3)}}, keep=1)
-    child = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True, text=True, cwd=REPO,
-                           env=dict(os.environ, PYTHONPATH=REPO), preexec_fn=_limit_file_size, timeout=300)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=REPO),
+        preexec_fn=_limit_file_size,
+        timeout=300,
+    )
     assert child.returncode == 0, f"exit status {child.returncode}:\n{child.stderr[-2000:]}"
     results = json.loads(child.stdout.strip().splitlines()[-1])
     for name, final in (("hdf5", "c0_train.h5"), ("npz", "c0_train_images.npz"), ("checkpoint", "step_000000002.pt")):

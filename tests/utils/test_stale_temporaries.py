@@ -39,8 +39,13 @@ def _temporaries(folder):
 def test_temporaries_of_a_killed_writer_are_removed_by_the_next_one(tmp_path):
     checkpoints, data = tmp_path / "checkpoints", tmp_path / "data"
     checkpoints.mkdir(), data.mkdir()
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(checkpoints), str(data)], stdout=subprocess.PIPE, text=True,
-                             cwd=REPO, env=dict(os.environ, PYTHONPATH=REPO))
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(checkpoints), str(data)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=REPO),
+    )
     try:
         assert child.stdout.readline().strip() == "writing"
         assert len(_temporaries(checkpoints)) == 1 and len(_temporaries(data)) == 3

@@ -168,6 +168,8 @@ def test_softras_surface_mode_is_a_subset_and_nearly_equal_on_closed_meshes():
         assert (softras <= exact).all()
         assert softras.sum() >= 0.995 * exact.sum()
     box_vertices, box_faces = _box_mesh([0.2, 0.1, -0.3], [0.3, 0.2, -0.2])  # the hand-worked box
-    np.testing.assert_array_equal(voxelize(box_vertices, box_faces, surface="softras"), voxelize(box_vertices, box_faces))
+    np.testing.assert_array_equal(
+        voxelize(box_vertices, box_faces, surface="softras"), voxelize(box_vertices, box_faces)
+    )
     with pytest.raises(ValueError, match="surface"):
         voxelize(box_vertices, box_faces, surface="sampled")

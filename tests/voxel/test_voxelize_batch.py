@@ -38,7 +38,9 @@ def _expect_same_cells(meshes, resolution=32, fill="flood", backend="numba", dev
     for k, (v, f) in enumerate(meshes):
         expected = voxelize(v, f, resolution, fill=fill)
         got = out[k].cpu().numpy()
-        assert np.array_equal(got, expected), f"mesh {k}: {int((got != expected).sum())} cells differ ({backend}, {fill}, R={resolution})"
+        assert np.array_equal(got, expected), (
+            f"mesh {k}: {int((got != expected).sum())} cells differ ({backend}, {fill}, R={resolution})"
+        )
     return out
 
 
@@ -68,10 +70,15 @@ def test_analytic_shapes_give_voxelize_cells(backend, device, fill):
         cylinder(np.array([-0.4, -0.3, 0.2]), np.array([0.35, 0.4, -0.3]), 0.002, segments=6),  # thin rod
     ]
     for sizes in {(len(v), len(f)) for v, f in shapes}:  # a batch needs one (V, F)
-        _expect_same_cells([s for s in shapes if (len(s[0]), len(s[1])) == sizes], fill=fill, backend=backend, device=device)
+        _expect_same_cells(
+            [s for s in shapes if (len(s[0]), len(s[1])) == sizes], fill=fill, backend=backend, device=device
+        )
     sphere = (sphere_vertices.numpy() * 0.45, sphere_faces.numpy())
     cracked_upper = sphere[0][sphere[1]].mean(axis=1)[:, 1] > 0
-    cracked = (np.concatenate([sphere[0], sphere[0] + [0.0, 0.008, 0.0]]), np.where(cracked_upper[:, None], sphere[1] + len(sphere[0]), sphere[1]))
+    cracked = (
+        np.concatenate([sphere[0], sphere[0] + [0.0, 0.008, 0.0]]),
+        np.where(cracked_upper[:, None], sphere[1] + len(sphere[0]), sphere[1]),
+    )
     padded_sphere = (np.concatenate([sphere[0], sphere[0]]), sphere[1])  # same V as the cracked one
     _expect_same_cells([padded_sphere, cracked], fill=fill, backend=backend, device=device)
 
@@ -93,10 +100,15 @@ def test_decoded_templates_give_voxelize_cells(backend, device):
 def test_self_intersecting_and_out_of_grid_meshes(backend, device):
     rng = np.random.default_rng(3)
     vertices, faces = icosphere(2, dtype=torch.float64)
-    meshes = [(vertices.numpy() * 0.35 + rng.normal(0, 0.08, vertices.shape), faces.numpy()) for _ in range(4)]  # crumpled
+    meshes = [
+        (vertices.numpy() * 0.35 + rng.normal(0, 0.08, vertices.shape), faces.numpy()) for _ in range(4)
+    ]  # crumpled
     meshes.append((vertices.numpy() * 0.9, faces.numpy()))  # larger than the grid
     meshes.append((rng.uniform(-0.6, 0.6, vertices.shape), faces.numpy()))  # triangle soup
-    boxes = [_box_mesh([-3.0, -0.2, -0.2], [0.2, 0.2, 3.0]), _box_mesh([-0.3] * 3, [0.3, 0.3, 2.5])]  # beyond the growth limit
+    boxes = [
+        _box_mesh([-3.0, -0.2, -0.2], [0.2, 0.2, 3.0]),
+        _box_mesh([-0.3] * 3, [0.3, 0.3, 2.5]),
+    ]  # beyond the growth limit
     for fill in ("flood", "carve"):
         _expect_same_cells(meshes, fill=fill, backend=backend, device=device)
         _expect_same_cells(boxes, fill=fill, backend=backend, device=device)

@@ -10,7 +10,10 @@ import torch
 from softrecon.data.build.primitives import box
 from softrecon.geometry import icosphere
 from softrecon.voxel import voxelize
-voxelize_module = importlib.import_module("softrecon.voxel.voxelize")  # the module (the package exports a function of that name)
+
+voxelize_module = importlib.import_module(
+    "softrecon.voxel.voxelize"
+)  # the module (the package exports a function of that name)
 
 
 @pytest.mark.parametrize("surface", ["exact", "softras"])

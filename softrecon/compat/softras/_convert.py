@@ -32,7 +32,9 @@ def as_float_tensor(value, name: str, like: Optional[torch.Tensor] = None) -> to
         try:
             tensor = torch.as_tensor(np.asarray(value, dtype=np.float64))
         except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a number, a sequence of numbers, a numpy array or a tensor, got {value!r}") from None
+            raise ValueError(
+                f"{name} must be a number, a sequence of numbers, a numpy array or a tensor, got {value!r}"
+            ) from None
         if like is None:
             tensor = tensor.to(dtype=torch.float32, device=default_device())
     if like is not None:

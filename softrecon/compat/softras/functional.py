@@ -74,7 +74,10 @@ def get_points_from_angles(distance, elevation, azimuth, degrees=True):
     if like is not None and not like.dtype.is_floating_point:
         like = like.float()
     # SoftRas' recon code mixes tensors and numpy arrays (azimuth = -view_ids * 15)
-    distance, elevation, azimuth = (as_float_tensor(v, name, like) for v, name in ((distance, "distance"), (elevation, "elevation"), (azimuth, "azimuth")))
+    distance, elevation, azimuth = (
+        as_float_tensor(v, name, like)
+        for v, name in ((distance, "distance"), (elevation, "elevation"), (azimuth, "azimuth"))
+    )
     if not degrees:
         elevation, azimuth = torch.rad2deg(elevation), torch.rad2deg(azimuth)
     return eye_from_spherical(distance, elevation, azimuth)
@@ -86,7 +89,7 @@ def _check_vertices(vertices) -> None:
 
 
 def look_at(vertices, eye, at=[0, 0, 0], up=[0, 1, 0]):  # noqa: B006 (SoftRas' signature; never mutated)
-    """"Look at" transformation: camera coordinates R (v - eye) of cameras at ``eye``
+    """ "Look at" transformation: camera coordinates R (v - eye) of cameras at ``eye``
     looking at ``at`` (z forward, x = cross(up, z), y = cross(z, x)).
 
     Args:
@@ -105,7 +108,7 @@ def look_at(vertices, eye, at=[0, 0, 0], up=[0, 1, 0]):  # noqa: B006 (SoftRas' 
 
 
 def look(vertices, eye, direction=[0, 1, 0], up=None):  # noqa: B006
-    """"Look" transformation: camera coordinates of cameras at ``eye`` looking along
+    """ "Look" transformation: camera coordinates of cameras at ``eye`` looking along
     ``direction``.
 
     SoftRas' ``look`` crashes with its default ``up=None`` (``up.ndimension()``); here
@@ -208,7 +211,9 @@ def _check_batched(vertices, faces) -> None:
     if not isinstance(faces, torch.Tensor) or faces.dim() != 3 or faces.shape[2] != 3:
         raise ValueError(f"faces must have shape (N, F, 3), got {getattr(faces, 'shape', type(faces))}")
     if vertices.shape[0] != faces.shape[0]:
-        raise ValueError(f"vertices and faces must have the same batch size, got {vertices.shape[0]} and {faces.shape[0]}")
+        raise ValueError(
+            f"vertices and faces must have the same batch size, got {vertices.shape[0]} and {faces.shape[0]}"
+        )
 
 
 def face_vertices(vertices, faces):
@@ -217,8 +222,15 @@ def face_vertices(vertices, faces):
     (D = 3) and for per-vertex colours."""
     if not isinstance(vertices, torch.Tensor) or vertices.dim() != 3:
         raise ValueError(f"vertices must have shape (N, V, D), got {getattr(vertices, 'shape', type(vertices))}")
-    if not isinstance(faces, torch.Tensor) or faces.dim() != 3 or faces.shape[2] != 3 or faces.shape[0] != vertices.shape[0]:
-        raise ValueError(f"faces must have shape (N, F, 3) with N = {vertices.shape[0]}, got {getattr(faces, 'shape', type(faces))}")
+    if (
+        not isinstance(faces, torch.Tensor)
+        or faces.dim() != 3
+        or faces.shape[2] != 3
+        or faces.shape[0] != vertices.shape[0]
+    ):
+        raise ValueError(
+            f"faces must have shape (N, F, 3) with N = {vertices.shape[0]}, got {getattr(faces, 'shape', type(faces))}"
+        )
     return gather_face_attributes(vertices, faces.long())
 
 
@@ -315,21 +327,38 @@ def soft_rasterize(
         raise ValueError(f"texture_type must be 'surface' or 'vertex', got {texture_type!r}")
     if textures is not None:
         if not isinstance(textures, torch.Tensor) or textures.dim() != 4:
-            raise ValueError(f"textures must be a (N, F, K, 3) tensor, got {getattr(textures, 'shape', type(textures))}")
+            raise ValueError(
+                f"textures must be a (N, F, K, 3) tensor, got {getattr(textures, 'shape', type(textures))}"
+            )
         samples = textures.shape[2]
         if texture_type == "vertex" and samples != 3:
             raise ValueError(f"texture_type='vertex' needs textures of shape (N, F, 3, 3), got {tuple(textures.shape)}")
         if texture_type == "surface" and math.isqrt(samples) ** 2 != samples:
-            raise ValueError(f"texture_type='surface' needs textures of shape (N, F, R * R, 3), got {tuple(textures.shape)}")
+            raise ValueError(
+                f"texture_type='surface' needs textures of shape (N, F, R * R, 3), got {tuple(textures.shape)}"
+            )
         textures = textures.to(face_vertices.dtype)
     settings = raster_settings(
-        image_size, background_color, near, far, fill_back, eps, sigma_val, dist_func, dist_eps, gamma_val, aggr_func_rgb, aggr_func_alpha
+        image_size,
+        background_color,
+        near,
+        far,
+        fill_back,
+        eps,
+        sigma_val,
+        dist_func,
+        dist_eps,
+        gamma_val,
+        aggr_func_rgb,
+        aggr_func_alpha,
     )
     face_vertices = face_vertices.contiguous()
     if textures is None:
         alpha = _soft_rasterize(face_vertices, None, settings)
         background = face_vertices.new_tensor(settings.background).expand(3)[None, :, None, None]
-        image = torch.cat([background.expand(alpha.shape[0], -1, alpha.shape[2], alpha.shape[3]) + alpha * 0, alpha], dim=1)
+        image = torch.cat(
+            [background.expand(alpha.shape[0], -1, alpha.shape[2], alpha.shape[3]) + alpha * 0, alpha], dim=1
+        )
     else:
         image = _soft_rasterize(face_vertices, textures.contiguous(), settings)
     depth = face_vertices[..., 2]
@@ -410,13 +439,19 @@ def load_obj(filename_obj, normalization=False, load_texture=False, texture_res=
         return vertices, faces
     if texture_type == "vertex":
         if raw.colors is None:
-            raise MeshLoadError(path, "load_texture=True with texture_type='vertex' needs per-vertex colours ('v x y z r g b' lines) or a material")
+            raise MeshLoadError(
+                path,
+                "load_texture=True with texture_type='vertex' needs per-vertex colours ('v x y z r g b' lines) or a material",
+            )
         return vertices, faces, torch.as_tensor(raw.colors, dtype=torch.float32, device=device)
     textures = bake_surface_textures(raw, int(texture_res))
     if textures is None:
         textures = _flat_material_textures(raw, int(texture_res))
     if textures is None:
-        raise MeshLoadError(path, "load_texture=True with texture_type='surface' needs a material (mtllib/usemtl); SoftRas: 'Failed to load textures.'")
+        raise MeshLoadError(
+            path,
+            "load_texture=True with texture_type='surface' needs a material (mtllib/usemtl); SoftRas: 'Failed to load textures.'",
+        )
     return vertices, faces, textures.to(dtype=torch.float32, device=device)
 
 

@@ -75,7 +75,9 @@ class Mesh(object):
         dtype = self._vertices.dtype
         if textures is None:
             if texture_type == "surface":
-                self._textures = torch.ones(self.batch_size, self.num_faces, texture_res**2, 3, dtype=dtype, device=self.device)
+                self._textures = torch.ones(
+                    self.batch_size, self.num_faces, texture_res**2, 3, dtype=dtype, device=self.device
+                )
                 self.texture_res = texture_res
             else:
                 self._textures = torch.ones(self.batch_size, self.num_vertices, 3, dtype=dtype, device=self.device)
@@ -103,7 +105,9 @@ class Mesh(object):
             ok = textures.dim() == 3 and textures.shape[1] == self.num_vertices and textures.shape[2] == 3
             expected = f"(N, V={self.num_vertices}, 3)"
         if not ok:
-            raise ValueError(f"textures for texture_type={self.texture_type!r} must have shape {expected}, got {tuple(textures.shape)}")
+            raise ValueError(
+                f"textures for texture_type={self.texture_type!r} must have shape {expected}, got {tuple(textures.shape)}"
+            )
 
     # ------------------------------------------------------------------ SoftRas' properties
     @property
@@ -195,10 +199,16 @@ class Mesh(object):
         """A batch of one mesh from a file (``functional.load_obj``)."""
         if load_texture:
             vertices, faces, textures = srf.load_obj(
-                filename_obj, normalization=normalization, texture_res=texture_res, load_texture=True, texture_type=texture_type
+                filename_obj,
+                normalization=normalization,
+                texture_res=texture_res,
+                load_texture=True,
+                texture_type=texture_type,
             )
         else:
-            vertices, faces = srf.load_obj(filename_obj, normalization=normalization, texture_res=texture_res, load_texture=False)
+            vertices, faces = srf.load_obj(
+                filename_obj, normalization=normalization, texture_res=texture_res, load_texture=False
+            )
             textures = None
         return cls(vertices, faces, textures, texture_res, texture_type)
 
@@ -208,7 +218,12 @@ class Mesh(object):
             raise ValueError("Could not save when batch size >= 1")
         if save_texture:
             srf.save_obj(
-                filename_obj, self.vertices[0], self.faces[0], textures=self.textures[0], texture_res=texture_res_out, texture_type=self.texture_type
+                filename_obj,
+                self.vertices[0],
+                self.faces[0],
+                textures=self.textures[0],
+                texture_res=texture_res_out,
+                texture_type=self.texture_type,
             )
         else:
             srf.save_obj(filename_obj, self.vertices[0], self.faces[0], textures=None)

@@ -64,9 +64,16 @@ class SoftRenderer(nn.Module):
     ):
         super().__init__()
         self.lighting = Lighting(
-            light_mode, light_intensity_ambient, light_color_ambient, light_intensity_directionals, light_color_directionals, light_directions
+            light_mode,
+            light_intensity_ambient,
+            light_color_ambient,
+            light_intensity_directionals,
+            light_color_directionals,
+            light_directions,
         )
-        self.transform = Transform(camera_mode, P, dist_coeffs, orig_size, perspective, viewing_angle, viewing_scale, eye, camera_direction)
+        self.transform = Transform(
+            camera_mode, P, dist_coeffs, orig_size, perspective, viewing_angle, viewing_scale, eye, camera_direction
+        )
         self.rasterizer = SoftRasterizer(
             image_size, background_color, near, far, anti_aliasing, fill_back, eps,
             sigma_val, dist_func, dist_eps, gamma_val, aggr_func_rgb, aggr_func_alpha, texture_type,

@@ -110,7 +110,11 @@ class Transform(nn.Module):
             self.transformer = Projection(P, dist_coeffs, orig_size)
         elif camera_mode == "look":
             self.transformer = Look(
-                camera_direction=camera_direction, perspective=perspective, viewing_angle=viewing_angle, viewing_scale=viewing_scale, eye=eye
+                camera_direction=camera_direction,
+                perspective=perspective,
+                viewing_angle=viewing_angle,
+                viewing_scale=viewing_scale,
+                eye=eye,
             )
         elif camera_mode == "look_at":
             self.transformer = LookAt(perspective, viewing_angle, viewing_scale, eye)
