@@ -23,6 +23,8 @@ VIEWING_ANGLE = 15.0
 
 # Images and voxels of the NMR renders (SPEC sections 6-7).
 IMAGE_SIZE = 64  # pixels per side of the stored images
+RGB_CHANNELS = 3  # images are RGB then alpha, channels first
+ALPHA_CHANNEL = 3  # index of the alpha (mask) channel
 VOXEL_RESOLUTION = 32  # ground-truth occupancy grids are VOXEL_RESOLUTION^3
 SPLITS = ("train", "val", "test")
 

@@ -30,9 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# Colour channels of the input images (RGB first) and the channel holding the mask.
-RGB_CHANNELS = 3
-ALPHA_CHANNEL = 3
+from softrecon.protocol import ALPHA_CHANNEL, RGB_CHANNELS
+
 # Smallest total sampling weight divided by: an image without foreground (alpha 0
 # everywhere) gets a black palette, the background colour, instead of 0 / 0.
 WEIGHT_SUM_FLOOR = 1e-12

@@ -22,14 +22,14 @@ from typing import Dict, Optional
 import torch
 from torch import nn
 
+from softrecon.protocol import ALPHA_CHANNEL, RGB_CHANNELS
 from softrecon.losses import ColorLaplacianLoss, FlattenLoss, LaplacianLoss, color_l1_loss, multiview_iou_loss
 from softrecon.renderer.cameras import benchmark_camera
 from softrecon.renderer.settings import RasterSettings
 from softrecon.renderer.soft_renderer import SoftRenderer
 from softrecon.structures.mesh import Mesh
 
-ALPHA_CHANNEL = 3  # the images are RGB + alpha, channels first
-RGB_CHANNELS = slice(0, 3)
+RGB = slice(0, RGB_CHANNELS)  # the colour channels of an RGBA image
 
 
 @dataclasses.dataclass
@@ -137,8 +137,8 @@ class MultiViewObjective(nn.Module):
                 render_vertices, self.faces, torch.cat([textures, textures], dim=0), "texture", validate=False
             )
             rgba = self.renderer(meshes, camera, settings).view(4, batch, -1, size, size)  # (4, B, 3 + 1, S, S)
-            silhouettes, colors = rgba[:, :, ALPHA_CHANNEL], rgba[:, :, RGB_CHANNELS]
-            rgb_a, rgb_b = images_a[:, RGB_CHANNELS], images_b[:, RGB_CHANNELS]
+            silhouettes, colors = rgba[:, :, ALPHA_CHANNEL], rgba[:, :, RGB]
+            rgb_a, rgb_b = images_a[:, RGB], images_b[:, RGB]
             color_targets = torch.stack([rgb_a, rgb_a, rgb_b, rgb_b], dim=0)
         mask_a, mask_b = images_a[:, ALPHA_CHANNEL], images_b[:, ALPHA_CHANNEL]
         targets = torch.stack([mask_a, mask_a, mask_b, mask_b], dim=0)
