@@ -47,11 +47,11 @@ def _check_minimums(cfg: DictConfig, minimums: Iterable[Tuple[str, int, str]]) -
 def check_train_config(cfg: DictConfig) -> None:
     """Raise ValueError naming the first key of ``configs/train.yaml`` out of range."""
     _check_minimums(cfg, _TRAIN_MINIMUMS)
-    decay_at = list(cfg.trainer.decay_at)
+    decay_at = list(cfg.schedule.decay_at)
     if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in decay_at):
-        raise ValueError(f"trainer.decay_at must hold iterations >= 0, got {decay_at}")
-    if not 0.0 < float(cfg.trainer.decay_factor):
-        raise ValueError(f"trainer.decay_factor must be > 0, got {cfg.trainer.decay_factor}")
+        raise ValueError(f"schedule.decay_at must hold iterations >= 0, got {decay_at}")
+    if not 0.0 < float(cfg.schedule.decay_factor):
+        raise ValueError(f"schedule.decay_factor must be > 0, got {cfg.schedule.decay_factor}")
     if not 0.0 < float(cfg.optim.lr):
         raise ValueError(f"optim.lr must be > 0, got {cfg.optim.lr}")
 

@@ -59,7 +59,7 @@ class RendererConfig:
 
     _target_: str = "softrecon.renderer.RasterSettings"
     image_size: int = II("data.image_size")
-    sigma: float = 1e-4  # initial blur; multiplied by trainer.decay_factor at trainer.decay_at
+    sigma: float = 1e-4  # initial blur; multiplied by schedule.decay_factor at schedule.decay_at
     dist_eps: float = 1e-10
     dist_func: str = "euclidean"
     dist_cdf: str = "logistic"  # GenDR alternatives: gaussian | laplace | cauchy | gumbel_max | gumbel_min
@@ -94,12 +94,19 @@ class OptimConfig:
 
 
 @dataclass
-class TrainerConfig:
-    """The loop: length, step schedule of lr and sigma, seed, intervals, device."""
+class ScheduleConfig:
+    """Step schedule of lr (``optim.lr``) and sigma (``renderer.sigma``), read by
+    ``softrecon.runs.schedule.scheduled`` in training and evaluation alike."""
 
-    iterations: int = 250000
     decay_at: List[int] = field(default_factory=lambda: [150000])  # iterations where lr and sigma are scaled
     decay_factor: float = 0.3
+
+
+@dataclass
+class TrainerConfig:
+    """The loop: length, seed, intervals, device."""
+
+    iterations: int = 250000
     seed: int = 0
     device: str = "auto"  # 'auto' (cuda if available) | 'cpu' | 'cuda'
     checkpoint_every: int = 1000  # iterations; killing loses at most this much work
@@ -145,6 +152,7 @@ class TrainConfig:
     renderer: RendererConfig = field(default_factory=RendererConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)

@@ -21,7 +21,7 @@ from softrecon.runs.checkpoint import CheckpointError, load_checkpoint, load_wei
 from softrecon.runs.dataset import build_dataset
 from softrecon.runs.distributed import choose_device
 from softrecon.runs.run_dir import hydra_output_dir
-from softrecon.runs.schedule import step_decay
+from softrecon.runs.schedule import scheduled
 
 from . import report
 from .color_error import HELD_OUT_OFFSETS, held_out_color_error, renderer_from_config
@@ -60,14 +60,8 @@ def _color_renderer(checkpoint: Dict, dataset):
     size, with sigma where the training schedule left it (``softrecon.evaluation.color_error``)."""
     config = checkpoint["config"]
     renderer = dict(config.get("renderer", {}))
-    trainer = config.get("trainer", {})
     if "sigma" in renderer:
-        renderer["sigma"] = step_decay(
-            float(renderer["sigma"]),
-            int(checkpoint["iteration"]),
-            list(trainer.get("decay_at", [])),
-            float(trainer.get("decay_factor", 1.0)),
-        )
+        renderer["sigma"] = scheduled(config, int(checkpoint["iteration"]))["sigma"]
     try:
         return renderer_from_config(renderer, int(dataset.image_size))
     except (TypeError, ValueError) as error:

@@ -7,7 +7,7 @@ the lr / sigma step schedule (``schedule``).
 """
 
 from .checkpoint import CheckpointError, list_checkpoints, load_checkpoint, resolve_checkpoint, save_checkpoint
-from .schedule import step_decay
+from .schedule import scheduled, step_decay
 
 __all__ = [
     "CheckpointError",
@@ -15,5 +15,6 @@ __all__ = [
     "load_checkpoint",
     "resolve_checkpoint",
     "save_checkpoint",
+    "scheduled",
     "step_decay",
 ]

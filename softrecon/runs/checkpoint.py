@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
+from softrecon.config.legacy import upgrade_stored_config
 from softrecon.utils.atomic import atomic_write, make_temporary, remove_stale_temporaries
 
 CHECKPOINT_DIR = "checkpoints"  # sub-folder of a run folder
@@ -160,21 +161,28 @@ def run_dir_of(checkpoint_path: str) -> str:
 
 
 def load_checkpoint(path: str, map_location: Optional[torch.device] = None) -> Dict[str, Any]:
-    """Load a checkpoint with ``weights_only=True``; ``path`` may be a run folder.
+    """Load a checkpoint with ``weights_only=True``; ``path`` may be a run folder. Its stored
+    config is in the current layout (``softrecon.config.legacy``: keys that moved, moved).
 
     Raises:
         CheckpointError: the file does not exist, cannot be read, or is not a checkpoint.
     """
     path = resolve_checkpoint(path)
     if os.path.getsize(path) == 0:
-        raise CheckpointError(f"checkpoint {path!r} is empty (0 bytes): its write was interrupted, or it was copied incompletely")
+        raise CheckpointError(
+            f"checkpoint {path!r} is empty (0 bytes): its write was interrupted, or it was copied incompletely"
+        )
     try:
         state = torch.load(path, map_location=map_location or "cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - any reading failure names the file
         reason = str(error).strip().splitlines()[0] if str(error).strip() else "no reason given"
-        raise CheckpointError(f"cannot read checkpoint {path!r} (not a complete torch checkpoint?): {type(error).__name__}: {reason}") from None
+        raise CheckpointError(
+            f"cannot read checkpoint {path!r} (not a complete torch checkpoint?): {type(error).__name__}: {reason}"
+        ) from None
     if not isinstance(state, dict) or "model" not in state or "iteration" not in state:
         raise CheckpointError(f"{path!r} is not a softrecon training checkpoint (no 'model' and 'iteration' entries)")
+    if isinstance(state.get("config"), dict):  # written by an older version: keys that moved, moved
+        state["config"] = upgrade_stored_config(state["config"])
     state["path"] = path
     return state
 

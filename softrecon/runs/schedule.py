@@ -1,9 +1,10 @@
-"""Step schedule of the learning rate and sigma (SPEC section 7: x0.3 after 150k)."""
+"""Step schedule of the learning rate and sigma (SPEC section 7: x0.3 after 150k), read
+from the ``schedule`` config group (``configs/schedule/``)."""
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Dict, Mapping, Sequence
 
 
 def step_decay(base: float, iteration: int, decay_at: Sequence[int], factor: float) -> float:
@@ -31,3 +32,31 @@ def step_decay(base: float, iteration: int, decay_at: Sequence[int], factor: flo
         raise ValueError(f"decay_at must hold iterations >= 0, got {list(decay_at)!r}")
     passed = sum(1 for milestone in decay_at if iteration >= milestone)
     return float(base * factor**passed)
+
+
+# What the schedule scales: name -> (config group, key) of its value at iteration 0.
+SCHEDULED = {"lr": ("optim", "lr"), "sigma": ("renderer", "sigma")}
+
+
+def scheduled(config: Mapping, iteration: int) -> Dict[str, float]:
+    """The scheduled values of a run at ``iteration``: the one reading of the ``schedule`` group.
+
+    Training (each step's lr and sigma) and evaluation (the sigma a checkpoint was left
+    at) both call it, with a composed config or the plain dict stored in a checkpoint.
+
+    Args:
+        config: a run config holding ``schedule.decay_at`` / ``schedule.decay_factor``
+            (without a ``schedule`` group nothing decays) and the bases of ``SCHEDULED``.
+        iteration: the iteration, >= 0.
+
+    Returns:
+        ``{'lr': ..., 'sigma': ...}``, each of ``SCHEDULED`` whose base the config holds.
+    """
+    schedule = config.get("schedule") or {}
+    decay_at, factor = list(schedule.get("decay_at", [])), float(schedule.get("decay_factor", 1.0))
+    values = {}
+    for name, (group, key) in SCHEDULED.items():
+        base = (config.get(group) or {}).get(key)
+        if base is not None:
+            values[name] = step_decay(float(base), iteration, decay_at, factor)
+    return values

@@ -1,4 +1,6 @@
-"""Training: the multi-view objective, the loop with exact resume and DDP.
+"""Training: the multi-view objective, the model with its loss (``task``), the loop
+(``loop``) and its callbacks, set up from the config (``assemble``) by ``Trainer``, with
+exact resume and DDP.
 
 Checkpoints and the schedule live in ``softrecon.runs`` (shared with evaluation); they
 are re-exported here so that ``from softrecon.training import save_checkpoint`` works.
@@ -12,14 +14,20 @@ from softrecon.runs.checkpoint import (
     resolve_checkpoint,
     save_checkpoint,
 )
-from softrecon.runs.schedule import step_decay
+from softrecon.runs.schedule import scheduled, step_decay
 
+from .callbacks import Callback
+from .loop import FitLoop
 from .objective import MultiViewObjective, StepOutput
+from .task import ReconstructionTask
 from .trainer import Trainer, train
 
 __all__ = [
+    "Callback",
     "CheckpointError",
+    "FitLoop",
     "MultiViewObjective",
+    "ReconstructionTask",
     "StepOutput",
     "Trainer",
     "list_checkpoints",
@@ -27,6 +35,7 @@ __all__ = [
     "resize_images",
     "resolve_checkpoint",
     "save_checkpoint",
+    "scheduled",
     "step_decay",
     "train",
 ]

@@ -22,8 +22,8 @@ BAD_TRAIN = [
     ("data.batch_size", 0),
     ("data.eval_batch_size", 0),
     ("data.image_size", 0),
-    ("trainer.decay_factor", 0),
-    ("trainer.decay_at", "[-5]"),
+    ("schedule.decay_factor", 0),
+    ("schedule.decay_at", "[-5]"),
 ]
 
 

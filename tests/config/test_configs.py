@@ -50,7 +50,9 @@ def test_train_presets_compose_and_instantiate(experiment):
     assert vertices.shape == (1, 642, 3)
 
 
-@pytest.mark.parametrize("group", ["data", "model", "renderer", "loss", "optim", "trainer", "logging", "paths"])
+@pytest.mark.parametrize(
+    "group", ["data", "model", "renderer", "loss", "optim", "schedule", "trainer", "logging", "paths"]
+)
 def test_every_option_of_every_group_composes(group):
     for option in _options(group):
         cfg = compose_config("train", [f"{group}={option}"])
@@ -63,7 +65,8 @@ def test_paper_preset_is_the_paper_recipe():
     cfg = compose_config("train", ["experiment=paper_silhouette"])
     assert (cfg.data.batch_size, cfg.data.image_size, cfg.data.synthetic) == (64, 64, False)
     assert list(cfg.data.class_ids) == SHAPENET_13
-    assert (cfg.trainer.iterations, list(cfg.trainer.decay_at), cfg.trainer.decay_factor) == (250000, [150000], 0.3)
+    assert cfg.trainer.iterations == 250000
+    assert (list(cfg.schedule.decay_at), cfg.schedule.decay_factor) == ([150000], 0.3)
     assert (cfg.optim.lr, list(cfg.optim.betas)) == (1e-4, [0.9, 0.999])
     assert (cfg.renderer.sigma, cfg.renderer.dist_eps, cfg.renderer.aggr_alpha) == (1e-4, 1e-10, "prod")
     assert (cfg.loss.iou, cfg.loss.laplacian, cfg.loss.flatten) == (1.0, 5e-3, 5e-4)
@@ -85,6 +88,10 @@ def test_misspelt_keys_and_wrong_types_fail_at_composition(tmp_path):
         compose_config("train", ["trainer.iteration=3"])  # 'iterations'
     with pytest.raises((ConfigCompositionException, ValidationError)):
         compose_config("train", ["trainer.iterations=many"])
+    with pytest.raises(ConfigCompositionException):
+        compose_config("train", ["schedule.decay_att=[3]"])  # 'decay_at'
+    with pytest.raises(ConfigCompositionException):
+        compose_config("train", ["trainer.decay_at=[3]"])  # moved to the schedule group
     # A typo inside a YAML file (here a user's experiment preset) fails too.
     (tmp_path / "experiment").mkdir()
     (tmp_path / "experiment" / "typo.yaml").write_text("# @package _global_\ntrainer:\n  checkpoint_evry: 10\n")

@@ -11,7 +11,7 @@ from conftest import tiny_overrides
 def test_each_step_gets_its_scheduled_sigma_and_the_renderer_is_not_mutated(tiny_dataset, tmp_path):
     trainer = Trainer(
         compose_config(
-            "train", tiny_overrides(tiny_dataset, str(tmp_path / "run"), iterations=3, **{"trainer.decay_at": "[1]"})
+            "train", tiny_overrides(tiny_dataset, str(tmp_path / "run"), iterations=3, **{"schedule.decay_at": "[1]"})
         )
     )
     base = trainer.renderer.settings

@@ -55,7 +55,7 @@ def _weights(trainer):
 def test_resume_in_the_middle_equals_straight_training(tiny_dataset, tmp_path):
     # 3 + 3 iterations with a restart from the checkpoint at 3 must equal 6 straight ones,
     # bit for bit, with the lr/sigma decay (at 4) falling in the resumed half.
-    extra = {"trainer.decay_at": "[4]", "trainer.checkpoint_every": 3, "trainer.seed": 7}
+    extra = {"schedule.decay_at": "[4]", "trainer.checkpoint_every": 3, "trainer.seed": 7}
     straight = Trainer(
         compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "a"), iterations=6, **extra))
     )

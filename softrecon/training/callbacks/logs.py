@@ -1,0 +1,134 @@
+"""Callbacks that show and record a run: progress bar, TensorBoard scalars, images, meshes.
+
+The scalars, images and meshes go through one ``softrecon.runs.run_logger.RunLogger``
+(a no-op on the ranks other than the main one). Loss scalars are read back from the
+device (``.item()``) only on the iterations that log them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from tqdm.auto import tqdm
+
+from softrecon.runs.run_logger import RunLogger
+
+from .base import Callback, every
+
+
+def _logs_at(iteration: int, log_every: int, total: int) -> bool:
+    return every(iteration, log_every) or iteration == total
+
+
+class ProgressBar(Callback):
+    """A tqdm bar over the iterations, showing the loss, IoU term, lr and sigma each log.
+
+    Args:
+        total: the last iteration (``trainer.iterations``).
+        log_every: iterations between updates of the shown values (``trainer.log_every``).
+        enabled: False hides it (other ranks, ``logging.progress=false``).
+    """
+
+    def __init__(self, total: int, log_every: int, enabled: bool) -> None:
+        self.total, self.log_every, self.enabled = total, log_every, enabled
+        self.bar = None
+
+    def on_fit_start(self, trainer) -> None:
+        self.bar = tqdm(
+            total=self.total, initial=trainer.iteration, disable=not self.enabled, dynamic_ncols=True, desc="train"
+        )
+
+    def on_step_end(self, trainer, output) -> None:
+        self.bar.update(1)
+        it = trainer.iteration
+        if _logs_at(it, self.log_every, self.total):
+            schedule = trainer.scheduled(it - 1)
+            self.bar.set_postfix(
+                loss=f"{output.loss.item():.4f}",
+                iou=f"{output.terms['iou'].item():.4f}",
+                lr=f"{schedule['lr']:.2e}",
+                sigma=f"{schedule['sigma']:.2e}",
+            )
+
+    def teardown(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class ScalarLog(Callback):
+    """TensorBoard scalars every ``log_every`` iterations and at the last one: the loss
+    terms (``loss/*``), the lr and sigma of the iteration (``schedule/*``), the speed
+    since the previous log and each phase's share of the time (``perf/*``).
+
+    Args:
+        logger: the run's logger.
+        log_every: ``trainer.log_every``.
+        total: the last iteration.
+        batch_size: the global batch of view pairs (for ``perf/view_pairs_per_s``).
+    """
+
+    def __init__(self, logger: RunLogger, log_every: int, total: int, batch_size: int) -> None:
+        self.logger, self.log_every, self.total, self.batch_size = logger, log_every, total, batch_size
+        self.window_start, self.window_iterations = time.perf_counter(), 0
+
+    def acts_at(self, iteration: int) -> bool:
+        return _logs_at(iteration, self.log_every, self.total)
+
+    def on_fit_start(self, trainer) -> None:
+        self.window_start, self.window_iterations = time.perf_counter(), 0
+
+    def on_step_end(self, trainer, output) -> None:
+        self.window_iterations += 1
+        it = trainer.iteration
+        if not self.acts_at(it):
+            return
+        elapsed = time.perf_counter() - self.window_start
+        rate = self.window_iterations / elapsed if elapsed > 0 else math.nan
+        schedule = trainer.scheduled(it - 1)  # the values the iteration just done used
+        scalars = {f"loss/{name}": value.item() for name, value in output.terms.items()}
+        scalars.update(
+            {"loss/total": output.loss.item(), "schedule/lr": schedule["lr"], "schedule/sigma": schedule["sigma"]}
+        )
+        scalars.update({"perf/iterations_per_s": rate, "perf/view_pairs_per_s": rate * self.batch_size})
+        scalars.update({f"perf/fraction_{name}": value for name, value in trainer.timer.fractions().items()})
+        self.logger.scalars(scalars, it)
+        trainer.timer.reset()
+        self.window_start, self.window_iterations = time.perf_counter(), 0
+
+
+class ImageLog(Callback):
+    """TensorBoard image grids every ``image_every`` iterations (0: never): the input
+    images, rendered vs target silhouettes and, for the colour model, colours."""
+
+    def __init__(self, logger: RunLogger, image_every: int) -> None:
+        self.logger, self.image_every = logger, image_every
+
+    def acts_at(self, iteration: int) -> bool:
+        return every(iteration, self.image_every)
+
+    def on_step_end(self, trainer, output) -> None:
+        if self.acts_at(trainer.iteration):
+            self.logger.images(
+                trainer.iteration,
+                output.inputs,
+                output.silhouettes,
+                output.targets,
+                output.colors,
+                output.color_targets,
+            )
+
+
+class MeshLog(Callback):
+    """``samples`` predicted meshes (.obj, textured for the colour model) under
+    ``<run>/meshes`` every ``mesh_every`` iterations (0: never)."""
+
+    def __init__(self, logger: RunLogger, mesh_every: int, samples: int) -> None:
+        self.logger, self.mesh_every, self.samples = logger, mesh_every, samples
+
+    def acts_at(self, iteration: int) -> bool:
+        return every(iteration, self.mesh_every)
+
+    def on_step_end(self, trainer, output) -> None:
+        if self.acts_at(trainer.iteration):
+            self.logger.meshes(trainer.iteration, output.vertices, trainer.model.faces, self.samples, output.textures)
