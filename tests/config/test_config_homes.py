@@ -12,6 +12,8 @@ from omegaconf import MISSING
 
 from softrecon import protocol
 from softrecon.config import CONFIG_DIR, compose_config, schema
+from softrecon.fitting import PoseFitOptions, ShapeFitOptions
+from softrecon.fitting.config import register_configs as register_fit_configs
 from softrecon.models import ReconstructionModel
 from softrecon.renderer import RasterSettings
 
@@ -81,3 +83,45 @@ def test_the_shapenet_group_lists_the_protocols_classes():
     cfg = compose_config("train", ["experiment=paper_silhouette"]).data
     assert tuple(cfg.class_ids) == protocol.SHAPENET_CLASS_IDS
     assert cfg.image_size == protocol.IMAGE_SIZE
+
+
+def _fit_config(name):
+    register_fit_configs()
+    return compose_config(name)
+
+
+def test_the_fitting_configs_state_the_fitting_functions_defaults():
+    """configs/fit_mesh.yaml and fit_pose.yaml == the defaults of ShapeFitOptions and
+    PoseFitOptions (the library's), for every option both have."""
+    mesh, shape_defaults = _fit_config("fit_mesh"), ShapeFitOptions()
+    assert (mesh.renderer.sigma, mesh.gif_every) == (shape_defaults.sigma_start, shape_defaults.frame_every)
+    for key in ("steps", "lr", "sigma_end", "laplacian_weight", "flatten_weight", "seed"):
+        assert mesh[key] == getattr(shape_defaults, key), key
+    pose, pose_defaults = _fit_config("fit_pose"), PoseFitOptions()
+    assert (pose.renderer.sigma, pose.renderer.gamma, pose.gif_every) == (
+        pose_defaults.sigma_start,
+        pose_defaults.gamma_start,
+        pose_defaults.frame_every,
+    )
+    for key in ("steps", "lr", "sigma_end", "gamma_end", "rgb_weight", "silhouette_weight"):
+        assert pose[key] == getattr(pose_defaults, key), key
+
+
+def test_the_fitting_configs_state_the_protocols_cameras():
+    mesh, pose = _fit_config("fit_mesh"), _fit_config("fit_pose")
+    assert (mesh.num_views, mesh.elevations[0], mesh.voxel_resolution) == (
+        protocol.NUM_VIEWS,
+        protocol.ELEVATION,
+        protocol.VOXEL_RESOLUTION,
+    )
+    for cfg in (mesh, pose):
+        assert (cfg.camera_distance, cfg.viewing_angle, cfg.image_size) == (
+            protocol.CAMERA_DISTANCE,
+            protocol.VIEWING_ANGLE,
+            protocol.IMAGE_SIZE,
+        )
+    # The rasterizer settings are the training's renderer group, but for the fit's own blur.
+    train = compose_config("train", ["experiment=paper_silhouette"]).renderer
+    for cfg in (mesh, pose):
+        for key in ("dist_eps", "dist_func", "dist_cdf", "aggr_alpha", "near", "far"):
+            assert cfg.renderer[key] == train[key], key
