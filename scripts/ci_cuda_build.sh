@@ -9,7 +9,7 @@
 # is left alone). Then: the library holds every architecture (scripts/list_cuda_archs.py),
 # imports without a GPU, says with_cuda, and its CPU kernel and CUDA emulation render.
 #
-# The virtual environment is kept between runs (installing torch takes ~3 min) and
+# The virtual environment is kept between runs (installing torch takes minutes) and
 # rebuilt when the pinned torch or Python changes, or with SOFTRECON_CI_FRESH=1.
 # Skips, with a message, where no nvcc is installed. MAX_JOBS (default 2) compile jobs.
 set -euo pipefail

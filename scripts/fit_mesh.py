@@ -4,8 +4,10 @@ with their cameras) with the soft rasterizer, optionally coarse-to-fine.
     python scripts/fit_mesh.py target=/path/to/mesh.obj [steps=200 image_size=64 ...]
     python scripts/fit_mesh.py images=images.npy cameras=cameras.npy [reference=mesh.obj]
     python scripts/fit_mesh.py images=views/ cameras=views/cameras.json subdivisions=2
+    python scripts/fit_mesh.py target=mesh.obj renderer.dist_cdf=gaussian
 
-Options and defaults: configs/fit_mesh.yaml. Writes fitted.obj, fitting.gif and
+Options and defaults: configs/fit_mesh.yaml (``--help`` prints them); the rasterizer
+settings are the ``renderer`` config group shared with train.py. Writes fitted.obj, fitting.gif and
 metrics.json into the run folder (hydra.run.dir); the LAST line printed is the path
 of metrics.json. A bad input (missing or unreadable mesh, no faces, NaN, a bad option
 value) prints one line naming it on stderr and exits with status 2; an unknown or

@@ -2,8 +2,9 @@
 
     python scripts/fit_pose.py [target=/path/to/mesh.obj] [num_starts=10 ...]
 
-Options and defaults: configs/fit_pose.yaml (default target: a built-in procedural
-coloured object). Writes pose_fitting.gif and metrics.json into the run folder
+Options and defaults: configs/fit_pose.yaml (``--help`` prints them; default target: a
+built-in procedural coloured object); the rasterizer settings are the ``renderer`` config
+group shared with train.py. Writes pose_fitting.gif and metrics.json into the run folder
 (hydra.run.dir); the LAST line printed is the path of metrics.json. A bad input prints
 one line naming it on stderr and exits with status 2; an unknown or mistyped option is
 refused by Hydra before anything runs.

@@ -34,8 +34,12 @@ class _NpzSource:
     def __init__(self, images_path: str, voxels_path: str):
         self.images_info = inspect_npz(images_path)
         self.voxels_info = inspect_npz(voxels_path)
-        self.num_objects, self.image_size = layout.check_images_shape(self.images_info.shape, self.images_info.dtype, images_path)
-        num_voxels, self.resolution = layout.check_voxels_shape(self.voxels_info.shape, self.voxels_info.dtype, voxels_path)
+        self.num_objects, self.image_size = layout.check_images_shape(
+            self.images_info.shape, self.images_info.dtype, images_path
+        )
+        num_voxels, self.resolution = layout.check_voxels_shape(
+            self.voxels_info.shape, self.voxels_info.dtype, voxels_path
+        )
         if num_voxels != self.num_objects:
             raise ValueError(f"{voxels_path}: {num_voxels} objects, but {images_path} has {self.num_objects}")
         self._images = None
@@ -111,7 +115,7 @@ class _HDF5Source:
         if len(views) == images.shape[1] and (views == np.arange(len(views))).all():
             with self._naming_errors(f"object {index}, views 0-{len(views) - 1}"):
                 return images[index]
-        # One integer read per view: h5py's list selections are ~10x slower (measured).
+        # One integer read per view: h5py's list selections are slower (docs/DESIGN.md, "Measured choices").
         out = []
         for view in views:
             with self._naming_errors(f"object {index}, view {int(view)}"):
@@ -188,7 +192,9 @@ class MultiViewDataset:
         sizes = {s.image_size for s in self._sources}
         resolutions = {s.resolution for s in self._sources}
         if len(sizes) != 1 or len(resolutions) != 1:
-            raise ValueError(f"{self.root}: classes disagree in image size {sorted(sizes)} or voxel resolution {sorted(resolutions)}")
+            raise ValueError(
+                f"{self.root}: classes disagree in image size {sorted(sizes)} or voxel resolution {sorted(resolutions)}"
+            )
         self.image_size = sizes.pop()
         self.voxel_resolution = resolutions.pop()
         self._starts: List[int] = list(np.cumsum([0] + [s.num_objects for s in self._sources[:-1]]).tolist())
@@ -200,7 +206,11 @@ class MultiViewDataset:
     def _locate(self, obj_index: int):
         if isinstance(obj_index, torch.Tensor):
             obj_index = int(obj_index)
-        if isinstance(obj_index, bool) or not isinstance(obj_index, (int, np.integer)) or not 0 <= obj_index < self._length:
+        if (
+            isinstance(obj_index, bool)
+            or not isinstance(obj_index, (int, np.integer))
+            or not 0 <= obj_index < self._length
+        ):
             raise ValueError(f"obj_index must be an int in [0, {self._length}), got {obj_index!r}")
         which = bisect.bisect_right(self._starts, int(obj_index)) - 1
         while self._sources[which].num_objects == 0:  # skip empty classes
@@ -230,8 +240,14 @@ class MultiViewDataset:
         return self._sources[which].images(local, views)
 
     def _check_views(self, view_indices) -> np.ndarray:
-        views = np.atleast_1d(np.asarray(view_indices.cpu() if isinstance(view_indices, torch.Tensor) else view_indices))
-        if views.ndim != 1 or not np.issubdtype(views.dtype, np.integer) or ((views < 0) | (views >= self.num_views)).any():
+        views = np.atleast_1d(
+            np.asarray(view_indices.cpu() if isinstance(view_indices, torch.Tensor) else view_indices)
+        )
+        if (
+            views.ndim != 1
+            or not np.issubdtype(views.dtype, np.integer)
+            or ((views < 0) | (views >= self.num_views)).any()
+        ):
             raise ValueError(f"view_indices must be ints in [0, {self.num_views}), got {view_indices!r}")
         return views
 

@@ -44,9 +44,9 @@ class Budget:
     eval_seconds: Optional[float]  # one evaluation of a row, same machine
 
 
-# Quick: the quick_cpu preset (2000 iterations). Its speed: docs/TRAINING.md, 6.73 it/s on
-# one thread of a 2-core machine (quick_cpu, after the kernel speed-ups), i.e. 0.149 s;
-# evaluation of the synthetic val split: 30 s (README's quickstart measurement).
+# The costs are measurements; where each comes from, with its command: docs/TABLES.md,
+# "Time estimates". ``iterations`` repeats the presets' trainer.iterations (checked by
+# tests/experiments/test_tables.py).
 BUDGETS: Dict[str, Budget] = {
     "quick": Budget(
         "quick",

@@ -5,6 +5,10 @@ The YAML files hold every value (with a comment each); these dataclasses hold on
 types, so that a misspelt or unknown key, or a value of the wrong type, fails when the
 config is composed, before any work starts. ``register_configs()`` puts them in Hydra's
 ConfigStore under the names the YAML defaults lists use.
+
+The rasterizer settings are the training's ``renderer`` group (schema ``RendererConfig``,
+``configs/renderer/``): ``renderer.sigma`` (and for the pose fit ``renderer.gamma``) is
+the value at the first step, annealed to ``sigma_end`` (``gamma_end``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import List, Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from softrecon.config.schema import RendererConfig
+
 FIT_MESH_SCHEMA = "fit_mesh_schema"
 FIT_POSE_SCHEMA = "fit_pose_schema"
 
@@ -23,6 +29,7 @@ FIT_POSE_SCHEMA = "fit_pose_schema"
 class FitMeshConfig:
     """Shape fitting of a template sphere to multi-view silhouettes (see the YAML for meanings)."""
 
+    renderer: RendererConfig = dataclasses.field(default_factory=RendererConfig)
     target: Optional[str] = MISSING
     images: Optional[str] = MISSING
     cameras: Optional[str] = MISSING
@@ -39,10 +46,7 @@ class FitMeshConfig:
     steps: int = MISSING
     views_per_step: int = MISSING
     lr: float = MISSING
-    sigma_start: float = MISSING
     sigma_end: float = MISSING
-    dist_cdf: str = MISSING
-    aggr_alpha: str = MISSING
     laplacian_weight: float = MISSING
     flatten_weight: float = MISSING
     subdivisions: int = MISSING
@@ -66,6 +70,7 @@ class FitMeshConfig:
 class FitPoseConfig:
     """Pose fitting of a coloured mesh under occlusion (see the YAML for meanings)."""
 
+    renderer: RendererConfig = dataclasses.field(default_factory=RendererConfig)
     target: str = MISSING
     image_size: int = MISSING
     camera_distance: float = MISSING
@@ -77,11 +82,7 @@ class FitPoseConfig:
     translation_perturbation: float = MISSING
     steps: int = MISSING
     lr: float = MISSING
-    sigma_start: float = MISSING
     sigma_end: float = MISSING
-    dist_cdf: str = MISSING
-    aggr_alpha: str = MISSING
-    gamma_start: float = MISSING
     gamma_end: float = MISSING
     rgb_weight: float = MISSING
     silhouette_weight: float = MISSING

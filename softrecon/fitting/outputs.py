@@ -50,8 +50,7 @@ def load_normalized_mesh(path: PathLike) -> Tuple[torch.Tensor, torch.Tensor, Op
 def set_num_threads(num_threads: int) -> None:
     """Set torch's intra-op threads; 0 keeps torch's default (one per core).
 
-    On a shared machine fewer threads can be much faster: with 2 cores under load from
-    other processes, 1 thread rendered small images 10 to 20 times faster than 2.
+    On a shared machine fewer threads can be much faster (docs/FITTING.md, "Notes").
     """
     if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 0:
         raise ValueError(f"num_threads must be an int >= 0 (0: torch's default), got {num_threads!r}")

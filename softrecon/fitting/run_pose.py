@@ -23,9 +23,9 @@ import time
 from typing import Any, Dict, List, Tuple
 
 import torch
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from softrecon.renderer import RasterSettings
 from softrecon.renderer.cameras import PerspectiveCamera
 
 from .objects import asymmetric_colored_object, position_colors
@@ -81,9 +81,9 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
     options = PoseFitOptions(
         steps=cfg.steps,
         lr=cfg.lr,
-        sigma_start=cfg.sigma_start,
+        sigma_start=cfg.renderer.sigma,
         sigma_end=cfg.sigma_end,
-        gamma_start=cfg.gamma_start,
+        gamma_start=cfg.renderer.gamma,
         gamma_end=cfg.gamma_end,
         rgb_weight=cfg.rgb_weight,
         silhouette_weight=cfg.silhouette_weight,
@@ -93,13 +93,8 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
     camera = PerspectiveCamera.from_spherical(
         cfg.camera_distance, cfg.camera_elevation, cfg.camera_azimuth, viewing_angle=cfg.viewing_angle
     )
-    settings = RasterSettings(
-        image_size=cfg.image_size,
-        sigma=cfg.sigma_end,
-        gamma=cfg.gamma_end,
-        dist_cdf=cfg.dist_cdf,
-        aggr_alpha=cfg.aggr_alpha,
-    )
+    # The target is rendered with the final (sharpest) blur and temperature.
+    settings = instantiate(cfg.renderer).replace(sigma=cfg.sigma_end, gamma=cfg.gamma_end)
     true_rotation = torch.eye(3)
     true_translation = torch.zeros(3)
     with torch.no_grad():

@@ -48,12 +48,12 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from softrecon.geometry import icosphere, subdivide_midpoints
 from softrecon.io import load_mesh, save_obj
 from softrecon.metrics import chamfer_distance, sample_points_on_mesh, voxel_iou
-from softrecon.renderer import RasterSettings
 from softrecon.voxel import voxelize
 
 from .outputs import load_normalized_mesh, renderer_backend, set_num_threads, write_metrics
@@ -202,7 +202,7 @@ def _stage_options(cfg: DictConfig, level: int) -> ShapeFitOptions:
         steps=cfg.steps if level == 0 else cfg.refine_steps,
         lr=cfg.lr * cfg.refine_lr_scale**level,
         views_per_step=cfg.views_per_step,
-        sigma_start=cfg.sigma_start if level == 0 else cfg.refine_sigma_start,
+        sigma_start=cfg.renderer.sigma if level == 0 else cfg.refine_sigma_start,
         sigma_end=cfg.sigma_end,
         laplacian_weight=cfg.laplacian_weight * cfg.refine_regularizer_scale**level,
         flatten_weight=cfg.flatten_weight * cfg.refine_regularizer_scale**level,
@@ -251,9 +251,7 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
     vertices, faces = _template(cfg)
     _check_options(cfg, faces.shape[0])
     targets = load_targets(cfg)
-    settings = RasterSettings(
-        image_size=targets.image_size, sigma=cfg.sigma_start, dist_cdf=cfg.dist_cdf, aggr_alpha=cfg.aggr_alpha
-    )
+    settings = instantiate(cfg.renderer, image_size=targets.image_size)
     fit_index, heldout_index = split_views(len(targets.views), cfg.heldout_every)
     fit_views = targets.views.subset(fit_index)
     score = functools.partial(

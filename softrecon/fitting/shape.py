@@ -39,7 +39,7 @@ HARD_SILHOUETTE = {"dist_func": "hard", "aggr_alpha": "hard"}
 # ... and of the hard colour images: z-buffer colours (the nearest face's).
 HARD_RGBA = {**HARD_SILHOUETTE, "aggr_rgb": "hard"}
 # Faces x views of one call of the hard renders (targets, held-out scoring): bounds their
-# memory for big meshes (the rasterizer needs ~280 bytes per face and view, measured).
+# memory for big meshes (the rasterizer's memory per face and view: docs/DATA.md section 5).
 FACE_VIEWS_PER_CALL = 1 << 20
 # Starting colour of fitted vertex colours (sigmoid of zero logits): mid grey.
 INITIAL_COLOR_LOGIT = 0.0

@@ -5,7 +5,7 @@ A config (from the command line, or stored in a checkpoint) names its class with
 ``_target_``; that name is looked up in ``MODEL_CLASSES`` (never imported), the other
 keys are validated against the schema ``softrecon.config.ModelConfig`` (unknown keys,
 wrong types, interpolations and nested objects are refused), and the class is called
-with them. Nothing in a checkpoint can make evaluation import or call other code.
+with them; a key the config leaves out takes the class's own default. Nothing in a checkpoint can make evaluation import or call other code.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from softrecon.config.schema import ModelConfig
 
 from .reconstruction import ReconstructionModel
 
-# The classes a config may name, keyed by the ``_target_`` string of the schema.
-MODEL_CLASSES = {"softrecon.models.ReconstructionModel": ReconstructionModel}
+# The classes a config may name, keyed by their ``_target_`` string; a config without
+# ``_target_`` builds DEFAULT_TARGET.
+DEFAULT_TARGET = "softrecon.models.ReconstructionModel"
+MODEL_CLASSES = {DEFAULT_TARGET: ReconstructionModel}
 _HYDRA_KEYS = ("_target_", "_convert_")  # schema keys that are not constructor arguments
 
 
@@ -50,7 +52,8 @@ def model_arguments(config: Mapping) -> Dict[str, Any]:
         config: a plain dict (as stored in a checkpoint) or a resolved DictConfig.
 
     Returns:
-        ``{"_target_": name, **arguments}`` with every schema field filled.
+        ``{"_target_": name, **arguments}``: the keys ``config`` gives (the schema has no
+        values: a key left out takes the model class's default).
 
     Raises:
         ModelConfigError: not a mapping, an unknown ``_target_``, an unknown key, a
@@ -62,20 +65,21 @@ def model_arguments(config: Mapping) -> Dict[str, Any]:
         raise ModelConfigError(f"model config must be a mapping of the ModelConfig fields, got {type(config).__name__}")
     for key, value in config.items():
         _check_plain(value, str(key))
-    target = config.get("_target_", ModelConfig._target_)
+    target = config.get("_target_", DEFAULT_TARGET)
     if target not in MODEL_CLASSES:
         raise ModelConfigError(
             f"model config: _target_ {target!r} is not one of the known models {sorted(MODEL_CLASSES)}"
         )
     try:
         merged = OmegaConf.merge(OmegaConf.structured(ModelConfig), dict(config))
-        values = OmegaConf.to_container(merged, resolve=True)
+        left_out = set(OmegaConf.missing_keys(merged))
+        values = {k: v for k, v in OmegaConf.to_container(merged, resolve=True).items() if k not in left_out}
     except OmegaConfBaseException as error:
         reason = str(error).splitlines()[0]
         raise ModelConfigError(
             f"model config does not match the schema softrecon.config.ModelConfig: {reason}"
         ) from None
-    return values
+    return {"_target_": target, **values}
 
 
 def build_model(config: Mapping) -> ReconstructionModel:

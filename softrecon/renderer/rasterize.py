@@ -7,8 +7,7 @@ inside a kernel) and dispatches to one of the implementations of the same functi
 - ``'cpu'`` / ``'cuda'``: the compiled, exactly tiled kernels (``csrc/``), when built;
 - ``'cuda_emulated'``: the CUDA kernels and their orchestration compiled as host C++ and
   run thread by thread on CPU tensors (every build has it). Slow: one emulated thread
-  at a time on one core (forward + backward of 8 of the paper's spheres at 64 x 64 took
-  twice the CPU kernel's single-thread time; docs/KERNELS.md), for testing and debugging
+  at a time on one core (docs/KERNELS.md gives its speed), for testing and debugging
   the CUDA code without a GPU, not for work;
 - ``'auto'`` (default): the compiled kernel for the tensors' device if it is built,
   otherwise the reference. The environment variable ``SOFTRECON_BACKEND`` overrides

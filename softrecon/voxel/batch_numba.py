@@ -5,9 +5,10 @@ same float64 operations in the same order: grid coordinates, the separating axes
 np.cross builds them, projections in ``_dot3``'s order, the same slack), so the cells are
 identical; the flood fill finds the empty cells 6-connected to the border of the work
 grid (as ``scipy.ndimage.label`` does there), with bit masks along z where the work grid
-is at most WORD_CELLS cells deep (10x faster than a search) and by breadth-first search
-otherwise. Numba compiles without fast-math, so no multiply-add is fused. The compiled
-code is cached on disk (first call in a fresh environment: a few seconds).
+is at most WORD_CELLS cells deep (faster than a search: docs/DESIGN.md, "Measured
+choices") and by breadth-first search otherwise. Numba compiles without fast-math, so no
+multiply-add is fused. The compiled code is cached on disk (the first call in a fresh
+environment compiles it).
 
 Shape symbols: N meshes, V vertices, F faces, R resolution.
 """

@@ -37,8 +37,8 @@ from .voxelize import MAX_GROWTH_FACTOR, OVERLAP_SLACK, PAD_CELLS
 # operations touch the words).
 WORD_BITS = 64
 # Bound on candidate (triangle, cell) pairs evaluated at once (float64: ~8 bytes each in
-# several temporaries): small on a CPU, where temporaries that stay in the cache were
-# measured ~3x faster per element than 2M-element ones; large on a GPU (fewer launches).
+# several temporaries): small on a CPU, where temporaries that stay in the cache are
+# faster per element (docs/DESIGN.md, "Measured choices"); large on a GPU (fewer launches).
 CELLS_PER_CHUNK_CPU = 1 << 16
 CELLS_PER_CHUNK_GPU = 1 << 22
 

@@ -10,6 +10,7 @@ import sys
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
+from hydra.errors import ConfigCompositionException
 
 from softrecon.fitting.config import register_configs
 from softrecon.fitting.run_shape import run_fit_mesh
@@ -130,6 +131,14 @@ def test_unknown_option_is_refused_by_name(tmp_path, cube):
     done = _run("fit_mesh.py", f"target={cube}", f"hydra.run.dir={tmp_path}", "stpes=3")
     assert done.returncode != 0
     assert "stpes" in done.stderr
+
+
+@pytest.mark.parametrize("script", ["fit_mesh.py", "fit_pose.py"])
+def test_help_explains_the_command(script):
+    done = _run(script, "--help")
+    assert done.returncode == 0, done.stderr
+    for text in ("softrecon-fit", "renderer:", "dist_cdf", "Examples", "metrics.json"):
+        assert text in done.stdout, text
 
 
 @pytest.fixture
@@ -319,3 +328,12 @@ def test_make_fit_targets_then_fit_from_them(tmp_path, compose_mesh_config, cube
     with pytest.raises(SystemExit) as stop:
         make.main([str(tmp_path / "nowhere.obj"), str(out)])
     assert stop.value.code == 2
+
+
+def test_the_renderer_group_sets_the_fits_rasterizer(compose_mesh_config):
+    cfg = compose_mesh_config("target=x.obj", "renderer.dist_cdf=gaussian", "renderer.sigma=1e-3")
+    assert (cfg.renderer.dist_cdf, cfg.renderer.sigma, cfg.renderer.image_size) == ("gaussian", 1e-3, 16)
+    # The flat keys of the renderer settings are gone: refused, not silently ignored.
+    for old in ("dist_cdf=gaussian", "sigma_start=1e-3"):
+        with pytest.raises(ConfigCompositionException):
+            compose_mesh_config("target=x.obj", old)

@@ -28,8 +28,8 @@ _HARD = dict(dist_func="hard", aggr_alpha="hard", aggr_rgb="hard", double_sided=
 DEFAULT_LIGHTING = Lighting(ambient_intensity=0.5, directional_intensity=0.5, direction=(0.0, 1.0, 0.0))
 UINT8_MAX = 255
 # Memory bounds (the result does not depend on them): faces x views rasterized per call
-# (the CPU rasterizer needs about 280 bytes per face and view, measured, on top of its
-# float32 inputs, 72 bytes each) and faces shaded per float64 chunk.
+# (the CPU rasterizer's memory per face and view: docs/DATA.md section 5, "Memory") and
+# faces shaded per float64 chunk.
 FACE_VIEWS_PER_CHUNK = 1 << 20
 FACES_PER_CHUNK = 1 << 18
 
@@ -71,11 +71,15 @@ def render_benchmark_views(
     if face_colors is None:
         colors = torch.full((1, 1, 3), NEUTRAL_GREY, dtype=torch.float64).expand(num_faces, 3, 3)  # no copy
     else:
-        colors = torch.as_tensor(np.asarray(face_colors) if not isinstance(face_colors, torch.Tensor) else face_colors).double()
+        colors = torch.as_tensor(
+            np.asarray(face_colors) if not isinstance(face_colors, torch.Tensor) else face_colors
+        ).double()
         if colors.shape == (num_faces, 3):
             colors = colors[:, None, :].expand(num_faces, 3, 3)
         if colors.shape != (num_faces, 3, 3):
-            raise ValueError(f"face_colors must have shape (F, 3) or (F, 3, 3) with F = {num_faces}, got {tuple(colors.shape)}")
+            raise ValueError(
+                f"face_colors must have shape (F, 3) or (F, 3, 3) with F = {num_faces}, got {tuple(colors.shape)}"
+            )
 
     views = torch.arange(NUM_VIEWS) if views is None else torch.as_tensor(list(views), dtype=torch.int64)
     if views.dim() != 1 or len(views) == 0 or views.min() < 0 or views.max() >= NUM_VIEWS:
@@ -95,7 +99,9 @@ def render_benchmark_views(
         for lo in range(0, num_faces, FACES_PER_CHUNK):
             chunk = faces[lo : lo + FACES_PER_CHUNK]
             face_vertices[:, lo : lo + len(chunk)] = screen[:, chunk]
-            face_colors32[:, lo : lo + len(chunk)] = _shaded(vertices, chunk, colors[lo : lo + len(chunk)], camera, lighting)
+            face_colors32[:, lo : lo + len(chunk)] = _shaded(
+                vertices, chunk, colors[lo : lo + len(chunk)], camera, lighting
+            )
         del screen
         # Geometry and shading in float64; the rasterizer in float32 (exact enough for 0/1
         # coverage, and twice as fast).
@@ -106,7 +112,9 @@ def render_benchmark_views(
     return out
 
 
-def _shaded(vertices: torch.Tensor, faces: torch.Tensor, colors: torch.Tensor, camera, lighting: Optional[Lighting]) -> torch.Tensor:
+def _shaded(
+    vertices: torch.Tensor, faces: torch.Tensor, colors: torch.Tensor, camera, lighting: Optional[Lighting]
+) -> torch.Tensor:
     """(K, Fc, 3, 3) float64 colours of a chunk of faces seen by K cameras: Lambertian
     light per face, its normal turned toward each camera (any winding is lit alike).
 

@@ -107,7 +107,11 @@ class _NpyZipStream:
     def __init__(self, path: str, key: str, shape: Tuple[int, ...], dtype: np.dtype, compress: bool):
         self.path = path
         self._archive = zipfile.ZipFile(
-            path, "w", compression=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED, compresslevel=COMPRESSION_LEVEL if compress else None, allowZip64=True
+            path,
+            "w",
+            compression=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED,
+            compresslevel=COMPRESSION_LEVEL if compress else None,
+            allowZip64=True,
         )
         self._handle = self._archive.open(key + ".npy", "w", force_zip64=True)
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": tuple(shape)}
@@ -160,8 +164,16 @@ class SplitWriter:
             raise ValueError(f"out_dir {self.out_dir!r} is not an existing folder")
         self.class_id = layout.check_class_id(class_id)
         self.split = layout.check_split(split)
-        for name, value in (("num_objects", num_objects), ("image_size", image_size), ("voxel_resolution", voxel_resolution)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if name == "num_objects" else 1):
+        for name, value in (
+            ("num_objects", num_objects),
+            ("image_size", image_size),
+            ("voxel_resolution", voxel_resolution),
+        ):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, np.integer))
+                or value < (0 if name == "num_objects" else 1)
+            ):
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.formats = check_formats(formats)
         self.num_objects = int(num_objects)
@@ -180,7 +192,10 @@ class SplitWriter:
         """The files this writer produces."""
         paths = []
         if "npz" in self.formats:
-            paths += [layout.images_npz_path(self.out_dir, self.class_id, self.split), layout.voxels_npz_path(self.out_dir, self.class_id, self.split)]
+            paths += [
+                layout.images_npz_path(self.out_dir, self.class_id, self.split),
+                layout.voxels_npz_path(self.out_dir, self.class_id, self.split),
+            ]
         if "hdf5" in self.formats:
             paths.append(layout.hdf5_path(self.out_dir, self.class_id, self.split))
         return tuple(paths)
@@ -197,19 +212,33 @@ class SplitWriter:
                     tmp = self._stack.enter_context(atomic_output_path(final))
                     self._npz[key] = _NpyZipStream(tmp, key, (n,) + shape, np.uint8, self.compress)
             if "hdf5" in self.formats:
-                tmp = self._stack.enter_context(atomic_output_path(layout.hdf5_path(self.out_dir, self.class_id, self.split)))
+                tmp = self._stack.enter_context(
+                    atomic_output_path(layout.hdf5_path(self.out_dir, self.class_id, self.split))
+                )
                 self._h5_file = _GuardedFile(tmp)
                 self._h5 = h5py.File(self._h5_file, "w")
-                # One chunk per view of an object (a training pair reads 2 of 24 views: 8x
-                # faster than whole-object chunks, measured) and one per voxel grid.
+                # One chunk per view of an object (a training pair reads 2 of 24 views;
+                # docs/DESIGN.md, "Measured choices") and one per voxel grid.
                 image_chunk = (1, 1) + self.image_shape[1:]
-                for key, shape, chunk in ((layout.HDF5_IMAGES, self.image_shape, image_chunk), (layout.HDF5_VOXELS, self.voxel_shape, (1,) + self.voxel_shape)):
+                for key, shape, chunk in (
+                    (layout.HDF5_IMAGES, self.image_shape, image_chunk),
+                    (layout.HDF5_VOXELS, self.voxel_shape, (1,) + self.voxel_shape),
+                ):
                     self._h5.create_dataset(
-                        key, shape=(n,) + shape, dtype=np.uint8, chunks=chunk if n else None,
-                        compression="gzip" if n else None, compression_opts=COMPRESSION_LEVEL if n else None,
+                        key,
+                        shape=(n,) + shape,
+                        dtype=np.uint8,
+                        chunks=chunk if n else None,
+                        compression="gzip" if n else None,
+                        compression_opts=COMPRESSION_LEVEL if n else None,
                     )
                 self._h5.attrs.update(
-                    {"class_id": self.class_id, "split": self.split, "num_views": layout.NUM_VIEWS, "format_version": HDF5_FORMAT_VERSION}
+                    {
+                        "class_id": self.class_id,
+                        "split": self.split,
+                        "num_views": layout.NUM_VIEWS,
+                        "format_version": HDF5_FORMAT_VERSION,
+                    }
                 )
         except BaseException:
             self.abort()
@@ -252,7 +281,9 @@ class SplitWriter:
         """
         if self.count != self.num_objects:
             self.abort()
-            raise ValueError(f"SplitWriter for {self.class_id}_{self.split}: {self.count} of {self.num_objects} objects written")
+            raise ValueError(
+                f"SplitWriter for {self.class_id}_{self.split}: {self.count} of {self.num_objects} objects written"
+            )
         try:
             for stream in self._npz.values():
                 stream.close()
@@ -308,7 +339,9 @@ class _Aborted(Exception):
     """Raised into the temporary-file contexts to make them discard their files."""
 
 
-def write_split(out_dir, class_id: str, split: str, images, voxels, formats: Sequence[str] = FORMATS, compress: bool = True) -> Tuple[str, ...]:
+def write_split(
+    out_dir, class_id: str, split: str, images, voxels, formats: Sequence[str] = FORMATS, compress: bool = True
+) -> Tuple[str, ...]:
     """Write one (class, split) of the dataset from whole arrays (atomically).
 
     Args:
@@ -323,8 +356,12 @@ def write_split(out_dir, class_id: str, split: str, images, voxels, formats: Seq
         The paths written.
     """
     if len(images.shape) != 5 or len(voxels.shape) != 4 or images.shape[0] != voxels.shape[0]:
-        raise ValueError(f"images (N, 24, 4, S, S) and voxels (N, R, R, R) must agree in N, got {images.shape} and {voxels.shape}")
-    with SplitWriter(out_dir, class_id, split, images.shape[0], images.shape[-1], voxels.shape[-1], formats, compress) as writer:
+        raise ValueError(
+            f"images (N, 24, 4, S, S) and voxels (N, R, R, R) must agree in N, got {images.shape} and {voxels.shape}"
+        )
+    with SplitWriter(
+        out_dir, class_id, split, images.shape[0], images.shape[-1], voxels.shape[-1], formats, compress
+    ) as writer:
         for index in range(images.shape[0]):
             writer.append(images[index], voxels[index])
     return writer.final_paths
