@@ -1,4 +1,4 @@
-// The work-item bodies both back ends loop over, built on soft_raster_math.h:
+// The work-item bodies both back ends loop over, built on soft_raster_math.h (the per-pair math):
 //   PixelAccumulator: forward state of one pixel (alpha, online softmax, z-buffer);
 //   shade_pixel:      forward of one pixel over its tile's face list (CUDA: one thread);
 //   backward_entry:   backward of one (face, tile) entry over its pixel window.
