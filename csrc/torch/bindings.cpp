@@ -5,6 +5,7 @@
 #include "soft_raster_op.h"
 
 namespace py = pybind11;
+using softrecon::ForwardState;
 using softrecon::SoftRasterParams;
 
 namespace {
@@ -47,15 +48,28 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       .def_property(
           "aggr_rgb", [](const SoftRasterParams& p) { return int(p.aggr_rgb); },
           [](SoftRasterParams& p, int v) { p.aggr_rgb = enum_from_int<softrecon::AggrRGB>(v, 2, "aggr_rgb"); });
-  m.def("forward", &softrecon::rasterize_forward, py::arg("params"), py::arg("face_vertices"), py::arg("face_colors"),
-        py::arg("background"),
-        "-> [image, aux, winner, face_data, face_offsets, entry_tiles, pair_offsets, pair_code, stats]; "
-        "see csrc/torch/soft_raster_op.h");
-  m.def("backward", &softrecon::rasterize_backward, py::arg("params"), py::arg("grad_image"),
-        py::arg("face_vertices"), py::arg("face_colors"), py::arg("image"), py::arg("aux"), py::arg("winner"),
-        py::arg("face_data"), py::arg("face_offsets"), py::arg("entry_tiles"), py::arg("pair_offsets"),
-        py::arg("pair_code"), py::arg("need_vertex_grad"),
-        py::arg("need_colour_grad"), "-> [grad_face_vertices or None, grad_face_colors or None]");
+  // The forward state crosses the binding as a list of tensors in the order of
+  // FORWARD_STATE_FIELDS (softrecon.renderer._kernels.ForwardState on the Python side).
+  m.attr("FORWARD_STATE_FIELDS") = py::tuple(py::cast(ForwardState::field_names()));
+  m.def(
+      "forward",
+      [](const SoftRasterParams& params, const at::Tensor& face_vertices, const at::Tensor& face_colors,
+         const at::Tensor& background) {
+        return softrecon::rasterize_forward(params, face_vertices, face_colors, background).to_list();
+      },
+      py::arg("params"), py::arg("face_vertices"), py::arg("face_colors"), py::arg("background"),
+      "-> the forward state: tensors named by FORWARD_STATE_FIELDS, in that order; see csrc/torch/soft_raster_op.h");
+  m.def(
+      "backward",
+      [](const SoftRasterParams& params, const at::Tensor& grad_image, const at::Tensor& face_vertices,
+         const at::Tensor& face_colors, const std::vector<at::Tensor>& state, bool need_vertex_grad,
+         bool need_colour_grad) {
+        return softrecon::rasterize_backward(params, grad_image, face_vertices, face_colors,
+                                             ForwardState::from_list(state), need_vertex_grad, need_colour_grad);
+      },
+      py::arg("params"), py::arg("grad_image"), py::arg("face_vertices"), py::arg("face_colors"), py::arg("state"),
+      py::arg("need_vertex_grad"), py::arg("need_colour_grad"),
+      "state: forward's tensors, unchanged -> [grad_face_vertices or None, grad_face_colors or None]");
   m.def("compiled_with_openmp", &softrecon::cpu::compiled_with_openmp);
   m.def("openmp_max_threads", &softrecon::cpu::openmp_max_threads);
 #ifdef WITH_CUDA
