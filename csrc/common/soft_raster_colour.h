@@ -10,7 +10,7 @@ namespace softrecon {
 // Whether the face shows its colour (front-facing, or rendering double-sided).
 template <typename scalar_t>
 SR_HOST_DEVICE SR_INLINE bool shows_colour(const SoftRasterParams& p, const scalar_t* fd) {
-  return p.double_sided || fd[kFaceFront] != scalar_t(0);
+  return p.double_sided || face_flag(fd, kFaceFront);
 }
 
 // Texel of an R x R surface texture shown at clipped barycentrics wc, as

@@ -57,6 +57,26 @@ enum FaceField : int {
   kFaceStride = kFaceRecordSize  // scalars per face record (padded)
 };
 
+// The record holds flags (kFaceValid, kFaceFront, kFaceDepthSafe, kFaceWellShaped: exactly
+// 0 or 1) and pixel bounds (kFaceCol0 .. kFaceRow1: integers, exact in float) as the scalar
+// type, so that one tensor carries a face; they are written and read through these.
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE void set_face_flag(scalar_t* fd, FaceField field, bool value) {
+  fd[field] = value ? scalar_t(1) : scalar_t(0);
+}
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE bool face_flag(const scalar_t* fd, FaceField field) {
+  return fd[field] != scalar_t(0);
+}
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE int face_pixel_bound(const scalar_t* fd, FaceField field) {
+  return int(fd[field]);
+}
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE void set_face_pixel_bound(scalar_t* fd, FaceField field, double value) {
+  fd[field] = scalar_t(value);
+}
+
 // NDC centre of pixel column c: (2c + 1 - W) / S with S = min(H, W) (SPEC section 1).
 template <typename scalar_t>
 SR_HOST_DEVICE inline scalar_t pixel_x(const SoftRasterParams& p, int col) {
@@ -86,12 +106,11 @@ SR_HOST_DEVICE inline void setup_face(const SoftRasterParams& p, const scalar_t*
   const bool valid = sr_abs(area2) > scalar_t(kMinDoubleArea) && zmin >= scalar_t(kMinVertexDepth);
   // The depth 1 / sum(wc_k / z_k) is a weighted harmonic mean of the vertex depths.
   const double zmax = sr_max(sr_max(double(v[2]), double(v[5])), double(v[8]));
-  fd[kFaceDepthSafe] =
-      double(zmin) > p.near * (1.0 + kDepthSafeMargin) && zmax < p.far * (1.0 - kDepthSafeMargin) ? scalar_t(1)
-                                                                                                  : scalar_t(0);
+  set_face_flag(fd, kFaceDepthSafe,
+                double(zmin) > p.near * (1.0 + kDepthSafeMargin) && zmax < p.far * (1.0 - kDepthSafeMargin));
   fd[kFaceArea2] = area2;
   fd[kFaceInvArea2] = valid ? scalar_t(1) / area2 : scalar_t(1);
-  fd[kFaceValid] = valid ? scalar_t(1) : scalar_t(0);
+  set_face_flag(fd, kFaceValid, valid);
   for (int e = 0; e < 3; ++e) {
     const scalar_t dx = v[3 * ((e + 1) % 3)] - v[3 * e], dy = v[3 * ((e + 1) % 3) + 1] - v[3 * e + 1];
     const scalar_t length2 = dx * dx + dy * dy;
@@ -99,7 +118,7 @@ SR_HOST_DEVICE inline void setup_face(const SoftRasterParams& p, const scalar_t*
     fd[kFaceEdgeDY + e] = dy;
     fd[kFaceEdgeLen2 + e] = length2 > scalar_t(0) ? length2 : scalar_t(1);
   }
-  fd[kFaceFront] = area2 < scalar_t(0) ? scalar_t(1) : scalar_t(0);
+  set_face_flag(fd, kFaceFront, area2 < scalar_t(0));
   // sin(angle at vertex k) = |area2| / (product of the two edges at k); the smallest is the
   // one between the two longest edges. Compared squared, in double.
   {
@@ -109,7 +128,7 @@ SR_HOST_DEVICE inline void setup_face(const SoftRasterParams& p, const scalar_t*
     const double shortest = sr_min(sr_min(len2[0], len2[1]), len2[2]);
     const double product = len2[0] * len2[1] * len2[2] / (shortest > 0.0 ? shortest : 1.0);
     const double a2 = double(area2) * double(area2);
-    fd[kFaceWellShaped] = valid && a2 >= kMinWellShapedSine * kMinWellShapedSine * product ? scalar_t(1) : scalar_t(0);
+    set_face_flag(fd, kFaceWellShaped, valid && a2 >= kMinWellShapedSine * kMinWellShapedSine * product);
   }
   // Box of the triangle itself, in double so the growth below is never under-estimated.
   double xmin = sr_min(sr_min(double(x0), double(x1)), double(x2));
@@ -153,10 +172,10 @@ SR_HOST_DEVICE inline void setup_face(const SoftRasterParams& p, const scalar_t*
     c0 = sr_max(c0, 0.0); r0 = sr_max(r0, 0.0);
     c1 = sr_min(c1, double(p.width - 1)); r1 = sr_min(r1, double(p.height - 1));
   }
-  fd[kFaceCol0] = scalar_t(c0);
-  fd[kFaceCol1] = scalar_t(c1);
-  fd[kFaceRow0] = scalar_t(r0);
-  fd[kFaceRow1] = scalar_t(r1);
+  set_face_pixel_bound(fd, kFaceCol0, c0);
+  set_face_pixel_bound(fd, kFaceCol1, c1);
+  set_face_pixel_bound(fd, kFaceRow0, r0);
+  set_face_pixel_bound(fd, kFaceRow1, r1);
 }
 
 // Inclusive range of tiles a face's influence box overlaps; empty (count 0) for invalid
@@ -169,7 +188,8 @@ struct TileRange {
 template <typename scalar_t>
 SR_HOST_DEVICE inline TileRange face_tile_range(const SoftRasterParams& p, const scalar_t* fd) {
   TileRange r{0, -1, 0, -1};
-  const int c0 = int(fd[kFaceCol0]), c1 = int(fd[kFaceCol1]), r0 = int(fd[kFaceRow0]), r1 = int(fd[kFaceRow1]);
+  const int c0 = face_pixel_bound(fd, kFaceCol0), c1 = face_pixel_bound(fd, kFaceCol1);
+  const int r0 = face_pixel_bound(fd, kFaceRow0), r1 = face_pixel_bound(fd, kFaceRow1);
   if (c1 < c0 || r1 < r0) return r;
   r.x0 = c0 / p.tile_size; r.x1 = c1 / p.tile_size;
   r.y0 = r0 / p.tile_size; r.y1 = r1 / p.tile_size;

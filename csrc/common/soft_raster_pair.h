@@ -33,7 +33,7 @@ SR_HOST_DEVICE SR_INLINE bool eval_pair(const SoftRasterParams& p, const scalar_
   // compares >= 0 either way; |area2| > 1e-8 keeps the quotient of a nonzero edge from
   // underflowing to zero). The backward then needs no w either (its g_w stays zero), so
   // the three divisions are skipped and w is left at 0.
-  const bool need_w = p.dist_func != DistFunc::Euclidean || p.num_channels > 0 || fd[kFaceDepthSafe] == scalar_t(0);
+  const bool need_w = p.dist_func != DistFunc::Euclidean || p.num_channels > 0 || !face_flag(fd, kFaceDepthSafe);
   bool negative[3];
   if (need_w) {
     for (int k = 0; k < 3; ++k) s.w[k] = edge[k] / area2;
@@ -60,7 +60,7 @@ SR_HOST_DEVICE SR_INLINE bool eval_pair(const SoftRasterParams& p, const scalar_
     // pixel is outside of, or is a vertex of such an edge. For a well-shaped face the other
     // edges are skipped (infinite distance, zero weight in the backward): see
     // kMinWellShapedSine. Edge function k belongs to segment e = k + 1 (mod 3).
-    const bool all_edges = s.inside || fd[kFaceWellShaped] == scalar_t(0);
+    const bool all_edges = s.inside || !face_flag(fd, kFaceWellShaped);
     for (int e = 0; e < 3; ++e) {
       s.t[e] = scalar_t(0);
       s.d[e] = all_edges || negative[(e + 2) % 3] ? edge_distance2(fd, e, px, py, s.t[e]) : scalar_t(INFINITY);
@@ -76,7 +76,7 @@ SR_HOST_DEVICE SR_INLINE bool eval_pair(const SoftRasterParams& p, const scalar_
     if (!s.inside) return false;
     s.logit = scalar_t(0);
   }
-  if (p.num_channels > 0 || fd[kFaceDepthSafe] == scalar_t(0)) {
+  if (p.num_channels > 0 || !face_flag(fd, kFaceDepthSafe)) {
     scalar_t c[3];
     for (int k = 0; k < 3; ++k) c[k] = sr_clamp01(s.w[k]);
     s.csum = c[0] + c[1] + c[2];

@@ -221,10 +221,11 @@ def kernel_statistics(face_vertices: torch.Tensor, settings: RasterSettings) -> 
     with torch.no_grad():
         state = extension_forward(_params(settings), face_vertices.contiguous(), _no_colours(face_vertices), background)
     stats = state.stats.tolist()
+    slot = ext.STATS_FIELDS
     return {
-        "pairs_listed": stats[0],
-        "pairs_evaluated": stats[1],
-        "threads_used": stats[2],
+        "pairs_listed": stats[slot["PAIRS_LISTED"]],
+        "pairs_evaluated": stats[slot["PAIRS_EVALUATED"]],
+        "threads_used": stats[slot["THREADS_USED"]],
         "entries": int(state.entry_tiles.shape[0]),
         "openmp_max_threads": ext.openmp_max_threads(),
         "compiled_with_openmp": bool(ext.compiled_with_openmp()),
