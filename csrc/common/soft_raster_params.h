@@ -27,7 +27,7 @@ enum class AggrAlpha : int32_t { Prod = 0, Sum = 1, Hard = 2, Max = 3, Einstein 
 // Integer values equal softrecon/renderer/settings.py AggrRGB.
 enum class AggrRGB : int32_t { Softmax = 0, Hard = 1 };
 
-// Scalars per face record in face_data (layout: FaceField in soft_raster_math.h).
+// Scalars per face record in face_data (layout: FaceField in soft_raster_face.h).
 constexpr int kFaceRecordSize = 32;
 // Per-pixel values the forward saves for the backward (layout: AuxField in soft_raster_passes.h).
 constexpr int kAuxRecordSize = 3;

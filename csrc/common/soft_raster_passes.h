@@ -1,4 +1,4 @@
-// The work-item bodies both back ends loop over, built on soft_raster_math.h:
+// The work-item bodies both back ends loop over, built on soft_raster_math.h (the per-pair math):
 //   PixelAccumulator: forward state of one pixel (alpha, online softmax, z-buffer);
 //   shade_pixel:      forward of one pixel over its tile's face list (CUDA: one thread);
 //   backward_entry:   backward of one (face, tile) entry over its pixel window.
@@ -234,10 +234,10 @@ template <typename scalar_t>
 SR_HOST_DEVICE inline PixelWindow face_window_in_tile(const SoftRasterParams& p, const scalar_t* fd, int tile) {
   const int tile_col = (tile % p.tiles_x()) * p.tile_size, tile_row = (tile / p.tiles_x()) * p.tile_size;
   PixelWindow w;
-  w.col0 = sr_max(tile_col, int(fd[kFaceCol0]));
-  w.col1 = sr_min(sr_min(tile_col + p.tile_size, p.width), int(fd[kFaceCol1]) + 1);
-  w.row0 = sr_max(tile_row, int(fd[kFaceRow0]));
-  w.row1 = sr_min(sr_min(tile_row + p.tile_size, p.height), int(fd[kFaceRow1]) + 1);
+  w.col0 = sr_max(tile_col, face_pixel_bound(fd, kFaceCol0));
+  w.col1 = sr_min(sr_min(tile_col + p.tile_size, p.width), face_pixel_bound(fd, kFaceCol1) + 1);
+  w.row0 = sr_max(tile_row, face_pixel_bound(fd, kFaceRow0));
+  w.row1 = sr_min(sr_min(tile_row + p.tile_size, p.height), face_pixel_bound(fd, kFaceRow1) + 1);
   return w;
 }
 

@@ -1,20 +1,87 @@
-// Python module softrecon._C: the parameter struct and the forward/backward entry points.
+// Python module softrecon._C: the parameter struct, the forward/backward entry points, and
+// the C++ enums and layout constants as module attributes (tests/renderer/
+// test_kernel_boundary.py checks them against softrecon.renderer's values).
 #include <torch/extension.h>
+
+#include <utility>
 
 #include "../cpu/soft_raster_cpu.h"
 #include "soft_raster_op.h"
 
 namespace py = pybind11;
+using softrecon::AggrAlpha;
+using softrecon::AggrRGB;
+using softrecon::DistCDF;
+using softrecon::DistFunc;
+using softrecon::ForwardState;
 using softrecon::SoftRasterParams;
 
 namespace {
 
+// Python names (those of softrecon/renderer/settings.py) of each enum's values: the
+// module attributes DIST_FUNC, DIST_CDF, AGGR_ALPHA and AGGR_RGB, and the range
+// RasterParams accepts. A value is one line here; nothing else lists them.
 template <typename Enum>
-Enum enum_from_int(int value, int count, const char* name) {
-  if (value < 0 || value >= count)
-    throw std::invalid_argument(std::string("RasterParams.") + name + " must be in [0, " + std::to_string(count) +
-                                "), got " + std::to_string(value));
-  return static_cast<Enum>(value);
+using EnumNames = std::pair<const char*, Enum>;
+constexpr EnumNames<DistFunc> kDistFuncNames[] = {
+    {"EUCLIDEAN", DistFunc::Euclidean}, {"BARYCENTRIC", DistFunc::Barycentric}, {"HARD", DistFunc::Hard}};
+constexpr EnumNames<DistCDF> kDistCDFNames[] = {{"LOGISTIC", DistCDF::Logistic},    {"GAUSSIAN", DistCDF::Gaussian},
+                                               {"LAPLACE", DistCDF::Laplace},      {"CAUCHY", DistCDF::Cauchy},
+                                               {"GUMBEL_MAX", DistCDF::GumbelMax}, {"GUMBEL_MIN", DistCDF::GumbelMin}};
+constexpr EnumNames<AggrAlpha> kAggrAlphaNames[] = {{"PROD", AggrAlpha::Prod}, {"SUM", AggrAlpha::Sum},
+                                                    {"HARD", AggrAlpha::Hard}, {"MAX", AggrAlpha::Max},
+                                                    {"EINSTEIN", AggrAlpha::Einstein},
+                                                    {"HAMACHER", AggrAlpha::Hamacher}};
+constexpr EnumNames<AggrRGB> kAggrRGBNames[] = {{"SOFTMAX", AggrRGB::Softmax}, {"HARD", AggrRGB::Hard}};
+
+// Layout of the face records (FaceField), by the names of its enumerators without kFace.
+constexpr std::pair<const char*, int> kFaceFieldNames[] = {
+    {"X", softrecon::kFaceX},
+    {"Y", softrecon::kFaceY},
+    {"Z", softrecon::kFaceZ},
+    {"AREA2", softrecon::kFaceArea2},
+    {"INV_AREA2", softrecon::kFaceInvArea2},
+    {"X_MIN", softrecon::kFaceXMin},
+    {"X_MAX", softrecon::kFaceXMax},
+    {"Y_MIN", softrecon::kFaceYMin},
+    {"Y_MAX", softrecon::kFaceYMax},
+    {"VALID", softrecon::kFaceValid},
+    {"FRONT", softrecon::kFaceFront},
+    {"COL0", softrecon::kFaceCol0},
+    {"COL1", softrecon::kFaceCol1},
+    {"ROW0", softrecon::kFaceRow0},
+    {"ROW1", softrecon::kFaceRow1},
+    {"EDGE_DX", softrecon::kFaceEdgeDX},
+    {"EDGE_DY", softrecon::kFaceEdgeDY},
+    {"EDGE_LEN2", softrecon::kFaceEdgeLen2},
+    {"DEPTH_SAFE", softrecon::kFaceDepthSafe},
+    {"WELL_SHAPED", softrecon::kFaceWellShaped}};
+constexpr std::pair<const char*, int> kAuxFieldNames[] = {{"ALPHA_STATE", softrecon::kAuxAlphaState},
+                                                          {"SHIFT", softrecon::kAuxShift},
+                                                          {"DENOMINATOR", softrecon::kAuxDenominator}};
+constexpr std::pair<const char*, int> kStatsFieldNames[] = {
+    {"PAIRS_LISTED", softrecon::cpu::kStatsPairsListed},
+    {"PAIRS_EVALUATED", softrecon::cpu::kStatsPairsEvaluated},
+    {"THREADS_USED", softrecon::cpu::kStatsThreadsUsed}};
+constexpr std::pair<const char*, int> kPairCodeNames[] = {{"ABSENT", softrecon::kPairAbsent},
+                                                          {"RECOMPUTE", softrecon::kPairRecompute},
+                                                          {"OUTSIDE0", softrecon::kPairOutside0},
+                                                          {"INSIDE0", softrecon::kPairInside0}};
+
+// {name: int value} of a table above.
+template <typename Value, size_t N>
+py::dict as_dict(const std::pair<const char*, Value> (&table)[N]) {
+  py::dict d;
+  for (const auto& entry : table) d[entry.first] = int(entry.second);
+  return d;
+}
+
+template <typename Enum, size_t N>
+Enum enum_from_int(int value, const EnumNames<Enum> (&table)[N], const char* name) {
+  for (const auto& entry : table)
+    if (int(entry.second) == value) return entry.second;
+  throw std::invalid_argument(std::string("RasterParams.") + name + " must be in [0, " + std::to_string(N) +
+                              "), got " + std::to_string(value));
 }
 
 }  // namespace
@@ -37,25 +104,38 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       .def_readwrite("emulate_cuda", &SoftRasterParams::emulate_cuda)
       .def_property(
           "dist_func", [](const SoftRasterParams& p) { return int(p.dist_func); },
-          [](SoftRasterParams& p, int v) { p.dist_func = enum_from_int<softrecon::DistFunc>(v, 3, "dist_func"); })
+          [](SoftRasterParams& p, int v) { p.dist_func = enum_from_int(v, kDistFuncNames, "dist_func"); })
       .def_property(
           "dist_cdf", [](const SoftRasterParams& p) { return int(p.dist_cdf); },
-          [](SoftRasterParams& p, int v) { p.dist_cdf = enum_from_int<softrecon::DistCDF>(v, 6, "dist_cdf"); })
+          [](SoftRasterParams& p, int v) { p.dist_cdf = enum_from_int(v, kDistCDFNames, "dist_cdf"); })
       .def_property(
           "aggr_alpha", [](const SoftRasterParams& p) { return int(p.aggr_alpha); },
-          [](SoftRasterParams& p, int v) { p.aggr_alpha = enum_from_int<softrecon::AggrAlpha>(v, 6, "aggr_alpha"); })
+          [](SoftRasterParams& p, int v) { p.aggr_alpha = enum_from_int(v, kAggrAlphaNames, "aggr_alpha"); })
       .def_property(
           "aggr_rgb", [](const SoftRasterParams& p) { return int(p.aggr_rgb); },
-          [](SoftRasterParams& p, int v) { p.aggr_rgb = enum_from_int<softrecon::AggrRGB>(v, 2, "aggr_rgb"); });
-  m.def("forward", &softrecon::rasterize_forward, py::arg("params"), py::arg("face_vertices"), py::arg("face_colors"),
-        py::arg("background"),
-        "-> [image, aux, winner, face_data, face_offsets, entry_tiles, pair_offsets, pair_code, stats]; "
-        "see csrc/torch/soft_raster_op.h");
-  m.def("backward", &softrecon::rasterize_backward, py::arg("params"), py::arg("grad_image"),
-        py::arg("face_vertices"), py::arg("face_colors"), py::arg("image"), py::arg("aux"), py::arg("winner"),
-        py::arg("face_data"), py::arg("face_offsets"), py::arg("entry_tiles"), py::arg("pair_offsets"),
-        py::arg("pair_code"), py::arg("need_vertex_grad"),
-        py::arg("need_colour_grad"), "-> [grad_face_vertices or None, grad_face_colors or None]");
+          [](SoftRasterParams& p, int v) { p.aggr_rgb = enum_from_int(v, kAggrRGBNames, "aggr_rgb"); });
+  // The forward state crosses the binding as a list of tensors in the order of
+  // FORWARD_STATE_FIELDS (softrecon.renderer._kernels.ForwardState on the Python side).
+  m.attr("FORWARD_STATE_FIELDS") = py::tuple(py::cast(ForwardState::field_names()));
+  m.def(
+      "forward",
+      [](const SoftRasterParams& params, const at::Tensor& face_vertices, const at::Tensor& face_colors,
+         const at::Tensor& background) {
+        return softrecon::rasterize_forward(params, face_vertices, face_colors, background).to_list();
+      },
+      py::arg("params"), py::arg("face_vertices"), py::arg("face_colors"), py::arg("background"),
+      "-> the forward state: tensors named by FORWARD_STATE_FIELDS, in that order; see csrc/torch/soft_raster_op.h");
+  m.def(
+      "backward",
+      [](const SoftRasterParams& params, const at::Tensor& grad_image, const at::Tensor& face_vertices,
+         const at::Tensor& face_colors, const std::vector<at::Tensor>& state, bool need_vertex_grad,
+         bool need_colour_grad) {
+        return softrecon::rasterize_backward(params, grad_image, face_vertices, face_colors,
+                                             ForwardState::from_list(state), need_vertex_grad, need_colour_grad);
+      },
+      py::arg("params"), py::arg("grad_image"), py::arg("face_vertices"), py::arg("face_colors"), py::arg("state"),
+      py::arg("need_vertex_grad"), py::arg("need_colour_grad"),
+      "state: forward's tensors, unchanged -> [grad_face_vertices or None, grad_face_colors or None]");
   m.def("compiled_with_openmp", &softrecon::cpu::compiled_with_openmp);
   m.def("openmp_max_threads", &softrecon::cpu::openmp_max_threads);
 #ifdef WITH_CUDA
@@ -65,4 +145,21 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
 #endif
   m.attr("cpu_tile_size") = softrecon::kCpuTileSize;
   m.attr("cuda_tile_size") = softrecon::kCudaTileSize;
+  // Enums: {settings.py name: value}.
+  m.attr("DIST_FUNC") = as_dict(kDistFuncNames);
+  m.attr("DIST_CDF") = as_dict(kDistCDFNames);
+  m.attr("AGGR_ALPHA") = as_dict(kAggrAlphaNames);
+  m.attr("AGGR_RGB") = as_dict(kAggrRGBNames);
+  // Layouts of the forward state's tensors: {field: offset}.
+  m.attr("FACE_RECORD_SIZE") = softrecon::kFaceRecordSize;
+  m.attr("FACE_FIELDS") = as_dict(kFaceFieldNames);
+  m.attr("AUX_RECORD_SIZE") = softrecon::kAuxRecordSize;
+  m.attr("AUX_FIELDS") = as_dict(kAuxFieldNames);
+  m.attr("STATS_FIELDS") = as_dict(kStatsFieldNames);
+  m.attr("PAIR_CODES") = as_dict(kPairCodeNames);
+  // Numbers softrecon/renderer/reference.py holds too.
+  m.attr("MIN_DOUBLE_AREA") = softrecon::kMinDoubleArea;
+  m.attr("MIN_VERTEX_DEPTH") = softrecon::kMinVertexDepth;
+  m.attr("GUMBEL_EXPONENT_LIMIT") = softrecon::kGumbelExponentLimit;
+  m.attr("GUMBEL_SMALL") = softrecon::kGumbelSmall;
 }

@@ -116,9 +116,9 @@ ForwardBuffers allocate_forward(const SoftRasterParams& p, const at::Tensor& fac
 // offsets by binary search, shading (per pixel). One device-to-host copy: the entry count,
 // which sizes the entry buffers.
 template <typename Kernels>
-std::vector<at::Tensor> forward_cuda_like(const SoftRasterParams& p, const at::Tensor& face_vertices,
-                                          const at::Tensor& face_colors, const at::Tensor& background,
-                                          typename Kernels::Stream stream) {
+ForwardState forward_cuda_like(const SoftRasterParams& p, const at::Tensor& face_vertices,
+                               const at::Tensor& face_colors, const at::Tensor& background,
+                               typename Kernels::Stream stream) {
   ForwardBuffers out = allocate_forward(p, face_vertices);
   const auto long_opts = face_vertices.options().dtype(at::kLong);
   const auto int_opts = face_vertices.options().dtype(at::kInt);
@@ -166,8 +166,16 @@ std::vector<at::Tensor> forward_cuda_like(const SoftRasterParams& p, const at::T
             hard_rgb ? out.winner.data_ptr<int32_t>() : nullptr, stream),
         "forward");
   });
-  const at::Tensor none = at::empty({0}, long_opts);
-  return {out.image, out.aux, out.winner, out.face_data, face_offsets, entry_tiles, none, none, out.stats};
+  ForwardState state;
+  state.image = out.image;
+  state.aux = out.aux;
+  state.winner = out.winner;
+  state.face_data = out.face_data;
+  state.face_offsets = face_offsets;
+  state.entry_tiles = entry_tiles;
+  state.pair_offsets = state.pair_code = at::empty({0}, long_opts);  // no PairCache on CUDA
+  state.stats = out.stats;
+  return state;
 }
 
 // The CUDA backward: one thread per entry into its own gradient slot, then an ordered sum
@@ -199,8 +207,34 @@ void backward_cuda_like(const SoftRasterParams& p, const at::Tensor& face_colors
 
 }  // namespace
 
-std::vector<at::Tensor> rasterize_forward(SoftRasterParams p, const at::Tensor& face_vertices_in,
-                                          const at::Tensor& face_colors_in, const at::Tensor& background_in) {
+std::vector<std::string> ForwardState::field_names() {
+#define SR_FIELD_NAME(name) #name,
+  return {SR_FORWARD_STATE_FIELDS(SR_FIELD_NAME)};
+#undef SR_FIELD_NAME
+}
+
+std::vector<at::Tensor> ForwardState::to_list() const {
+#define SR_FIELD_TENSOR(name) name,
+  return {SR_FORWARD_STATE_FIELDS(SR_FIELD_TENSOR)};
+#undef SR_FIELD_TENSOR
+}
+
+ForwardState ForwardState::from_list(const std::vector<at::Tensor>& tensors) {
+  const std::vector<std::string> names = field_names();
+  std::string expected;
+  for (const std::string& name : names) expected += (expected.empty() ? "" : ", ") + name;
+  TORCH_CHECK_VALUE(tensors.size() == names.size(), "state must be the forward's ", names.size(), " tensors (",
+                    expected, "), got ", tensors.size());
+  ForwardState state;
+  size_t i = 0;
+#define SR_FIELD_FROM_LIST(name) state.name = tensors[i++];
+  SR_FORWARD_STATE_FIELDS(SR_FIELD_FROM_LIST)
+#undef SR_FIELD_FROM_LIST
+  return state;
+}
+
+ForwardState rasterize_forward(SoftRasterParams p, const at::Tensor& face_vertices_in, const at::Tensor& face_colors_in,
+                               const at::Tensor& background_in) {
   const at::Tensor face_vertices = face_vertices_in.contiguous();
   complete_params(p, face_vertices, face_colors_in, background_in);
   const at::Tensor face_colors = p.num_channels > 0 ? face_colors_in.contiguous() : face_colors_in;
@@ -266,15 +300,25 @@ std::vector<at::Tensor> rasterize_forward(SoftRasterParams p, const at::Tensor& 
                            aux.data_ptr<scalar_t>(), hard_rgb ? winner.data_ptr<int32_t>() : nullptr,
                            cache.code != nullptr ? &cache : nullptr, stats.data_ptr<int64_t>());
   });
-  return {image, aux, winner, face_data, face_offsets, entry_tiles, pair_offsets, pair_code, stats};
+  ForwardState state;
+  state.image = image;
+  state.aux = aux;
+  state.winner = winner;
+  state.face_data = face_data;
+  state.face_offsets = face_offsets;
+  state.entry_tiles = entry_tiles;
+  state.pair_offsets = pair_offsets;
+  state.pair_code = pair_code;
+  state.stats = stats;
+  return state;
 }
 
 std::vector<at::Tensor> rasterize_backward(SoftRasterParams p, const at::Tensor& grad_image_in,
                                            const at::Tensor& face_vertices, const at::Tensor& face_colors_in,
-                                           const at::Tensor& image, const at::Tensor& aux, const at::Tensor& winner,
-                                           const at::Tensor& face_data, const at::Tensor& face_offsets,
-                                           const at::Tensor& entry_tiles, const at::Tensor& pair_offsets,
-                                           const at::Tensor& pair_code, bool need_vertex_grad, bool need_colour_grad) {
+                                           const ForwardState& state, bool need_vertex_grad, bool need_colour_grad) {
+  const at::Tensor &image = state.image, &aux = state.aux, &winner = state.winner, &face_data = state.face_data,
+                   &face_offsets = state.face_offsets, &entry_tiles = state.entry_tiles,
+                   &pair_offsets = state.pair_offsets, &pair_code = state.pair_code;
   at::Tensor background = at::zeros({1}, face_vertices.options());  // not used by the backward
   complete_params(p, face_vertices, face_colors_in, background);
   const at::Tensor face_colors = p.num_channels > 0 ? face_colors_in.contiguous() : face_colors_in;

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import torch
 
@@ -82,6 +82,45 @@ def _params(settings: RasterSettings):
     return params
 
 
+class ForwardState(NamedTuple):
+    """What ``softrecon._C.forward`` returns and ``softrecon._C.backward`` reads back: the
+    forward's outputs, in the order of ``softrecon._C.FORWARD_STATE_FIELDS`` (the list in
+    ``csrc/torch/soft_raster_op.h``; tests/renderer/test_kernel_boundary.py checks that the
+    two agree). E face-tile entries, P pair-cache records."""
+
+    image: torch.Tensor  # (N, C + 1, H, W) colour channels then alpha
+    aux: torch.Tensor  # (N, 3, H, W) per-pixel values for the backward (AUX_FIELDS)
+    winner: torch.Tensor  # (N, H, W) int32 face shown by 'hard' colour, -1 for none; empty otherwise
+    face_data: torch.Tensor  # (N * F, FACE_RECORD_SIZE) face records (FACE_FIELDS)
+    face_offsets: torch.Tensor  # (N * F + 1,) int64 each face's first (face, tile) entry
+    entry_tiles: torch.Tensor  # (E,) int32 tile of each entry, face-major
+    pair_offsets: torch.Tensor  # (E + 1,) int64 pair cache: start of each entry's records (or empty)
+    pair_code: torch.Tensor  # (P,) uint8 pair cache: one code per record (or empty)
+    stats: torch.Tensor  # (3,) int64 CPU work counters (STATS_FIELDS); zeros on CUDA; not read by the backward
+
+
+def extension_forward(params, face_vertices: torch.Tensor, colours: torch.Tensor, background: torch.Tensor):
+    """``softrecon._C.forward`` (contiguous inputs; ``colours`` empty for alpha only) as a
+    ``ForwardState``."""
+    return ForwardState(*_extension().forward(params, face_vertices, colours, background))
+
+
+def extension_backward(
+    params,
+    grad_image: torch.Tensor,
+    face_vertices: torch.Tensor,
+    colours: torch.Tensor,
+    state: ForwardState,
+    need_vertex_grad: bool,
+    need_colour_grad: bool,
+):
+    """``softrecon._C.backward`` of the forward that gave ``state``: returns
+    (d loss / d face_vertices or None, d loss / d colours or None)."""
+    return _extension().backward(
+        params, grad_image, face_vertices, colours, list(state), need_vertex_grad, need_colour_grad
+    )
+
+
 def _no_colours(like: torch.Tensor) -> torch.Tensor:
     """The empty tensor the extension reads as 'alpha only'."""
     return like.new_empty(0)
@@ -101,7 +140,6 @@ class _SoftRasterize(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, face_vertices, face_colors, settings, cache_pairs, emulate_cuda):
-        ext = _extension()
         params = _params(settings)
         # cache_pairs: keep a byte per evaluated pair for the backward (the extension uses
         # it for CPU alpha-only Euclidean renders, up to 1 Gi pairs).
@@ -111,23 +149,22 @@ class _SoftRasterize(torch.autograd.Function):
         background = background_tensor(tuple(settings.background), face_vertices.dtype, face_vertices.device)
         if face_colors is None:
             background = background[:1]  # unused without colours; the extension wants 1 or C values
-        image, aux, winner, *geometry, _ = ext.forward(params, face_vertices.contiguous(), colours, background)
+        state = extension_forward(params, face_vertices.contiguous(), colours, background)
         ctx.params = params
         ctx.has_colours = face_colors is not None
-        # geometry: face_data, face_offsets, entry_tiles and the pair cache (2 tensors, maybe empty)
-        ctx.save_for_backward(face_vertices, colours, image, aux, winner, *geometry)
-        return image
+        ctx.save_for_backward(face_vertices, colours, *state)
+        return state.image
 
     @staticmethod
     def backward(ctx, grad_image):
-        face_vertices, colours, image, aux, winner, *geometry = ctx.saved_tensors
+        face_vertices, colours, *saved_state = ctx.saved_tensors
         need_vertices = ctx.needs_input_grad[0]
         need_colours = ctx.has_colours and ctx.needs_input_grad[1]
         if grad_image is None or not (need_vertices or need_colours):
             return None, None, None, None, None
-        grad_vertices, grad_colours = _extension().backward(
-            ctx.params, grad_image.contiguous(), face_vertices, colours, image, aux, winner,
-            *geometry, need_vertices, need_colours,
+        grad_vertices, grad_colours = extension_backward(
+            ctx.params, grad_image.contiguous(), face_vertices, colours, ForwardState(*saved_state),
+            need_vertices, need_colours,
         )  # fmt: skip
         return grad_vertices, grad_colours, None, None, None
 
@@ -182,13 +219,14 @@ def kernel_statistics(face_vertices: torch.Tensor, settings: RasterSettings) -> 
         raise ValueError(f"kernel_statistics needs the CPU kernel: {build_error() or 'tensors are not on the CPU'}")
     background = torch.zeros(1, dtype=face_vertices.dtype)
     with torch.no_grad():
-        outputs = ext.forward(_params(settings), face_vertices.contiguous(), _no_colours(face_vertices), background)
-    stats = outputs[-1].tolist()
+        state = extension_forward(_params(settings), face_vertices.contiguous(), _no_colours(face_vertices), background)
+    stats = state.stats.tolist()
+    slot = ext.STATS_FIELDS
     return {
-        "pairs_listed": stats[0],
-        "pairs_evaluated": stats[1],
-        "threads_used": stats[2],
-        "entries": int(outputs[5].shape[0]),
+        "pairs_listed": stats[slot["PAIRS_LISTED"]],
+        "pairs_evaluated": stats[slot["PAIRS_EVALUATED"]],
+        "threads_used": stats[slot["THREADS_USED"]],
+        "entries": int(state.entry_tiles.shape[0]),
         "openmp_max_threads": ext.openmp_max_threads(),
         "compiled_with_openmp": bool(ext.compiled_with_openmp()),
     }

@@ -9,7 +9,8 @@ are processed in chunks, and each chunk is recomputed in the backward pass
 Shape symbols: N batch, F faces, C colour channels, H x W image, P pixels in a chunk.
 
 The per-pixel, per-face definitions here are mirrored one for one by the compiled
-kernels' shared math header ``csrc/common/soft_raster_math.h``; keep the two in step.
+kernels' shared math headers in ``csrc/common/`` (``soft_raster_coverage.h``,
+``soft_raster_pair.h``); keep the two in step.
 """
 
 from __future__ import annotations

@@ -192,7 +192,6 @@ def test_cpu_binning_visits_only_nearby_faces():
 def test_cpu_pixel_major_body_matches(aggr_rgb, texture_res):
     """shade_pixel (the CUDA forward's per-thread body), run on the CPU, gives exactly the
     faces-outer CPU loop's image and saved values: both add faces in ascending order."""
-    ext = _kernels._extension()
     fv, fc = random_scene(2, 14, torch.Generator().manual_seed(22))
     if texture_res:
         fc = torch.rand(2, 14, texture_res**2, 3, dtype=fv.dtype, generator=torch.Generator().manual_seed(23))
@@ -202,9 +201,9 @@ def test_cpu_pixel_major_body_matches(aggr_rgb, texture_res):
     for pixel_major in (False, True):
         params = _kernels._params(settings)
         params.pixel_major = pixel_major
-        outputs.append(ext.forward(params, fv, fc, background)[:3])  # image, aux, winner
-    for faces_outer, pixel_major in zip(*outputs):
-        assert torch.equal(faces_outer, pixel_major)
+        outputs.append(_kernels.extension_forward(params, fv, fc, background))
+    for field in ("image", "aux", "winner"):
+        assert torch.equal(getattr(outputs[0], field), getattr(outputs[1], field)), field
 
 
 # ---------------------------------------------------------------- surface textures
@@ -320,12 +319,11 @@ def test_cpu_no_nan_for_every_cdf(dist_cdf, sigma):
 # ---------------------------------------------------------------- the backward's pair cache
 def _extension_gradients(fv, settings, cache_pairs, upstream):
     """Forward and backward through softrecon._C with the pair cache on or off."""
-    ext = _kernels._extension()
     params = _kernels._params(settings)
     params.cache_pairs = cache_pairs
-    image, aux, winner, *geometry, _ = ext.forward(params, fv, fv.new_empty(0), fv.new_zeros(1))
-    grad_v, _ = ext.backward(params, upstream, fv, fv.new_empty(0), image, aux, winner, *geometry, True, False)
-    return image, grad_v, geometry[-1]  # pair_code
+    state = _kernels.extension_forward(params, fv, fv.new_empty(0), fv.new_zeros(1))
+    grad_v, _ = _kernels.extension_backward(params, upstream, fv, fv.new_empty(0), state, True, False)
+    return state.image, grad_v, state.pair_code
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
@@ -347,9 +345,10 @@ def test_cpu_pair_cache_gives_the_same_bits(aggr_alpha, dist_cdf, dtype):
     upstream = torch.randn(2, 1, 20, 20, generator=torch.Generator().manual_seed(28)).to(dtype)
     image, grad_cached, codes = _extension_gradients(fv, settings, True, upstream)
     image_plain, grad_plain, no_codes = _extension_gradients(fv, settings, False, upstream)
+    code = _kernels._extension().PAIR_CODES
     assert codes.numel() > 0 and no_codes.numel() == 0
-    assert (codes == 1).any(), "no tied pair: the recompute path went untested"
-    assert (codes == 0).any() and (codes >= 2).any()
+    assert (codes == code["RECOMPUTE"]).any(), "no tied pair: the recompute path went untested"
+    assert (codes == code["ABSENT"]).any() and (codes >= code["OUTSIDE0"]).any()
     assert torch.equal(image, image_plain)
     assert torch.equal(grad_cached, grad_plain)
 
@@ -357,7 +356,6 @@ def test_cpu_pair_cache_gives_the_same_bits(aggr_alpha, dist_cdf, dtype):
 def test_cpu_pair_cache_is_kept_only_when_a_gradient_will_be_asked_for():
     fv, fc = random_scene(1, 6, torch.Generator().manual_seed(29))
     settings = RasterSettings(image_size=16, sigma=2e-2, near=1.0, far=3.0)
-    ext = _kernels._extension()
     for colours, dist_func, expected in [
         (None, "euclidean", True),
         (fc, "euclidean", False),
@@ -365,10 +363,10 @@ def test_cpu_pair_cache_is_kept_only_when_a_gradient_will_be_asked_for():
     ]:
         params = _kernels._params(settings.replace(dist_func=dist_func))
         params.cache_pairs = True
-        outputs = ext.forward(
+        state = _kernels.extension_forward(
             params, fv, fv.new_empty(0) if colours is None else colours, fv.new_zeros(3 if colours is not None else 1)
         )
-        assert (outputs[7].numel() > 0) == expected, (colours is not None, dist_func)
+        assert (state.pair_code.numel() > 0) == expected, (colours is not None, dist_func)
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
