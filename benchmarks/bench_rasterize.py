@@ -70,7 +70,7 @@ class Case:
     level: int  # icosphere level (when uv is None)
     images: int  # N
     settings: RasterSettings
-    colours: bool  # render colour (softmax) as well as alpha
+    colors: bool  # render colour (softmax) as well as alpha
     dense_images: int  # images the dense reference renders
     dense_size: int  # resolution at which the dense reference renders
     uv: Optional[Tuple[int, int]] = None  # (rings, segments) of a uv_sphere instead of an icosphere
@@ -93,16 +93,16 @@ CASES = {
     "paper-train": Case(
         "paper-train", 3, 256,
         RasterSettings(image_size=64, sigma=1e-4, dist_eps=1e-10, aggr_alpha="prod"),
-        colours=False, dense_images=2, dense_size=64,
+        colors=False, dense_images=2, dense_size=64,
     ),
     "large": Case(
         "large", 5, 8,
         RasterSettings(image_size=256, sigma=1e-5, gamma=1e-4, dist_eps=1e-10, aggr_rgb="softmax"),
-        colours=True, dense_images=1, dense_size=32,
+        colors=True, dense_images=1, dense_size=32,
     ),
-    "jrender-280": Case("jrender-280", 0, 1, JRENDER_SETTINGS, colours=True, dense_images=1, dense_size=128, uv=(10, 14), published_ms=(9.2, 48.3, 7.3)),
-    "jrender-3.3k": Case("jrender-3.3k", 0, 1, JRENDER_SETTINGS, colours=True, dense_images=1, dense_size=64, uv=(33, 50), published_ms=(44.1, 53.3, 11.5)),
-    "jrender-39k": Case("jrender-39k", 0, 1, JRENDER_SETTINGS, colours=True, dense_images=1, dense_size=32, uv=(130, 150), published_ms=(404.9, 82.9, 35.5)),
+    "jrender-280": Case("jrender-280", 0, 1, JRENDER_SETTINGS, colors=True, dense_images=1, dense_size=128, uv=(10, 14), published_ms=(9.2, 48.3, 7.3)),
+    "jrender-3.3k": Case("jrender-3.3k", 0, 1, JRENDER_SETTINGS, colors=True, dense_images=1, dense_size=64, uv=(33, 50), published_ms=(44.1, 53.3, 11.5)),
+    "jrender-39k": Case("jrender-39k", 0, 1, JRENDER_SETTINGS, colors=True, dense_images=1, dense_size=32, uv=(130, 150), published_ms=(404.9, 82.9, 35.5)),
 }  # fmt: skip
 
 
@@ -131,9 +131,9 @@ def worker(impl: str, case_name: str, repeats: int, overrides: dict) -> dict:
     if impl == "dense":
         images, settings = case.dense_images, settings.replace(image_size=case.dense_size)
     fv, fc = mesh_scene(*case.mesh(), images, torch.Generator().manual_seed(SEED), dtype=torch.float32)
-    fv, fc = fv.to(device), (fc.to(device) if case.colours else None)
+    fv, fc = fv.to(device), (fc.to(device) if case.colors else None)
     render = rasterize_reference if impl == "dense" else _kernels.rasterize_kernel
-    upstream = torch.rand(images, (3 if case.colours else 0) + 1, settings.height, settings.width, device=device)
+    upstream = torch.rand(images, (3 if case.colors else 0) + 1, settings.height, settings.width, device=device)
 
     def forward():
         with torch.no_grad():

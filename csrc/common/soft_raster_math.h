@@ -10,9 +10,9 @@
 //   soft_raster_scalar.h    float / double libm overloads, min / max / clamp / sigmoid
 //   soft_raster_face.h      the face record (FaceField), setup_face, tile ranges, pixel centres
 //   soft_raster_coverage.h  PairSample, edge distances, the CDFs and the T-conorms' per-pair terms
-//   soft_raster_colour.h    per-vertex colours and surface texels, and their backward
+//   soft_raster_color.h    per-vertex colors and surface texels, and their backward
 //   soft_raster_pair.h      eval_pair and pair_backward
 #pragma once
 
-#include "soft_raster_colour.h"
+#include "soft_raster_color.h"
 #include "soft_raster_pair.h"

@@ -41,8 +41,8 @@ constexpr int kCudaTileSize = 16;
 struct SoftRasterParams {
   int32_t batch_size = 0;       // N: images in the batch
   int32_t num_faces = 0;        // F: faces per image (padding faces included)
-  int32_t num_channels = 0;     // C: colour channels (0 = alpha only)
-  int32_t texture_res = 0;      // R of per-face R x R surface textures; 0: per-vertex colours
+  int32_t num_channels = 0;     // C: color channels (0 = alpha only)
+  int32_t texture_res = 0;      // R of per-face R x R surface textures; 0: per-vertex colors
   int32_t height = 0;           // H: image rows
   int32_t width = 0;            // W: image columns
   int32_t tile_size = kCpuTileSize;  // tile edge in pixels (set by the back end)
@@ -56,9 +56,9 @@ struct SoftRasterParams {
   DistFunc dist_func = DistFunc::Euclidean;  // per-face coverage D_j(p)
   DistCDF dist_cdf = DistCDF::Logistic;      // D_j = F(x) of the signed scaled distance x
   AggrAlpha aggr_alpha = AggrAlpha::Prod;    // alpha aggregation
-  AggrRGB aggr_rgb = AggrRGB::Softmax;       // colour aggregation
-  bool double_sided = false;    // whether back faces contribute colour
-  int32_t num_background = 1;   // values in the background colour: 1 or C
+  AggrRGB aggr_rgb = AggrRGB::Softmax;       // color aggregation
+  bool double_sided = false;    // whether back faces contribute color
+  int32_t num_background = 1;   // values in the background color: 1 or C
   bool pixel_major = false;     // CPU only: shade pixel by pixel with shade_pixel (the CUDA
                                 // loop order) instead of face by face; for tests
   bool cache_pairs = false;     // CPU only: keep per-pair values for the backward (PairCache;
@@ -66,10 +66,10 @@ struct SoftRasterParams {
   bool emulate_cuda = false;    // CPU tensors only: run the CUDA kernels and orchestration,
                                 // emulated thread by thread on the host (slow; for tests)
 
-  // Colour samples per face: R * R texels, or 3 vertex colours.
-  SR_HOST_DEVICE int colour_samples() const { return texture_res > 0 ? texture_res * texture_res : 3; }
-  // Scalars of one face's colours: colour_samples() * C.
-  SR_HOST_DEVICE int face_colour_size() const { return colour_samples() * num_channels; }
+  // Color samples per face: R * R texels, or 3 vertex colors.
+  SR_HOST_DEVICE int color_samples() const { return texture_res > 0 ? texture_res * texture_res : 3; }
+  // Scalars of one face's colors: color_samples() * C.
+  SR_HOST_DEVICE int face_color_size() const { return color_samples() * num_channels; }
   SR_HOST_DEVICE int tiles_x() const { return (width + tile_size - 1) / tile_size; }
   SR_HOST_DEVICE int tiles_y() const { return (height + tile_size - 1) / tile_size; }
   SR_HOST_DEVICE int num_tiles() const { return tiles_x() * tiles_y(); }

@@ -8,12 +8,12 @@
 //
 // Tensor layouts (all contiguous, row-major):
 //   face_data   (N * F, kFaceStride)  records from setup_face
-//   colours     (N, F, K, C)          K = 3 per-vertex colours or K = R * R texels of a surface
-//                                     texture (p.colour_samples()), or null when C = 0
+//   colors     (N, F, K, C)          K = 3 per-vertex colors or K = R * R texels of a surface
+//                                     texture (p.color_samples()), or null when C = 0
 //   background  (num_background,)     1 or C values
-//   image       (N, C + 1, H, W)      colour channels then alpha
+//   image       (N, C + 1, H, W)      color channels then alpha
 //   aux         (N, kAuxChannels, H, W) what the backward needs per pixel (see AuxField)
-//   winner      (N, H, W) int32       face index shown by 'hard' colour, -1 for none
+//   winner      (N, H, W) int32       face index shown by 'hard' color, -1 for none
 #pragma once
 
 #include "soft_raster_math.h"
@@ -59,7 +59,7 @@ SR_HOST_DEVICE SR_INLINE uint8_t pair_code(const PairSample<scalar_t>& s) {
   return uint8_t((s.inside ? kPairInside0 : kPairOutside0) + e);
 }
 
-// Forward state of one pixel while its faces arrive in ascending order. The colour
+// Forward state of one pixel while its faces arrive in ascending order. The color
 // numerators live in the output image itself (channel c at out[c * plane]).
 template <typename scalar_t>
 struct PixelAccumulator {
@@ -74,9 +74,9 @@ struct PixelAccumulator {
   scalar_t odds_sum;       // ... and sum_j exp(log-odds_j - odds_shift): L = shift + log(sum)
   scalar_t shift;          // softmax: running maximum m of z_j / gamma (at least eps / gamma)
   scalar_t denominator;    // softmax: sum_j w_j + w_b, weights taken at shift m
-  int best;                // 'hard' colour: face shown so far, -1 for none
-  scalar_t best_depth;     // 'hard' colour: its depth
-  scalar_t best_wc[3];     // 'hard' colour: its clipped barycentrics
+  int best;                // 'hard' color: face shown so far, -1 for none
+  scalar_t best_depth;     // 'hard' color: its depth
+  scalar_t best_wc[3];     // 'hard' color: its clipped barycentrics
 
   SR_HOST_DEVICE void init(const SoftRasterParams& p, const scalar_t* background, scalar_t* out, int64_t plane) {
     alpha = scalar_t(0);
@@ -94,7 +94,7 @@ struct PixelAccumulator {
       for (int c = 0; c < p.num_channels; ++c) out[c * plane] = background[p.num_background == 1 ? 0 : c];
   }
 
-  // Adds contributing face f (record fd, colours fc) with its sample s.
+  // Adds contributing face f (record fd, colors fc) with its sample s.
   SR_HOST_DEVICE SR_INLINE void add(const SoftRasterParams& p, const scalar_t* fd, const scalar_t* fc, int f,
                           const PairSample<scalar_t>& s, scalar_t* out, int64_t plane) {
     alpha += s.coverage * transmittance;
@@ -116,7 +116,7 @@ struct PixelAccumulator {
       }
     }
     const int C = p.num_channels;
-    if (C == 0 || !shows_colour(p, fd)) return;
+    if (C == 0 || !shows_color(p, fd)) return;
     if (p.aggr_rgb == AggrRGB::Softmax) {
       const scalar_t scaled = ((scalar_t(p.far) - s.zp) / scalar_t(p.far - p.near)) / scalar_t(p.gamma);
       if (scaled > shift) {  // rescale what was accumulated at the old shift
@@ -127,8 +127,8 @@ struct PixelAccumulator {
       }
       const scalar_t weight = s.coverage * sr_exp(scaled - shift);
       denominator += weight;
-      const int texel = colour_texel(p, s.wc);
-      for (int c = 0; c < C; ++c) out[c * plane] += weight * face_colour(fc, C, s.wc, texel, c);
+      const int texel = color_texel(p, s.wc);
+      for (int c = 0; c < C; ++c) out[c * plane] += weight * face_color(fc, C, s.wc, texel, c);
     } else if (s.coverage > scalar_t(0.5) && (best < 0 || s.zp < best_depth)) {
       best = f;  // strict '<' over ascending faces: ties keep the lowest index
       best_depth = s.zp;
@@ -136,9 +136,9 @@ struct PixelAccumulator {
     }
   }
 
-  // Writes the pixel's alpha and colours (out), its aux values (a, channel stride plane)
-  // and, when not null, its winner. colours points at image n's (F, K, C) colours.
-  SR_HOST_DEVICE void finish(const SoftRasterParams& p, const scalar_t* colours, const scalar_t* background,
+  // Writes the pixel's alpha and colors (out), its aux values (a, channel stride plane)
+  // and, when not null, its winner. colors points at image n's (F, K, C) colors.
+  SR_HOST_DEVICE void finish(const SoftRasterParams& p, const scalar_t* colors, const scalar_t* background,
                              scalar_t* out, scalar_t* a, int32_t* winner, int64_t plane) const {
     const int C = p.num_channels;
     if (p.aggr_alpha == AggrAlpha::Prod) {
@@ -163,10 +163,10 @@ struct PixelAccumulator {
     if (C > 0 && p.aggr_rgb == AggrRGB::Softmax) {
       for (int c = 0; c < C; ++c) out[c * plane] /= denominator;
     } else if (C > 0) {
-      const scalar_t* fc = best >= 0 ? colours + int64_t(best) * p.face_colour_size() : nullptr;
-      const int texel = colour_texel(p, best_wc);
+      const scalar_t* fc = best >= 0 ? colors + int64_t(best) * p.face_color_size() : nullptr;
+      const int texel = color_texel(p, best_wc);
       for (int c = 0; c < C; ++c)
-        out[c * plane] = best >= 0 ? face_colour(fc, C, best_wc, texel, c) : background[p.num_background == 1 ? 0 : c];
+        out[c * plane] = best >= 0 ? face_color(fc, C, best_wc, texel, c) : background[p.num_background == 1 ? 0 : c];
     }
     if (winner != nullptr) *winner = best;
   }
@@ -175,7 +175,7 @@ struct PixelAccumulator {
 // Forward of pixel (row, col) of image n over the faces tile_faces[begin, end) (face
 // indices within image n, ascending): the per-thread body of the CUDA forward.
 template <typename scalar_t>
-SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
+SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors,
                                        const scalar_t* background, const int32_t* tile_faces, int64_t begin,
                                        int64_t end, int n, int row, int col, scalar_t* image, scalar_t* aux,
                                        int32_t* winner) {
@@ -183,7 +183,7 @@ SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const scalar_t
   const int64_t plane = int64_t(p.height) * p.width;
   const int64_t pixel = int64_t(row) * p.width + col;
   scalar_t* out = image + int64_t(n) * (C + 1) * plane + pixel;
-  const scalar_t* image_colours = C > 0 ? colours + int64_t(n) * p.num_faces * p.face_colour_size() : nullptr;
+  const scalar_t* image_colors = C > 0 ? colors + int64_t(n) * p.num_faces * p.face_color_size() : nullptr;
   const scalar_t px = pixel_x<scalar_t>(p, col), py = pixel_y<scalar_t>(p, row);
   PixelAccumulator<scalar_t> acc;
   acc.init(p, background, out, plane);
@@ -192,9 +192,9 @@ SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const scalar_t
     const int f = tile_faces[i];
     const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
     if (eval_pair(p, fd, px, py, s))
-      acc.add(p, fd, C > 0 ? image_colours + int64_t(f) * p.face_colour_size() : nullptr, f, s, out, plane);
+      acc.add(p, fd, C > 0 ? image_colors + int64_t(f) * p.face_color_size() : nullptr, f, s, out, plane);
   }
-  acc.finish(p, image_colours, background, out, aux + int64_t(n) * kAuxChannels * plane + pixel,
+  acc.finish(p, image_colors, background, out, aux + int64_t(n) * kAuxChannels * plane + pixel,
              winner != nullptr ? winner + int64_t(n) * plane + pixel : nullptr, plane);
 }
 
@@ -243,21 +243,21 @@ SR_HOST_DEVICE inline PixelWindow face_window_in_tile(const SoftRasterParams& p,
 
 // Backward of face f of image n over the pixels of one tile: adds the face's share of
 // d loss / d face_vertices to grad_v (9 scalars) and, when grad_c is not null, of
-// d loss / d colours to grad_c (p.face_colour_size() scalars). cache: null, or the
+// d loss / d colors to grad_c (p.face_color_size() scalars). cache: null, or the
 // entry's forward records (PairCache; alpha-only Euclidean renders), which replace
 // the distance evaluation with the same values.
 template <typename scalar_t>
 SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scalar_t* face_data,
-                                          const scalar_t* colours, const scalar_t* image, const scalar_t* aux,
+                                          const scalar_t* colors, const scalar_t* image, const scalar_t* aux,
                                           const int32_t* winner, const scalar_t* grad_image, int n, int f, int tile,
                                           scalar_t* grad_v, scalar_t* grad_c, const PairCache* cache = nullptr,
                                           int64_t entry = 0) {
   const int C = p.num_channels;
   const int64_t plane = int64_t(p.height) * p.width;
   const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
-  const scalar_t* fc = C > 0 ? colours + (int64_t(n) * p.num_faces + f) * p.face_colour_size() : nullptr;
+  const scalar_t* fc = C > 0 ? colors + (int64_t(n) * p.num_faces + f) * p.face_color_size() : nullptr;
   const bool soft = p.dist_func != DistFunc::Hard;
-  const bool softmax = C > 0 && p.aggr_rgb == AggrRGB::Softmax && shows_colour(p, fd);
+  const bool softmax = C > 0 && p.aggr_rgb == AggrRGB::Softmax && shows_color(p, fd);
   const bool hard_rgb = C > 0 && p.aggr_rgb == AggrRGB::Hard;
   const bool want_geometry = grad_v != nullptr;
   const scalar_t gamma = scalar_t(p.gamma);
@@ -305,19 +305,19 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
         const scalar_t weight = s.coverage * unit_weight;
         // dI_c / dw_j = (C_jc - I_c) / Z; dI_c / dC_jc = w_j / Z.
         scalar_t g_weight = scalar_t(0);
-        const int texel = colour_texel(p, s.wc);
+        const int texel = color_texel(p, s.wc);
         for (int c = 0; c < C; ++c) {
-          const scalar_t g_colour = gout[c * plane] * weight / denominator;
-          g_weight += gout[c * plane] * (face_colour(fc, C, s.wc, texel, c) - out[c * plane]);
-          face_colour_backward(fc, C, s.wc, texel, c, g_colour, grad_c, g_wc);
+          const scalar_t g_color = gout[c * plane] * weight / denominator;
+          g_weight += gout[c * plane] * (face_color(fc, C, s.wc, texel, c) - out[c * plane]);
+          face_color_backward(fc, C, s.wc, texel, c, g_color, grad_c, g_wc);
         }
         g_weight /= denominator;
         if (soft) g_logit += g_weight * unit_weight * s.density;  // dw/dx = exp(z / gamma - m) f(x)
         g_zp -= g_weight * weight / gamma / depth_range;  // dw/dz = w / gamma, dz/dzp = -1 / (far - near)
       } else if (hard_rgb && grad_c != nullptr && winner[int64_t(n) * plane + pixel] == f) {
-        scalar_t unused_g_wc[3] = {0, 0, 0};  // hard colour: no gradient to geometry
-        const int texel = colour_texel(p, s.wc);
-        for (int c = 0; c < C; ++c) face_colour_backward(fc, C, s.wc, texel, c, gout[c * plane], grad_c, unused_g_wc);
+        scalar_t unused_g_wc[3] = {0, 0, 0};  // hard color: no gradient to geometry
+        const int texel = color_texel(p, s.wc);
+        for (int c = 0; c < C; ++c) face_color_backward(fc, C, s.wc, texel, c, gout[c * plane], grad_c, unused_g_wc);
       }
       if (want_geometry && (g_logit != scalar_t(0) || g_zp != scalar_t(0) || g_wc[0] != scalar_t(0) ||
                             g_wc[1] != scalar_t(0) || g_wc[2] != scalar_t(0)))

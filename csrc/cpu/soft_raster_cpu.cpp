@@ -86,7 +86,7 @@ void bin_faces(const SoftRasterParams& p, const scalar_t* face_data, const int64
   tile_offsets[int64_t(p.batch_size) * num_tiles] = face_offsets[total];
 }
 
-// Adds face f (record fd, colours fc) to the accumulators of the pixels of its window w
+// Adds face f (record fd, colors fc) to the accumulators of the pixels of its window w
 // in the tile whose first row and column are row0, col0 (pixel centres xs, ys); with
 // kCache, also writes the window's PairCache records from record on. One function per
 // kCache value, out of line, so that each loop is compiled on its own.
@@ -125,7 +125,7 @@ int64_t pair_cache_offsets(const SoftRasterParams& p, const scalar_t* face_data,
 }
 
 template <typename scalar_t>
-void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours, const scalar_t* background,
+void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors, const scalar_t* background,
              const int64_t* tile_offsets, const int32_t* tile_faces, const int64_t* tile_entries, scalar_t* image,
              scalar_t* aux, int32_t* winner, const PairCache* cache, int64_t* stats) {
   constexpr int kTile = kCpuTileSize;
@@ -143,7 +143,7 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
     const int row0 = (tile / p.tiles_x()) * kTile, col0 = (tile % p.tiles_x()) * kTile;
     const int rows = std::min(kTile, p.height - row0), cols = std::min(kTile, p.width - col0);
     scalar_t* image_out = image + int64_t(n) * (C + 1) * plane;
-    const scalar_t* image_colours = C > 0 ? colours + int64_t(n) * p.num_faces * p.face_colour_size() : nullptr;
+    const scalar_t* image_colors = C > 0 ? colors + int64_t(n) * p.num_faces * p.face_color_size() : nullptr;
     PixelAccumulator<scalar_t> acc[kTile * kTile];
     scalar_t xs[kTile], ys[kTile];
     for (int c = 0; c < cols; ++c) xs[c] = pixel_x<scalar_t>(p, col0 + c);
@@ -157,13 +157,13 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
     if (p.pixel_major) {  // the CUDA back end's per-pixel body, run here so tests cover it
       for (int row = row0; row < row0 + rows; ++row)
         for (int col = col0; col < col0 + cols; ++col)
-          shade_pixel(p, face_data, colours, background, tile_faces, begin, end, n, row, col, image, aux, winner);
+          shade_pixel(p, face_data, colors, background, tile_faces, begin, end, n, row, col, image, aux, winner);
       continue;
     }
     for (int64_t i = begin; i < end; ++i) {
       const int f = tile_faces[i];
       const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
-      const scalar_t* fc = C > 0 ? image_colours + int64_t(f) * p.face_colour_size() : nullptr;
+      const scalar_t* fc = C > 0 ? image_colors + int64_t(f) * p.face_color_size() : nullptr;
       const PixelWindow w = face_window_in_tile(p, fd, tile);
       evaluated += int64_t(std::max(w.row1 - w.row0, 0)) * std::max(w.col1 - w.col0, 0);
       if (cache == nullptr) {
@@ -176,7 +176,7 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
     for (int r = 0; r < rows; ++r)
       for (int c = 0; c < cols; ++c) {
         const int64_t pixel = int64_t(row0 + r) * p.width + col0 + c;
-        acc[r * kTile + c].finish(p, image_colours, background, image_out + pixel,
+        acc[r * kTile + c].finish(p, image_colors, background, image_out + pixel,
                                   aux + int64_t(n) * kAuxChannels * plane + pixel,
                                   winner != nullptr ? winner + int64_t(n) * plane + pixel : nullptr, plane);
       }
@@ -189,22 +189,22 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
 }
 
 template <typename scalar_t>
-void backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours, const scalar_t* image,
+void backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors, const scalar_t* image,
               const scalar_t* aux, const int32_t* winner, const scalar_t* grad_image, const int64_t* face_offsets,
               const int32_t* entry_tiles, const PairCache* cache, scalar_t* grad_v, scalar_t* grad_c) {
   const int64_t total = int64_t(p.batch_size) * p.num_faces;
-  const int colour_size = p.face_colour_size();
+  const int color_size = p.face_color_size();
   // Each face owns its gradient slots and visits its entries in order: no atomics, and
   // the same sums in the same order whatever the thread count.
 #pragma omp parallel for schedule(dynamic, 16) num_threads(p.num_threads)
   for (int64_t i = 0; i < total; ++i) {
     scalar_t* gv = grad_v != nullptr ? grad_v + i * 9 : nullptr;
-    scalar_t* gc = grad_c != nullptr ? grad_c + i * colour_size : nullptr;
+    scalar_t* gc = grad_c != nullptr ? grad_c + i * color_size : nullptr;
     if (gv != nullptr) std::fill(gv, gv + 9, scalar_t(0));
-    if (gc != nullptr) std::fill(gc, gc + colour_size, scalar_t(0));
+    if (gc != nullptr) std::fill(gc, gc + color_size, scalar_t(0));
     const int n = int(i / p.num_faces), f = int(i % p.num_faces);
     for (int64_t e = face_offsets[i]; e < face_offsets[i + 1]; ++e)
-      backward_entry(p, face_data, colours, image, aux, winner, grad_image, n, f, entry_tiles[e], gv, gc, cache, e);
+      backward_entry(p, face_data, colors, image, aux, winner, grad_image, n, f, entry_tiles[e], gv, gc, cache, e);
   }
 }
 

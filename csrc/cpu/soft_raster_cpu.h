@@ -41,7 +41,7 @@ int64_t pair_cache_offsets(const SoftRasterParams& p, const scalar_t* face_data,
 // (N, H, W) or null, stats (kStatsSize) or null; fills cache's records when not null
 // (alpha-only Euclidean renders only; offsets from pair_cache_offsets).
 template <typename scalar_t>
-void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours, const scalar_t* background,
+void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors, const scalar_t* background,
              const int64_t* tile_offsets, const int32_t* tile_faces, const int64_t* tile_entries, scalar_t* image,
              scalar_t* aux, int32_t* winner, const PairCache* cache, int64_t* stats);
 
@@ -49,7 +49,7 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
 // here and written face by face: deterministic whatever the number of threads. cache:
 // the forward's PairCache or null (then every pair is evaluated again); same results.
 template <typename scalar_t>
-void backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours, const scalar_t* image,
+void backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors, const scalar_t* image,
               const scalar_t* aux, const int32_t* winner, const scalar_t* grad_image, const int64_t* face_offsets,
               const int32_t* entry_tiles, const PairCache* cache, scalar_t* grad_v, scalar_t* grad_c);
 

@@ -59,7 +59,7 @@ __global__ void fill_entries_kernel(const SoftRasterParams p, const scalar_t* __
 // tile_size): one thread per pixel.
 template <typename scalar_t>
 __global__ void forward_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_data,
-                               const scalar_t* __restrict__ colours, const scalar_t* __restrict__ background,
+                               const scalar_t* __restrict__ colors, const scalar_t* __restrict__ background,
                                const int64_t* __restrict__ tile_offsets, const int32_t* __restrict__ tile_faces,
                                scalar_t* __restrict__ image, scalar_t* __restrict__ aux, int32_t* __restrict__ winner) {
   const int64_t slot = blockIdx.x;
@@ -67,27 +67,27 @@ __global__ void forward_kernel(const SoftRasterParams p, const scalar_t* __restr
   const int col = (tile % p.tiles_x()) * p.tile_size + threadIdx.x;
   const int row = (tile / p.tiles_x()) * p.tile_size + threadIdx.y;
   if (row >= p.height || col >= p.width) return;
-  shade_pixel(p, face_data, colours, background, tile_faces, tile_offsets[slot], tile_offsets[slot + 1], n, row, col,
+  shade_pixel(p, face_data, colors, background, tile_faces, tile_offsets[slot], tile_offsets[slot + 1], n, row, col,
               image, aux, winner);
 }
 
-// One thread per entry: the entry's own gradient slot (9 + K C scalars, K colour samples per face), no atomics.
+// One thread per entry: the entry's own gradient slot (9 + K C scalars, K color samples per face), no atomics.
 template <typename scalar_t>
 __global__ void backward_entries_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_data,
-                                        const scalar_t* __restrict__ colours, const scalar_t* __restrict__ image,
+                                        const scalar_t* __restrict__ colors, const scalar_t* __restrict__ image,
                                         const scalar_t* __restrict__ aux, const int32_t* __restrict__ winner,
                                         const scalar_t* __restrict__ grad_image,
                                         const int32_t* __restrict__ entry_tiles,
                                         const int32_t* __restrict__ entry_faces, int64_t num_entries,
-                                        bool want_vertices, bool want_colours, scalar_t* __restrict__ entry_grad) {
+                                        bool want_vertices, bool want_colors, scalar_t* __restrict__ entry_grad) {
   const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= num_entries) return;
-  const int slot_size = 9 + p.face_colour_size();
+  const int slot_size = 9 + p.face_color_size();
   scalar_t* slot = entry_grad + e * slot_size;
   for (int k = 0; k < slot_size; ++k) slot[k] = scalar_t(0);
   const int face = entry_faces[e];
-  backward_entry(p, face_data, colours, image, aux, winner, grad_image, face / p.num_faces, face % p.num_faces,
-                 entry_tiles[e], want_vertices ? slot : nullptr, want_colours ? slot + 9 : nullptr);
+  backward_entry(p, face_data, colors, image, aux, winner, grad_image, face / p.num_faces, face % p.num_faces,
+                 entry_tiles[e], want_vertices ? slot : nullptr, want_colors ? slot + 9 : nullptr);
 }
 
 // One thread per face: its entries' slots summed in entry order.
@@ -97,7 +97,7 @@ __global__ void reduce_entries_kernel(const SoftRasterParams p, const int64_t* _
                                       scalar_t* __restrict__ grad_c) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= int64_t(p.batch_size) * p.num_faces) return;
-  const int colour_size = p.face_colour_size(), slot_size = 9 + colour_size;
+  const int color_size = p.face_color_size(), slot_size = 9 + color_size;
   const int64_t begin = face_offsets[i], end = face_offsets[i + 1];
   if (grad_v != nullptr) {
     for (int k = 0; k < 9; ++k) {
@@ -107,10 +107,10 @@ __global__ void reduce_entries_kernel(const SoftRasterParams p, const int64_t* _
     }
   }
   if (grad_c != nullptr) {
-    for (int k = 0; k < colour_size; ++k) {
+    for (int k = 0; k < color_size; ++k) {
       scalar_t sum = scalar_t(0);
       for (int64_t e = begin; e < end; ++e) sum += entry_grad[e * slot_size + 9 + k];
-      grad_c[i * colour_size + k] = sum;
+      grad_c[i * color_size + k] = sum;
     }
   }
 }
@@ -141,7 +141,7 @@ cudaError_t Kernels::fill_entries(const SoftRasterParams& p, const scalar_t* fac
 }
 
 template <typename scalar_t>
-cudaError_t Kernels::forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
+cudaError_t Kernels::forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors,
                              const scalar_t* background, const int64_t* tile_offsets, const int32_t* tile_faces,
                              scalar_t* image, scalar_t* aux, int32_t* winner, cudaStream_t stream) {
   if (p.batch_size == 0) return cudaSuccess;
@@ -149,13 +149,13 @@ cudaError_t Kernels::forward(const SoftRasterParams& p, const scalar_t* face_dat
   if (blocks > int64_t(0x7fffffff)) return cudaErrorInvalidConfiguration;
   const dim3 grid(static_cast<unsigned>(blocks));
   const dim3 block(p.tile_size, p.tile_size);
-  SR_LAUNCH(forward_kernel<scalar_t>, grid, block, stream)(p, face_data, colours, background, tile_offsets, tile_faces,
+  SR_LAUNCH(forward_kernel<scalar_t>, grid, block, stream)(p, face_data, colors, background, tile_offsets, tile_faces,
                                                           image, aux, winner);
   return cudaGetLastError();
 }
 
 template <typename scalar_t>
-cudaError_t Kernels::backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
+cudaError_t Kernels::backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors,
                               const scalar_t* image, const scalar_t* aux, const int32_t* winner,
                               const scalar_t* grad_image, const int64_t* face_offsets, const int32_t* entry_tiles,
                               const int32_t* entry_faces, int64_t num_entries, scalar_t* entry_grad, scalar_t* grad_v,
@@ -163,7 +163,7 @@ cudaError_t Kernels::backward(const SoftRasterParams& p, const scalar_t* face_da
   const int64_t faces = int64_t(p.batch_size) * p.num_faces;
   if (num_entries > 0) {
     SR_LAUNCH(backward_entries_kernel<scalar_t>, blocks_for(num_entries), kThreadsPerBlock, stream)(
-        p, face_data, colours, image, aux, winner, grad_image, entry_tiles, entry_faces, num_entries,
+        p, face_data, colors, image, aux, winner, grad_image, entry_tiles, entry_faces, num_entries,
         grad_v != nullptr, grad_c != nullptr, entry_grad);
     const cudaError_t err = cudaGetLastError();
     if (err != cudaSuccess) return err;

@@ -42,7 +42,7 @@ struct Kernels {
 
   // One thread per pixel; image, aux, winner (or null) as in soft_raster_passes.h.
   template <typename scalar_t>
-  static Error forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
+  static Error forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors,
                        const scalar_t* background, const int64_t* tile_offsets, const int32_t* tile_faces,
                        scalar_t* image, scalar_t* aux, int32_t* winner, Stream stream);
 
@@ -50,7 +50,7 @@ struct Kernels {
   // per face summing its entries in order into grad_v (N, F, 3, 3) and grad_c (N, F, K, C)
   // (either may be null). No atomics: the result is bit-identical run to run.
   template <typename scalar_t>
-  static Error backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colours,
+  static Error backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors,
                         const scalar_t* image, const scalar_t* aux, const int32_t* winner, const scalar_t* grad_image,
                         const int64_t* face_offsets, const int32_t* entry_tiles, const int32_t* entry_faces,
                         int64_t num_entries, scalar_t* entry_grad, scalar_t* grad_v, scalar_t* grad_c,

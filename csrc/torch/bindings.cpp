@@ -129,12 +129,12 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       "backward",
       [](const SoftRasterParams& params, const at::Tensor& grad_image, const at::Tensor& face_vertices,
          const at::Tensor& face_colors, const std::vector<at::Tensor>& state, bool need_vertex_grad,
-         bool need_colour_grad) {
+         bool need_color_grad) {
         return softrecon::rasterize_backward(params, grad_image, face_vertices, face_colors,
-                                             ForwardState::from_list(state), need_vertex_grad, need_colour_grad);
+                                             ForwardState::from_list(state), need_vertex_grad, need_color_grad);
       },
       py::arg("params"), py::arg("grad_image"), py::arg("face_vertices"), py::arg("face_colors"), py::arg("state"),
-      py::arg("need_vertex_grad"), py::arg("need_colour_grad"),
+      py::arg("need_vertex_grad"), py::arg("need_color_grad"),
       "state: forward's tensors, unchanged -> [grad_face_vertices or None, grad_face_colors or None]");
   m.def("compiled_with_openmp", &softrecon::cpu::compiled_with_openmp);
   m.def("openmp_max_threads", &softrecon::cpu::openmp_max_threads);

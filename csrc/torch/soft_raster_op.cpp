@@ -40,7 +40,7 @@ void check_tensor(const at::Tensor& t, const char* name, const at::Tensor& like)
                     t.scalar_type());
 }
 
-// Whether the forward saves each pixel's winning face (hard colour aggregation).
+// Whether the forward saves each pixel's winning face (hard color aggregation).
 bool keeps_winner(const SoftRasterParams& p) { return p.num_channels > 0 && p.aggr_rgb == AggrRGB::Hard; }
 
 template <typename Kernels>
@@ -70,11 +70,11 @@ void complete_params(SoftRasterParams& p, const at::Tensor& face_vertices, const
                           face_colors.size(1) == p.num_faces && face_colors.size(2) >= 1 && face_colors.size(3) >= 1,
                       "face_colors must have shape (N, F, K, C) = (", p.batch_size, ", ", p.num_faces,
                       ", K, C), got ", face_colors.sizes());
-    // K = 3: per-vertex colours; K = R * R: an R x R surface texture (3 is not a square).
+    // K = 3: per-vertex colors; K = R * R: an R x R surface texture (3 is not a square).
     const int64_t samples = face_colors.size(2);
     const int64_t resolution = std::llround(std::sqrt(double(samples)));
     TORCH_CHECK_VALUE(samples == 3 || resolution * resolution == samples,
-                      "face_colors must have 3 (per-vertex colours) or R * R (surface texture) samples per face, got ",
+                      "face_colors must have 3 (per-vertex colors) or R * R (surface texture) samples per face, got ",
                       samples);
     p.texture_res = samples == 3 ? 0 : int32_t(resolution);
     p.num_channels = int32_t(face_colors.size(3));
@@ -191,7 +191,7 @@ void backward_cuda_like(const SoftRasterParams& p, const at::Tensor& face_colors
   const at::Tensor counts = face_offsets.narrow(0, 1, num_face_slots) - face_offsets.narrow(0, 0, num_face_slots);
   const at::Tensor entry_faces = at::repeat_interleave(
       at::arange(num_face_slots, face_offsets.options().dtype(at::kInt)), counts, /*dim=*/0, num_entries);
-  at::Tensor entry_grad = at::empty({num_entries, 9 + p.face_colour_size()}, image.options());
+  at::Tensor entry_grad = at::empty({num_entries, 9 + p.face_color_size()}, image.options());
   AT_DISPATCH_FLOATING_TYPES(image.scalar_type(), "softrecon_backward_cuda", [&] {
     check_launch<Kernels>(
         Kernels::template backward<scalar_t>(
@@ -315,7 +315,7 @@ ForwardState rasterize_forward(SoftRasterParams p, const at::Tensor& face_vertic
 
 std::vector<at::Tensor> rasterize_backward(SoftRasterParams p, const at::Tensor& grad_image_in,
                                            const at::Tensor& face_vertices, const at::Tensor& face_colors_in,
-                                           const ForwardState& state, bool need_vertex_grad, bool need_colour_grad) {
+                                           const ForwardState& state, bool need_vertex_grad, bool need_color_grad) {
   const at::Tensor &image = state.image, &aux = state.aux, &winner = state.winner, &face_data = state.face_data,
                    &face_offsets = state.face_offsets, &entry_tiles = state.entry_tiles,
                    &pair_offsets = state.pair_offsets, &pair_code = state.pair_code;
@@ -326,10 +326,10 @@ std::vector<at::Tensor> rasterize_backward(SoftRasterParams p, const at::Tensor&
   TORCH_CHECK_VALUE(grad_image_in.sizes() == image.sizes(), "grad_image must have shape ", image.sizes(), ", got ",
                     grad_image_in.sizes());
   const at::Tensor grad_image = grad_image_in.contiguous();
-  need_colour_grad = need_colour_grad && p.num_channels > 0;
+  need_color_grad = need_color_grad && p.num_channels > 0;
   at::Tensor grad_v = need_vertex_grad ? at::empty_like(face_vertices, at::MemoryFormat::Contiguous) : at::Tensor();
-  at::Tensor grad_c = need_colour_grad ? at::empty_like(face_colors, at::MemoryFormat::Contiguous) : at::Tensor();
-  if (!need_vertex_grad && !need_colour_grad) return {grad_v, grad_c};
+  at::Tensor grad_c = need_color_grad ? at::empty_like(face_colors, at::MemoryFormat::Contiguous) : at::Tensor();
+  if (!need_vertex_grad && !need_color_grad) return {grad_v, grad_c};
   const bool hard_rgb = keeps_winner(p);
 
   if (face_vertices.is_cuda()) {
@@ -360,7 +360,7 @@ std::vector<at::Tensor> rasterize_backward(SoftRasterParams p, const at::Tensor&
                             grad_image.data_ptr<scalar_t>(), face_offsets.data_ptr<int64_t>(),
                             entry_tiles.data_ptr<int32_t>(), cached ? &cache : nullptr,
                             need_vertex_grad ? grad_v.data_ptr<scalar_t>() : nullptr,
-                            need_colour_grad ? grad_c.data_ptr<scalar_t>() : nullptr);
+                            need_color_grad ? grad_c.data_ptr<scalar_t>() : nullptr);
   });
   return {grad_v, grad_c};
 }

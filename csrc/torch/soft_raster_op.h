@@ -17,9 +17,9 @@ namespace softrecon {
 // crossing the Python binding (forward returns them as a list in this order, backward
 // takes that list back) and softrecon._C.FORWARD_STATE_FIELDS, against which the tests
 // check softrecon.renderer._kernels.ForwardState.
-//   image         (N, C+1, H, W)  colour channels then alpha
+//   image         (N, C+1, H, W)  color channels then alpha
 //   aux           (N, 3, H, W)    per-pixel values the backward needs (AuxField)
-//   winner        (N, H, W) int32 face shown by 'hard' colour, -1 for none; empty otherwise
+//   winner        (N, H, W) int32 face shown by 'hard' color, -1 for none; empty otherwise
 //   face_data     (N*F, 32)       face records (FaceField)
 //   face_offsets  (N*F+1) int64   each face's first (face, tile) entry
 //   entry_tiles   (E) int32       tile of each entry, face-major
@@ -62,6 +62,6 @@ ForwardState rasterize_forward(SoftRasterParams params, const at::Tensor& face_v
 // forward's, unchanged.
 std::vector<at::Tensor> rasterize_backward(SoftRasterParams params, const at::Tensor& grad_image,
                                            const at::Tensor& face_vertices, const at::Tensor& face_colors,
-                                           const ForwardState& state, bool need_vertex_grad, bool need_colour_grad);
+                                           const ForwardState& state, bool need_vertex_grad, bool need_color_grad);
 
 }  // namespace softrecon

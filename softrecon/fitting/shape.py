@@ -316,10 +316,10 @@ def fit_shape(
         step_settings = settings.replace(sigma=sigma)
         chosen = torch.randperm(num_views, generator=generator)[:batch_size].sort().values.to(device)
         vertices = deformation()
-        silhouettes, colours = render(vertices, chosen, step_settings)
+        silhouettes, colors = render(vertices, chosen, step_settings)
         loss = soft_iou_loss(silhouettes, targets[chosen])
-        if colours is not None:
-            loss = loss + options.color_weight * (colours - target_colors[chosen]).pow(2).mean()
+        if colors is not None:
+            loss = loss + options.color_weight * (colors - target_colors[chosen]).pow(2).mean()
         loss = (
             loss
             + options.laplacian_weight * laplacian(vertices[None])
@@ -335,10 +335,10 @@ def fit_shape(
         if options.frame_every and (step % options.frame_every == 0 or step == options.steps - 1):
             index = frame_views.to(device)
             with torch.no_grad():
-                current, current_colours = render(deformation(), index, step_settings)
+                current, current_colors = render(deformation(), index, step_settings)
             rows = [targets[index], current]
-            if current_colours is not None:
-                rows += [target_colors[index], current_colours]
+            if current_colors is not None:
+                rows += [target_colors[index], current_colors]
             frames.append(make_frame(rows, scale=max(1, GIF_TILE_PIXELS // settings.width)))
     colors = None if color_logits is None else torch.sigmoid(color_logits).detach()
     return ShapeFitResult(vertices=deformation().detach(), losses=losses, frames=frames, colors=colors)

@@ -99,29 +99,29 @@ class ForwardState(NamedTuple):
     stats: torch.Tensor  # (3,) int64 CPU work counters (STATS_FIELDS); zeros on CUDA; not read by the backward
 
 
-def extension_forward(params, face_vertices: torch.Tensor, colours: torch.Tensor, background: torch.Tensor):
+def extension_forward(params, face_vertices: torch.Tensor, colors: torch.Tensor, background: torch.Tensor):
     """``softrecon._C.forward`` (contiguous inputs; ``colours`` empty for alpha only) as a
     ``ForwardState``."""
-    return ForwardState(*_extension().forward(params, face_vertices, colours, background))
+    return ForwardState(*_extension().forward(params, face_vertices, colors, background))
 
 
 def extension_backward(
     params,
     grad_image: torch.Tensor,
     face_vertices: torch.Tensor,
-    colours: torch.Tensor,
+    colors: torch.Tensor,
     state: ForwardState,
     need_vertex_grad: bool,
-    need_colour_grad: bool,
+    need_color_grad: bool,
 ):
     """``softrecon._C.backward`` of the forward that gave ``state``: returns
     (d loss / d face_vertices or None, d loss / d colours or None)."""
     return _extension().backward(
-        params, grad_image, face_vertices, colours, list(state), need_vertex_grad, need_colour_grad
+        params, grad_image, face_vertices, colors, list(state), need_vertex_grad, need_color_grad
     )
 
 
-def _no_colours(like: torch.Tensor) -> torch.Tensor:
+def _no_colors(like: torch.Tensor) -> torch.Tensor:
     """The empty tensor the extension reads as 'alpha only'."""
     return like.new_empty(0)
 
@@ -145,28 +145,28 @@ class _SoftRasterize(torch.autograd.Function):
         # it for CPU alpha-only Euclidean renders, up to 1 Gi pairs).
         params.cache_pairs = cache_pairs
         params.emulate_cuda = emulate_cuda
-        colours = _no_colours(face_vertices) if face_colors is None else face_colors.contiguous()
+        colors = _no_colors(face_vertices) if face_colors is None else face_colors.contiguous()
         background = background_tensor(tuple(settings.background), face_vertices.dtype, face_vertices.device)
         if face_colors is None:
             background = background[:1]  # unused without colours; the extension wants 1 or C values
-        state = extension_forward(params, face_vertices.contiguous(), colours, background)
+        state = extension_forward(params, face_vertices.contiguous(), colors, background)
         ctx.params = params
-        ctx.has_colours = face_colors is not None
-        ctx.save_for_backward(face_vertices, colours, *state)
+        ctx.has_colors = face_colors is not None
+        ctx.save_for_backward(face_vertices, colors, *state)
         return state.image
 
     @staticmethod
     def backward(ctx, grad_image):
-        face_vertices, colours, *saved_state = ctx.saved_tensors
+        face_vertices, colors, *saved_state = ctx.saved_tensors
         need_vertices = ctx.needs_input_grad[0]
-        need_colours = ctx.has_colours and ctx.needs_input_grad[1]
-        if grad_image is None or not (need_vertices or need_colours):
+        need_colors = ctx.has_colors and ctx.needs_input_grad[1]
+        if grad_image is None or not (need_vertices or need_colors):
             return None, None, None, None, None
-        grad_vertices, grad_colours = extension_backward(
-            ctx.params, grad_image.contiguous(), face_vertices, colours, ForwardState(*saved_state),
-            need_vertices, need_colours,
+        grad_vertices, grad_colors = extension_backward(
+            ctx.params, grad_image.contiguous(), face_vertices, colors, ForwardState(*saved_state),
+            need_vertices, need_colors,
         )  # fmt: skip
-        return grad_vertices, grad_colours, None, None, None
+        return grad_vertices, grad_colors, None, None, None
 
 
 def rasterize_kernel(
@@ -219,7 +219,7 @@ def kernel_statistics(face_vertices: torch.Tensor, settings: RasterSettings) -> 
         raise ValueError(f"kernel_statistics needs the CPU kernel: {build_error() or 'tensors are not on the CPU'}")
     background = torch.zeros(1, dtype=face_vertices.dtype)
     with torch.no_grad():
-        state = extension_forward(_params(settings), face_vertices.contiguous(), _no_colours(face_vertices), background)
+        state = extension_forward(_params(settings), face_vertices.contiguous(), _no_colors(face_vertices), background)
     stats = state.stats.tolist()
     slot = ext.STATS_FIELDS
     return {

@@ -90,7 +90,7 @@ def _coverage_and_log_miss(x: torch.Tensor, cdf: DistCDF) -> Tuple[torch.Tensor,
     return -torch.expm1(-e), -e
 
 
-def _surface_colours(
+def _surface_colors(
     face_colors: torch.Tensor, clipped: torch.Tensor, faces: torch.Tensor, resolution: int
 ) -> torch.Tensor:
     """Texels of R x R surface textures shown at each (pixel, face) pair.
@@ -235,35 +235,35 @@ def _rasterize_chunk(
         texture_res = texture_resolution(face_colors.shape[2])
         background = torch.as_tensor(settings.background, dtype=face_vertices.dtype, device=face_vertices.device)
         background = background.expand(num_channels)
-        shows_colour = contributes & (front | settings.double_sided)
+        shows_color = contributes & (front | settings.double_sided)
         if settings.aggr_rgb == AggrRGB.HARD:
-            covers = shows_colour & (coverage > 0.5)
+            covers = shows_color & (coverage > 0.5)
             nearest = torch.where(covers, depth, torch.full_like(depth, float("inf"))).argmin(
                 -1, keepdim=True
             )  # (N, P, 1)
             any_cover = covers.any(-1, keepdim=True)  # (N, P, 1)
             weights = clipped.detach().gather(2, nearest[..., None].expand(-1, -1, -1, 3))  # (N, P, 1, 3)
             if texture_res == 0:
-                colours = face_colors[:, None].expand(-1, weights.shape[1], -1, -1, -1)
-                colours = colours.gather(2, nearest[..., None, None].expand(-1, -1, -1, 3, num_channels))
-                rgb = (weights[..., None] * colours).sum(-2)[:, :, 0]  # (N, P, C)
+                colors = face_colors[:, None].expand(-1, weights.shape[1], -1, -1, -1)
+                colors = colors.gather(2, nearest[..., None, None].expand(-1, -1, -1, 3, num_channels))
+                rgb = (weights[..., None] * colors).sum(-2)[:, :, 0]  # (N, P, C)
             else:
-                rgb = _surface_colours(face_colors, weights, nearest, texture_res)[:, :, 0]
+                rgb = _surface_colors(face_colors, weights, nearest, texture_res)[:, :, 0]
             rgb = torch.where(any_cover, rgb, background)
         else:  # SOFTMAX
             inv_depth = (settings.far - depth) / (settings.far - settings.near)  # z_j(p)
             scaled = inv_depth / settings.gamma
             bg_scaled = settings.background_eps / settings.gamma
-            shift = torch.where(shows_colour, scaled, torch.full_like(scaled, float("-inf"))).amax(-1).detach()
+            shift = torch.where(shows_color, scaled, torch.full_like(scaled, float("-inf"))).amax(-1).detach()
             shift = shift.clamp(min=bg_scaled)[..., None]  # (N, P, 1): running max, exp never overflows
-            exponent = torch.where(shows_colour, scaled - shift, torch.zeros_like(scaled))
-            weight = torch.where(shows_colour, coverage * torch.exp(exponent), torch.zeros_like(scaled))
+            exponent = torch.where(shows_color, scaled - shift, torch.zeros_like(scaled))
+            weight = torch.where(shows_color, coverage * torch.exp(exponent), torch.zeros_like(scaled))
             bg_weight = torch.exp(bg_scaled - shift)  # (N, P, 1)
             if texture_res == 0:
                 face_rgb = torch.einsum("npfk,nfkc->npfc", clipped, face_colors)  # C_j(p)
             else:
                 all_faces = torch.arange(num_faces, device=clipped.device).expand(n, clipped.shape[1], -1)
-                face_rgb = _surface_colours(face_colors, clipped.detach(), all_faces, texture_res)
+                face_rgb = _surface_colors(face_colors, clipped.detach(), all_faces, texture_res)
             numerator = torch.einsum("npf,npfc->npc", weight, face_rgb) + bg_weight * background
             rgb = numerator / (weight.sum(-1, keepdim=True) + bg_weight)
         channels.insert(0, rgb.permute(0, 2, 1))

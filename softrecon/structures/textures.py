@@ -24,7 +24,7 @@ keeps the point (and SoftRas' out-of-range read at w0 = 1) in range on every edg
 The colour is piecewise constant: it has gradient with
 respect to the texels it shows, none with respect to the geometry through ``wc`` (the
 coverage and depth weights keep theirs). The compiled kernels' ``surface_texel`` in
-``csrc/common/soft_raster_colour.h`` is the same function; keep the two in step.
+``csrc/common/soft_raster_color.h`` is the same function; keep the two in step.
 
 Baking a UV texture map (``bake_uv_texture``): each texel takes the image's bilinear
 sample at the UV of its sub-triangle's centroid (``texel_barycentrics`` interpolating

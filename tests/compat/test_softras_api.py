@@ -114,7 +114,7 @@ def _native(image_size=32, **overrides):
 @pytest.mark.parametrize("texture_type", ["surface", "vertex"])
 def test_soft_renderer_matches_native_forward_backward(texture_type):
     v, f = _sphere()
-    colours = torch.rand(
+    colors = torch.rand(
         1,
         f.shape[0] if texture_type == "surface" else v.shape[0],
         3,
@@ -126,13 +126,13 @@ def test_soft_renderer_matches_native_forward_backward(texture_type):
     vc = v[None].clone().requires_grad_(True)
     renderer = sr.SoftRenderer(image_size=32, camera_mode="look_at", sigma_val=1e-4)
     renderer.transform.set_eyes(eye)
-    textures = colours[:, :, None, :] if texture_type == "surface" else colours
+    textures = colors[:, :, None, :] if texture_type == "surface" else colors
     compat = renderer(vc, f[None].int(), textures, texture_type=texture_type)
 
     vn = v[None].clone().requires_grad_(True)
     mode = "face" if texture_type == "surface" else "vertex"
     camera = PerspectiveCamera.look_at(torch.tensor(eye, dtype=torch.float64), viewing_angle=30.0)
-    native = _native(sigma=1e-4)(NativeMesh(vn, f, colours, color_mode=mode), camera)
+    native = _native(sigma=1e-4)(NativeMesh(vn, f, colors, color_mode=mode), camera)
     torch.testing.assert_close(compat, native, rtol=0, atol=1e-10)
     assert compat[:, 3].sum() > 50  # the sphere is in view
     w = torch.rand_like(native)
@@ -272,8 +272,8 @@ def test_from_obj_cow_surface_textures():
     mesh = sr.Mesh.from_obj(str(cow), load_texture=True, texture_res=2, texture_type="surface")
     assert mesh.textures.shape == (1, mesh.num_faces, 4, 3)
     assert 0.05 < mesh.textures.mean() < 0.95 and mesh.textures.std() > 0.05  # a real texture, not white
-    _, _, vertex_colours = sr.functional.load_obj(str(cow), load_texture=True, texture_type="vertex")
-    assert vertex_colours.shape == (mesh.num_vertices, 3)  # the texture sampled at the vertices (SoftRas: no colours)
+    _, _, vertex_colors = sr.functional.load_obj(str(cow), load_texture=True, texture_type="vertex")
+    assert vertex_colors.shape == (mesh.num_vertices, 3)  # the texture sampled at the vertices (SoftRas: no colours)
 
 
 def test_load_obj_errors_name_the_file(tmp_path):

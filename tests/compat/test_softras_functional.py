@@ -53,9 +53,9 @@ def test_soft_rasterize_matches_softras_kernel(case, texture_type):
 def test_background_weight_is_exp_two_eps_over_gamma():
     """One face, one pixel: colour = (D e^{z/g} c + e^{2 eps/g} b) / (D e^{z/g} + e^{2 eps/g})."""
     fv = torch.tensor([[[[-0.5, -0.5, 2.0], [0.5, -0.5, 2.0], [0.0, 0.7, 2.0]]]], dtype=torch.float64)
-    colour = torch.full((1, 1, 1, 3), 0.8, dtype=torch.float64)
+    color = torch.full((1, 1, 1, 3), 0.8, dtype=torch.float64)
     eps, gamma, bg = 0.3, 0.5, 0.1
-    image = srf.soft_rasterize(fv, colour, 2, [bg] * 3, eps=eps, gamma_val=gamma, sigma_val=1e-2)
+    image = srf.soft_rasterize(fv, color, 2, [bg] * 3, eps=eps, gamma_val=gamma, sigma_val=1e-2)
     alpha = image[0, 3, 1, 0].item()  # pixel centre (-0.5, -0.5), a corner of the face: D = alpha = 1/2
     assert alpha == pytest.approx(0.5)
     z_norm = (100 - 2.0) / 99

@@ -45,7 +45,7 @@ def test_renderer_from_config_refuses_unknown_keys():
         renderer_from_config({"sigma": 1e-4, "shader": "os.system"}, SIZE)
 
 
-def test_evaluate_reports_the_colour_error_of_a_colour_model(sphere_setup, tmp_path_factory, tmp_path):  # noqa: F811
+def test_evaluate_reports_the_color_error_of_a_color_model(sphere_setup, tmp_path_factory, tmp_path):  # noqa: F811
     root, _, _ = sphere_setup
     checkpoint = _constant_model_checkpoint(root, str(tmp_path_factory.mktemp("color_run")), "model.palette_size=2")
     json_path = evaluate(compose_config("eval", _eval_overrides(root, checkpoint, str(tmp_path), "chamfer=false")))

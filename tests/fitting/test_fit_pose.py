@@ -94,7 +94,7 @@ def test_rigid_pose_starts_at_the_start_pose():
         RigidPose(start, torch.zeros(2))
 
 
-def test_builtin_object_is_in_the_unit_box_and_coloured():
+def test_builtin_object_is_in_the_unit_box_and_colored():
     vertices, faces, colors = asymmetric_colored_object(level=1)
     extent = vertices.max(0).values - vertices.min(0).values
     assert float(extent.max()) == pytest.approx(1.0, abs=1e-5)

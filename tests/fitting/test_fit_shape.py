@@ -60,7 +60,7 @@ def test_bad_targets_and_options_are_named():
         TemplateDeformation(sphere, initial_scale=-1.0)
 
 
-def test_fitting_colours_lowers_the_colour_error():
+def test_fitting_colors_lowers_the_color_error():
     sphere, faces = icosphere(1)
     target = sphere * torch.tensor([0.45, 0.3, 0.35])
     target_colors = position_colors(target)

@@ -57,7 +57,7 @@ def test_catalog_entries(library):
     assert second.model_rotation is None and second.name == "Lost"
 
 
-def test_model_read_with_material_colours_and_rotation(library):
+def test_model_read_with_material_colors_and_rotation(library):
     entry = read_catalog(library)[0]
     raw = read_furniture_model(library, entry)
     # modelRotation rows (1 0 0), (0 0 1), (0 -1 0) applied as v' = M v: (x, y, z) -> (x, z, -y)

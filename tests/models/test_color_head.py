@@ -14,7 +14,7 @@ from softrecon.renderer.soft_renderer import SoftRenderer
 from softrecon.structures.mesh import Mesh
 
 
-def two_colour_images(batch=2, size=8, dtype=torch.float64):
+def two_color_images(batch=2, size=8, dtype=torch.float64):
     """RGBA images: a red left half and a blue right half in the foreground square, a
     green background (alpha 0) that the palette must never pick."""
     images = torch.zeros(batch, 4, size, size, dtype=dtype)
@@ -41,7 +41,7 @@ def small_head(num_faces=6, palette=3, resolution=2, dtype=torch.float64, seed=0
 
 def test_shapes_and_normalisation():
     head = small_head()
-    images = two_colour_images()
+    images = two_color_images()
     out = head(torch.randn(2, 5, dtype=torch.float64), images)
     assert out.textures.shape == (2, 6, 4, 3)
     assert out.palette.shape == (2, 3, 3)
@@ -56,7 +56,7 @@ def test_shapes_and_normalisation():
 
 def test_palette_never_samples_the_background():
     head = small_head()
-    out = head(10 * torch.randn(2, 5, dtype=torch.float64), two_colour_images())
+    out = head(10 * torch.randn(2, 5, dtype=torch.float64), two_color_images())
     # Every colour is a mix of the red and the blue foreground, however large the logits
     # of the (green) background: no green at all, red + blue = 1.
     assert out.palette[..., 1].abs().max() == 0
@@ -66,7 +66,7 @@ def test_palette_never_samples_the_background():
 
 def test_empty_image_gives_a_black_palette_not_nan():
     head = small_head()
-    images = two_colour_images()
+    images = two_color_images()
     images[:, 3] = 0.0
     latent = torch.randn(2, 5, dtype=torch.float64, requires_grad=True)
     out = head(latent, images)
@@ -77,7 +77,7 @@ def test_empty_image_gives_a_black_palette_not_nan():
 
 def test_images_without_alpha_sample_every_pixel():
     head = small_head()
-    rgb = two_colour_images()[:, :3]
+    rgb = two_color_images()[:, :3]
     out = head(torch.zeros(2, 5, dtype=torch.float64), rgb)
     # Without a mask every pixel may be sampled, so the (green) background shows up.
     assert out.palette[..., 1].min() > 0.05
@@ -106,14 +106,14 @@ def test_bad_construction(kwargs, match):
 def test_bad_inputs():
     head = small_head()
     with pytest.raises(ValueError, match="latent"):
-        head(torch.randn(5, dtype=torch.float64), two_colour_images())
+        head(torch.randn(5, dtype=torch.float64), two_color_images())
     with pytest.raises(ValueError, match="images"):
         head(torch.randn(2, 5, dtype=torch.float64), torch.zeros(2, 2, 8, 8, dtype=torch.float64))
     with pytest.raises(ValueError, match="batch size"):
-        head(torch.randn(3, 5, dtype=torch.float64), two_colour_images())
+        head(torch.randn(3, 5, dtype=torch.float64), two_color_images())
 
 
-def test_textures_render_and_learn_the_input_colours():
+def test_textures_render_and_learn_the_input_colors():
     """Adam steps on the colour loss alone turn a sphere's texture from a mix of the
     input's two colours into the colour the target views show: the head, the texture
     render and the colour loss work end to end."""

@@ -130,9 +130,9 @@ def kernel(fv, fc, settings):
 
 
 def assert_matches(got, expected, tolerance: float) -> None:
-    """(image, grad_vertices, grad_colours) triples of render_with_grads agree: finite,
+    """(image, grad_vertices, grad_colors) triples of render_with_grads agree: finite,
     and within ``tolerance`` relative error (``relative_error``); None where expected is."""
-    for name, g, e in zip(("image", "grad_vertices", "grad_colours"), got, expected):
+    for name, g, e in zip(("image", "grad_vertices", "grad_colors"), got, expected):
         if e is None:
             assert g is None, name
             continue

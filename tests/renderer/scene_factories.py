@@ -138,14 +138,14 @@ def mesh_scene(
     """
     vertices = vertices.to(torch.float64)
     tan_half = math.tan(math.radians(half_angle_deg))
-    scenes, colours = [], []
+    scenes, colors = [], []
     for _ in range(num_batch):
         world = radius * vertices @ _random_rotation(generator).T
         depth = world[:, 2] + distance
         screen = torch.stack([world[:, 0] / (depth * tan_half), world[:, 1] / (depth * tan_half), depth], dim=-1)
         scenes.append(screen[faces])
-        colours.append(((world / radius + 1) / 2)[faces])
-    return torch.stack(scenes).to(dtype), torch.stack(colours).to(dtype)
+        colors.append(((world / radius + 1) / 2)[faces])
+    return torch.stack(scenes).to(dtype), torch.stack(colors).to(dtype)
 
 
 def sphere_scene(

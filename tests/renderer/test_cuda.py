@@ -177,9 +177,9 @@ def test_matches_cpu_deep_inside_faces(backend, dist_cdf):
 def test_no_nan_on_nasty_inputs(backend, sigma):
     """Degenerate, sliver, on-pixel-centre, z = near, out-of-range and padding faces."""
     fv = nasty_faces()
-    colours = torch.rand(2, fv.shape[1], 3, 3, generator=torch.Generator().manual_seed(17), dtype=torch.float64)
+    colors = torch.rand(2, fv.shape[1], 3, 3, generator=torch.Generator().manual_seed(17), dtype=torch.float64)
     for dist_func, aggr_alpha, aggr_rgb in GRADCHECK_COMBOS:
-        for fc in (colours, None):
+        for fc in (colors, None):
             settings = RasterSettings(
                 image_size=8, sigma=sigma, dist_func=dist_func, aggr_alpha=aggr_alpha, aggr_rgb=aggr_rgb
             )
@@ -298,8 +298,8 @@ def _host_syncs(work):
 
 
 @pytest.mark.cuda
-@pytest.mark.parametrize("colours", [False, True])
-def test_one_host_sync_per_render(colours):
+@pytest.mark.parametrize("colors", [False, True])
+def test_one_host_sync_per_render(colors):
     """A training step's render (benchmark cameras from device view indices, soft_rasterize
     forward and backward) syncs with the host once: the forward's entry count. Device only."""
     if not (torch.cuda.is_available() and _kernels.kernel_available("cuda")):
@@ -307,7 +307,7 @@ def test_one_host_sync_per_render(colours):
     from softrecon.renderer import benchmark_camera
 
     fv = sphere_scene(3, 2, torch.Generator().manual_seed(43), dtype=torch.float32)[0].cuda().requires_grad_(True)
-    fc = torch.rand(2, fv.shape[1], 3, 3, device="cuda") if colours else None
+    fc = torch.rand(2, fv.shape[1], 3, 3, device="cuda") if colors else None
     views = torch.tensor([0, 5], device="cuda")
     settings = RasterSettings(image_size=64, sigma=1e-4)
 

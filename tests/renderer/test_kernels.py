@@ -115,8 +115,8 @@ def test_cpu_hard_modes_zero_finite_alpha_gradient(dist_func, aggr_alpha):
 @pytest.mark.parametrize("sigma", [1e-2, 1e-4, 1e-7])
 def test_cpu_no_nan_on_nasty_inputs(sigma):
     fv = nasty_faces()
-    colours = torch.rand(2, fv.shape[1], 3, 3, generator=torch.Generator().manual_seed(17), dtype=torch.float64)
-    for (dist_func, aggr_alpha, aggr_rgb), fc in itertools.product(GRADCHECK_COMBOS, (colours, None)):
+    colors = torch.rand(2, fv.shape[1], 3, 3, generator=torch.Generator().manual_seed(17), dtype=torch.float64)
+    for (dist_func, aggr_alpha, aggr_rgb), fc in itertools.product(GRADCHECK_COMBOS, (colors, None)):
         # fc None: alpha only, where the backward uses the forward's pair cache
         settings = RasterSettings(
             image_size=8, sigma=sigma, dist_func=dist_func, aggr_alpha=aggr_alpha, aggr_rgb=aggr_rgb
@@ -221,7 +221,7 @@ def test_cpu_matches_reference_with_surface_textures(aggr_rgb, resolution, dtype
     assert_parity(fv, textures, settings, TOLERANCE[dtype])
 
 
-def test_cpu_texture_of_resolution_one_is_a_flat_face_colour():
+def test_cpu_texture_of_resolution_one_is_a_flat_face_color():
     fv, _ = random_scene(2, 14, torch.Generator().manual_seed(19))
     flat = torch.rand(2, 14, 1, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(20))
     settings = RasterSettings(image_size=(13, 19), sigma=2e-2, gamma=0.5, near=1.0, far=3.0, background=(0.2,))
@@ -356,7 +356,7 @@ def test_cpu_pair_cache_gives_the_same_bits(aggr_alpha, dist_cdf, dtype):
 def test_cpu_pair_cache_is_kept_only_when_a_gradient_will_be_asked_for():
     fv, fc = random_scene(1, 6, torch.Generator().manual_seed(29))
     settings = RasterSettings(image_size=16, sigma=2e-2, near=1.0, far=3.0)
-    for colours, dist_func, expected in [
+    for colors, dist_func, expected in [
         (None, "euclidean", True),
         (fc, "euclidean", False),
         (None, "barycentric", False),
@@ -364,9 +364,9 @@ def test_cpu_pair_cache_is_kept_only_when_a_gradient_will_be_asked_for():
         params = _kernels._params(settings.replace(dist_func=dist_func))
         params.cache_pairs = True
         state = _kernels.extension_forward(
-            params, fv, fv.new_empty(0) if colours is None else colours, fv.new_zeros(3 if colours is not None else 1)
+            params, fv, fv.new_empty(0) if colors is None else colors, fv.new_zeros(3 if colors is not None else 1)
         )
-        assert (state.pair_code.numel() > 0) == expected, (colours is not None, dist_func)
+        assert (state.pair_code.numel() > 0) == expected, (colors is not None, dist_func)
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])

@@ -183,7 +183,7 @@ def test_sigma_to_zero_approaches_hard():
     assert (soft - hard).abs().max() < 1e-3
 
 
-def test_back_faces_hide_colour_but_not_silhouette():
+def test_back_faces_hide_color_but_not_silhouette():
     ccw = torch.tensor(
         [[[[-0.5, -0.5, 2.0], [0.5, -0.5, 2.0], [0.0, 0.5, 2.0]]]], dtype=torch.float64
     )  # area > 0: back

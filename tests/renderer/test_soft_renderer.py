@@ -33,7 +33,7 @@ def _facing_triangle(color):
     return Mesh(vertices, faces, colors, color_mode="face")
 
 
-def test_closed_sphere_shows_colour_wherever_covered():
+def test_closed_sphere_shows_color_wherever_covered():
     vertices, faces = _sphere()
     renderer = SoftRenderer(RasterSettings(image_size=16, sigma=1e-5))
     image = renderer(Mesh(vertices[None], faces), PerspectiveCamera.look_at(EYE))
@@ -75,7 +75,7 @@ def test_front_face_convention_single_sided():
     ).all()
 
 
-def test_per_face_colour_shading_and_raw_colours():
+def test_per_face_color_shading_and_raw_colors():
     color = [0.2, 0.4, 0.6]
     mesh = _facing_triangle(color)
     camera = PerspectiveCamera.look_at(EYE)
@@ -91,7 +91,7 @@ def test_per_face_colour_shading_and_raw_colours():
     torch.testing.assert_close(facing[centre][:3], torch.tensor(color))
 
 
-def test_mesh_without_colours_renders_white_shaded():
+def test_mesh_without_colors_renders_white_shaded():
     mesh = Mesh(_facing_triangle([0.0, 0.0, 0.0]).vertices, torch.tensor([[0, 1, 2]]))
     image = SoftRenderer(RasterSettings(image_size=8, **HARD))(mesh, PerspectiveCamera.look_at(EYE))
     torch.testing.assert_close(image[0, :, 4, 4], torch.tensor([0.5, 0.5, 0.5, 1.0]))
@@ -166,7 +166,7 @@ def test_supersampling_reduces_aliasing():
     assert full.shape == (1, 4, 6, 10)
 
 
-def test_gradients_reach_vertices_and_colours():
+def test_gradients_reach_vertices_and_colors():
     vertices, faces = _sphere(1, 0.4, dtype=torch.float64)
     vertices.requires_grad_()
     colors = torch.rand(1, vertices.shape[0], 3, dtype=torch.float64, requires_grad=True)

@@ -193,7 +193,7 @@ def _sphere(dtype=torch.float64):
 
 
 @pytest.mark.parametrize("lighting", [Lighting(direction=(0.3, 0.5, -1.0)), None])
-def test_flat_textures_render_like_per_face_colours(lighting):
+def test_flat_textures_render_like_per_face_colors(lighting):
     """R = 1, and R = 3 with every texel of a face alike, are per-face colours."""
     vertices, faces = _sphere()
     face_colors = torch.rand(1, faces.shape[0], 3, dtype=torch.float64, generator=torch.Generator().manual_seed(5))

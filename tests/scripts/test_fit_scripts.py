@@ -182,9 +182,9 @@ def test_bad_option_values_are_named(tmp_path, compose_mesh_config, cube):
         run_fit_mesh(compose_mesh_config(f"target={cube}", "fit_colors=true"), str(tmp_path))
 
 
-def test_fit_mesh_with_colours_in_process(tmp_path, compose_mesh_config):
+def test_fit_mesh_with_colors_in_process(tmp_path, compose_mesh_config):
     lines = CUBE_OBJ.splitlines()
-    colours = [
+    colors = [
         "0.9 0.1 0.1",
         "0.1 0.9 0.1",
         "0.1 0.1 0.9",
@@ -194,9 +194,9 @@ def test_fit_mesh_with_colours_in_process(tmp_path, compose_mesh_config):
         "0.5 0.5 0.5",
         "1 1 1",
     ]
-    coloured = [f"{line} {colours[i]}" for i, line in enumerate(lines[:8])] + lines[8:]
+    colored = [f"{line} {colors[i]}" for i, line in enumerate(lines[:8])] + lines[8:]
     path = tmp_path / "coloured_cube.obj"
-    path.write_text("\n".join(coloured) + "\n")
+    path.write_text("\n".join(colored) + "\n")
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     metrics_path = run_fit_mesh(compose_mesh_config(f"target={path}", "fit_colors=true"), str(run_dir))
@@ -246,7 +246,7 @@ def test_fit_mesh_from_images_equals_fit_from_mesh(tmp_path, compose_mesh_config
     assert runs["images"]["images"].endswith(os.path.basename(images))
 
 
-def test_fit_mesh_from_images_without_reference_and_with_colours(tmp_path, compose_mesh_config, cube):
+def test_fit_mesh_from_images_without_reference_and_with_colors(tmp_path, compose_mesh_config, cube):
     images, cameras, _ = _image_targets(tmp_path, cube)
     run_dir = tmp_path / "run"
     run_dir.mkdir()

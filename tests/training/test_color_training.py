@@ -61,7 +61,7 @@ def test_color_model_resumes_exactly(tiny_dataset, tmp_path):
         assert torch.equal(value, resumed.model.state_dict()[name]), name
 
 
-def test_the_alpha_of_a_colour_render_is_the_silhouette(tiny_dataset, tmp_path):
+def test_the_alpha_of_a_color_render_is_the_silhouette(tiny_dataset, tmp_path):
     """Same weights, same batch: the colour model's IoU term equals the silhouette
     model's, so adding colour changes the geometry only through the colour terms."""
     trainer = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "c"), iterations=1, **COLOR)))
