@@ -25,6 +25,7 @@ Shape symbols: N batch, F faces, C colour channels, H x W image.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Optional
 
 import torch
@@ -81,6 +82,26 @@ def soft_rasterize(
     return _kernels.rasterize_kernel(face_vertices, face_colors, settings, emulate_cuda=chosen == "cuda_emulated")
 
 
+# Devices for which the fall-back to the dense reference has been announced (once each).
+_ANNOUNCED_FALLBACKS: set = set()
+
+
+def _warn_reference_fallback(device: torch.device, reason: str) -> None:
+    """Say once per device type that backend='auto' runs the dense reference (exact, but
+    hundreds of times slower than a compiled kernel), and why no kernel is there."""
+    if device.type in _ANNOUNCED_FALLBACKS:
+        return
+    _ANNOUNCED_FALLBACKS.add(device.type)
+    warnings.warn(
+        f"soft_rasterize: no compiled kernel for {device.type} tensors ({reason or 'no CUDA device'}); "
+        "backend='auto' runs the dense pure-PyTorch reference, which is exact but far slower. "
+        "Build the kernels with `pip install --no-build-isolation -e .` (docs/KERNELS.md), "
+        "or pass backend='reference' to silence this.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
 def resolve_backend(device: torch.device, backend: str = "auto") -> str:
     """The implementation ``soft_rasterize`` runs for tensors on ``device``.
 
@@ -99,7 +120,10 @@ def resolve_backend(device: torch.device, backend: str = "auto") -> str:
     if backend == "auto":
         from . import _kernels
 
-        return device.type if _kernels.kernel_available(device) else "reference"
+        if _kernels.kernel_available(device):
+            return device.type
+        _warn_reference_fallback(device, _kernels.build_error())
+        return "reference"
     if backend == "reference":
         return backend
     if backend == "cuda_emulated":

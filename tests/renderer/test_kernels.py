@@ -384,3 +384,26 @@ def test_cpu_matches_reference_on_random_slivers(dtype):
             image_size=(17, 15), sigma=1e-2 * (0.1 + torch.rand(1, generator=gen).item()), near=1.0, far=3.0
         )
         assert_parity(fv, None, settings, TOLERANCE[dtype])
+
+
+def test_auto_backend_says_once_when_it_falls_back_to_the_reference(monkeypatch):
+    """Without a compiled kernel, backend='auto' runs the (slow) dense reference and says so
+    once per device type, naming the reason; with a kernel it says nothing."""
+    import warnings
+
+    from softrecon.renderer import _kernels, rasterize
+
+    monkeypatch.setattr(rasterize, "_ANNOUNCED_FALLBACKS", set())
+    monkeypatch.setattr(_kernels, "kernel_available", lambda device: False)
+    monkeypatch.setattr(_kernels, "build_error", lambda: "softrecon._C could not be imported (test)")
+    with pytest.warns(RuntimeWarning, match=r"could not be imported \(test\).*dense pure-PyTorch reference"):
+        assert rasterize.resolve_backend(torch.device("cpu")) == "reference"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert rasterize.resolve_backend(torch.device("cpu")) == "reference"  # said once already
+        assert rasterize.resolve_backend(torch.device("cpu"), "reference") == "reference"
+    monkeypatch.setattr(_kernels, "kernel_available", lambda device: True)
+    monkeypatch.setattr(rasterize, "_ANNOUNCED_FALLBACKS", set())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert rasterize.resolve_backend(torch.device("cpu")) == "cpu"
