@@ -1,0 +1,47 @@
+"""scripts/show_predictions.py on the constant-sphere model of test_evaluate: one row of
+four tiles per object, the prediction drawn, bad options named."""
+
+import importlib.util
+import pathlib
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from test_evaluate import sphere_setup  # noqa: F401  (fixture)
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def show():
+    spec = importlib.util.spec_from_file_location("show_predictions_script", REPO / "scripts" / "show_predictions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_one_row_of_four_tiles_per_object_and_the_prediction_is_drawn(show, sphere_setup, tmp_path, capsys):  # noqa: F811
+    root, checkpoint, _ = sphere_setup
+    output = tmp_path / "pred.png"
+    assert show.main([checkpoint, "--data-root", root, "--per-class", "1", "-o", str(output)]) == str(output)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1] == str(output) and len(lines) == 3  # two classes, one object each
+    image = iio.imread(output)
+    tile = show.TILE_SIZE
+    assert image.shape == (2 * tile, 4 * tile, 3) and image.dtype == np.uint8
+    for row in range(2):
+        for column in (1, 3):  # the predicted sphere, at the input view and a quarter turn round
+            prediction = image[row * tile : (row + 1) * tile, column * tile : (column + 1) * tile]
+            drawn = (prediction < 250).any(axis=2)
+            assert 0.05 < drawn.mean() < 0.9, (row, column)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [(["--per-class", "0"], "--per-class"), (["--view", "24"], "--view"), (["-o", "x.jpg"], "--output")],
+)
+def test_bad_options_are_named(show, sphere_setup, options, message):  # noqa: F811
+    _, checkpoint, _ = sphere_setup
+    with pytest.raises(SystemExit, match=message):
+        show.main([checkpoint, *options])
