@@ -238,40 +238,29 @@ def _flood_words(surface):
 
 
 @numba.njit(cache=True)
+def _enclosed_along_last_axis(surface, enclosed):
+    """enclosed &= "surface lies on both sides along the last axis", line by line; both
+    (A, B, L) bool, any strides (transposed views of the grids)."""
+    na, nb, length = surface.shape
+    for i in range(na):
+        for j in range(nb):
+            seen = False
+            for k in range(length):
+                seen = seen or surface[i, j, k]
+                enclosed[i, j, k] &= seen
+            seen = False
+            for k in range(length - 1, -1, -1):
+                seen = seen or surface[i, j, k]
+                enclosed[i, j, k] &= seen
+
+
+@numba.njit(cache=True)
 def _carve(surface):
     """voxelize._fill_carve: surface plus cells with surface on both sides along x, y and z."""
-    nx, ny, nz = surface.shape
     enclosed = np.ones(surface.shape, dtype=np.bool_)
-    for y in range(ny):
-        for z in range(nz):
-            seen = False
-            for x in range(nx):
-                seen = seen or surface[x, y, z]
-                enclosed[x, y, z] &= seen
-            seen = False
-            for x in range(nx - 1, -1, -1):
-                seen = seen or surface[x, y, z]
-                enclosed[x, y, z] &= seen
-    for x in range(nx):
-        for z in range(nz):
-            seen = False
-            for y in range(ny):
-                seen = seen or surface[x, y, z]
-                enclosed[x, y, z] &= seen
-            seen = False
-            for y in range(ny - 1, -1, -1):
-                seen = seen or surface[x, y, z]
-                enclosed[x, y, z] &= seen
-    for x in range(nx):
-        for y in range(ny):
-            seen = False
-            for z in range(nz):
-                seen = seen or surface[x, y, z]
-                enclosed[x, y, z] &= seen
-            seen = False
-            for z in range(nz - 1, -1, -1):
-                seen = seen or surface[x, y, z]
-                enclosed[x, y, z] &= seen
+    _enclosed_along_last_axis(surface.transpose((1, 2, 0)), enclosed.transpose((1, 2, 0)))  # along x
+    _enclosed_along_last_axis(surface.transpose((0, 2, 1)), enclosed.transpose((0, 2, 1)))  # along y
+    _enclosed_along_last_axis(surface, enclosed)  # along z
     return surface | enclosed
 
 
