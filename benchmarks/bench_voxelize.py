@@ -58,19 +58,14 @@ def predicted_meshes(count: int):
 def checkpoint_meshes(path: str, count: int, data_root: str):
     """A trained model's predictions: (count, V, 3) vertices from the first ``count``
     views (object by object) of its data's validation split, and its (F, 3) faces."""
-    from omegaconf import OmegaConf
-
     from softrecon.data import iterate_views
     from softrecon.evaluation import load_model, reconstruct
     from softrecon.runs.checkpoint import load_checkpoint
-    from softrecon.runs.dataset import build_dataset
+    from softrecon.runs.dataset import checkpoint_dataset
 
     checkpoint = load_checkpoint(path, map_location="cpu")
     model = load_model(checkpoint, torch.device("cpu"))
-    data_cfg = OmegaConf.create(checkpoint["config"]["data"])
-    if data_root:
-        data_cfg.root = data_root
-    images, _, _ = next(iterate_views(build_dataset(data_cfg, str(data_cfg.val_split)), count))
+    images, _, _ = next(iterate_views(checkpoint_dataset(checkpoint, data_root=data_root), count))
     return reconstruct(model, images, int(checkpoint["config"]["model"]["image_size"])), model.faces
 
 

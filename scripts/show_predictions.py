@@ -65,20 +65,15 @@ def _tile(image: torch.Tensor) -> np.ndarray:
 
 def prediction_rows(args) -> tuple:
     """(rows (H, W, 3) uint8 list, labels list): one row of four tiles per object."""
-    from omegaconf import OmegaConf
-
     from softrecon.evaluation import load_model, reconstruct
     from softrecon.renderer import Lighting, RasterSettings, SoftRenderer, benchmark_camera
     from softrecon.runs.checkpoint import load_checkpoint
-    from softrecon.runs.dataset import build_dataset
+    from softrecon.runs.dataset import checkpoint_dataset
     from softrecon.structures import Mesh
 
     checkpoint = load_checkpoint(args.checkpoint, map_location="cpu")
     model = load_model(checkpoint, torch.device("cpu"))
-    data_cfg = OmegaConf.create(checkpoint["config"]["data"])
-    if args.data_root:
-        data_cfg.root = args.data_root
-    dataset = build_dataset(data_cfg, args.split)
+    dataset = checkpoint_dataset(checkpoint, args.split, args.data_root)
     image_size = int(checkpoint["config"]["model"]["image_size"])
     renderer = SoftRenderer(RasterSettings(image_size=TILE_SIZE, sigma=TILE_SIGMA), lighting=Lighting())
     views = torch.tensor([args.view, (args.view + QUARTER_TURN_VIEWS) % NUM_VIEWS])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from typing import Dict, Optional
 
 from softrecon.data import MultiViewDataset
 from softrecon.data.build import ensure_default_dataset
@@ -43,6 +44,18 @@ def build_dataset(data_cfg, split: str, context: DistContext = DistContext()):
                 f"they are left out (set data.class_ids to make a missing class file an error)"
             )
     return dataset
+
+
+def checkpoint_dataset(checkpoint: Dict, split: Optional[str] = None, data_root: Optional[str] = None):
+    """The ``MultiViewDataset`` a checkpoint's run was trained on (its stored ``data``
+    config), on ``split`` (default: the run's ``val_split``), read from ``data_root``
+    instead of the stored folder when given (a run trained on another machine)."""
+    from omegaconf import OmegaConf
+
+    data_cfg = OmegaConf.create(checkpoint["config"]["data"])
+    if data_root:
+        data_cfg.root = data_root
+    return build_dataset(data_cfg, str(data_cfg.val_split) if split is None else split)
 
 
 def _check_synthetic_root(root: str, given: str) -> None:

@@ -45,3 +45,16 @@ def test_bad_options_are_named(show, sphere_setup, options, message):  # noqa: F
     _, checkpoint, _ = sphere_setup
     with pytest.raises(SystemExit, match=message):
         show.main([checkpoint, *options])
+
+
+def test_checkpoint_dataset_reads_the_runs_data_or_another_folder(sphere_setup, tmp_path):  # noqa: F811
+    from softrecon.runs.checkpoint import load_checkpoint
+    from softrecon.runs.dataset import checkpoint_dataset
+
+    root, checkpoint_path, _ = sphere_setup
+    checkpoint = load_checkpoint(checkpoint_path, map_location="cpu")
+    dataset = checkpoint_dataset(checkpoint)  # the stored root, the run's val split
+    assert dataset.split == "val" and len(dataset) == 4
+    assert len(checkpoint_dataset(checkpoint, "train", root)) == 4
+    with pytest.raises(FileNotFoundError):
+        checkpoint_dataset(checkpoint, data_root=str(tmp_path))  # an empty folder instead
