@@ -9,10 +9,16 @@
 // This header gathers the pieces, each with one job:
 //   soft_raster_scalar.h    float / double libm overloads, min / max / clamp / sigmoid
 //   soft_raster_face.h      the face record (FaceField), setup_face, tile ranges, pixel centres
-//   soft_raster_coverage.h  PairSample, edge distances, the CDFs and the T-conorms' per-pair terms
-//   soft_raster_color.h    per-vertex colors and surface texels, and their backward
+//   soft_raster_sample.h    PairSample, the values of one (pixel, face) pair
+//   soft_raster_cdfs.h      the coverage CDFs, one struct per DistCDF mode
+//   soft_raster_distances.h edge distances and the distance functions, one struct per DistFunc mode
+//   soft_raster_setup.h     setup_face: the face record of one face
+//   soft_raster_tconorms.h  the alpha aggregations, one struct per AggrAlpha mode
+//   soft_raster_color.h     per-vertex colors and surface texels, and their backward
 //   soft_raster_pair.h      eval_pair and pair_backward
 #pragma once
 
 #include "soft_raster_color.h"
 #include "soft_raster_pair.h"
+#include "soft_raster_setup.h"
+#include "soft_raster_tconorms.h"

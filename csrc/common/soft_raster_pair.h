@@ -1,16 +1,13 @@
 // One (pixel, face) pair: eval_pair (inside test, distance, cut-off, depth, coverage)
-// and its backward pair_backward onto the face's 9 vertex scalars. Mirrors
+// and its backward pair_backward onto the face's 9 vertex scalars; what depends on the
+// distance function and the CDF is theirs (soft_raster_distances.h, soft_raster_cdfs.h). Mirrors
 // softrecon/renderer/reference.py operation for operation; the reference's autograd is
 // the oracle for the backward.
 #pragma once
 
-#include "soft_raster_coverage.h"
+#include "soft_raster_distances.h"
 
 namespace softrecon {
-
-// Relative margin of the cheap line-distance rejection of eval_pair over the cut-off, so
-// that it never rejects a pair the exact segment-distance test would accept.
-constexpr double kRejectMargin = 1e-2;
 
 // Evaluates face record fd at pixel (px, py). Returns whether the face contributes there
 // (inside its box, within the cut-off, depth in [near, far]); s is filled when it does.
@@ -33,7 +30,8 @@ SR_HOST_DEVICE SR_INLINE bool eval_pair(const SoftRasterParams& p, const scalar_
   // compares >= 0 either way; |area2| > 1e-8 keeps the quotient of a nonzero edge from
   // underflowing to zero). The backward then needs no w either (its g_w stays zero), so
   // the three divisions are skipped and w is left at 0.
-  const bool need_w = p.dist_func != DistFunc::Euclidean || p.num_channels > 0 || !face_flag(fd, kFaceDepthSafe);
+  const bool need_w =
+      !distance_uses_barycentric_signs(p.dist_func) || p.num_channels > 0 || !face_flag(fd, kFaceDepthSafe);
   bool negative[3];
   if (need_w) {
     for (int k = 0; k < 3; ++k) s.w[k] = edge[k] / area2;
@@ -46,36 +44,7 @@ SR_HOST_DEVICE SR_INLINE bool eval_pair(const SoftRasterParams& p, const scalar_
     }
   }
   s.inside = !negative[0] && !negative[1] && !negative[2];
-  const scalar_t cutoff2 = scalar_t(p.cutoff_squared);
-  const scalar_t sigma = scalar_t(p.sigma);
-  if (p.dist_func == DistFunc::Euclidean) {
-    if (!s.inside) {
-      // Cheap rejection: the distance to the triangle is at least the distance to the
-      // line of an edge the pixel is outside of, edge_k^2 / |edge opposite k|^2.
-      const scalar_t bound2 = cutoff2 * scalar_t(1.0 + kRejectMargin);
-      for (int k = 0; k < 3; ++k)
-        if (negative[k] && edge[k] * edge[k] >= bound2 * fd[kFaceEdgeLen2 + (k + 1) % 3]) return false;
-    }
-    // Outside the triangle, the nearest boundary point lies on an edge whose line the
-    // pixel is outside of, or is a vertex of such an edge. For a well-shaped face the other
-    // edges are skipped (infinite distance, zero weight in the backward): see
-    // kMinWellShapedSine. Edge function k belongs to segment e = k + 1 (mod 3).
-    const bool all_edges = s.inside || !face_flag(fd, kFaceWellShaped);
-    for (int e = 0; e < 3; ++e) {
-      s.t[e] = scalar_t(0);
-      s.d[e] = all_edges || negative[(e + 2) % 3] ? edge_distance2(fd, e, px, py, s.t[e]) : scalar_t(INFINITY);
-    }
-    const scalar_t d2 = sr_min(sr_min(s.d[0], s.d[1]), s.d[2]);
-    if (!(s.inside || d2 < cutoff2)) return false;
-    s.logit = (s.inside ? d2 : -d2) / sigma;
-  } else if (p.dist_func == DistFunc::Barycentric) {
-    const scalar_t b = sr_min(sr_min(s.w[0], s.w[1]), s.w[2]);
-    if (!(s.inside || b * b < cutoff2)) return false;
-    s.logit = b * sr_abs(b) / sigma;
-  } else {
-    if (!s.inside) return false;
-    s.logit = scalar_t(0);
-  }
+  if (!distance_logit(p, fd, px, py, edge, negative, s)) return false;
   if (p.num_channels > 0 || !face_flag(fd, kFaceDepthSafe)) {
     scalar_t c[3];
     for (int k = 0; k < 3; ++k) c[k] = sr_clamp01(s.w[k]);
@@ -88,12 +57,7 @@ SR_HOST_DEVICE SR_INLINE bool eval_pair(const SoftRasterParams& p, const scalar_
     s.csum = scalar_t(1);
     s.wc[0] = s.wc[1] = s.wc[2] = s.zp = scalar_t(0);
   }
-  if (p.dist_func == DistFunc::Hard) {
-    s.coverage = scalar_t(1);
-    s.miss = s.density = s.hazard = scalar_t(0);
-  } else {
-    coverage_of_logit(p.dist_cdf, s.logit, s);
-  }
+  distance_coverage(p, s);
   return true;
 }
 
@@ -124,23 +88,7 @@ SR_HOST_DEVICE SR_INLINE void pair_backward(const SoftRasterParams& p, const sca
   }
   const scalar_t x[3] = {fd[kFaceX], fd[kFaceX + 1], fd[kFaceX + 2]};
   const scalar_t y[3] = {fd[kFaceY], fd[kFaceY + 1], fd[kFaceY + 2]};
-  if (g_logit != scalar_t(0)) {
-    const scalar_t sigma = scalar_t(p.sigma);
-    if (p.dist_func == DistFunc::Euclidean) {
-      // logit = +-d2 / sigma, d2 = min over the three edges.
-      const scalar_t g_d2 = (s.inside ? g_logit : -g_logit) / sigma;
-      scalar_t weight[3];
-      min3_weights(s.d[0], s.d[1], s.d[2], weight);
-      for (int e = 0; e < 3; ++e)
-        if (weight[e] != scalar_t(0)) edge_distance2_backward(fd, e, px, py, s.t[e], g_d2 * weight[e], grad);
-    } else if (p.dist_func == DistFunc::Barycentric) {
-      // logit = b |b| / sigma with b = min_k w_k (the first minimum takes the gradient).
-      int arg = 0;
-      if (s.w[1] < s.w[arg]) arg = 1;
-      if (s.w[2] < s.w[arg]) arg = 2;
-      g_w[arg] += g_logit * scalar_t(2) * sr_abs(s.w[arg]) / sigma;
-    }
-  }
+  if (g_logit != scalar_t(0)) distance_backward(p, fd, px, py, s, g_logit, g_w, grad);
   if (g_w[0] == scalar_t(0) && g_w[1] == scalar_t(0) && g_w[2] == scalar_t(0)) return;
   // w_k = e_k / area2, e_k = (x_i - px)(y_j - py) - (x_j - px)(y_i - py), i = k+1, j = k+2.
   const scalar_t inv_area2 = fd[kFaceInvArea2];

@@ -16,16 +16,41 @@
 #define SR_INLINE inline __attribute__((always_inline))
 #endif
 
+// After a chain of compares over every value of a mode list: the binding accepts only
+// listed values (bindings.cpp), so control never gets here.
+#define SR_UNREACHABLE() __builtin_unreachable()
+
 namespace softrecon {
 
-// Integer values equal softrecon/renderer/settings.py DistFunc.
-enum class DistFunc : int32_t { Euclidean = 0, Barycentric = 1, Hard = 2 };
-// Integer values equal softrecon/renderer/settings.py DistCDF.
-enum class DistCDF : int32_t { Logistic = 0, Gaussian = 1, Laplace = 2, Cauchy = 3, GumbelMax = 4, GumbelMin = 5 };
-// Integer values equal softrecon/renderer/settings.py AggrAlpha.
-enum class AggrAlpha : int32_t { Prod = 0, Sum = 1, Hard = 2, Max = 3, Einstein = 4, Hamacher = 5 };
-// Integer values equal softrecon/renderer/settings.py AggrRGB.
-enum class AggrRGB : int32_t { Softmax = 0, Hard = 1 };
+// The modes of the rasterizer, one entry each: X(Name, value, "PYTHON_NAME", extra...),
+// the extra arguments passed through from the list's own (for the dispatchers). Each list
+// gives its enum here, the names softrecon._C exports (bindings.cpp; test_kernel_boundary.py
+// checks them against Python) and the dispatch to the mode's own struct, which holds all
+// of that mode's math: <Name>Distance (soft_raster_distances.h), <Name>Cdf
+// (soft_raster_cdfs.h), <Name>Tconorm (soft_raster_tconorms.h). A new mode is one line
+// here, one struct there, and its twin in the Python module of the same family.
+//
+// Per-face coverage D_j(p): softrecon/renderer/distances.py DistFunc.
+#define SR_DIST_FUNCS(X, ...) \
+  X(Euclidean, 0, "EUCLIDEAN", __VA_ARGS__) X(Barycentric, 1, "BARYCENTRIC", __VA_ARGS__) X(Hard, 2, "HARD", __VA_ARGS__)
+// D_j = F(x) of the signed scaled distance x: softrecon/renderer/cdfs.py DistCDF.
+#define SR_DIST_CDFS(X, ...)                                                                 \
+  X(Logistic, 0, "LOGISTIC", __VA_ARGS__) X(Gaussian, 1, "GAUSSIAN", __VA_ARGS__) X(Laplace, 2, "LAPLACE", __VA_ARGS__) \
+      X(Cauchy, 3, "CAUCHY", __VA_ARGS__) X(GumbelMax, 4, "GUMBEL_MAX", __VA_ARGS__) X(GumbelMin, 5, "GUMBEL_MIN", __VA_ARGS__)
+// Alpha aggregation (the T-conorms): softrecon/renderer/tconorms.py AggrAlpha.
+#define SR_AGGR_ALPHAS(X, ...)                                                                        \
+  X(Prod, 0, "PROD", __VA_ARGS__) X(Sum, 1, "SUM", __VA_ARGS__) X(Hard, 2, "HARD", __VA_ARGS__) X(Max, 3, "MAX", __VA_ARGS__) \
+      X(Einstein, 4, "EINSTEIN", __VA_ARGS__) X(Hamacher, 5, "HAMACHER", __VA_ARGS__)
+// Color aggregation: softrecon/renderer/settings.py AggrRGB (no per-mode struct: two
+// modes, both in PixelAccumulator).
+#define SR_AGGR_RGBS(X, ...) X(Softmax, 0, "SOFTMAX", __VA_ARGS__) X(Hard, 1, "HARD", __VA_ARGS__)
+
+#define SR_ENUM_MEMBER(name, value, python_name, ...) name = value,
+enum class DistFunc : int32_t { SR_DIST_FUNCS(SR_ENUM_MEMBER, ) };
+enum class DistCDF : int32_t { SR_DIST_CDFS(SR_ENUM_MEMBER, ) };
+enum class AggrAlpha : int32_t { SR_AGGR_ALPHAS(SR_ENUM_MEMBER, ) };
+enum class AggrRGB : int32_t { SR_AGGR_RGBS(SR_ENUM_MEMBER, ) };
+#undef SR_ENUM_MEMBER
 
 // Scalars per face record in face_data (layout: FaceField in soft_raster_face.h).
 constexpr int kFaceRecordSize = 32;

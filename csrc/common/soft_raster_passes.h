@@ -22,9 +22,9 @@ namespace softrecon {
 
 // Per-pixel values saved by the forward for the backward, channels of aux.
 enum AuxField : int {
-  kAuxAlphaState = 0,     // what the alpha aggregation's backward needs: 'prod' T = prod_j (1 - D_j),
-                          // 'max' the number of faces attaining the maximum, 'einstein' U = sum_j artanh D_j,
-                          // 'hamacher' L = log sum_j D_j / (1 - D_j)
+  kAuxAlphaState = 0,     // what the alpha aggregation's backward needs (its saved_state, soft_raster_tconorms.h):
+                          // 'prod' T = prod_j (1 - D_j), 'max' the number of faces attaining the maximum,
+                          // 'einstein' U = sum_j artanh D_j, 'hamacher' L = log sum_j D_j / (1 - D_j); 0 for 'sum', 'hard'
   kAuxShift = 1,          // softmax shift m = max(eps, max_j z_j) / gamma
   kAuxDenominator = 2,    // softmax denominator sum_j w_j + w_b (weights taken at shift m)
   kAuxChannels = kAuxRecordSize
@@ -63,15 +63,7 @@ SR_HOST_DEVICE SR_INLINE uint8_t pair_code(const PairSample<scalar_t>& s) {
 // numerators live in the output image itself (channel c at out[c * plane]).
 template <typename scalar_t>
 struct PixelAccumulator {
-  scalar_t alpha;          // 'prod': 1 - T so far, as sum_j D_j prod_{i<j} (1 - D_i) (no cancellation)
-  scalar_t transmittance;  // 'prod': T = prod_j (1 - D_j) so far
-  scalar_t coverage_sum;   // 'sum': sum_j D_j so far
-  bool hit;                // 'hard': some D_j > 0.5
-  scalar_t max_coverage;   // 'max': largest D_j so far (0 for none)
-  scalar_t max_ties;       // 'max': how many faces attain it
-  scalar_t artanh_sum;     // 'einstein': U = sum_j artanh D_j so far (A = tanh U)
-  scalar_t odds_shift;     // 'hamacher': largest log-odds so far (-inf for none) ...
-  scalar_t odds_sum;       // ... and sum_j exp(log-odds_j - odds_shift): L = shift + log(sum)
+  AlphaState<scalar_t> alpha_state;  // the alpha aggregation's (soft_raster_tconorms.h)
   scalar_t shift;          // softmax: running maximum m of z_j / gamma (at least eps / gamma)
   scalar_t denominator;    // softmax: sum_j w_j + w_b, weights taken at shift m
   int best;                // 'hard' color: face shown so far, -1 for none
@@ -79,12 +71,7 @@ struct PixelAccumulator {
   scalar_t best_wc[3];     // 'hard' color: its clipped barycentrics
 
   SR_HOST_DEVICE void init(const SoftRasterParams& p, const scalar_t* background, scalar_t* out, int64_t plane) {
-    alpha = scalar_t(0);
-    transmittance = scalar_t(1);
-    coverage_sum = scalar_t(0);
-    hit = false;
-    max_coverage = max_ties = artanh_sum = odds_sum = scalar_t(0);
-    odds_shift = scalar_t(-INFINITY);
+    alpha_state.init();
     shift = scalar_t(p.eps / p.gamma);
     denominator = scalar_t(1);  // the background's weight exp(eps / gamma - m) at m = eps / gamma
     best = -1;
@@ -97,24 +84,7 @@ struct PixelAccumulator {
   // Adds contributing face f (record fd, colors fc) with its sample s.
   SR_HOST_DEVICE SR_INLINE void add(const SoftRasterParams& p, const scalar_t* fd, const scalar_t* fc, int f,
                           const PairSample<scalar_t>& s, scalar_t* out, int64_t plane) {
-    alpha += s.coverage * transmittance;
-    transmittance *= s.miss;
-    coverage_sum += s.coverage;
-    hit = hit | (s.coverage > scalar_t(0.5));  // no short-circuit: no branch on the end of the pair's chain
-    if (p.aggr_alpha == AggrAlpha::Max) {
-      max_ties = s.coverage > max_coverage ? scalar_t(1) : max_ties + (s.coverage == max_coverage ? 1 : 0);
-      max_coverage = sr_max(max_coverage, s.coverage);
-    } else if (p.aggr_alpha == AggrAlpha::Einstein) {
-      artanh_sum += coverage_artanh(p.dist_cdf, p.dist_func, s);
-    } else if (p.aggr_alpha == AggrAlpha::Hamacher && p.dist_func != DistFunc::Hard) {
-      const scalar_t log_odds = coverage_log_odds(p.dist_cdf, s);  // online log-sum-exp
-      if (log_odds > odds_shift) {
-        odds_sum = odds_sum * sr_exp(odds_shift - log_odds) + scalar_t(1);
-        odds_shift = log_odds;
-      } else {
-        odds_sum += sr_exp(log_odds - odds_shift);
-      }
-    }
+    tconorm_add(p, alpha_state, s);
     const int C = p.num_channels;
     if (C == 0 || !shows_color(p, fd)) return;
     if (p.aggr_rgb == AggrRGB::Softmax) {
@@ -141,23 +111,8 @@ struct PixelAccumulator {
   SR_HOST_DEVICE void finish(const SoftRasterParams& p, const scalar_t* colors, const scalar_t* background,
                              scalar_t* out, scalar_t* a, int32_t* winner, int64_t plane) const {
     const int C = p.num_channels;
-    if (p.aggr_alpha == AggrAlpha::Prod) {
-      out[C * plane] = alpha;
-    } else if (p.aggr_alpha == AggrAlpha::Sum) {
-      out[C * plane] = coverage_sum / scalar_t(p.num_faces);
-    } else if (p.aggr_alpha == AggrAlpha::Max) {
-      out[C * plane] = max_coverage;
-    } else if (p.aggr_alpha == AggrAlpha::Einstein) {
-      out[C * plane] = sr_tanh(artanh_sum);
-    } else if (p.aggr_alpha == AggrAlpha::Hamacher && p.dist_func != DistFunc::Hard) {
-      out[C * plane] = sr_sigmoid(odds_shift + sr_log(odds_sum));  // O / (1 + O), O = exp(L); 0 for none
-    } else {  // 'hard', and the Hamacher sum of hard coverages (0 or 1): any face inside
-      out[C * plane] = hit ? scalar_t(1) : scalar_t(0);
-    }
-    a[kAuxAlphaState * plane] = p.aggr_alpha == AggrAlpha::Max        ? max_ties
-                                : p.aggr_alpha == AggrAlpha::Einstein ? artanh_sum
-                                : p.aggr_alpha == AggrAlpha::Hamacher ? odds_shift + sr_log(odds_sum)
-                                                                      : transmittance;
+    out[C * plane] = tconorm_alpha(p, alpha_state);
+    a[kAuxAlphaState * plane] = tconorm_saved_state(p, alpha_state);
     a[kAuxShift * plane] = shift;
     a[kAuxDenominator * plane] = denominator;
     if (C > 0 && p.aggr_rgb == AggrRGB::Softmax) {
@@ -196,33 +151,6 @@ SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const scalar_t
   }
   acc.finish(p, image_colors, background, out, aux + int64_t(n) * kAuxChannels * plane + pixel,
              winner != nullptr ? winner + int64_t(n) * plane + pixel : nullptr, plane);
-}
-
-// d alpha / d x_j of a contributing pair times the upstream g_alpha, for the soft alpha
-// aggregations; alpha is the pixel's alpha and state its kAuxAlphaState value.
-template <typename scalar_t>
-SR_HOST_DEVICE SR_INLINE scalar_t alpha_logit_gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
-                                                       scalar_t g_alpha, scalar_t alpha, scalar_t state) {
-  if (p.aggr_alpha == AggrAlpha::Prod) {
-    // dA/dx_j = prod_{k != j} (1 - D_k) f(x_j) = T * hazard_j (T D_j for the logistic),
-    // with no division by 1 - D_j.
-    return g_alpha * state * s.hazard;
-  } else if (p.aggr_alpha == AggrAlpha::Sum) {
-    return g_alpha * s.density / scalar_t(p.num_faces);
-  } else if (p.aggr_alpha == AggrAlpha::Max) {
-    // A = max_j D_j: the faces attaining it share the gradient evenly (as torch.amax).
-    return s.coverage == alpha ? g_alpha * s.density / state : scalar_t(0);
-  } else if (p.aggr_alpha == AggrAlpha::Einstein) {
-    // A = tanh U: dA/dx_j = sech^2(U) f(x_j) / (1 - D_j^2) = sech^2(U) hazard_j / (1 + D_j).
-    const scalar_t e = sr_exp(scalar_t(-2) * state);
-    const scalar_t sech2 = scalar_t(4) * e / ((scalar_t(1) + e) * (scalar_t(1) + e));
-    return g_alpha * sech2 * s.hazard / (scalar_t(1) + s.coverage);
-  } else if (p.aggr_alpha == AggrAlpha::Hamacher) {
-    // A = sigmoid(L), L = log sum_j odds_j: dA/dx_j = A (1 - A) (odds_j / O) d log odds_j / dx.
-    const scalar_t share = sr_exp(coverage_log_odds(p.dist_cdf, s) - state);
-    return g_alpha * sr_sigmoid(state) * sr_sigmoid(-state) * share * log_odds_slope(p.dist_cdf, s);
-  }
-  return scalar_t(0);
 }
 
 // Pixels of a tile that may lie in a face's box: columns [col0, col1), rows [row0, row1).
@@ -283,7 +211,7 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
           const scalar_t d2 = edge_distance2(fd, edge, px, py, t);
           s.logit = (inside ? d2 : -d2) / scalar_t(p.sigma);
           coverage_of_logit(p.dist_cdf, s.logit, s);
-          const scalar_t g_logit = alpha_logit_gradient(p, s, grad_image[int64_t(n) * plane + pixel],
+          const scalar_t g_logit = tconorm_logit_gradient(p, s, grad_image[int64_t(n) * plane + pixel],
                                                         image[int64_t(n) * plane + pixel], a[kAuxAlphaState * plane]);
           if (g_logit == scalar_t(0)) continue;
           const scalar_t g_d2 = (inside ? g_logit : -g_logit) / scalar_t(p.sigma);
@@ -297,7 +225,7 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
       const scalar_t* out = image + int64_t(n) * (C + 1) * plane + pixel;
       const scalar_t* a = aux + int64_t(n) * kAuxChannels * plane + pixel;
       scalar_t g_logit = scalar_t(0), g_zp = scalar_t(0), g_wc[3] = {0, 0, 0};
-      if (soft) g_logit = alpha_logit_gradient(p, s, gout[C * plane], out[C * plane], a[kAuxAlphaState * plane]);
+      if (soft) g_logit = tconorm_logit_gradient(p, s, gout[C * plane], out[C * plane], a[kAuxAlphaState * plane]);
       if (softmax) {
         const scalar_t scaled = ((far - s.zp) / depth_range) / gamma;
         const scalar_t denominator = a[kAuxDenominator * plane];

@@ -18,21 +18,20 @@ using softrecon::SoftRasterParams;
 
 namespace {
 
-// Python names (those of softrecon/renderer/settings.py) of each enum's values: the
-// module attributes DIST_FUNC, DIST_CDF, AGGR_ALPHA and AGGR_RGB, and the range
-// RasterParams accepts. A value is one line here; nothing else lists them.
+// Python names of each enum's values (softrecon/renderer/ distances.py, cdfs.py,
+// tconorms.py, settings.py): the module attributes DIST_FUNC, DIST_CDF, AGGR_ALPHA and
+// AGGR_RGB, and the range RasterParams accepts. Generated from the mode lists of
+// soft_raster_params.h: a value is one line there; nothing else lists them.
 template <typename Enum>
 using EnumNames = std::pair<const char*, Enum>;
-constexpr EnumNames<DistFunc> kDistFuncNames[] = {
-    {"EUCLIDEAN", DistFunc::Euclidean}, {"BARYCENTRIC", DistFunc::Barycentric}, {"HARD", DistFunc::Hard}};
-constexpr EnumNames<DistCDF> kDistCDFNames[] = {{"LOGISTIC", DistCDF::Logistic},    {"GAUSSIAN", DistCDF::Gaussian},
-                                               {"LAPLACE", DistCDF::Laplace},      {"CAUCHY", DistCDF::Cauchy},
-                                               {"GUMBEL_MAX", DistCDF::GumbelMax}, {"GUMBEL_MIN", DistCDF::GumbelMin}};
-constexpr EnumNames<AggrAlpha> kAggrAlphaNames[] = {{"PROD", AggrAlpha::Prod}, {"SUM", AggrAlpha::Sum},
-                                                    {"HARD", AggrAlpha::Hard}, {"MAX", AggrAlpha::Max},
-                                                    {"EINSTEIN", AggrAlpha::Einstein},
-                                                    {"HAMACHER", AggrAlpha::Hamacher}};
-constexpr EnumNames<AggrRGB> kAggrRGBNames[] = {{"SOFTMAX", AggrRGB::Softmax}, {"HARD", AggrRGB::Hard}};
+#define SR_NAME_OF_DistFunc(name, value, python_name, ...) {python_name, DistFunc::name},
+#define SR_NAME_OF_DistCDF(name, value, python_name, ...) {python_name, DistCDF::name},
+#define SR_NAME_OF_AggrAlpha(name, value, python_name, ...) {python_name, AggrAlpha::name},
+#define SR_NAME_OF_AggrRGB(name, value, python_name, ...) {python_name, AggrRGB::name},
+constexpr EnumNames<DistFunc> kDistFuncNames[] = {SR_DIST_FUNCS(SR_NAME_OF_DistFunc, )};
+constexpr EnumNames<DistCDF> kDistCDFNames[] = {SR_DIST_CDFS(SR_NAME_OF_DistCDF, )};
+constexpr EnumNames<AggrAlpha> kAggrAlphaNames[] = {SR_AGGR_ALPHAS(SR_NAME_OF_AggrAlpha, )};
+constexpr EnumNames<AggrRGB> kAggrRGBNames[] = {SR_AGGR_RGBS(SR_NAME_OF_AggrRGB, )};
 
 // Layout of the face records (FaceField), by the names of its enumerators without kFace.
 constexpr std::pair<const char*, int> kFaceFieldNames[] = {

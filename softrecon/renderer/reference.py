@@ -9,32 +9,29 @@ are processed in chunks, and each chunk is recomputed in the backward pass
 Shape symbols: N batch, F faces, C colour channels, H x W image, P pixels in a chunk.
 
 The per-pixel, per-face definitions here are mirrored one for one by the compiled
-kernels' shared math headers in ``csrc/common/`` (``soft_raster_coverage.h``,
-``soft_raster_pair.h``); keep the two in step.
+kernels' shared math headers in ``csrc/common/`` (``soft_raster_pair.h``); what depends
+on a mode is in its table of modes, each with a C++ twin: ``distances.py``
+(``soft_raster_distances.h``), ``cdfs.py`` (``soft_raster_cdfs.h``) and ``tconorms.py``
+(``soft_raster_tconorms.h``). Keep the twins in step.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Optional, Tuple
 
 import torch
-import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
-from .settings import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings
+from .cdfs import CDFS
+from .distances import DISTANCES, PairGeometry
+from .settings import AggrRGB, RasterSettings
+from .tconorms import TCONORMS, PairCoverage
 from softrecon.structures.textures import surface_texel_index, texture_resolution
 
 # A face whose doubled projected area |2A| is at most this (NDC units) takes no part.
 MIN_DOUBLE_AREA = 1e-8
 # A face with any vertex depth below this takes no part.
 MIN_VERTEX_DEPTH = 1e-8
-# Gumbel CDFs: |x| beyond this makes D exactly 0 or 1 in float64 and float32 alike; x is
-# clamped there so that exp never overflows (and no inf reaches a gradient).
-GUMBEL_EXPONENT_LIMIT = 80.0
-# Gumbel max: below this y = exp(-x), log(1 - D) = -x - y / 2 to rounding (log(-expm1(-y))
-# would lose y's digits once y is denormal).
-GUMBEL_SMALL = 1e-8
 # Upper bound on N * P * F elements per intermediate tensor in one chunk.
 DEFAULT_PAIRS_PER_CHUNK = 1 << 20
 
@@ -51,43 +48,6 @@ def pixel_centers(
     cols = torch.arange(width, dtype=dtype, device=device)
     rows = torch.arange(height, dtype=dtype, device=device)
     return (2 * cols + 1 - width) / s, (height - 1 - 2 * rows) / s
-
-
-def _segment_distance_squared(ax, ay, bx, by, px, py):
-    """Squared distance from p to the segment [a, b]; all arguments broadcast."""
-    dx, dy = bx - ax, by - ay
-    length2 = dx * dx + dy * dy
-    t = ((px - ax) * dx + (py - ay) * dy) / torch.where(length2 > 0, length2, torch.ones_like(length2))
-    t = t.clamp(0.0, 1.0)
-    rx, ry = ax + t * dx - px, ay + t * dy - py
-    return rx * rx + ry * ry
-
-
-def _coverage_and_log_miss(x: torch.Tensor, cdf: DistCDF) -> Tuple[torch.Tensor, torch.Tensor]:
-    """D = F(x) and log(1 - D) = log F(-x) for the standard symmetric CDF ``cdf``.
-
-    Both are computed without cancellation and with finite gradients for every finite x
-    (each branch of a ``where`` sees only the half-line it is used on).
-    """
-    if cdf == DistCDF.LOGISTIC:
-        return torch.sigmoid(x), F.logsigmoid(-x)
-    if cdf == DistCDF.GAUSSIAN:  # erfc, not ndtr: float32 ndtr(x) is 0 already at x = -6
-        return 0.5 * torch.special.erfc(-x * math.sqrt(0.5)), torch.special.log_ndtr(-x)
-    if cdf == DistCDF.LAPLACE:
-        negative, positive = x.clamp(max=0.0), x.clamp(min=0.0)
-        coverage = torch.where(x < 0, 0.5 * torch.exp(negative), 1.0 - 0.5 * torch.exp(-positive))
-        log_miss = torch.where(x < 0, torch.log1p(-0.5 * torch.exp(negative)), math.log(0.5) - positive)
-        return coverage, log_miss
-    if cdf == DistCDF.CAUCHY:  # F(x) = atan2(1, -x) / pi, accurate in both tails
-        one = torch.ones_like(x)
-        return torch.atan2(one, -x) / math.pi, torch.log(torch.atan2(one, x) / math.pi)
-    if cdf == DistCDF.GUMBEL_MAX:  # F = exp(-y), y = exp(-x); 1 - F = -expm1(-y) ~ y as x grows
-        y = torch.exp(-x.clamp(min=-GUMBEL_EXPONENT_LIMIT))
-        small = y < GUMBEL_SMALL
-        log_miss = torch.where(small, -x - 0.5 * y, torch.log(-torch.expm1(-y.clamp(min=GUMBEL_SMALL))))
-        return torch.exp(-y), log_miss
-    e = torch.exp(x.clamp(max=GUMBEL_EXPONENT_LIMIT))  # GUMBEL_MIN: F = 1 - exp(-e), e = exp(x)
-    return -torch.expm1(-e), -e
 
 
 def _surface_colors(
@@ -111,60 +71,6 @@ def _surface_colors(
         1, flat.reshape(n, -1, 1).expand(-1, -1, num_channels)
     )
     return picked.reshape(*faces.shape, num_channels)
-
-
-def _aggregate_alpha(
-    coverage: torch.Tensor,
-    log_miss: Optional[torch.Tensor],
-    logit: Optional[torch.Tensor],
-    inside: torch.Tensor,
-    contributes: torch.Tensor,
-    settings: RasterSettings,
-    num_faces: int,
-) -> torch.Tensor:
-    """The alpha channel (N, P) from per-pair values (N, P, F) (SPEC section 3; GenDR).
-
-    Args:
-        coverage: D_j (masked pairs hold any finite value).
-        log_miss: log(1 - D_j), or None for hard coverage.
-        logit: the signed scaled distance x_j, or None for hard coverage.
-        inside, contributes: bool masks of the pairs.
-        settings: the rasterizer settings (aggr_alpha, dist_cdf).
-        num_faces: F, the divisor of 'sum'.
-    """
-    if settings.aggr_alpha in (AggrAlpha.PROD, AggrAlpha.EINSTEIN):
-        if logit is None:
-            log_miss = torch.where(contributes & inside, float("-inf"), 0.0).to(coverage.dtype)
-        else:
-            # log(1 - D), computed without forming 1 - D (exact where D is within rounding of 1).
-            log_miss = torch.where(contributes, log_miss, torch.zeros_like(logit))
-        if settings.aggr_alpha == AggrAlpha.PROD:
-            alpha = -torch.expm1(log_miss.sum(-1))
-        else:  # artanh D = (log(1 + D) - log(1 - D)) / 2; the Einstein sum adds them
-            present = torch.where(contributes, coverage, torch.zeros_like(coverage))
-            alpha = torch.tanh((0.5 * (torch.log1p(present) - log_miss)).sum(-1))
-    elif settings.aggr_alpha == AggrAlpha.HAMACHER and logit is not None:
-        # 1 - A = 1 / (1 + sum_j odds_j): A = sigmoid(log sum_j odds_j), in log space so that
-        # no odds overflows; log odds = x exactly for the logistic.
-        if settings.dist_cdf == DistCDF.LOGISTIC:
-            log_odds = logit
-        elif settings.dist_cdf == DistCDF.GAUSSIAN:
-            log_odds = torch.special.log_ndtr(logit) - log_miss
-        else:
-            log_odds = torch.log(coverage) - log_miss
-        absent = torch.finfo(log_odds.dtype).min  # finite: exp(absent - L) is 0, and no NaN in backward
-        alpha = torch.sigmoid(
-            torch.logsumexp(torch.where(contributes, log_odds, torch.full_like(log_odds, absent)), -1)
-        )
-    elif settings.aggr_alpha == AggrAlpha.HAMACHER:  # hard coverage (0 or 1): any face inside
-        alpha = (contributes & inside).any(-1).to(coverage.dtype)
-    elif settings.aggr_alpha == AggrAlpha.MAX:
-        alpha = torch.where(contributes, coverage, torch.zeros_like(coverage)).amax(-1)
-    elif settings.aggr_alpha == AggrAlpha.SUM:
-        alpha = torch.where(contributes, coverage, torch.zeros_like(coverage)).sum(-1) / max(num_faces, 1)
-    else:  # HARD
-        alpha = (contributes & (coverage > 0.5)).any(-1).to(coverage.dtype)
-    return alpha
 
 
 def _rasterize_chunk(
@@ -196,23 +102,8 @@ def _rasterize_chunk(
     bary = torch.where(valid[..., None], bary, torch.full_like(bary, 1.0 / 3.0))
     inside = (bary >= 0).all(-1)  # closed triangle; on an edge d = 0 so D = 0.5 anyway
 
-    cutoff2 = settings.cutoff_squared
-    if settings.dist_func == DistFunc.EUCLIDEAN:
-        d2 = torch.minimum(
-            torch.minimum(
-                _segment_distance_squared(x0, y0, x1, y1, px, py), _segment_distance_squared(x1, y1, x2, y2, px, py)
-            ),
-            _segment_distance_squared(x2, y2, x0, y0, px, py),
-        )
-        logit = torch.where(inside, d2, -d2) / settings.sigma
-        within = inside | (d2 < cutoff2)
-    elif settings.dist_func == DistFunc.BARYCENTRIC:
-        b = bary.min(-1).values
-        logit = b * b.abs() / settings.sigma
-        within = inside | (b * b < cutoff2)
-    else:  # HARD: piecewise constant, no logit
-        logit = None
-        within = inside
+    geometry = PairGeometry((x0, x1, x2), (y0, y1, y2), px, py, bary, inside)
+    logit, within = DISTANCES[settings.dist_func](geometry, settings.sigma, settings.cutoff_squared)
 
     clipped = bary.clamp(0.0, 1.0)
     clipped = clipped / clipped.sum(-1, keepdim=True)  # the sum is >= 1/3: no division by 0
@@ -225,9 +116,10 @@ def _rasterize_chunk(
         log_miss = None
     else:
         logit = torch.where(contributes, logit, torch.zeros_like(logit))  # keep masked entries finite
-        coverage, log_miss = _coverage_and_log_miss(logit, settings.dist_cdf)
+        coverage, log_miss = CDFS[settings.dist_cdf].coverage_and_log_miss(logit)
 
-    alpha = _aggregate_alpha(coverage, log_miss, logit, inside, contributes, settings, num_faces)  # (N, P)
+    pairs = PairCoverage(coverage, log_miss, logit, inside, contributes, settings.dist_cdf, num_faces)
+    alpha = TCONORMS[settings.aggr_alpha](pairs)  # (N, P)
 
     channels = [alpha[:, None, :]]
     if face_colors is not None:

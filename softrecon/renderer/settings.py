@@ -2,7 +2,9 @@
 
 The enums are ``IntEnum`` so that their values are exactly the integer codes of the
 C++ ``enum class`` es in ``csrc/common/soft_raster_params.h``; strings are accepted
-everywhere an enum is (case-insensitive) and converted once, here.
+everywhere an enum is (case-insensitive) and converted once, here. The mode enums live
+with their tables of modes: ``DistFunc`` in ``distances.py``, ``DistCDF`` in ``cdfs.py``,
+``AggrAlpha`` in ``tconorms.py`` (all importable from here too); ``AggrRGB`` is here.
 """
 
 from __future__ import annotations
@@ -10,45 +12,18 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-import statistics
 from typing import Sequence, Tuple, Union
 
+from .cdfs import CDFS, DistCDF
+from .distances import DistFunc
+from .tconorms import AggrAlpha
 
-class DistFunc(enum.IntEnum):
-    """How the per-face coverage probability D_j(p) is computed (SPEC section 2)."""
-
-    EUCLIDEAN = 0  # sigmoid(sign * d^2 / sigma), d = distance to the triangle boundary
-    BARYCENTRIC = 1  # sigmoid(sign * b^2 / sigma), b = smallest barycentric coordinate
-    HARD = 2  # 1 inside, 0 outside; no gradient
-
-
-class DistCDF(enum.IntEnum):
-    """The cumulative distribution F turning the signed scaled distance x into D_j = F(x)
-    (SPEC section 2; the logistic sigmoid is the paper's, the others GenDR's, CVPR 2022).
-    All are standard forms in x = sign * d^2 / sigma (or b |b| / sigma); the first four
-    are symmetric (F(0) = 1/2 on the boundary), the two Gumbel ones are not."""
-
-    LOGISTIC = 0  # 1 / (1 + exp(-x)): SoftRas
-    GAUSSIAN = 1  # Phi(x), the standard normal CDF: lighter tails, a tighter cut-off
-    LAPLACE = 2  # exp(x) / 2 for x < 0, 1 - exp(-x) / 2 otherwise
-    CAUCHY = 3  # 1/2 + atan(x) / pi: heavy tails, a very wide cut-off (nearly dense)
-    GUMBEL_MAX = 4  # exp(-exp(-x)): F(0) = 1/e, a thin outer tail (the silhouette shrinks)
-    GUMBEL_MIN = 5  # 1 - exp(-exp(x)): F(0) = 1 - 1/e, a long outer tail (the silhouette grows)
-
-
-class AggrAlpha(enum.IntEnum):
-    """How the silhouette (alpha) channel aggregates the D_j (SPEC section 3)."""
-
-    PROD = 0  # 1 - prod_j (1 - D_j): probabilistic OR (probabilistic-sum T-conorm), the paper's choice
-    SUM = 1  # sum_j D_j / F, as SoftRas' reference code
-    HARD = 2  # 1 where any D_j > 0.5; no gradient
-    MAX = 3  # max_j D_j: the maximum T-conorm (GenDR); ties share the gradient evenly
-    EINSTEIN = 4  # tanh(sum_j artanh D_j): the Einstein-sum T-conorm (a + b) / (1 + a b) (GenDR)
-    HAMACHER = 5  # O / (1 + O), O = sum_j D_j / (1 - D_j): the Hamacher T-conorm (a + b - 2ab) / (1 - ab) (GenDR)
+__all__ = ["AggrAlpha", "AggrRGB", "DistCDF", "DistFunc", "RasterSettings"]
 
 
 class AggrRGB(enum.IntEnum):
-    """How the colour channels aggregate the faces (SPEC section 3)."""
+    """How the colour channels aggregate the faces (SPEC section 3). Values are the C++
+    ``AggrRGB``'s."""
 
     SOFTMAX = 0  # D_j exp(z_j / gamma) weighted mean with a background term
     HARD = 1  # z-buffer: colour of the nearest covering face; no geometry gradient
@@ -148,7 +123,7 @@ class RasterSettings:
         set_("background", _normalize_background(self.background))
         set_("dist_func", _coerce_enum("dist_func", self.dist_func, DistFunc))
         set_("dist_cdf", _coerce_enum("dist_cdf", self.dist_cdf, DistCDF))
-        boundary = _cdf_at_zero(self.dist_cdf)
+        boundary = CDFS[self.dist_cdf].at_zero
         if not dist_eps < boundary:
             raise ValueError(
                 f"RasterSettings.dist_eps must be below F(0) = {boundary:.4g} for dist_cdf={self.dist_cdf.name.lower()!r} "
@@ -172,7 +147,7 @@ class RasterSettings:
     def cutoff_squared(self) -> float:
         """-sigma * F^-1(dist_eps): outside a face, D_j(p) < dist_eps beyond this d^2
         (sigma * ln(1/dist_eps - 1) for the logistic F)."""
-        return self.sigma * -_cdf_quantile(self.dist_cdf, self.dist_eps)
+        return self.sigma * -CDFS[self.dist_cdf].quantile(self.dist_eps)
 
     @property
     def cutoff_radius(self) -> float:
@@ -182,30 +157,6 @@ class RasterSettings:
     def replace(self, **changes) -> "RasterSettings":
         """A copy with some fields changed (validated again), e.g. a decayed sigma."""
         return dataclasses.replace(self, **changes)
-
-
-def _cdf_quantile(cdf: DistCDF, probability: float) -> float:
-    """F^-1(probability) of the standard form of ``cdf``, for probability in (0, F(0))."""
-    if cdf == DistCDF.LOGISTIC:
-        return -math.log(1.0 / probability - 1.0)
-    if cdf == DistCDF.GAUSSIAN:
-        return statistics.NormalDist().inv_cdf(probability)
-    if cdf == DistCDF.LAPLACE:
-        return math.log(2.0 * probability)
-    if cdf == DistCDF.CAUCHY:
-        return -1.0 / math.tan(math.pi * probability)  # tan(pi (p - 1/2))
-    if cdf == DistCDF.GUMBEL_MAX:
-        return -math.log(-math.log(probability))
-    return math.log(-math.log1p(-probability))  # GUMBEL_MIN
-
-
-def _cdf_at_zero(cdf: DistCDF) -> float:
-    """F(0): the coverage of a pixel on a triangle's boundary."""
-    if cdf == DistCDF.GUMBEL_MAX:
-        return math.exp(-1.0)
-    if cdf == DistCDF.GUMBEL_MIN:
-        return -math.expm1(-1.0)
-    return 0.5
 
 
 def _normalize_image_size(image_size) -> Tuple[int, int]:
