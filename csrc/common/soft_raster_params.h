@@ -77,7 +77,7 @@ struct SoftRasterParams {
   double cutoff_squared = 0.0;  // -sigma F^-1(dist_eps): outside this d^2 a face is absent
   double near = 1.0;            // nearest depth that contributes
   double far = 100.0;           // farthest depth that contributes
-  double eps = 1e-3;            // background softmax exponent: w_b = exp(eps / gamma)
+  double background_eps = 1e-3;  // background softmax exponent: w_b = exp(background_eps / gamma) (SoftRas: eps)
   DistFunc dist_func = DistFunc::Euclidean;  // per-face coverage D_j(p)
   DistCDF dist_cdf = DistCDF::Logistic;      // D_j = F(x) of the signed scaled distance x
   AggrAlpha aggr_alpha = AggrAlpha::Prod;    // alpha aggregation

@@ -64,7 +64,7 @@ SR_HOST_DEVICE SR_INLINE uint8_t pair_code(const PairSample<scalar_t>& s) {
 template <typename scalar_t>
 struct PixelAccumulator {
   AlphaState<scalar_t> alpha_state;  // the alpha aggregation's (soft_raster_tconorms.h)
-  scalar_t shift;          // softmax: running maximum m of z_j / gamma (at least eps / gamma)
+  scalar_t shift;          // softmax: running maximum m of z_j / gamma (at least background_eps / gamma)
   scalar_t denominator;    // softmax: sum_j w_j + w_b, weights taken at shift m
   int best;                // 'hard' color: face shown so far, -1 for none
   scalar_t best_depth;     // 'hard' color: its depth
@@ -72,8 +72,8 @@ struct PixelAccumulator {
 
   SR_HOST_DEVICE void init(const SoftRasterParams& p, const scalar_t* background, scalar_t* out, int64_t plane) {
     alpha_state.init();
-    shift = scalar_t(p.eps / p.gamma);
-    denominator = scalar_t(1);  // the background's weight exp(eps / gamma - m) at m = eps / gamma
+    shift = scalar_t(p.background_eps / p.gamma);
+    denominator = scalar_t(1);  // the background's weight exp(background_eps / gamma - m) at m = background_eps / gamma
     best = -1;
     best_depth = scalar_t(0);
     best_wc[0] = best_wc[1] = best_wc[2] = scalar_t(0);

@@ -96,7 +96,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       .def_readwrite("cutoff_squared", &SoftRasterParams::cutoff_squared)
       .def_readwrite("near", &SoftRasterParams::near)
       .def_readwrite("far", &SoftRasterParams::far)
-      .def_readwrite("eps", &SoftRasterParams::eps)
+      .def_readwrite("background_eps", &SoftRasterParams::background_eps)
       .def_readwrite("double_sided", &SoftRasterParams::double_sided)
       .def_readwrite("pixel_major", &SoftRasterParams::pixel_major)
       .def_readwrite("cache_pairs", &SoftRasterParams::cache_pairs)

@@ -73,7 +73,7 @@ def _params(settings: RasterSettings):
     params.cutoff_squared = settings.cutoff_squared
     params.near = settings.near
     params.far = settings.far
-    params.eps = settings.background_eps  # the C++ field keeps SoftRas' name
+    params.background_eps = settings.background_eps
     params.dist_func = int(settings.dist_func)
     params.dist_cdf = int(settings.dist_cdf)
     params.aggr_alpha = int(settings.aggr_alpha)
