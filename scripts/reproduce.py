@@ -9,9 +9,12 @@ tables``: the ablation and GenDR rows are the files of configs/ablation/ and
 configs/gendr/), then ``eval.py`` on the chosen split(s). A row whose training finished
 is not trained again, an interrupted one resumes from its last checkpoint, and an
 evaluated split is not evaluated again; so rerunning the same command after a crash or
-a kill continues where it stopped. Rows run ``--jobs`` at a time. The table is written
-as Markdown and CSV (with the commit, overrides, config and seed of every row) to
-<out>/<table>/<data>-<budget>/table.{md,csv}; the last line printed is the Markdown's path.
+a kill continues where it stopped. Rows run ``--jobs`` at a time. With ``--seeds 0,1,2``
+every row is trained once per seed and the table gives the means over the seeds with
+their spread (the seed-0 runs are those of a single-seed table: adding seeds to a table
+trains only the new ones). The table is written as Markdown and CSV (with the commit,
+overrides, config and seed of every run) to <out>/<table>/<data>-<budget>/table.{md,csv};
+the last line printed is the Markdown's path.
 """
 
 from __future__ import annotations
@@ -67,7 +70,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=max(1, (os.cpu_count() or 1) // 2),
         help="rows trained at once (default: half the cores)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="trainer.seed of every row (default 0)")
+    parser.add_argument(
+        "--seeds",
+        default="0",
+        help="comma-separated trainer.seed values: every row is trained once per seed and the table "
+        "shows the means and the seed-to-seed spread (default 0)",
+    )
     parser.add_argument("--rows", default=None, help="comma-separated row names to run (default: all)")
     parser.add_argument(
         "--override",
@@ -79,6 +87,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
+    try:
+        args.seeds = [int(seed) for seed in args.seeds.split(",")]
+    except ValueError:
+        parser.error(f"--seeds must be comma-separated integers, e.g. 0,1,2; got {args.seeds!r}")
+    if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
+        parser.error(f"--seeds must be distinct non-negative integers, got {args.seeds}")
     return args
 
 
@@ -108,13 +122,14 @@ def _run(command: List[str], log_path: str) -> int:
         return subprocess.run(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT).returncode
 
 
-def run_row(row: tables.Row, args: argparse.Namespace, table_dir: str, splits: Sequence[str]) -> str:
-    """Train (or resume) and evaluate one row; returns its status."""
+def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str, splits: Sequence[str]) -> str:
+    """Train (or resume) and evaluate one row with one seed; returns its status."""
     budget = tables.BUDGETS[args.budget]
-    row_dir = os.path.join(table_dir, row.name)
+    name = tables.row_dir_name(row, seed)
+    row_dir = os.path.join(table_dir, name)
     log_dir = os.path.join(table_dir, "logs")
     os.makedirs(log_dir, exist_ok=True)
-    overrides = tables.train_overrides(row, budget, args.data, args.seed) + list(args.override)
+    overrides = tables.train_overrides(row, budget, args.data, seed) + list(args.override)
     record_path = os.path.join(row_dir, tables.ROW_RECORD)
     record = None
     if os.path.exists(record_path):
@@ -129,12 +144,12 @@ def run_row(row: tables.Row, args: argparse.Namespace, table_dir: str, splits: S
         where = [f"ckpt_path={row_dir}"] if resume else [f"paths.run_dir={row_dir}"]
         started = time.perf_counter()
         command = [sys.executable, os.path.join(REPO, "train.py"), *overrides, *where, "logging.progress=false"]
-        if _run(command, os.path.join(log_dir, f"{row.name}_train.log")) != 0:
-            return f"failed: training (see {os.path.join(log_dir, row.name + '_train.log')})"
+        if _run(command, os.path.join(log_dir, f"{name}_train.log")) != 0:
+            return f"failed: training (see {os.path.join(log_dir, name + '_train.log')})"
         record = {
             "row": row.name,
             "overrides": overrides,
-            "seed": args.seed,
+            "seed": seed,
             "commit": git_commit(),
             "config": os.path.join(row_dir, "config.yaml"),
             "train_seconds": round(time.perf_counter() - started, 1),
@@ -156,8 +171,8 @@ def run_row(row: tables.Row, args: argparse.Namespace, table_dir: str, splits: S
             f"paths.run_dir={eval_dir}",
             "progress=false",
         ]
-        if _run(command, os.path.join(log_dir, f"{row.name}_eval_{split}.log")) != 0:
-            return f"failed: evaluation on {split} (see {os.path.join(log_dir, f'{row.name}_eval_{split}.log')})"
+        if _run(command, os.path.join(log_dir, f"{name}_eval_{split}.log")) != 0:
+            return f"failed: evaluation on {split} (see {os.path.join(log_dir, f'{name}_eval_{split}.log')})"
     return "done"
 
 
@@ -177,43 +192,50 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     table_dir = os.path.join(os.path.abspath(args.out), table.name, f"{args.data}-{args.budget}")
 
     iterations = tables.iterations_of(budget, args.override)
-    estimate = tables.estimate_seconds(table, budget, len(splits), args.jobs, iterations)
+    estimate = tables.estimate_seconds(table, budget, len(splits), args.jobs, iterations, len(args.seeds))
+    seeds = ",".join(str(seed) for seed in args.seeds)
     print(
-        f"table {table.name}: {len(rows)} rows on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}"
+        f"table {table.name}: {len(rows)} rows x {len(args.seeds)} seed(s) ({seeds}) on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}"
     )
     for row in rows:
-        print(
-            f"  {row.name:24s} {' '.join(tables.train_overrides(row, budget, args.data, args.seed) + list(args.override))}"
-        )
+        for seed in args.seeds:
+            print(
+                f"  {tables.row_dir_name(row, seed):24s} {' '.join(tables.train_overrides(row, budget, args.data, seed) + list(args.override))}"
+            )
     if estimate is None:
         print(f"estimated time: unknown ({budget.measured_on})")
     else:
         print(
-            f"estimated time: {estimate / 60:.0f} min with {args.jobs} row(s) at a time ({budget.measured_on}; rows already done are skipped)"
+            f"estimated time: {estimate / 60:.0f} min with {args.jobs} run(s) at a time ({budget.measured_on}; runs already done are skipped)"
         )
     if args.dry_run:
         return ""
 
     os.makedirs(table_dir, exist_ok=True)
+    runs = [(row, seed) for row in rows for seed in args.seeds]
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_row, row, args, table_dir, splits): row for row in rows}
+        futures = {pool.submit(run_row, row, seed, args, table_dir, splits): (row, seed) for row, seed in runs}
         statuses = {}
         for future in concurrent.futures.as_completed(futures):
-            row = futures[future]
-            statuses[row.name] = future.result()
-            print(f"  {row.name}: {statuses[row.name]}", flush=True)
+            row, seed = futures[future]
+            statuses[row.name, seed] = future.result()
+            print(f"  {tables.row_dir_name(row, seed)}: {statuses[row.name, seed]}", flush=True)
 
     results = []
     for row in rows:
-        result = tables.read_row(os.path.join(table_dir, row.name), row, splits)
-        if statuses[row.name] != "done":
-            result.status = statuses[row.name]
-        if not result.record:  # never finished training: show what it was run with
-            result.record = {
-                "overrides": tables.train_overrides(row, budget, args.data, args.seed) + list(args.override)
-            }
-        results.append(result)
-    heading = f"Data: {args.data}; budget: {args.budget} ({iterations} iterations a row); seed {args.seed}; made by `python scripts/reproduce.py {' '.join(sys.argv[1:] if argv is None else argv)}`."
+        per_seed = []
+        for seed in args.seeds:
+            result = tables.read_row(os.path.join(table_dir, tables.row_dir_name(row, seed)), row, splits)
+            if statuses[row.name, seed] != "done":
+                result.status = statuses[row.name, seed]
+            if not result.record:  # never finished training: show what it was run with
+                result.record = {
+                    "overrides": tables.train_overrides(row, budget, args.data, seed) + list(args.override),
+                    "seed": seed,
+                }
+            per_seed.append(result)
+        results.append(tables.combine_seeds(per_seed))
+    heading = f"Data: {args.data}; budget: {args.budget} ({iterations} iterations a row); seed(s) {seeds}; made by `python scripts/reproduce.py {' '.join(sys.argv[1:] if argv is None else argv)}`."
     markdown_path = os.path.join(table_dir, "table.md")
     with atomic_write(markdown_path, "w") as handle:
         handle.write(tables.markdown(table, results, splits, heading, args.data))

@@ -9,10 +9,15 @@ file is a new row). The main table compares the silhouette model with the colour
 
 Layout of a reproduction (``scripts/reproduce.py`` drives it)::
 
-    <out>/<table>/<data>-<budget>/<row>/         a training run folder (checkpoints/, ...)
+    <out>/<table>/<data>-<budget>/<row>/         a training run folder (checkpoints/, ...), seed 0
         row.json                                  written once its training finished
         eval_<split>/metrics.json                 eval.py's result on that split
+    <out>/<table>/<data>-<budget>/<row>-seed<s>/  the same row trained with seed s > 0
     <out>/<table>/<data>-<budget>/table.md, table.csv
+
+With several seeds, a row's cells are the means over its seeds and the table adds the
+seed-to-seed spread (sample standard deviation of the mean IoU): the yardstick for
+whether two rows differ by more than the seed does.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import io
 import json
 import math
 import os
+import statistics
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from softrecon.evaluation.published import PublishedResult, published
@@ -153,6 +159,12 @@ def train_overrides(row: Row, budget: Budget, data: str, seed: int) -> List[str]
     ]
 
 
+def row_dir_name(row: Row, seed: int) -> str:
+    """The folder of ``row`` trained with ``seed``: the row's name for seed 0 (where a
+    single-seed table keeps it), ``<row>-seed<seed>`` otherwise."""
+    return row.name if seed == 0 else f"{row.name}-seed{seed}"
+
+
 def iterations_of(budget: Budget, extra_overrides: Sequence[str]) -> int:
     """Iterations a row trains: the budget's, unless an extra override sets trainer.iterations."""
     iterations = budget.iterations
@@ -164,26 +176,37 @@ def iterations_of(budget: Budget, extra_overrides: Sequence[str]) -> int:
 
 
 def estimate_seconds(
-    table: Table, budget: Budget, num_splits: int, jobs: int, iterations: Optional[int] = None
+    table: Table, budget: Budget, num_splits: int, jobs: int, iterations: Optional[int] = None, num_seeds: int = 1
 ) -> Optional[float]:
     """Wall time of a whole table from the budget's measured costs (None if unmeasured);
-    ``iterations`` per row (default: the budget's)."""
+    ``iterations`` per row (default: the budget's), each row trained ``num_seeds`` times."""
     if budget.seconds_per_iteration is None or budget.eval_seconds is None:
         return None
     iterations = budget.iterations if iterations is None else iterations
     per_row = iterations * budget.seconds_per_iteration + num_splits * budget.eval_seconds
-    return per_row * math.ceil(len(table.rows) / max(1, jobs))
+    return per_row * math.ceil(len(table.rows) * num_seeds / max(1, jobs))
 
 
 # ------------------------------------------------------------------------- collecting
 @dataclasses.dataclass
 class RowResult:
-    """What one row gave: per-class and mean IoU per split, and where it came from."""
+    """What one row gave: per-class and mean IoU per split, and where it came from. A
+    row of several seeds (``combine_seeds``) holds the means over its seeds, the spread
+    of its mean IoU and the per-seed results."""
 
     row: Row
     status: str  # 'done' | 'failed: ...' | 'not run'
     iou: Dict[str, Dict[str, float]]  # split -> {class name: IoU fraction, 'mean': ...}
     record: Dict  # row.json: commit, overrides, seed, config path, train seconds
+    spread: Dict[str, float] = dataclasses.field(default_factory=dict)  # split -> sd of the mean IoU over seeds
+    per_seed: List["RowResult"] = dataclasses.field(default_factory=list)  # empty for a single seed
+
+    @property
+    def seeds(self) -> List:
+        """The seeds behind the row's values (those evaluated on some split)."""
+        if not self.per_seed:
+            return [self.record.get("seed", "")]
+        return [result.record.get("seed", "") for result in self.per_seed if result.iou]
 
 
 def read_row(row_dir: str, row: Row, splits: Sequence[str]) -> RowResult:
@@ -204,6 +227,31 @@ def read_row(row_dir: str, row: Row, splits: Sequence[str]) -> RowResult:
     if status == "done" and len(iou) < len(splits):
         status = "not evaluated"
     return RowResult(row, status, iou, record)
+
+
+def combine_seeds(results: Sequence[RowResult]) -> RowResult:
+    """One row from its per-seed results (same row, one per seed): per split, the mean
+    over the seeds evaluated on it of each class's IoU and of the mean IoU, and the
+    sample standard deviation of the mean IoU (with two seeds or more). Status 'done'
+    when every seed is done, else the first other status with how many seeds are done."""
+    if len(results) == 1:
+        return results[0]
+    iou: Dict[str, Dict[str, float]] = {}
+    spread: Dict[str, float] = {}
+    for split in sorted({split for result in results for split in result.iou}):
+        evaluated = [result.iou[split] for result in results if split in result.iou]
+        names = [name for name in evaluated[0] if all(name in values for values in evaluated)]
+        iou[split] = {name: statistics.fmean(values[name] for values in evaluated) for name in names}
+        if len(evaluated) >= 2:
+            spread[split] = statistics.stdev(values["mean"] for values in evaluated)
+    done = sum(result.status == "done" for result in results)
+    status = (
+        "done"
+        if done == len(results)
+        else f"{next(r.status for r in results if r.status != 'done')} ({done}/{len(results)} seeds done)"
+    )
+    first = results[0]
+    return RowResult(first.row, status, iou, first.record, spread, list(results))
 
 
 def _percent(value) -> str:
@@ -232,28 +280,41 @@ def markdown(
             f"The published figures ({', '.join(f'{p.method}: {p.mean_iou}' for p in table.published)}) are on ShapeNet; not comparable with the {data} data.",
             "",
         ]
+    several = any(result.per_seed for result in results)
+    if several:
+        lines += [
+            "Each row's cells are means over its seeds; `sd` is the sample standard deviation of the mean IoU "
+            "over the seeds (percentage points), `seeds` the seeds behind the values.",
+            "",
+        ]
     for split in splits:
         names = _class_names(results, split)
-        lines += [f"## {split} split", "", "| row | " + " | ".join(names + ["mean"]) + " | status |"]
-        lines.append("| --- | " + " | ".join(["---:"] * (len(names) + 1)) + " | --- |")
+        extra = ["sd", "seeds"] if several else []
+        lines += [f"## {split} split", "", "| row | " + " | ".join(names + ["mean"] + extra) + " | status |"]
+        lines.append("| --- | " + " | ".join(["---:"] * (len(names) + 1 + len(extra))) + " | --- |")
         for result in results:
             values = result.iou.get(split, {})
             cells = [_percent(values.get(name)) for name in names + ["mean"]]
+            if several:
+                cells += [_percent(result.spread.get(split)), " ".join(str(seed) for seed in result.seeds)]
             lines.append(f"| {result.row.name} | " + " | ".join(cells) + f" | {result.status} |")
         for entry in published_rows:
             lines.append(
                 f"| *{entry.method}* (published, {entry.split} split) | "
                 + " | ".join([""] * len(names))
-                + f" | {entry.mean_iou} | |"
+                + f" | {entry.mean_iou} |"
+                + " |" * len(extra)
+                + " |"
             )
         lines.append("")
     lines += ["## Rows", "", "| row | overrides | commit | seed | description |", "| --- | --- | --- | --- | --- |"]
     for result in results:
-        record = result.record
-        overrides = " ".join(record.get("overrides", [])) or " ".join(result.row.overrides)
-        lines.append(
-            f"| {result.row.name} | `{overrides}` | {record.get('commit', '')} | {record.get('seed', '')} | {result.row.description} |"
-        )
+        for one in result.per_seed or [result]:
+            record = one.record
+            overrides = " ".join(record.get("overrides", [])) or " ".join(one.row.overrides)
+            lines.append(
+                f"| {one.row.name} | `{overrides}` | {record.get('commit', '')} | {record.get('seed', '')} | {one.row.description} |"
+            )
     if published_rows:
         lines += ["", "Published figures and their sources:", ""]
         lines += [
@@ -263,23 +324,25 @@ def markdown(
 
 
 def csv_text(results: Sequence[RowResult], splits: Sequence[str]) -> str:
-    """One line per (row, split, class) plus the mean: row, split, class, iou, status,
-    commit, seed, overrides, config (machine-readable twin of the Markdown)."""
+    """One line per (row, seed, split, class) plus the mean: row, split, class, iou,
+    status, commit, seed, overrides, config (machine-readable twin of the Markdown; the
+    per-seed values, from which the Markdown's means and spreads are computed)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["row", "split", "class", "iou", "status", "commit", "seed", "overrides", "config"])
     for result in results:
-        record = result.record
-        common = [
-            result.status,
-            record.get("commit", ""),
-            record.get("seed", ""),
-            " ".join(record.get("overrides", [])),
-            record.get("config", ""),
-        ]
-        for split in splits:
-            for name, value in result.iou.get(split, {}).items():
-                writer.writerow([result.row.name, split, name, value, *common])
-        if not result.iou:
-            writer.writerow([result.row.name, "", "", "", *common])
+        for one in result.per_seed or [result]:
+            record = one.record
+            common = [
+                one.status,
+                record.get("commit", ""),
+                record.get("seed", ""),
+                " ".join(record.get("overrides", [])),
+                record.get("config", ""),
+            ]
+            for split in splits:
+                for name, value in one.iou.get(split, {}).items():
+                    writer.writerow([one.row.name, split, name, value, *common])
+            if not one.iou:
+                writer.writerow([one.row.name, "", "", "", *common])
     return buffer.getvalue()

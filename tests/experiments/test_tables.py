@@ -100,3 +100,28 @@ def test_collector_on_fake_runs(tmp_path):
     assert lines[0] == "row,split,class,iou,status,commit,seed,overrides,config"
     assert "baseline,val,mean,0.6,done,abc123,0,+ablation=baseline," in lines
     assert any(line.startswith("aggr_sum,,,,not run") for line in lines)
+
+
+def test_combine_seeds(tmp_path):
+    """A row of several seeds: means over the seeds evaluated on each split, the sample
+    standard deviation of the mean IoU, the seeds listed; a missing seed is named in the
+    status and left out of the means."""
+    table = tables.get_table("ablation")
+    row = table.rows[0]
+    _fake_row(tmp_path, "baseline", (0.5, 0.7))  # mean 0.6
+    seed1 = _fake_row(tmp_path, "baseline-seed1", (0.6, 0.8))  # mean 0.7
+    record = json.loads((seed1 / tables.ROW_RECORD).read_text())
+    (seed1 / tables.ROW_RECORD).write_text(json.dumps(dict(record, seed=1)))
+    assert tables.row_dir_name(row, 0) == "baseline" and tables.row_dir_name(row, 2) == "baseline-seed2"
+    per_seed = [tables.read_row(str(tmp_path / tables.row_dir_name(row, seed)), row, ["val"]) for seed in (0, 1, 2)]
+    combined = tables.combine_seeds(per_seed)
+    assert combined.iou["val"] == {
+        "airplane": pytest.approx(0.55),
+        "car": pytest.approx(0.75),
+        "mean": pytest.approx(0.65),
+    }
+    assert combined.spread["val"] == pytest.approx(0.0707107, rel=1e-5)  # stdev(0.6, 0.7)
+    assert combined.seeds == [0, 1] and combined.status == "not run (2/3 seeds done)"
+    text = tables.markdown(table, [combined], ["val"], "heading", data="synthetic")
+    assert "| baseline | 55.00 | 75.00 | 65.00 | 7.07 | 0 1 | not run (2/3 seeds done) |" in text
+    assert tables.combine_seeds(per_seed[:1]) is per_seed[0]  # one seed: the row as it is

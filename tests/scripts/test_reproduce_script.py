@@ -60,10 +60,54 @@ def test_reproduce_orchestration_with_fake_commands(tmp_path, monkeypatch):
     assert [c for c in calls if "+ablation=baseline" in c] == []  # trained and evaluated: nothing rerun
     assert any("+ablation=no_flatten" in c for c in calls)  # the failed row is tried again
 
-    status = reproduce.run_row(
-        tables.get_table("ablation").rows[0], reproduce.parse_args(argv + ["--seed", "5"]), str(table_dir), ["val"]
-    )
+    baseline = tables.get_table("ablation").rows[0]
+    (table_dir / "baseline-seed5").mkdir()  # a run folder holding another row's record
+    (table_dir / "baseline-seed5" / "row.json").write_text((table_dir / "baseline" / "row.json").read_text())
+    status = reproduce.run_row(baseline, 5, reproduce.parse_args(argv), str(table_dir), ["val"])
     assert status.startswith("failed:") and "other overrides" in status
+
+
+def test_reproduce_with_several_seeds(tmp_path, monkeypatch):
+    """--seeds trains each row once per seed (seed 0 in the row's own folder, so a
+    single-seed table's runs are reused), and the table shows the means over the seeds,
+    their spread and the seeds; the CSV keeps every seed's values."""
+    reproduce = load_script("reproduce")
+    calls = []
+
+    def fake_run(command, log_path):
+        calls.append(command)
+        args = dict(a.split("=", 1) for a in command[2:] if "=" in a)
+        if command[1].endswith("train.py"):
+            os.makedirs(os.path.join(args["paths.run_dir"], "checkpoints"), exist_ok=True)
+            return 0
+        seed = json.loads(open(os.path.join(args["ckpt_path"], "row.json")).read())["seed"]
+        os.makedirs(args["paths.run_dir"], exist_ok=True)
+        with open(os.path.join(args["paths.run_dir"], "metrics.json"), "w") as handle:
+            json.dump({"per_class": {"car": 0.5 + 0.1 * seed}, "mean": 0.5 + 0.1 * seed}, handle)
+        return 0
+
+    monkeypatch.setattr(reproduce, "_run", fake_run)
+    out = tmp_path / "tables"
+    table_dir = out / "ablation" / "synthetic-quick"
+    reproduce.main(["--table", "ablation", "--rows", "baseline", "--out", str(out)])
+    assert len([c for c in calls if c[1].endswith("train.py")]) == 1
+    calls.clear()
+    markdown_path = reproduce.main(["--table", "ablation", "--rows", "baseline", "--out", str(out), "--seeds", "0,1,2"])
+    trains = [c for c in calls if c[1].endswith("train.py")]
+    assert sorted(next(a for a in c if a.startswith("trainer.seed=")) for c in trains) == [
+        "trainer.seed=1",
+        "trainer.seed=2",
+    ]  # seed 0 was trained already
+    assert (table_dir / "baseline-seed2" / "row.json").exists()
+    text = open(markdown_path).read()
+    assert "| row | car | mean | sd | seeds | status |" in text
+    assert "| baseline | 60.00 | 60.00 | 10.00 | 0 1 2 | done |" in text  # 50, 60, 70: mean 60, sd 10
+    lines = (table_dir / "table.csv").read_text().splitlines()
+    assert sum(line.startswith("baseline,val,mean,") for line in lines) == 3
+    with pytest.raises(SystemExit):
+        reproduce.parse_args(["--table", "main", "--seeds", "0,0"])
+    with pytest.raises(SystemExit):
+        reproduce.parse_args(["--table", "main", "--seeds", "one"])
 
 
 def test_reproduce_dry_run_and_bad_rows(capsys):
