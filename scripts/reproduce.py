@@ -65,6 +65,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="where the rows and the table go (default outputs/tables)",
     )
     parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="the folder holding the datasets (paths.data_dir of training and evaluation; default: the "
+        "configs' data/), e.g. where scripts/build_realcad.py built realcad/",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=max(1, (os.cpu_count() or 1) // 2),
@@ -122,6 +128,12 @@ def _run(command: List[str], log_path: str) -> int:
         return subprocess.run(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT).returncode
 
 
+def _data_dir(args: argparse.Namespace) -> List[str]:
+    """The paths.data_dir override of --data-dir, for training and evaluation alike (a row's
+    identity, the overrides in its row.json, does not include it)."""
+    return [] if args.data_dir is None else [f"paths.data_dir={os.path.abspath(args.data_dir)}"]
+
+
 def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str, splits: Sequence[str]) -> str:
     """Train (or resume) and evaluate one row with one seed; returns its status."""
     budget = tables.BUDGETS[args.budget]
@@ -143,7 +155,14 @@ def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str
         )
         where = [f"ckpt_path={row_dir}"] if resume else [f"paths.run_dir={row_dir}"]
         started = time.perf_counter()
-        command = [sys.executable, os.path.join(REPO, "train.py"), *overrides, *where, "logging.progress=false"]
+        command = [
+            sys.executable,
+            os.path.join(REPO, "train.py"),
+            *overrides,
+            *_data_dir(args),  # where the data is, not what the row is: not part of its record's overrides
+            *where,
+            "logging.progress=false",
+        ]
         if _run(command, os.path.join(log_dir, f"{name}_train.log")) != 0:
             return f"failed: training (see {os.path.join(log_dir, name + '_train.log')})"
         record = {
@@ -167,6 +186,7 @@ def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str
             os.path.join(REPO, "eval.py"),
             f"ckpt_path={row_dir}",
             f"data={tables.DATA_GROUPS[args.data]}",
+            *_data_dir(args),
             f"split={split}",
             f"paths.run_dir={eval_dir}",
             "progress=false",

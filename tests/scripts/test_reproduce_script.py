@@ -117,3 +117,30 @@ def test_reproduce_dry_run_and_bad_rows(capsys):
     assert "estimated time: unknown" in out and "+gendr=cdf_cauchy" in out
     with pytest.raises(SystemExit, match="unknown rows"):
         reproduce.main(["--table", "main", "--rows", "shaded", "--dry-run"])
+
+
+def test_reproduce_data_dir_reaches_training_and_evaluation(tmp_path, monkeypatch):
+    """--data-dir is paths.data_dir of both commands, and not part of the row's identity."""
+    reproduce = load_script("reproduce")
+    calls = []
+
+    def fake_run(command, log_path):
+        calls.append(command)
+        args = dict(a.split("=", 1) for a in command[2:] if "=" in a)
+        run_dir = args["paths.run_dir"]
+        os.makedirs(run_dir, exist_ok=True)
+        if command[1].endswith("eval.py"):
+            with open(os.path.join(run_dir, "metrics.json"), "w") as handle:
+                json.dump({"per_class": {"car": 0.5}, "mean": 0.5}, handle)
+        return 0
+
+    monkeypatch.setattr(reproduce, "_run", fake_run)
+    out = tmp_path / "tables"
+    argv = ["--table", "main", "--rows", "silhouette", "--data", "realcad", "--out", str(out)]
+    reproduce.main(argv + ["--data-dir", str(tmp_path / "datasets")])
+    assert len(calls) == 2 and all(f"paths.data_dir={tmp_path / 'datasets'}" in c for c in calls)
+    record = json.loads((out / "main" / "realcad-quick" / "silhouette" / "row.json").read_text())
+    assert not any(o.startswith("paths.data_dir") for o in record["overrides"])
+    calls.clear()
+    assert "| silhouette | 50.00 | 50.00 | done |" in open(reproduce.main(argv)).read()  # same row, data elsewhere
+    assert calls == []
