@@ -90,6 +90,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="an extra Hydra override for every row, e.g. trainer.iterations=500 (repeatable)",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the plan and its estimated time, run nothing")
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="train and evaluate nothing: write the table from the runs already there (missing ones: 'not run')",
+    )
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
@@ -232,10 +237,10 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         return ""
 
     os.makedirs(table_dir, exist_ok=True)
-    runs = [(row, seed) for row in rows for seed in args.seeds]
+    runs = [] if args.collect else [(row, seed) for row in rows for seed in args.seeds]
+    statuses = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(run_row, row, seed, args, table_dir, splits): (row, seed) for row, seed in runs}
-        statuses = {}
         for future in concurrent.futures.as_completed(futures):
             row, seed = futures[future]
             statuses[row.name, seed] = future.result()
@@ -246,7 +251,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         per_seed = []
         for seed in args.seeds:
             result = tables.read_row(os.path.join(table_dir, tables.row_dir_name(row, seed)), row, splits)
-            if statuses[row.name, seed] != "done":
+            if statuses.get((row.name, seed), "done") != "done":
                 result.status = statuses[row.name, seed]
             if not result.record:  # never finished training: show what it was run with
                 result.record = {

@@ -104,6 +104,15 @@ def test_reproduce_with_several_seeds(tmp_path, monkeypatch):
     assert "| baseline | 60.00 | 60.00 | 10.00 | 0 1 2 | done |" in text  # 50, 60, 70: mean 60, sd 10
     lines = (table_dir / "table.csv").read_text().splitlines()
     assert sum(line.startswith("baseline,val,mean,") for line in lines) == 3
+    calls.clear()
+    text = open(
+        reproduce.main(
+            ["--table", "ablation", "--rows", "baseline,aggr_sum", "--out", str(out), "--seeds", "0,1,2,3", "--collect"]
+        )
+    ).read()
+    assert calls == []  # --collect trains and evaluates nothing
+    assert "| baseline | 60.00 | 60.00 | 10.00 | 0 1 2 | not run (3/4 seeds done) |" in text
+    assert "| aggr_sum |  |  |  |  | not run (0/4 seeds done) |" in text
     with pytest.raises(SystemExit):
         reproduce.parse_args(["--table", "main", "--seeds", "0,0"])
     with pytest.raises(SystemExit):
