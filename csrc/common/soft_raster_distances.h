@@ -65,7 +65,7 @@ struct InfluenceBox {
 //   grow_box(x, y, radius, box): grows the box of the triangle (x[3], y[3]) to where its
 //     coverage reaches dist_eps (radius = sqrt(cutoff_squared)), with the margins of
 //     soft_raster_face.h so that rounding never cuts a pixel the exact test accepts;
-//   kUsesBarycentricSigns: whether logit needs only the signs of w (then eval_pair skips
+//   kNeedsOnlyBarycentricSigns: whether logit needs only the signs of w (then eval_pair skips
 //     the divisions of a silhouette whose depth needs no w either);
 //   logit(p, fd, px, py, edge, negative, s): sets s.logit (and what its backward reuses)
 //     from the edge functions edge[k] (w_k = edge[k] / area2; negative[k]: w_k < 0) and
@@ -76,7 +76,7 @@ struct InfluenceBox {
 
 // sign * d^2 / sigma, d = distance to the triangle's boundary: the paper's.
 struct EuclideanDistance {
-  static constexpr bool kUsesBarycentricSigns = true;
+  static constexpr bool kNeedsOnlyBarycentricSigns = true;
   SR_HOST_DEVICE static void grow_box(const double*, const double*, double radius, InfluenceBox& box) {
     // Points with d^2 < cutoff2 lie within the cut-off radius of the triangle.
     const double grow = radius * (1.0 + kBoxRelativeMargin) + kBoxAbsoluteMargin;
@@ -126,7 +126,7 @@ struct EuclideanDistance {
 
 // b |b| / sigma, b = smallest barycentric coordinate.
 struct BarycentricDistance {
-  static constexpr bool kUsesBarycentricSigns = false;
+  static constexpr bool kNeedsOnlyBarycentricSigns = false;
   SR_HOST_DEVICE static void grow_box(const double* x, const double* y, double radius, InfluenceBox& box) {
     // {min_k w_k > -r} is the triangle scaled about its centroid by (1 + 3r).
     const double cx = (x[0] + x[1] + x[2]) / 3.0;
@@ -163,7 +163,7 @@ struct BarycentricDistance {
 
 // 1 inside, 0 outside: piecewise constant, no gradient.
 struct HardDistance {
-  static constexpr bool kUsesBarycentricSigns = false;
+  static constexpr bool kNeedsOnlyBarycentricSigns = false;
   SR_HOST_DEVICE static void grow_box(const double*, const double*, double, InfluenceBox& box) {
     // Only pixels inside the closed triangle.
     box.xmin -= kBoxAbsoluteMargin; box.xmax += kBoxAbsoluteMargin;
@@ -197,8 +197,8 @@ SR_HOST_DEVICE inline void distance_grow_box(const SoftRasterParams& p, const do
   SR_UNREACHABLE();
 }
 
-SR_HOST_DEVICE SR_INLINE bool distance_uses_barycentric_signs(DistFunc dist_func) {
-  SR_DIST_FUNCS(SR_DISTANCE_CASE, dist_func, kUsesBarycentricSigns)
+SR_HOST_DEVICE SR_INLINE bool distance_needs_only_barycentric_signs(DistFunc dist_func) {
+  SR_DIST_FUNCS(SR_DISTANCE_CASE, dist_func, kNeedsOnlyBarycentricSigns)
   SR_UNREACHABLE();
 }
 

@@ -1,8 +1,8 @@
 // One (pixel, face) pair: eval_pair (inside test, distance, cut-off, depth, coverage)
 // and its backward pair_backward onto the face's 9 vertex scalars; what depends on the
-// distance function and the CDF is theirs (soft_raster_distances.h, soft_raster_cdfs.h). Mirrors
-// softrecon/renderer/reference.py operation for operation; the reference's autograd is
-// the oracle for the backward.
+// distance function and the CDF is theirs (soft_raster_distances.h, soft_raster_cdfs.h).
+// Mirrors softrecon/renderer/reference.py operation for operation; the reference's
+// autograd is the oracle for the backward.
 #pragma once
 
 #include "soft_raster_distances.h"
@@ -24,14 +24,15 @@ SR_HOST_DEVICE SR_INLINE bool eval_pair(const SoftRasterParams& p, const scalar_
   const scalar_t edge[3] = {(x1 - px) * (y2 - py) - (x2 - px) * (y1 - py),
                             (x2 - px) * (y0 - py) - (x0 - px) * (y2 - py),
                             (x0 - px) * (y1 - py) - (x1 - px) * (y0 - py)};
-  // Euclidean silhouettes of a face safely inside [near, far] use the barycentrics only
-  // through their signs: w_k >= 0 <=> edge_k / area2 >= 0, which is edge_k >= 0 for
-  // area2 > 0 and edge_k <= 0 for area2 < 0 (IEEE division keeps the sign; a signed zero
-  // compares >= 0 either way; |area2| > 1e-8 keeps the quotient of a nonzero edge from
-  // underflowing to zero). The backward then needs no w either (its g_w stays zero), so
-  // the three divisions are skipped and w is left at 0.
+  // Silhouettes of a face safely inside [near, far], with a distance that uses the
+  // barycentrics only through their signs (kNeedsOnlyBarycentricSigns: the Euclidean one):
+  // w_k >= 0 <=> edge_k / area2 >= 0, which is edge_k >= 0 for area2 > 0 and edge_k <= 0
+  // for area2 < 0 (IEEE division keeps the sign; a signed zero compares >= 0 either way;
+  // |area2| > 1e-8 keeps the quotient of a nonzero edge from underflowing to zero). The
+  // backward then needs no w either (its g_w stays zero), so the three divisions are
+  // skipped and w is left at 0.
   const bool need_w =
-      !distance_uses_barycentric_signs(p.dist_func) || p.num_channels > 0 || !face_flag(fd, kFaceDepthSafe);
+      !distance_needs_only_barycentric_signs(p.dist_func) || p.num_channels > 0 || !face_flag(fd, kFaceDepthSafe);
   bool negative[3];
   if (need_w) {
     for (int k = 0; k < 3; ++k) s.w[k] = edge[k] / area2;
