@@ -217,7 +217,9 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     table_dir = os.path.join(os.path.abspath(args.out), table.name, f"{args.data}-{args.budget}")
 
     iterations = tables.iterations_of(budget, args.override)
-    estimate = tables.estimate_seconds(table, budget, len(splits), args.jobs, iterations, len(args.seeds))
+    runs = [(row, seed) for row in rows for seed in args.seeds]
+    pending = tables.pending_work(table_dir, runs, splits)
+    estimate = tables.estimate_seconds(pending, budget, args.jobs, iterations)
     seeds = ",".join(str(seed) for seed in args.seeds)
     print(
         f"table {table.name}: {len(rows)} rows x {len(args.seeds)} seed(s) ({seeds}) on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}"
@@ -229,15 +231,18 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
             )
     if estimate is None:
         print(f"estimated time: unknown ({budget.measured_on})")
+    elif not pending:
+        print("nothing to run: every run is trained and evaluated")
     else:
         print(
-            f"estimated time: {estimate / 60:.0f} min with {args.jobs} run(s) at a time ({budget.measured_on}; runs already done are skipped)"
+            f"estimated time: {estimate / 60:.0f} min for {len(pending)} run(s) still to train or evaluate, {args.jobs} at a time ({budget.measured_on})"
         )
     if args.dry_run:
         return ""
 
     os.makedirs(table_dir, exist_ok=True)
-    runs = [] if args.collect else [(row, seed) for row in rows for seed in args.seeds]
+    if args.collect:
+        runs = []
     statuses = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(run_row, row, seed, args, table_dir, splits): (row, seed) for row, seed in runs}

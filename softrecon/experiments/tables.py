@@ -45,9 +45,9 @@ class Budget:
     name: str
     experiments: Dict[str, str]  # model kind ('silhouette' | 'color') -> experiment preset
     iterations: int  # the presets' trainer.iterations (for the time estimate)
-    seconds_per_iteration: Optional[float]  # measured cost of one iteration, None if never measured
-    measured_on: str  # where seconds_per_iteration was measured (and how)
-    eval_seconds: Optional[float]  # one evaluation of a row, same machine
+    seconds_per_iteration: Dict[str, Optional[float]]  # kind -> measured cost of one iteration, None if unmeasured
+    measured_on: str  # where the costs were measured (and how)
+    eval_seconds: Dict[str, Optional[float]]  # kind -> one evaluation of a row on one split, same machine
 
 
 # The costs are measurements; where each comes from, with its command: docs/TABLES.md,
@@ -58,17 +58,17 @@ BUDGETS: Dict[str, Budget] = {
         "quick",
         {"silhouette": "quick_cpu", "color": "quick_color"},
         2000,
-        0.149,
-        "quick_cpu, 2-core CPU, one thread (docs/TRAINING.md)",
-        30.0,
+        {"silhouette": 0.149, "color": 0.176},
+        "2-core CPU, one thread a run (docs/TABLES.md, Time estimates)",
+        {"silhouette": 30.0, "color": None},
     ),
     "paper": Budget(
         "paper",
         {"silhouette": "paper_silhouette", "color": "paper_color"},
         250000,
-        None,
+        {"silhouette": None, "color": None},
         "not measured yet: needs a GPU (scripts/gpu_check.sh measures it)",
-        None,
+        {"silhouette": None, "color": None},
     ),
 }
 
@@ -175,16 +175,44 @@ def iterations_of(budget: Budget, extra_overrides: Sequence[str]) -> int:
     return iterations
 
 
+@dataclasses.dataclass(frozen=True)
+class PendingRun:
+    """What is left of one (row, seed) run: its training, and how many splits to evaluate."""
+
+    row: Row
+    train: bool
+    num_evals: int
+
+
+def pending_work(table_dir: str, runs: Sequence[Tuple[Row, int]], splits: Sequence[str]) -> List[PendingRun]:
+    """The runs (row, seed) of a table folder that still have training or evaluation to do."""
+    pending = []
+    for row, seed in runs:
+        run_dir = os.path.join(table_dir, row_dir_name(row, seed))
+        train = not os.path.exists(os.path.join(run_dir, ROW_RECORD))
+        num_evals = sum(not os.path.exists(os.path.join(run_dir, f"eval_{split}", "metrics.json")) for split in splits)
+        if train or num_evals:
+            pending.append(PendingRun(row, train, num_evals))
+    return pending
+
+
 def estimate_seconds(
-    table: Table, budget: Budget, num_splits: int, jobs: int, iterations: Optional[int] = None, num_seeds: int = 1
+    pending: Sequence[PendingRun], budget: Budget, jobs: int, iterations: Optional[int] = None
 ) -> Optional[float]:
-    """Wall time of a whole table from the budget's measured costs (None if unmeasured);
-    ``iterations`` per row (default: the budget's), each row trained ``num_seeds`` times."""
-    if budget.seconds_per_iteration is None or budget.eval_seconds is None:
-        return None
+    """Wall time of the pending runs from the budget's measured costs per model kind (None
+    if a cost they need was never measured); a run to train counts all ``iterations``
+    (default: the budget's), even one that will resume. ``jobs`` runs share the machine
+    at a time: the total over the jobs, but at least the longest run."""
     iterations = budget.iterations if iterations is None else iterations
-    per_row = iterations * budget.seconds_per_iteration + num_splits * budget.eval_seconds
-    return per_row * math.ceil(len(table.rows) * num_seeds / max(1, jobs))
+    costs = []
+    for run in pending:
+        step, evaluation = budget.seconds_per_iteration[run.row.kind], budget.eval_seconds[run.row.kind]
+        if (run.train and step is None) or (run.num_evals and evaluation is None):
+            return None
+        costs.append((iterations * step if run.train else 0.0) + (run.num_evals * evaluation if run.num_evals else 0.0))
+    if not costs:
+        return 0.0
+    return max(sum(costs) / max(1, jobs), max(costs))
 
 
 # ------------------------------------------------------------------------- collecting

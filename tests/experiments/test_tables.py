@@ -2,6 +2,7 @@
 configs, the time estimate, the collector on fake runs (scripts/reproduce.py's own test
 is tests/scripts/test_reproduce_script.py)."""
 
+import dataclasses
 import json
 import os
 
@@ -54,13 +55,35 @@ def test_bad_names():
         tables.train_overrides(tables.get_table("ablation").rows[0], tables.BUDGETS["quick"], "imagenet", 0)
 
 
-def test_estimate():
-    table = tables.get_table("ablation")
+def test_estimate(tmp_path):
+    """The estimate counts only what is left (training, and each split to evaluate) at each
+    model kind's measured cost, spread over the jobs but never below the longest run."""
+    table = tables.get_table("main")
+    silhouette, color = table.rows
     quick = tables.BUDGETS["quick"]
-    per_row = quick.iterations * quick.seconds_per_iteration + 2 * quick.eval_seconds
-    assert tables.estimate_seconds(table, quick, num_splits=2, jobs=1) == pytest.approx(per_row * len(table.rows))
-    assert tables.estimate_seconds(table, quick, num_splits=2, jobs=len(table.rows)) == pytest.approx(per_row)
-    assert tables.estimate_seconds(table, tables.BUDGETS["paper"], 1, 1) is None
+    runs = [(silhouette, 0), (color, 0), (silhouette, 1)]
+    _fake_row(tmp_path, "silhouette", (0.5, 0.7))  # seed 0 trained and evaluated on val only
+    pending = tables.pending_work(str(tmp_path), runs, ["val", "test"])
+    assert [(p.row.name, p.train, p.num_evals) for p in pending] == [
+        ("silhouette", False, 1),
+        ("color", True, 2),
+        ("silhouette", True, 2),
+    ]
+    step, evaluation = quick.seconds_per_iteration, quick.eval_seconds
+    if evaluation["color"] is None:
+        assert tables.estimate_seconds(pending, quick, jobs=1) is None  # a cost never measured
+        quick = dataclasses.replace(quick, eval_seconds=dict(evaluation, color=100.0))
+        evaluation = quick.eval_seconds
+    costs = [
+        evaluation["silhouette"],
+        2000 * step["color"] + 2 * evaluation["color"],
+        2000 * step["silhouette"] + 2 * evaluation["silhouette"],
+    ]
+    assert tables.estimate_seconds(pending, quick, jobs=1) == pytest.approx(sum(costs))
+    assert tables.estimate_seconds(pending, quick, jobs=3) == pytest.approx(max(costs))
+    assert tables.estimate_seconds(pending, quick, jobs=1, iterations=40) < sum(costs)
+    assert tables.estimate_seconds([], quick, jobs=1) == 0.0
+    assert tables.estimate_seconds(pending, tables.BUDGETS["paper"], 1) is None
     assert tables.iterations_of(quick, ["trainer.seed=1", "trainer.iterations=40"]) == 40
 
 
