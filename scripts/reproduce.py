@@ -74,7 +74,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         "--jobs",
         type=int,
         default=max(1, (os.cpu_count() or 1) // 2),
-        help="rows trained at once (default: half the cores)",
+        help="runs (row, seed) trained at once (default: half the cores)",
     )
     parser.add_argument(
         "--seeds",
