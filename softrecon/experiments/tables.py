@@ -60,7 +60,7 @@ BUDGETS: Dict[str, Budget] = {
         2000,
         {"silhouette": 0.149, "color": 0.176},
         "2-core CPU, one thread a run (docs/TABLES.md, Time estimates)",
-        {"silhouette": 30.0, "color": None},
+        {"silhouette": 30.0, "color": 30.0},
     ),
     "paper": Budget(
         "paper",

@@ -70,10 +70,8 @@ def test_estimate(tmp_path):
         ("silhouette", True, 2),
     ]
     step, evaluation = quick.seconds_per_iteration, quick.eval_seconds
-    if evaluation["color"] is None:
-        assert tables.estimate_seconds(pending, quick, jobs=1) is None  # a cost never measured
-        quick = dataclasses.replace(quick, eval_seconds=dict(evaluation, color=100.0))
-        evaluation = quick.eval_seconds
+    unmeasured = dataclasses.replace(quick, eval_seconds=dict(evaluation, color=None))
+    assert tables.estimate_seconds(pending, unmeasured, jobs=1) is None  # a cost never measured
     costs = [
         evaluation["silhouette"],
         2000 * step["color"] + 2 * evaluation["color"],
