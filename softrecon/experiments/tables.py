@@ -227,6 +227,7 @@ class RowResult:
     iou: Dict[str, Dict[str, float]]  # split -> {class name: IoU fraction, 'mean': ...}
     record: Dict  # row.json: commit, overrides, seed, config path, train seconds
     spread: Dict[str, float] = dataclasses.field(default_factory=dict)  # split -> sd of the mean IoU over seeds
+    color_error: Dict[str, float] = dataclasses.field(default_factory=dict)  # split -> mean held-out colour error
     per_seed: List["RowResult"] = dataclasses.field(default_factory=list)  # empty for a single seed
 
     @property
@@ -244,17 +245,19 @@ def read_row(row_dir: str, row: Row, splits: Sequence[str]) -> RowResult:
         return RowResult(row, "not run", {}, {})
     with open(record_path, encoding="utf-8") as handle:
         record = json.load(handle)
-    iou = {}
+    iou, color_error = {}, {}
     for split in splits:
         metrics_path = os.path.join(row_dir, f"eval_{split}", "metrics.json")
         if os.path.exists(metrics_path):
             with open(metrics_path, encoding="utf-8") as handle:
                 metrics = json.load(handle)
             iou[split] = dict(metrics["per_class"], mean=metrics["mean"])
+            if "mean_color_error" in metrics:  # the colour model's held-out colour error (eval.py)
+                color_error[split] = metrics["mean_color_error"]
     status = record.get("status", "done")
     if status == "done" and len(iou) < len(splits):
         status = "not evaluated"
-    return RowResult(row, status, iou, record)
+    return RowResult(row, status, iou, record, color_error=color_error)
 
 
 def combine_seeds(results: Sequence[RowResult]) -> RowResult:
@@ -266,12 +269,16 @@ def combine_seeds(results: Sequence[RowResult]) -> RowResult:
         return results[0]
     iou: Dict[str, Dict[str, float]] = {}
     spread: Dict[str, float] = {}
+    color_error: Dict[str, float] = {}
     for split in sorted({split for result in results for split in result.iou}):
         evaluated = [result.iou[split] for result in results if split in result.iou]
         names = [name for name in evaluated[0] if all(name in values for values in evaluated)]
         iou[split] = {name: statistics.fmean(values[name] for values in evaluated) for name in names}
         if len(evaluated) >= 2:
             spread[split] = statistics.stdev(values["mean"] for values in evaluated)
+        errors = [result.color_error[split] for result in results if split in result.color_error]
+        if errors:
+            color_error[split] = statistics.fmean(errors)
     done = sum(result.status == "done" for result in results)
     status = (
         "done"
@@ -279,7 +286,9 @@ def combine_seeds(results: Sequence[RowResult]) -> RowResult:
         else f"{next(r.status for r in results if r.status != 'done')} ({done}/{len(results)} seeds done)"
     )
     first = results[0]
-    return RowResult(first.row, status, iou, first.record, spread, list(results))
+    return RowResult(
+        first.row, status, iou, first.record, spread=spread, color_error=color_error, per_seed=list(results)
+    )
 
 
 def _percent(value) -> str:
@@ -317,7 +326,8 @@ def markdown(
         ]
     for split in splits:
         names = _class_names(results, split)
-        extra = ["sd", "seeds"] if several else []
+        colors = any(split in result.color_error for result in results)
+        extra = (["sd", "seeds"] if several else []) + (["colour error"] if colors else [])
         lines += [f"## {split} split", "", "| row | " + " | ".join(names + ["mean"] + extra) + " | status |"]
         lines.append("| --- | " + " | ".join(["---:"] * (len(names) + 1 + len(extra))) + " | --- |")
         for result in results:
@@ -325,6 +335,9 @@ def markdown(
             cells = [_percent(values.get(name)) for name in names + ["mean"]]
             if several:
                 cells += [_percent(result.spread.get(split)), " ".join(str(seed) for seed in result.seeds)]
+            if colors:
+                error = result.color_error.get(split)
+                cells.append("" if error is None else f"{error:.4f}")
             lines.append(f"| {result.row.name} | " + " | ".join(cells) + f" | {result.status} |")
         for entry in published_rows:
             lines.append(
@@ -334,6 +347,12 @@ def markdown(
                 + " |" * len(extra)
                 + " |"
             )
+        if colors:
+            lines += [
+                "",
+                "colour error: mean absolute RGB error (0 to 1) of the predicted textured mesh rendered at the "
+                "input view and held-out views, against their images (eval.py, `mean_color_error`).",
+            ]
         lines.append("")
     lines += ["## Rows", "", "| row | overrides | commit | seed | description |", "| --- | --- | --- | --- | --- |"]
     for result in results:
@@ -354,7 +373,8 @@ def markdown(
 def csv_text(results: Sequence[RowResult], splits: Sequence[str]) -> str:
     """One line per (row, seed, split, class) plus the mean: row, split, class, iou,
     status, commit, seed, overrides, config (machine-readable twin of the Markdown; the
-    per-seed values, from which the Markdown's means and spreads are computed)."""
+    per-seed values, from which the Markdown's means and spreads are computed). A colour
+    model's held-out colour error is one more line, class ``color_error``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["row", "split", "class", "iou", "status", "commit", "seed", "overrides", "config"])
@@ -371,6 +391,8 @@ def csv_text(results: Sequence[RowResult], splits: Sequence[str]) -> str:
             for split in splits:
                 for name, value in one.iou.get(split, {}).items():
                     writer.writerow([one.row.name, split, name, value, *common])
+                if split in one.color_error:
+                    writer.writerow([one.row.name, split, "color_error", one.color_error[split], *common])
             if not one.iou:
                 writer.writerow([one.row.name, "", "", "", *common])
     return buffer.getvalue()

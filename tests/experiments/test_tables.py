@@ -146,3 +146,20 @@ def test_combine_seeds(tmp_path):
     text = tables.markdown(table, [combined], ["val"], "heading", data="synthetic")
     assert "| baseline | 55.00 | 75.00 | 65.00 | 7.07 | 0 1 | not run (2/3 seeds done) |" in text
     assert tables.combine_seeds(per_seed[:1]) is per_seed[0]  # one seed: the row as it is
+
+
+def test_the_colour_error_of_a_colour_row_is_collected(tmp_path):
+    """A row whose metrics carry mean_color_error (the colour model) gets a colour-error
+    column in the Markdown and a color_error line in the CSV; other rows leave it empty."""
+    table = tables.get_table("main")
+    silhouette, color = table.rows
+    _fake_row(tmp_path, "silhouette", (0.5, 0.7))
+    color_dir = _fake_row(tmp_path, "color", (0.4, 0.6))
+    metrics = json.loads((color_dir / "eval_val" / "metrics.json").read_text())
+    (color_dir / "eval_val" / "metrics.json").write_text(json.dumps(dict(metrics, mean_color_error=0.0214)))
+    results = [tables.read_row(str(tmp_path / row.name), row, ["val"]) for row in (silhouette, color)]
+    text = tables.markdown(table, results, ["val"], "heading", data="synthetic")
+    assert "| row | airplane | car | mean | colour error | status |" in text
+    assert "| silhouette | 50.00 | 70.00 | 60.00 |  | done |" in text
+    assert "| color | 40.00 | 60.00 | 50.00 | 0.0214 | done |" in text
+    assert "color,val,color_error,0.0214,done" in tables.csv_text(results, ["val"])
