@@ -139,14 +139,18 @@ def _data_dir(args: argparse.Namespace) -> List[str]:
     return [] if args.data_dir is None else [f"paths.data_dir={os.path.abspath(args.data_dir)}"]
 
 
+def _row_overrides(row: tables.Row, seed: int, args: argparse.Namespace) -> List[str]:
+    """The training overrides that make the run (row, seed): its identity in row.json."""
+    return tables.train_overrides(row, tables.BUDGETS[args.budget], args.data, seed) + list(args.override)
+
+
 def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str, splits: Sequence[str]) -> str:
     """Train (or resume) and evaluate one row with one seed; returns its status."""
-    budget = tables.BUDGETS[args.budget]
     name = tables.row_dir_name(row, seed)
     row_dir = os.path.join(table_dir, name)
     log_dir = os.path.join(table_dir, "logs")
     os.makedirs(log_dir, exist_ok=True)
-    overrides = tables.train_overrides(row, budget, args.data, seed) + list(args.override)
+    overrides = _row_overrides(row, seed, args)
     record_path = os.path.join(row_dir, tables.ROW_RECORD)
     record = None
     if os.path.exists(record_path):
@@ -183,8 +187,7 @@ def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str
         with atomic_write(record_path, "w") as handle:
             json.dump(record, handle, indent=2)
     for split in splits:
-        eval_dir = os.path.join(row_dir, f"eval_{split}")
-        if os.path.exists(os.path.join(eval_dir, "metrics.json")):
+        if os.path.exists(tables.metrics_path(row_dir, split)):
             continue
         command = [
             sys.executable,
@@ -193,7 +196,7 @@ def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str
             f"data={tables.DATA_GROUPS[args.data]}",
             *_data_dir(args),
             f"split={split}",
-            f"paths.run_dir={eval_dir}",
+            f"paths.run_dir={tables.eval_dir(row_dir, split)}",
             "progress=false",
         ]
         if _run(command, os.path.join(log_dir, f"{name}_eval_{split}.log")) != 0:
@@ -226,9 +229,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     )
     for row in rows:
         for seed in args.seeds:
-            print(
-                f"  {tables.row_dir_name(row, seed):24s} {' '.join(tables.train_overrides(row, budget, args.data, seed) + list(args.override))}"
-            )
+            print(f"  {tables.row_dir_name(row, seed):24s} {' '.join(_row_overrides(row, seed, args))}")
     if estimate is None:
         print(f"estimated time: unknown ({budget.measured_on})")
     elif not pending:
@@ -260,7 +261,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                 result.status = statuses[row.name, seed]
             if not result.record:  # never finished training: show what it was run with
                 result.record = {
-                    "overrides": tables.train_overrides(row, budget, args.data, seed) + list(args.override),
+                    "overrides": _row_overrides(row, seed, args),
                     "seed": seed,
                 }
             per_seed.append(result)

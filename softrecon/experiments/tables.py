@@ -159,6 +159,16 @@ def train_overrides(row: Row, budget: Budget, data: str, seed: int) -> List[str]
     ]
 
 
+def eval_dir(run_dir: str, split: str) -> str:
+    """Where a run's evaluation on ``split`` goes (eval.py's run folder)."""
+    return os.path.join(run_dir, f"eval_{split}")
+
+
+def metrics_path(run_dir: str, split: str) -> str:
+    """eval.py's metrics of a run on ``split``; its existence marks the split evaluated."""
+    return os.path.join(eval_dir(run_dir, split), "metrics.json")
+
+
 def row_dir_name(row: Row, seed: int) -> str:
     """The folder of ``row`` trained with ``seed``: the row's name for seed 0 (where a
     single-seed table keeps it), ``<row>-seed<seed>`` otherwise."""
@@ -190,7 +200,7 @@ def pending_work(table_dir: str, runs: Sequence[Tuple[Row, int]], splits: Sequen
     for row, seed in runs:
         run_dir = os.path.join(table_dir, row_dir_name(row, seed))
         train = not os.path.exists(os.path.join(run_dir, ROW_RECORD))
-        num_evals = sum(not os.path.exists(os.path.join(run_dir, f"eval_{split}", "metrics.json")) for split in splits)
+        num_evals = sum(not os.path.exists(metrics_path(run_dir, split)) for split in splits)
         if train or num_evals:
             pending.append(PendingRun(row, train, num_evals))
     return pending
@@ -231,6 +241,11 @@ class RowResult:
     per_seed: List["RowResult"] = dataclasses.field(default_factory=list)  # empty for a single seed
 
     @property
+    def runs(self) -> List["RowResult"]:
+        """The per-seed results, or the row itself when it has one seed."""
+        return self.per_seed or [self]
+
+    @property
     def seeds(self) -> List:
         """The seeds behind the row's values (those evaluated on some split)."""
         if not self.per_seed:
@@ -247,9 +262,9 @@ def read_row(row_dir: str, row: Row, splits: Sequence[str]) -> RowResult:
         record = json.load(handle)
     iou, color_error = {}, {}
     for split in splits:
-        metrics_path = os.path.join(row_dir, f"eval_{split}", "metrics.json")
-        if os.path.exists(metrics_path):
-            with open(metrics_path, encoding="utf-8") as handle:
+        path = metrics_path(row_dir, split)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as handle:
                 metrics = json.load(handle)
             iou[split] = dict(metrics["per_class"], mean=metrics["mean"])
             if "mean_color_error" in metrics:  # the colour model's held-out colour error (eval.py)
@@ -356,7 +371,7 @@ def markdown(
         lines.append("")
     lines += ["## Rows", "", "| row | overrides | commit | seed | description |", "| --- | --- | --- | --- | --- |"]
     for result in results:
-        for one in result.per_seed or [result]:
+        for one in result.runs:
             record = one.record
             overrides = " ".join(record.get("overrides", [])) or " ".join(one.row.overrides)
             lines.append(
@@ -379,7 +394,7 @@ def csv_text(results: Sequence[RowResult], splits: Sequence[str]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["row", "split", "class", "iou", "status", "commit", "seed", "overrides", "config"])
     for result in results:
-        for one in result.per_seed or [result]:
+        for one in result.runs:
             record = one.record
             common = [
                 one.status,

@@ -100,7 +100,7 @@ class ForwardState(NamedTuple):
 
 
 def extension_forward(params, face_vertices: torch.Tensor, colors: torch.Tensor, background: torch.Tensor):
-    """``softrecon._C.forward`` (contiguous inputs; ``colours`` empty for alpha only) as a
+    """``softrecon._C.forward`` (contiguous inputs; ``colors`` empty for alpha only) as a
     ``ForwardState``."""
     return ForwardState(*_extension().forward(params, face_vertices, colors, background))
 
