@@ -48,6 +48,14 @@ class Budget:
     seconds_per_iteration: Dict[str, Optional[float]]  # kind -> measured cost of one iteration, None if unmeasured
     measured_on: str  # where the costs were measured (and how)
     eval_seconds: Dict[str, Optional[float]]  # kind -> one evaluation of a row on one split, same machine
+    # row name -> its step's measured cost over its preset's (rows that render far more
+    # pixel-face pairs than the preset); rows not listed cost what their preset does.
+    row_step_factors: Dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def seconds_per_step(self, row: "Row") -> Optional[float]:
+        """Measured seconds of one training iteration of ``row`` (None if unmeasured)."""
+        step = self.seconds_per_iteration[row.kind]
+        return None if step is None else step * self.row_step_factors.get(row.name, 1.0)
 
 
 # The costs are measurements; where each comes from, with its command: docs/TABLES.md,
@@ -61,6 +69,7 @@ BUDGETS: Dict[str, Budget] = {
         {"silhouette": 0.149, "color": 0.176},
         "2-core CPU, one thread a run (docs/TABLES.md, Time estimates)",
         {"silhouette": 30.0, "color": 30.0},
+        {"sigma_high": 4.0, "cdf_cauchy": 42.0},
     ),
     "paper": Budget(
         "paper",
@@ -209,14 +218,14 @@ def pending_work(table_dir: str, runs: Sequence[Tuple[Row, int]], splits: Sequen
 def estimate_seconds(
     pending: Sequence[PendingRun], budget: Budget, jobs: int, iterations: Optional[int] = None
 ) -> Optional[float]:
-    """Wall time of the pending runs from the budget's measured costs per model kind (None
-    if a cost they need was never measured); a run to train counts all ``iterations``
+    """Wall time of the pending runs from the budget's measured costs per model kind and
+    row (None if a cost they need was never measured); a run to train counts all ``iterations``
     (default: the budget's), even one that will resume. ``jobs`` runs share the machine
     at a time: the total over the jobs, but at least the longest run."""
     iterations = budget.iterations if iterations is None else iterations
     costs = []
     for run in pending:
-        step, evaluation = budget.seconds_per_iteration[run.row.kind], budget.eval_seconds[run.row.kind]
+        step, evaluation = budget.seconds_per_step(run.row), budget.eval_seconds[run.row.kind]
         if (run.train and step is None) or (run.num_evals and evaluation is None):
             return None
         costs.append((iterations * step if run.train else 0.0) + (run.num_evals * evaluation if run.num_evals else 0.0))

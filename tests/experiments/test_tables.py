@@ -85,6 +85,22 @@ def test_estimate(tmp_path):
     assert tables.iterations_of(quick, ["trainer.seed=1", "trainer.iterations=40"]) == 40
 
 
+def test_row_step_factors():
+    """A row known to cost more than its preset (measured) is estimated at that cost; the
+    factors name real rows."""
+    quick = tables.BUDGETS["quick"]
+    rows = {row.name: row for name in ("ablation", "gendr") for row in tables.get_table(name).rows}
+    for budget in tables.BUDGETS.values():
+        assert set(budget.row_step_factors) <= set(rows), "a step factor names no row"
+    cauchy, logistic = rows["cdf_cauchy"], rows["cdf_logistic"]
+    assert quick.seconds_per_step(logistic) == quick.seconds_per_iteration["silhouette"]
+    assert quick.seconds_per_step(cauchy) == pytest.approx(
+        quick.row_step_factors["cdf_cauchy"] * quick.seconds_per_iteration["silhouette"]
+    )
+    pending = [tables.PendingRun(cauchy, True, 0), tables.PendingRun(logistic, True, 0)]
+    assert tables.estimate_seconds(pending, quick, jobs=2) == pytest.approx(2000 * quick.seconds_per_step(cauchy))
+
+
 def _fake_row(folder, name, means, commit="abc123", splits=("val",)):
     row_dir = folder / name
     row_dir.mkdir(parents=True)
