@@ -52,7 +52,7 @@ class Budget:
     # pixel-face pairs than the preset); rows not listed cost what their preset does.
     row_step_factors: Dict[str, float] = dataclasses.field(default_factory=dict)
 
-    def seconds_per_step(self, row: "Row") -> Optional[float]:
+    def seconds_per_step(self, row: Row) -> Optional[float]:
         """Measured seconds of one training iteration of ``row`` (None if unmeasured)."""
         step = self.seconds_per_iteration[row.kind]
         return None if step is None else step * self.row_step_factors.get(row.name, 1.0)
