@@ -9,7 +9,9 @@ tables``: the ablation and GenDR rows are the files of configs/ablation/ and
 configs/gendr/), then ``eval.py`` on the chosen split(s). A row whose training finished
 is not trained again, an interrupted one resumes from its last checkpoint, and an
 evaluated split is not evaluated again; so rerunning the same command after a crash or
-a kill continues where it stopped. Rows run ``--jobs`` at a time. With ``--seeds 0,1,2``
+a kill continues where it stopped; a run folder whose saved config is no longer what its
+row composes to (the row's file or its preset changed) is refused, naming the settings,
+before anything trains. Rows run ``--jobs`` at a time. With ``--seeds 0,1,2``
 every row is trained once per seed and the table gives the means over the seeds with
 their spread (the seed-0 runs are those of a single-seed table: adding seeds to a table
 trains only the new ones). The table is written as Markdown and CSV (with the commit,
@@ -32,8 +34,14 @@ from typing import List, Optional, Sequence
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from omegaconf import OmegaConf  # noqa: E402
+
+from softrecon.config import compose_config  # noqa: E402
+from softrecon.config.legacy import upgrade_stored_config  # noqa: E402
 from softrecon.experiments import tables  # noqa: E402
 from softrecon.utils.atomic import atomic_write  # noqa: E402
+
+DRIFTED = "trained with another config than its row makes now"
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -144,6 +152,19 @@ def _row_overrides(row: tables.Row, seed: int, args: argparse.Namespace) -> List
     return tables.train_overrides(row, tables.BUDGETS[args.budget], args.data, seed) + list(args.override)
 
 
+def config_drift(row: tables.Row, seed: int, args: argparse.Namespace, row_dir: str) -> List[str]:
+    """How the config saved in the run folder of (row, seed) differs from the one its
+    overrides compose to now (``tables.config_drift``); [] when nothing is trained yet. A
+    row whose file, preset or defaults changed since it was trained would otherwise be
+    reused (or resumed) silently."""
+    path = os.path.join(row_dir, tables.RUN_CONFIG)
+    if not os.path.exists(path):
+        return []
+    trained = upgrade_stored_config(OmegaConf.to_container(OmegaConf.load(path)))
+    current = compose_config("train", [*_row_overrides(row, seed, args), *_data_dir(args), f"paths.run_dir={row_dir}"])
+    return tables.config_drift(trained, OmegaConf.to_container(current, resolve=True))
+
+
 def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str, splits: Sequence[str]) -> str:
     """Train (or resume) and evaluate one row with one seed; returns its status."""
     name = tables.row_dir_name(row, seed)
@@ -238,6 +259,17 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         print(
             f"estimated time: {estimate / 60:.0f} min for {len(pending)} run(s) still to train or evaluate, {args.jobs} at a time ({budget.measured_on})"
         )
+    drifted = {}
+    for row, seed in runs:  # before any training: Hydra's composition is not thread-safe
+        drift = config_drift(row, seed, args, os.path.join(table_dir, tables.row_dir_name(row, seed)))
+        if drift:
+            drifted[row.name, seed] = drift
+            print(f"  {tables.row_dir_name(row, seed)}: {DRIFTED}: {'; '.join(drift)}", file=sys.stderr)
+    if drifted and not (args.dry_run or args.collect):
+        raise SystemExit(
+            f"{len(drifted)} run folder(s) in {table_dir} were {DRIFTED} (above): remove them to retrain, "
+            "or write the table from them as they are with --collect"
+        )
     if args.dry_run:
         return ""
 
@@ -259,6 +291,8 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
             result = tables.read_row(os.path.join(table_dir, tables.row_dir_name(row, seed)), row, splits)
             if statuses.get((row.name, seed), "done") != "done":
                 result.status = statuses[row.name, seed]
+            elif (row.name, seed) in drifted and result.status == "done":
+                result.status = f"done, but {DRIFTED}"
             if not result.record:  # never finished training: show what it was run with
                 result.record = {
                     "overrides": _row_overrides(row, seed, args),

@@ -29,13 +29,17 @@ import json
 import math
 import os
 import statistics
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from softrecon.evaluation.published import PublishedResult, published
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "configs")
 ROW_RECORD = "row.json"
+RUN_CONFIG = "config.yaml"  # the resolved config train.py saves in its run folder
 SPLITS = ("val", "test")
+# Config keys that say where a run is and how it reports, not what it trains: a row's
+# run folder or data folder may move without the row changing.
+PLACE_KEYS = ("task_name", "paths", "logging", "resume", "ckpt_path", "data.root", "trainer.device", "trainer.profile")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,6 +170,40 @@ def train_overrides(row: Row, budget: Budget, data: str, seed: int) -> List[str]
         *row.overrides,
         f"trainer.seed={seed}",
     ]
+
+
+def _leaves(config: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
+    """A nested config as {dotted key: value} (lists are values)."""
+    leaves = {}
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            leaves.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            leaves[f"{prefix}{key}"] = value
+    return leaves
+
+
+def config_drift(trained: Mapping[str, Any], current: Mapping[str, Any]) -> List[str]:
+    """What a row's run was trained with that the row's overrides no longer compose to.
+
+    Args:
+        trained: the run's saved config (a plain nested dict, upgraded to the current
+            layout by ``softrecon.config.legacy.upgrade_stored_config``).
+        current: the config the row's overrides compose to now, resolved.
+
+    Returns:
+        ``'key: trained -> now'`` for each setting present in both that differs, in key
+        order; the keys of ``PLACE_KEYS`` and a key present on one side only (a setting a
+        later version added or removed) are not differences.
+    """
+    old, new = _leaves(trained), _leaves(current)
+    drift = []
+    for key in sorted(old.keys() & new.keys()):
+        if any(key == place or key.startswith(place + ".") for place in PLACE_KEYS):
+            continue
+        if old[key] != new[key]:
+            drift.append(f"{key}: {old[key]!r} -> {new[key]!r}")
+    return drift
 
 
 def eval_dir(run_dir: str, split: str) -> str:

@@ -179,3 +179,17 @@ def test_the_colour_error_of_a_colour_row_is_collected(tmp_path):
     assert "| silhouette | 50.00 | 70.00 | 60.00 |  | done |" in text
     assert "| color | 40.00 | 60.00 | 50.00 | 0.0214 | done |" in text
     assert "color,val,color_error,0.0214,done" in tables.csv_text(results, ["val"])
+
+
+def test_config_drift():
+    """Settings that differ are named with both values; where a run lies, and keys on one
+    side only, are not differences."""
+    trained = {"renderer": {"sigma": 1e-4, "gamma": 1e-4}, "paths": {"run_dir": "/a"}, "data": {"root": "/x", "n": 2}}
+    current = {
+        "renderer": {"sigma": 3e-5, "gamma": 1e-4, "new": 1},
+        "paths": {"run_dir": "/b"},
+        "data": {"root": "/y", "n": 2},
+    }
+    assert tables.config_drift(trained, current) == ["renderer.sigma: 0.0001 -> 3e-05"]
+    assert tables.config_drift(current, current) == []
+    assert tables.config_drift({"loss": {"w": [1, 2]}}, {"loss": {"w": [1, 3]}}) == ["loss.w: [1, 2] -> [1, 3]"]

@@ -153,3 +153,43 @@ def test_reproduce_data_dir_reaches_training_and_evaluation(tmp_path, monkeypatc
     calls.clear()
     assert "| silhouette | 50.00 | 50.00 | done |" in open(reproduce.main(argv)).read()  # same row, data elsewhere
     assert calls == []
+
+
+def test_reproduce_refuses_a_run_trained_with_another_config(tmp_path, monkeypatch, capsys):
+    """A run folder whose saved config differs from what its row composes to now (the
+    row's file or its preset changed since) is not reused or resumed silently: the
+    script stops before training anything and names the setting; --collect tabulates
+    it, marked. Where the run lies (paths, data.root) and a config in an older layout
+    are not differences."""
+    from omegaconf import OmegaConf
+
+    from softrecon.config import compose_config
+
+    reproduce = load_script("reproduce")
+    monkeypatch.setattr(reproduce, "_run", lambda command, log_path: pytest.fail(f"ran {command}"))
+    out = tmp_path / "tables"
+    argv = ["--table", "ablation", "--rows", "baseline,sigma_low", "--out", str(out)]
+    table_dir = out / "ablation" / "synthetic-quick"
+    for name in ("baseline", "sigma_low"):
+        overrides = ["experiment=quick_cpu", "data=synthetic", f"+ablation={name}", "trainer.seed=0"]
+        config = OmegaConf.to_container(compose_config("train", overrides), resolve=True)
+        config["paths"]["run_dir"] = "/elsewhere"  # where a run lies is not what it is
+        config["data"]["root"] = "/moved/synthetic"
+        config["trainer"]["decay_at"] = config["schedule"].pop("decay_at")  # an older layout of the same value
+        if name == "sigma_low":
+            config["renderer"]["sigma"] = 1e-6  # the row's file changed since it was trained
+        run_dir = table_dir / name
+        (run_dir / "eval_val").mkdir(parents=True)
+        OmegaConf.save(OmegaConf.create(config), run_dir / tables.RUN_CONFIG)
+        (run_dir / tables.ROW_RECORD).write_text(json.dumps({"overrides": overrides, "seed": 0, "status": "done"}))
+        (run_dir / "eval_val" / "metrics.json").write_text(json.dumps({"per_class": {"car": 0.5}, "mean": 0.5}))
+
+    with pytest.raises(SystemExit, match="1 run folder"):
+        reproduce.main(argv)
+    err = capsys.readouterr().err
+    assert "sigma_low: trained with another config" in err and "renderer.sigma: 1e-06 -> " in err
+    assert "baseline:" not in err
+
+    text = open(reproduce.main(argv + ["--collect"])).read()
+    assert "| baseline | 50.00 | 50.00 | done |" in text
+    assert f"| sigma_low | 50.00 | 50.00 | done, but {reproduce.DRIFTED} |" in text
