@@ -39,6 +39,7 @@ from omegaconf import OmegaConf  # noqa: E402
 from softrecon.config import compose_config  # noqa: E402
 from softrecon.config.legacy import upgrade_stored_config  # noqa: E402
 from softrecon.experiments import tables  # noqa: E402
+from softrecon.runs.run_dir import CONFIG_FILE  # noqa: E402
 from softrecon.utils.atomic import atomic_write  # noqa: E402
 
 DRIFTED = "trained with another config than its row makes now"
@@ -157,7 +158,7 @@ def config_drift(row: tables.Row, seed: int, args: argparse.Namespace, row_dir: 
     overrides compose to now (``tables.config_drift``); [] when nothing is trained yet. A
     row whose file, preset or defaults changed since it was trained would otherwise be
     reused (or resumed) silently."""
-    path = os.path.join(row_dir, tables.RUN_CONFIG)
+    path = os.path.join(row_dir, CONFIG_FILE)
     if not os.path.exists(path):
         return []
     trained = upgrade_stored_config(OmegaConf.to_container(OmegaConf.load(path)))
@@ -200,7 +201,7 @@ def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str
             "overrides": overrides,
             "seed": seed,
             "commit": git_commit(),
-            "config": os.path.join(row_dir, "config.yaml"),
+            "config": os.path.join(row_dir, CONFIG_FILE),
             "train_seconds": round(time.perf_counter() - started, 1),
             "finished": datetime.datetime.now().isoformat(timespec="seconds"),
             "status": "done",

@@ -35,7 +35,6 @@ from softrecon.evaluation.published import PublishedResult, published
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "configs")
 ROW_RECORD = "row.json"
-RUN_CONFIG = "config.yaml"  # the resolved config train.py saves in its run folder
 SPLITS = ("val", "test")
 # Config keys that say where a run is and how it reports, not what it trains: a row's
 # run folder or data folder may move without the row changing.

@@ -6,6 +6,8 @@ import datetime
 import os
 from typing import Optional
 
+CONFIG_FILE = "config.yaml"  # the resolved config of the run's last (re)start, in the run folder
+
 
 def hydra_output_dir() -> Optional[str]:
     """Hydra's output folder when running under ``@hydra.main``, else None."""

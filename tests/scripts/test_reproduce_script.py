@@ -164,6 +164,7 @@ def test_reproduce_refuses_a_run_trained_with_another_config(tmp_path, monkeypat
     from omegaconf import OmegaConf
 
     from softrecon.config import compose_config
+    from softrecon.runs.run_dir import CONFIG_FILE
 
     reproduce = load_script("reproduce")
     monkeypatch.setattr(reproduce, "_run", lambda command, log_path: pytest.fail(f"ran {command}"))
@@ -180,7 +181,7 @@ def test_reproduce_refuses_a_run_trained_with_another_config(tmp_path, monkeypat
             config["renderer"]["sigma"] = 1e-6  # the row's file changed since it was trained
         run_dir = table_dir / name
         (run_dir / "eval_val").mkdir(parents=True)
-        OmegaConf.save(OmegaConf.create(config), run_dir / tables.RUN_CONFIG)
+        OmegaConf.save(OmegaConf.create(config), run_dir / CONFIG_FILE)
         (run_dir / tables.ROW_RECORD).write_text(json.dumps({"overrides": overrides, "seed": 0, "status": "done"}))
         (run_dir / "eval_val" / "metrics.json").write_text(json.dumps({"per_class": {"car": 0.5}, "mean": 0.5}))
 

@@ -9,12 +9,11 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from softrecon.runs.checkpoint import list_checkpoints, set_aside_after
+from softrecon.runs.run_dir import CONFIG_FILE
 from softrecon.runs.run_logger import RunLogger
 from softrecon.utils.atomic import atomic_write
 
 from .base import Callback, every
-
-CONFIG_FILE = "config.yaml"  # the resolved config of the run's last (re)start, in the run folder
 
 
 class Checkpointing(Callback):
