@@ -32,9 +32,9 @@ sys.path.insert(0, os.path.join(REPO, "scripts"))
 sys.path.insert(0, os.path.join(REPO, "benchmarks", "thin_parts"))
 
 from hydra import compose, initialize_config_dir  # noqa: E402
-
 from make_fit_targets import make_targets  # noqa: E402
 from make_quadruped import quadruped  # noqa: E402
+
 from softrecon.fitting.config import register_configs  # noqa: E402
 from softrecon.fitting.run_shape import run_fit_mesh  # noqa: E402
 from softrecon.io import save_obj  # noqa: E402

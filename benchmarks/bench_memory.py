@@ -65,9 +65,9 @@ def peak_mb():  # VmHWM: this process's own high-water mark (ru_maxrss can carry
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
 torch.set_num_threads(1)
-from softrecon.data.build import BuildOptions, BuildTask, build_object
-from softrecon.data.build.mesh_source import MeshSource, load_mesh_record
-from softrecon.data.build.render import render_benchmark_views
+from softrecon.dataset_builders import BuildOptions, BuildTask, build_object
+from softrecon.dataset_builders.mesh_source import MeshSource, load_mesh_record
+from softrecon.dataset_builders.render import render_benchmark_views
 from softrecon.voxel import voxelize
 path, stage = sys.argv[1], sys.argv[2]
 bare = peak_mb()

@@ -53,9 +53,15 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "tests", "renderer"))  # the kernel tests' input factories
 
 from scene_factories import mesh_scene, uv_sphere  # noqa: E402
+
 from softrecon.geometry import icosphere  # noqa: E402
-from softrecon.renderer import AggrAlpha, DistCDF, RasterSettings, rasterize_reference  # noqa: E402
-from softrecon.renderer import _kernels  # noqa: E402
+from softrecon.renderer import (  # noqa: E402
+    AggrAlpha,
+    DistCDF,
+    RasterSettings,
+    _kernels,  # noqa: E402
+    rasterize_reference,
+)
 
 # Timed repetitions per measurement (median reported); --quick uses QUICK_REPEATS.
 REPEATS = 5

@@ -58,10 +58,10 @@ def predicted_meshes(count: int):
 def checkpoint_meshes(path: str, count: int, data_root: str):
     """A trained model's predictions: (count, V, 3) vertices from the first ``count``
     views (object by object) of its data's validation split, and its (F, 3) faces."""
-    from softrecon.data import iterate_views
+    from softrecon.datasets import iterate_views
+    from softrecon.datasets.open import checkpoint_dataset
     from softrecon.evaluation import load_model, reconstruct
-    from softrecon.runs.checkpoint import load_checkpoint
-    from softrecon.runs.dataset import checkpoint_dataset
+    from softrecon.rundir.checkpoint import load_checkpoint
 
     checkpoint = load_checkpoint(path, map_location="cpu")
     model = load_model(checkpoint, torch.device("cpu"))

@@ -11,8 +11,8 @@ import os
 import sys
 from typing import List, Optional
 
-from softrecon.data.build import IMAGE_SIZES, BuildOptions, run_build
-from softrecon.data.build.mesh_source import (
+from softrecon.dataset_builders import IMAGE_SIZES, BuildOptions, run_build
+from softrecon.dataset_builders.mesh_source import (
     LAYOUTS,
     assign_by_fractions,
     assign_from_file,
@@ -21,7 +21,7 @@ from softrecon.data.build.mesh_source import (
     mesh_tasks,
     read_split_file,
 )
-from softrecon.data.build.writer import FORMATS
+from softrecon.dataset_builders.writer import FORMATS
 from softrecon.voxel import FILL_MODES
 
 DESCRIPTION = """\

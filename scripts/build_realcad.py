@@ -12,10 +12,10 @@ import sys
 import time
 from typing import List, Optional
 
-from softrecon.data.build import IMAGE_SIZES, BuildOptions
-from softrecon.data.build.realcad import PACKAGES, build_realcad, download_debs, find_debs, total_download_size
-from softrecon.data.build.realcad.catalog import DEFAULT_CLASSES_FILE
-from softrecon.data.build.writer import FORMATS
+from softrecon.dataset_builders import IMAGE_SIZES, BuildOptions
+from softrecon.dataset_builders.realcad import PACKAGES, build_realcad, download_debs, find_debs, total_download_size
+from softrecon.dataset_builders.realcad.catalog import DEFAULT_CLASSES_FILE
+from softrecon.dataset_builders.writer import FORMATS
 from softrecon.voxel import FILL_MODES
 
 DESCRIPTION = f"""\
@@ -28,7 +28,7 @@ HDF5, per class and split, deterministic 70/10/20 split per class by model id):
 
 The packages are fetched with 'apt-get download' (no root needed) into --debs, unless
 their .deb files already lie there. Models are mapped to ShapeNet classes by
-softrecon/data/build/realcad/classes.csv (or --classes-file), turned to one pose per class
+softrecon/dataset_builders/realcad/classes.csv (or --classes-file), turned to one pose per class
 (y up, front -z), normalized to the unit box, and checked; duplicates, levels of detail,
 parts, props and models that cannot be read or voxelize to almost nothing are left out.
 <out>/manifest.csv lists every candidate model: class, split, package, path, licence,

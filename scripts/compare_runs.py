@@ -21,8 +21,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from softrecon.config.legacy import upgrade_stored_config  # noqa: E402
-from softrecon.runs.checkpoint import CHECKPOINT_DIR  # noqa: E402
-from softrecon.runs.run_logger import MESH_DIR, TENSORBOARD_DIR  # noqa: E402
+from softrecon.rundir.checkpoint import CHECKPOINT_DIR  # noqa: E402
+from softrecon.rundir.logger import MESH_DIR, TENSORBOARD_DIR  # noqa: E402
 
 TIMING_PREFIX = "perf/"  # wall-clock scalars: differ between any two runs
 

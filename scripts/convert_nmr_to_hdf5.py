@@ -10,9 +10,9 @@ from typing import List, Optional
 
 from tqdm import tqdm
 
-from softrecon.data import layout
-from softrecon.data.npz_io import inspect_npz, iter_npz_rows
-from softrecon.data.build.writer import SplitWriter
+from softrecon.dataset_builders.writer import SplitWriter
+from softrecon.datasets import layout
+from softrecon.datasets.npz_io import inspect_npz, iter_npz_rows
 
 DESCRIPTION = """\
 Convert the NMR renders (<class>_<split>_images.npz, uint8 (N, 24, 4, 64, 64), and

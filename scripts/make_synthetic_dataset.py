@@ -9,8 +9,8 @@ import sys
 import time
 from typing import List, Optional
 
-from softrecon.data.classes import SYNTHETIC_CLASS_NAMES
-from softrecon.data.build.synthetic import DEFAULT_ROOT, SyntheticConfig, ensure_default_dataset
+from softrecon.dataset_builders.synthetic import DEFAULT_ROOT, SyntheticConfig, ensure_default_dataset
+from softrecon.datasets.classes import SYNTHETIC_CLASS_NAMES
 
 DESCRIPTION = """\
 Generate the synthetic multi-view dataset: for each class, random objects built from

@@ -20,9 +20,9 @@ from typing import List, Optional
 import numpy as np
 from PIL import Image, ImageDraw
 
-from softrecon.data.build.render import render_benchmark_views
-from softrecon.data.build.realcad import MANIFEST_NAME
-from softrecon.data.build.realcad.prepare import PREPARE_VERSION
+from softrecon.dataset_builders.realcad import MANIFEST_NAME
+from softrecon.dataset_builders.realcad.prepare import PREPARE_VERSION
+from softrecon.dataset_builders.render import render_benchmark_views
 
 # Benchmark view 3 (azimuth -45 degrees, elevation 30): the camera is in front of the
 # object (front = -z) and to its left, so the front, one side and the top all show.

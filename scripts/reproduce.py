@@ -39,7 +39,7 @@ from omegaconf import OmegaConf  # noqa: E402
 from softrecon.config import compose_config  # noqa: E402
 from softrecon.config.legacy import upgrade_stored_config  # noqa: E402
 from softrecon.experiments import tables  # noqa: E402
-from softrecon.runs.run_dir import CONFIG_FILE  # noqa: E402
+from softrecon.rundir.folder import CONFIG_FILE  # noqa: E402
 from softrecon.utils.atomic import atomic_write  # noqa: E402
 
 DRIFTED = "trained with another config than its row makes now"

@@ -65,10 +65,10 @@ def _tile(image: torch.Tensor) -> np.ndarray:
 
 def prediction_rows(args) -> tuple:
     """(rows (H, W, 3) uint8 list, labels list): one row of four tiles per object."""
+    from softrecon.datasets.open import checkpoint_dataset
     from softrecon.evaluation import load_model, reconstruct
     from softrecon.renderer import Lighting, RasterSettings, SoftRenderer, benchmark_camera
-    from softrecon.runs.checkpoint import load_checkpoint
-    from softrecon.runs.dataset import checkpoint_dataset
+    from softrecon.rundir.checkpoint import load_checkpoint
     from softrecon.structures import Mesh
 
     checkpoint = load_checkpoint(args.checkpoint, map_location="cpu")

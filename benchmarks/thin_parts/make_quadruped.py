@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from softrecon.data.build.primitives import cylinder, ellipsoid
+from softrecon.dataset_builders.primitives import cylinder, ellipsoid
 from softrecon.io import save_obj
 
 BODY = dict(center=(0.0, 0.15, 0.0), radii=(0.42, 0.17, 0.15), level=3)

@@ -102,7 +102,7 @@ class OptimConfig:
 @dataclass
 class ScheduleConfig:
     """Step schedule of lr (``optim.lr``) and sigma (``renderer.sigma``), read by
-    ``softrecon.runs.schedule.scheduled`` in training and evaluation alike."""
+    ``softrecon.config.schedule.scheduled`` in training and evaluation alike."""
 
     decay_at: List[int] = MISSING  # iterations where lr and sigma are scaled
     decay_factor: float = MISSING

@@ -13,15 +13,15 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from softrecon.config.checks import check_eval_config
-from softrecon.data import iterate_views
-from softrecon.data.classes import class_name
+from softrecon.config.schedule import scheduled
+from softrecon.datasets import iterate_views
+from softrecon.datasets.classes import class_name
+from softrecon.datasets.open import open_dataset
 from softrecon.models import ModelConfigError, build_model
 from softrecon.models.inference import reconstruct
-from softrecon.runs.checkpoint import CheckpointError, load_checkpoint, load_weights, run_dir_of
-from softrecon.runs.dataset import build_dataset
-from softrecon.runs.distributed import choose_device
-from softrecon.runs.run_dir import hydra_output_dir
-from softrecon.runs.schedule import scheduled
+from softrecon.rundir.checkpoint import CheckpointError, load_checkpoint, load_weights, run_dir_of
+from softrecon.rundir.folder import hydra_output_dir
+from softrecon.runtime.distributed import choose_device
 
 from . import report
 from .color_error import HELD_OUT_OFFSETS, held_out_color_error, renderer_from_config
@@ -98,7 +98,7 @@ def evaluate(cfg: DictConfig) -> str:
     path of metrics.json (the last line), and returns that path.
 
     Raises:
-        softrecon.runs.CheckpointError: the checkpoint is missing or unreadable
+        softrecon.rundir.CheckpointError: the checkpoint is missing or unreadable
             (the message names the file).
     """
     if OmegaConf.is_missing(cfg, "ckpt_path"):
@@ -110,7 +110,7 @@ def evaluate(cfg: DictConfig) -> str:
     image_size = int(checkpoint["config"]["model"]["image_size"])
     with warnings.catch_warnings(record=True) as caught:  # also kept in metrics.json
         warnings.simplefilter("always")
-        dataset = build_dataset(cfg.data, cfg.split)
+        dataset = open_dataset(cfg.data, cfg.split)
     notes = [str(w.message) for w in caught]
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

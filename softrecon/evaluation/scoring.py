@@ -43,7 +43,7 @@ class VoxelScorer:
     """Scores predicted meshes against a dataset's ground-truth voxels.
 
     Args:
-        dataset: a ``softrecon.data.MultiViewDataset`` (``get_voxels``, ``class_id_of``).
+        dataset: a ``softrecon.datasets.MultiViewDataset`` (``get_voxels``, ``class_id_of``).
         faces: (F, 3) long, the faces of every predicted mesh.
         with_points: also compute Chamfer distance and F-score.
         fscore_threshold: distance of the F-score (object-frame units).

@@ -28,8 +28,8 @@ from tqdm import tqdm
 from softrecon.losses import soft_iou_loss
 from softrecon.renderer import RasterSettings
 
-from .rotation import axis_angle_to_matrix, geodesic_angle_degrees
 from .rendering import render_rgba
+from .rotation import axis_angle_to_matrix, geodesic_angle_degrees
 from .schedule import geometric_anneal
 from .visualization import make_frame
 

@@ -12,9 +12,8 @@ from typing import Sequence, Tuple, Union
 
 import torch
 
-from softrecon.renderer.cameras import PerspectiveCamera
-
 from softrecon import protocol
+from softrecon.renderer.cameras import PerspectiveCamera
 
 # SPEC section 5: the benchmark's camera distance and viewing half-angle (degrees).
 BENCHMARK_DISTANCE = protocol.CAMERA_DISTANCE

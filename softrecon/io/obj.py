@@ -17,7 +17,6 @@ per-vertex colours wherever the texture has detail finer than the mesh.
 from __future__ import annotations
 
 import array as pyarray
-
 import io
 import os
 import warnings

@@ -5,6 +5,8 @@
 - cameras (SPEC section 5), ``Lighting`` and the ``SoftRenderer`` module on top.
 """
 
+from softrecon.structures.textures import bake_uv_texture, surface_texel_index, texel_barycentrics
+
 from .cameras import (
     BENCHMARK_AZIMUTH_STEP,
     BENCHMARK_DISTANCE,
@@ -25,7 +27,6 @@ from .rasterize import resolve_backend, soft_rasterize
 from .reference import pixel_centers, rasterize_reference
 from .settings import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings
 from .soft_renderer import SoftRenderer
-from softrecon.structures.textures import bake_uv_texture, surface_texel_index, texel_barycentrics
 
 __all__ = [
     "AggrAlpha",

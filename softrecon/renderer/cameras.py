@@ -26,7 +26,6 @@ Nc == Nv, or either is 1; the result has max(Nc, Nv) entries.
 from __future__ import annotations
 
 import functools
-
 from typing import Optional, Sequence, Tuple, Union
 
 import torch

@@ -30,9 +30,10 @@ from typing import Optional
 
 import torch
 
+from softrecon.structures.textures import texture_resolution
+
 from . import reference
 from .settings import RasterSettings
-from softrecon.structures.textures import texture_resolution
 
 BACKENDS = ("auto", "reference", "cpu", "cuda", "cuda_emulated")
 

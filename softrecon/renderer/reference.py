@@ -22,11 +22,12 @@ from typing import Optional, Tuple
 import torch
 from torch.utils.checkpoint import checkpoint
 
+from softrecon.structures.textures import surface_texel_index, texture_resolution
+
 from .cdfs import CDFS
 from .distances import DISTANCES, PairGeometry
 from .settings import AggrRGB, RasterSettings
 from .tconorms import TCONORMS, PairCoverage
-from softrecon.structures.textures import surface_texel_index, texture_resolution
 
 # A face whose doubled projected area |2A| is at most this (NDC units) takes no part.
 MIN_DOUBLE_AREA = 1e-8

@@ -2,19 +2,19 @@
 (``loop``) and its callbacks, set up from the config (``assemble``) by ``Trainer``, with
 exact resume and DDP.
 
-Checkpoints and the schedule live in ``softrecon.runs`` (shared with evaluation); they
+Checkpoints and the schedule live in ``softrecon.rundir`` (shared with evaluation); they
 are re-exported here so that ``from softrecon.training import save_checkpoint`` works.
 """
 
+from softrecon.config.schedule import scheduled, step_decay
 from softrecon.models.inference import resize_images
-from softrecon.runs.checkpoint import (
+from softrecon.rundir.checkpoint import (
     CheckpointError,
     list_checkpoints,
     load_checkpoint,
     resolve_checkpoint,
     save_checkpoint,
 )
-from softrecon.runs.schedule import scheduled, step_decay
 
 from .callbacks import Callback
 from .loop import FitLoop

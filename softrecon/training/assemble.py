@@ -15,20 +15,20 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from softrecon.data import ViewPairSampler
+from softrecon.datasets import ViewPairSampler
 from softrecon.models import build_model
 from softrecon.renderer.soft_renderer import SoftRenderer
-from softrecon.runs.checkpoint import (
+from softrecon.rundir.checkpoint import (
     CHECKPOINT_DIR,
     latest_checkpoint,
     list_checkpoints,
     resolve_checkpoint,
     run_dir_of,
 )
-from softrecon.runs.distributed import DistContext
-from softrecon.runs.run_dir import resolve_run_dir
-from softrecon.runs.run_lock import RunFolderBusy, RunLock
-from softrecon.runs.timing import PhaseTimer
+from softrecon.rundir.folder import resolve_run_dir
+from softrecon.rundir.lock import RunFolderBusy, RunLock
+from softrecon.runtime.distributed import DistContext
+from softrecon.runtime.timing import PhaseTimer
 
 from .objective import MultiViewObjective
 from .task import ReconstructionTask

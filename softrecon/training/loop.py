@@ -14,10 +14,10 @@ from typing import Callable, Dict, Iterator, Optional, Sequence
 
 import torch
 
-from softrecon.data import ViewPairSampler
+from softrecon.datasets import ViewPairSampler
 from softrecon.models.inference import resize_images
 from softrecon.renderer.settings import RasterSettings
-from softrecon.runs.timing import PhaseTimer
+from softrecon.runtime.timing import PhaseTimer
 
 from .callbacks import Callback
 from .loss_watch import LossWatch
@@ -64,7 +64,7 @@ class FitLoop:
         task: the model with its loss.
         optimizer: steps the model's parameters.
         batches: the stream of batches.
-        schedule: iteration -> {'lr': ..., 'sigma': ...} (``softrecon.runs.schedule.scheduled``).
+        schedule: iteration -> {'lr': ..., 'sigma': ...} (``softrecon.config.schedule.scheduled``).
         timer: times the phases ``data`` and ``optimizer`` (the task times its own).
     """
 

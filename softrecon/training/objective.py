@@ -22,8 +22,8 @@ from typing import Dict, Optional
 import torch
 from torch import nn
 
-from softrecon.protocol import ALPHA_CHANNEL, RGB_CHANNELS
 from softrecon.losses import ColorLaplacianLoss, FlattenLoss, LaplacianLoss, color_l1_loss, multiview_iou_loss
+from softrecon.protocol import ALPHA_CHANNEL, RGB_CHANNELS
 from softrecon.renderer.cameras import benchmark_camera
 from softrecon.renderer.settings import RasterSettings
 from softrecon.renderer.soft_renderer import SoftRenderer

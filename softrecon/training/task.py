@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from softrecon.renderer.settings import RasterSettings
-from softrecon.runs.timing import PhaseTimer
+from softrecon.runtime.timing import PhaseTimer
 
 from .objective import MultiViewObjective, StepOutput
 

@@ -24,14 +24,14 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from softrecon.config.checks import check_train_config
-from softrecon.runs.checkpoint import CHECKPOINT_DIR, load_checkpoint, load_weights, save_checkpoint
-from softrecon.runs.dataset import build_dataset
-from softrecon.runs.distributed import DistContext, broadcast_object, setup_distributed, teardown_distributed
-from softrecon.runs.rng import get_rng_state, set_rng_state
-from softrecon.runs.run_lock import RunLock
-from softrecon.runs.run_logger import RunLogger
-from softrecon.runs.schedule import scheduled
-from softrecon.runs.timing import PhaseTimer
+from softrecon.config.schedule import scheduled
+from softrecon.datasets.open import open_dataset
+from softrecon.rundir.checkpoint import CHECKPOINT_DIR, load_checkpoint, load_weights, save_checkpoint
+from softrecon.rundir.lock import RunLock
+from softrecon.rundir.logger import RunLogger
+from softrecon.runtime.distributed import DistContext, broadcast_object, setup_distributed, teardown_distributed
+from softrecon.runtime.rng import get_rng_state, set_rng_state
+from softrecon.runtime.timing import PhaseTimer
 
 from . import assemble
 from .assemble import seed_everything
@@ -71,7 +71,7 @@ class Trainer:
             raise refusal
 
         device = self.context.device
-        self.dataset = build_dataset(cfg.data, cfg.data.train_split, self.context)
+        self.dataset = open_dataset(cfg.data, cfg.data.train_split, self.context.is_main)
         self.sampler = assemble.build_sampler(cfg, self.dataset, self.context)
         self._val_dataset = None
         # Phase timing synchronizes a GPU around every phase: only when profiling there.
@@ -167,7 +167,7 @@ class Trainer:
         """Voxel IoU on the first ``trainer.val_objects`` objects of each validation class
         (``softrecon.training.validation``): a cheap progress signal, not the benchmark."""
         if self._val_dataset is None:
-            self._val_dataset = build_dataset(self.cfg.data, self.cfg.data.val_split)
+            self._val_dataset = open_dataset(self.cfg.data, self.cfg.data.val_split)
         cfg = self.cfg
         return validate(
             self.model, self._val_dataset, int(cfg.trainer.val_objects), int(cfg.data.image_size), self.context.device

@@ -1,5 +1,6 @@
 """Mesh -> occupancy grid in the ground-truth voxel convention (SPEC section 7)."""
 
+from .batch import voxelize_batch
 from .convention import (
     array_index_to_cell_center,
     array_to_xyz_grid,
@@ -8,7 +9,6 @@ from .convention import (
     to_grid_coordinates,
     xyz_grid_to_array,
 )
-from .batch import voxelize_batch
 from .voxelize import FILL_MODES, SURFACE_MODES, occupied_volume, voxelize, voxelize_parts
 
 __all__ = [

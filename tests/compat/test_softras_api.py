@@ -321,7 +321,7 @@ def test_flatten_loss_uses_softras_edges_and_values():
     x = (
         v + 0.05 * torch.randn(2, *v.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
     ).requires_grad_(True)
-    a, b = x[:, quads[:, 1]] - x[:, quads[:, 0]], None
+    a = x[:, quads[:, 1]] - x[:, quads[:, 0]]
     eps = 1e-6
 
     def perp(side):

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 import torch
+from softras_kernel_port import softras_forward
 
 import softrecon.compat.softras as sr
-from softras_kernel_port import softras_forward
 from softrecon.geometry.icosphere import icosphere
 from softrecon.renderer import PerspectiveCamera, RasterSettings, look_at_rotation, soft_rasterize
 from softrecon.voxel import voxelize

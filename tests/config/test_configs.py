@@ -1,6 +1,7 @@
 """Every config group composes and instantiates; the schemas reject typos; the paper preset is the paper."""
 
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -108,7 +109,7 @@ def test_eval_config_requires_a_checkpoint():
 
 
 def test_train_help_explains_groups_and_presets():
-    root = os.path.dirname(CONFIG_DIR)
+    root = str(pathlib.Path(__file__).resolve().parents[2])
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run(
         [sys.executable, os.path.join(root, "train.py"), "--help"], capture_output=True, text=True, env=env, timeout=120

@@ -6,13 +6,12 @@ import os
 
 import pytest
 import torch
+from test_evaluate import SIZE, _constant_model_checkpoint, _eval_overrides, sphere_setup  # noqa: F401  (fixture)
 
 from softrecon.config import compose_config
 from softrecon.evaluation import evaluate
 from softrecon.evaluation.color_error import HELD_OUT_OFFSETS, held_out_color_error, renderer_from_config
 from softrecon.geometry import icosphere
-
-from test_evaluate import SIZE, _constant_model_checkpoint, _eval_overrides, sphere_setup  # noqa: F401  (fixture)
 
 
 class ViewShadedDataset:

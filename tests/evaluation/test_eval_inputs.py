@@ -8,17 +8,15 @@ import os
 import numpy as np
 import pytest
 from omegaconf import OmegaConf
+from test_checkpoint_safety import VALID_MODEL
 
 from softrecon.config import compose_config
-from softrecon.data import NUM_VIEWS
-from softrecon.data.build import write_split
+from softrecon.dataset_builders import run_data, write_split
+from softrecon.datasets import NUM_VIEWS
 from softrecon.evaluation import evaluate
 from softrecon.evaluation.report import write_json
 from softrecon.models import build_model
 from softrecon.training import save_checkpoint
-from softrecon.runs import dataset as training_data
-
-from test_checkpoint_safety import VALID_MODEL
 
 SIZE = 16
 
@@ -86,11 +84,10 @@ def test_a_synthetic_build_into_a_folder_of_other_files_is_refused(tmp_path, mon
     (tmp_path / "mine" / "notes.txt").write_text("my own data")
     cfg = OmegaConf.create({"root": str(tmp_path / "mine"), "synthetic": True, "class_ids": None, "fmt": "auto"})
     with pytest.raises(ValueError, match=r"data.synthetic=true but data.root=.*mine.*notes.txt"):
-        training_data.build_dataset(cfg, "train")
+        run_data.ensure_run_data(cfg)
     built = []
-    monkeypatch.setattr(training_data, "ensure_default_dataset", built.append)
+    monkeypatch.setattr(run_data, "ensure_default_dataset", built.append)
     cfg.root = str(tmp_path / "typo")
     with pytest.warns(UserWarning, match=r"no dataset at .*typo; building the synthetic dataset there"):
-        with pytest.raises(FileNotFoundError):  # the stub built nothing
-            training_data.build_dataset(cfg, "train")
+        run_data.ensure_run_data(cfg)
     assert built == [str(tmp_path / "typo")]

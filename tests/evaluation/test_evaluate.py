@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from softrecon.config import compose_config
-from softrecon.data import NUM_VIEWS
-from softrecon.data.build import write_split
+from softrecon.dataset_builders import write_split
+from softrecon.datasets import NUM_VIEWS
 from softrecon.evaluation import evaluate
 from softrecon.geometry import icosphere
 from softrecon.training import CheckpointError, Trainer, load_checkpoint, save_checkpoint

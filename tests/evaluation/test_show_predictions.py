@@ -7,7 +7,6 @@ import pathlib
 import imageio.v3 as iio
 import numpy as np
 import pytest
-
 from test_evaluate import sphere_setup  # noqa: F401  (fixture)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -48,8 +47,8 @@ def test_bad_options_are_named(show, sphere_setup, options, message):  # noqa: F
 
 
 def test_checkpoint_dataset_reads_the_runs_data_or_another_folder(sphere_setup, tmp_path):  # noqa: F811
-    from softrecon.runs.checkpoint import load_checkpoint
-    from softrecon.runs.dataset import checkpoint_dataset
+    from softrecon.datasets.open import checkpoint_dataset
+    from softrecon.rundir.checkpoint import load_checkpoint
 
     root, checkpoint_path, _ = sphere_setup
     checkpoint = load_checkpoint(checkpoint_path, map_location="cpu")

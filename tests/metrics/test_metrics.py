@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from softrecon.data.build.primitives import box
+from softrecon.dataset_builders.primitives import box
 from softrecon.metrics import chamfer_distance, fscore, sample_points_on_mesh, voxel_iou, voxel_surface_points
 from softrecon.voxel import point_to_array_index, voxelize
 

@@ -23,9 +23,9 @@ def test_paper_architecture_layers():
     ]
     assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in model.encoder.conv) == 3
     linears = [m for m in model.encoder.fc if isinstance(m, torch.nn.Linear)]
-    assert [(l.in_features, l.out_features) for l in linears] == [(256 * 8 * 8, 1024), (1024, 1024), (1024, 512)]
+    assert [(lin.in_features, lin.out_features) for lin in linears] == [(256 * 8 * 8, 1024), (1024, 1024), (1024, 512)]
     dec = model.decoder
-    assert [(l.in_features, l.out_features) for l in dec.fc if isinstance(l, torch.nn.Linear)] == [
+    assert [(lin.in_features, lin.out_features) for lin in dec.fc if isinstance(lin, torch.nn.Linear)] == [
         (512, 1024),
         (1024, 2048),
     ]

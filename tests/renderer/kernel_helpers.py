@@ -14,11 +14,9 @@ from typing import Callable, Optional, Tuple
 
 import numpy as np
 import torch
-
-from softrecon.renderer import RasterSettings, pixel_centers, rasterize_reference, soft_rasterize
-from softrecon.renderer import _kernels
-
 from scene_factories import random_scene, sphere_scene  # noqa: F401 (re-exported to the kernel tests)
+
+from softrecon.renderer import RasterSettings, _kernels, pixel_centers, rasterize_reference, soft_rasterize
 
 # Every dist_func x aggr_alpha x aggr_rgb x double_sided combination.
 ALL_COMBOS = list(

@@ -10,14 +10,24 @@ elsewhere).
 
 import pytest
 import torch
-
-from softrecon.renderer import RasterSettings, soft_rasterize
-from softrecon.renderer import _kernels
-
 from kernel_helpers import (
-    ALL_COMBOS, CDFS, GOLDEN_FILES, GRADCHECK_COMBOS, TOLERANCE, assert_matches, golden_alpha_and_grad, kernel, nasty_faces,
-    random_scene, reference, relative_error, render_with_grads, sphere_scene,
+    ALL_COMBOS,
+    CDFS,
+    GOLDEN_FILES,
+    GRADCHECK_COMBOS,
+    TOLERANCE,
+    assert_matches,
+    golden_alpha_and_grad,
+    kernel,
+    nasty_faces,
+    random_scene,
+    reference,
+    relative_error,
+    render_with_grads,
+    sphere_scene,
 )  # fmt: skip
+
+from softrecon.renderer import RasterSettings, _kernels, soft_rasterize
 
 BACKENDS = [
     pytest.param(

@@ -1,10 +1,10 @@
 """The host emulation of CUDA kernels (csrc/cuda/emulation.h) refuses, at compile time,
 what it cannot run exactly thread by thread, and runs what it can."""
 
+import pathlib
 import shutil
 import subprocess
 import sys
-import pathlib
 
 import pytest
 

@@ -5,12 +5,10 @@ offsets against the quantities it stores."""
 
 import pytest
 import torch
-
-from softrecon.renderer import RasterSettings
-from softrecon.renderer import _kernels, cdfs, reference
-from softrecon.renderer.settings import AggrAlpha, AggrRGB, DistCDF, DistFunc
-
 from kernel_helpers import random_scene
+
+from softrecon.renderer import RasterSettings, _kernels, cdfs, reference
+from softrecon.renderer.settings import AggrAlpha, AggrRGB, DistCDF, DistFunc
 
 pytestmark = pytest.mark.skipif(not _kernels.kernel_available("cpu"), reason=_kernels.build_error() or "no CPU kernel")
 

@@ -6,14 +6,22 @@ import os
 
 import pytest
 import torch
-
-from softrecon.renderer import RasterSettings, soft_rasterize
-from softrecon.renderer import _kernels
-
 from kernel_helpers import (
-    ALL_COMBOS, CDFS, GRADCHECK_COMBOS, TOLERANCE, assert_matches, kernel, nasty_faces, random_scene, reference,
-    relative_error, render_with_grads, sphere_scene,
+    ALL_COMBOS,
+    CDFS,
+    GRADCHECK_COMBOS,
+    TOLERANCE,
+    assert_matches,
+    kernel,
+    nasty_faces,
+    random_scene,
+    reference,
+    relative_error,
+    render_with_grads,
+    sphere_scene,
 )  # fmt: skip
+
+from softrecon.renderer import RasterSettings, _kernels, soft_rasterize
 
 pytestmark = pytest.mark.skipif(not _kernels.kernel_available("cpu"), reason=_kernels.build_error() or "no CPU kernel")
 

@@ -9,10 +9,9 @@ import itertools
 
 import pytest
 import torch
+from kernel_helpers import GOLDEN_FILES, golden_alpha_and_grad, load_golden
 
 from softrecon.renderer import RasterSettings, pixel_centers, rasterize_reference, soft_rasterize
-
-from kernel_helpers import GOLDEN_FILES, golden_alpha_and_grad, load_golden
 
 
 def random_faces(num_batch, num_faces, generator, dtype=torch.float64, extent=0.8):

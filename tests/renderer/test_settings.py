@@ -3,7 +3,6 @@
 import math
 
 import pytest
-
 import torch
 
 from softrecon.renderer import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings

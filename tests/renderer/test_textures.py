@@ -10,8 +10,8 @@ import torch
 from softrecon.geometry import icosphere
 from softrecon.io import sample_texture
 from softrecon.renderer import Lighting, PerspectiveCamera, RasterSettings, SoftRenderer, benchmark_camera
-from softrecon.structures.textures import bake_uv_texture, surface_texel_index, texel_barycentrics, texture_resolution
 from softrecon.structures import Mesh
+from softrecon.structures.textures import bake_uv_texture, surface_texel_index, texel_barycentrics, texture_resolution
 
 RESOLUTIONS = range(1, 7)
 EYE = (0.0, 0.0, -3.0)  # looking along +z at the origin: camera axes = world axes

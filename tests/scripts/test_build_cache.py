@@ -3,12 +3,11 @@ changes an object; objects that would come out empty are skipped with the reason
 (issue 9, items 4 and 5)."""
 
 import numpy as np
-
-from softrecon.data import MultiViewDataset
-from softrecon.data.build.primitives import box
-from softrecon.io import save_obj
-
 from script_helpers import load_script
+
+from softrecon.dataset_builders.primitives import box
+from softrecon.datasets import MultiViewDataset
+from softrecon.io import save_obj
 
 SIZE = 16
 
@@ -75,7 +74,7 @@ def test_an_object_outside_the_unit_box_or_rendering_empty_is_skipped_with_the_r
 def test_build_object_refuses_an_object_that_renders_empty():
     import pytest
 
-    from softrecon.data.build.pipeline import BuildOptions, EmptyObjectError, ObjectRecord, build_object
+    from softrecon.dataset_builders.pipeline import BuildOptions, EmptyObjectError, ObjectRecord, build_object
 
     vertices, faces = box((5.0, 5.0, 5.0), (0.2, 0.2, 0.2))
     with pytest.raises(EmptyObjectError, match="no pixel in any of the 24 views"):

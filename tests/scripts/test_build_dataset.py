@@ -6,15 +6,14 @@ import os
 import numpy as np
 import pytest
 import torch
+from script_helpers import load_script
 
-from softrecon.data import MultiViewDataset
-from softrecon.data.build.primitives import box
+from softrecon.dataset_builders.primitives import box
+from softrecon.datasets import MultiViewDataset
 from softrecon.io import save_obj
 from softrecon.renderer import RasterSettings, soft_rasterize
 from softrecon.renderer.cameras import benchmark_camera
 from softrecon.voxel import voxelize
-
-from script_helpers import load_script
 
 SIZE = 16
 

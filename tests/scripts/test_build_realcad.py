@@ -1,5 +1,4 @@
 import pytest
-
 from script_helpers import load_script
 
 build_realcad = load_script("build_realcad")

@@ -1,13 +1,11 @@
 """scripts/compare_gendr.py on a tiny mesh: the grid's size and content, and errors."""
 
 import imageio.v3 as iio
-import numpy as np
 import pytest
+from script_helpers import load_script
 
 from softrecon.geometry import icosphere
 from softrecon.io import save_obj
-
-from script_helpers import load_script
 
 
 @pytest.fixture(scope="module")

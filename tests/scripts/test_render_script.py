@@ -9,11 +9,10 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 import torch
+from script_helpers import load_script
 
 from softrecon.geometry import icosphere
 from softrecon.io import save_obj
-
-from script_helpers import load_script
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "render.py"

@@ -164,7 +164,7 @@ def test_reproduce_refuses_a_run_trained_with_another_config(tmp_path, monkeypat
     from omegaconf import OmegaConf
 
     from softrecon.config import compose_config
-    from softrecon.runs.run_dir import CONFIG_FILE
+    from softrecon.rundir.folder import CONFIG_FILE
 
     reproduce = load_script("reproduce")
     monkeypatch.setattr(reproduce, "_run", lambda command, log_path: pytest.fail(f"ran {command}"))

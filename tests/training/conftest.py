@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from softrecon.data import NUM_VIEWS
-from softrecon.data.build import write_split
+from softrecon.dataset_builders import write_split
+from softrecon.datasets import NUM_VIEWS
 
 TINY_SIZE = 16  # image side
 TINY_CLASSES = ("c0", "c1")

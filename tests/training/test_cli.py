@@ -2,14 +2,13 @@
 
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
-from softrecon.config import CONFIG_DIR
-
 from conftest import tiny_overrides
 
-ROOT = os.path.dirname(CONFIG_DIR)
+ROOT = str(pathlib.Path(__file__).resolve().parents[2])
 
 
 def _run(script, args, cwd):

@@ -5,11 +5,10 @@ and the silhouette model unchanged by it."""
 import os
 
 import torch
+from conftest import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer, train
-
-from conftest import tiny_overrides
 
 COLOR = {"model.palette_size": 4, "loss.color": 1.0, "loss.color_laplacian": 1e-3, "renderer.aggr_rgb": "softmax"}
 

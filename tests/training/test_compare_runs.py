@@ -3,10 +3,10 @@
 import importlib.util
 import pathlib
 
+from conftest import tiny_overrides
+
 from softrecon.config import compose_config
 from softrecon.training import Trainer
-
-from conftest import tiny_overrides
 
 SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "scripts" / "compare_runs.py"
 

@@ -5,11 +5,10 @@ import socket
 
 import torch
 import torch.multiprocessing as mp
+from conftest import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer, list_checkpoints
-
-from conftest import tiny_overrides
 
 WORLD_SIZE = 2
 

@@ -2,15 +2,14 @@
 
 import numpy as np
 import pytest
+from conftest import tiny_overrides
 
 from softrecon.config import compose_config
-from softrecon.data.build import BuildTask
-from softrecon.data.build.mesh_source import MeshSource, load_mesh_record
+from softrecon.dataset_builders import BuildTask
+from softrecon.dataset_builders.mesh_source import MeshSource, load_mesh_record
 from softrecon.fitting.outputs import load_normalized_mesh
 from softrecon.io import save_obj
 from softrecon.training import CheckpointError, Trainer, load_checkpoint
-
-from conftest import tiny_overrides
 
 
 def test_resuming_with_another_model_names_the_file_briefly(tiny_dataset, tmp_path):

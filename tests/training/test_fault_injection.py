@@ -7,6 +7,7 @@ Slow (minutes: every restart pays Python's and torch's start-up): run with -m sl
 
 import contextlib
 import os
+import pathlib
 import random
 import shutil
 import signal
@@ -17,17 +18,15 @@ import time
 import numpy as np
 import pytest
 import torch
-
-from softrecon.config import CONFIG_DIR
-from softrecon.data import MultiViewDataset
-from softrecon.data.build.primitives import box
-from softrecon.io import save_obj
-
 from conftest import tiny_overrides
+
+from softrecon.dataset_builders.primitives import box
+from softrecon.datasets import MultiViewDataset
+from softrecon.io import save_obj
 
 pytestmark = pytest.mark.slow
 
-ROOT = os.path.dirname(CONFIG_DIR)
+ROOT = str(pathlib.Path(__file__).resolve().parents[2])
 ITERATIONS = 12
 KILLS = 6  # per trial: kill, resume, ... until a run finishes
 STATE_KEYS = ("model", "optimizer", "rng", "sampler", "iteration")

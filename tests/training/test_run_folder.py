@@ -7,12 +7,11 @@ import subprocess
 import sys
 
 import pytest
+from conftest import tiny_overrides
 
 from softrecon.config import compose_config
+from softrecon.rundir.lock import RunFolderBusy, RunLock
 from softrecon.training import Trainer, list_checkpoints, load_checkpoint, resolve_checkpoint
-from softrecon.runs.run_lock import RunFolderBusy, RunLock
-
-from conftest import tiny_overrides
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -60,7 +59,7 @@ def test_the_lock_of_a_killed_run_does_not_block_a_resume(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from softrecon.runs.run_lock import RunLock; "
+            "import sys, time; from softrecon.rundir.lock import RunLock; "
             "lock = RunLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(60)",
             str(tmp_path),
         ],

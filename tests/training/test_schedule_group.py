@@ -6,15 +6,14 @@ import os
 
 import pytest
 import torch
+from conftest import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.config.legacy import upgrade_stored_config
+from softrecon.config.schedule import scheduled
 from softrecon.evaluation.evaluate import _color_renderer
-from softrecon.runs.checkpoint import load_checkpoint, save_checkpoint
-from softrecon.runs.schedule import scheduled
+from softrecon.rundir.checkpoint import load_checkpoint, save_checkpoint
 from softrecon.training import Trainer
-
-from conftest import tiny_overrides
 
 
 def test_scheduled_reads_the_schedule_group_of_a_composed_or_stored_config():

@@ -1,11 +1,10 @@
 """The sigma schedule is passed to each step, not written into the renderer."""
 
 import pytest
+from conftest import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer
-
-from conftest import tiny_overrides
 
 
 def test_each_step_gets_its_scheduled_sigma_and_the_renderer_is_not_mutated(tiny_dataset, tmp_path):

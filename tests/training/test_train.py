@@ -6,8 +6,10 @@ import random
 import numpy as np
 import pytest
 import torch
+from conftest import tiny_overrides
 
 from softrecon.config import compose_config
+from softrecon.runtime.rng import get_rng_state, set_rng_state
 from softrecon.training import (
     CheckpointError,
     Trainer,
@@ -17,9 +19,6 @@ from softrecon.training import (
     step_decay,
     train,
 )
-from softrecon.runs.rng import get_rng_state, set_rng_state
-
-from conftest import tiny_overrides
 
 
 def test_train_runs_logs_and_prints_the_run_dir_last(tiny_dataset, tmp_path, capsys):

@@ -7,11 +7,10 @@ import math
 
 import pytest
 import torch
+from conftest import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer
-
-from conftest import tiny_overrides
 
 pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")]
 

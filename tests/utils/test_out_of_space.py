@@ -21,7 +21,7 @@ LIMIT_BYTES = 300_000  # each write below needs more
 CHILD = r"""
 import json, os, sys
 import numpy as np, torch
-from softrecon.data.build import write_split
+from softrecon.dataset_builders import write_split
 from softrecon.training import save_checkpoint
 try:
     from softrecon.utils.atomic import OutOfSpaceError

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import torch
 
-from softrecon.data.build import write_split
+from softrecon.dataset_builders import write_split
 from softrecon.training import save_checkpoint
 from softrecon.utils.atomic import atomic_write, remove_stale_temporaries
 
@@ -20,7 +20,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CHILD = r"""
 import os, sys, time
 import numpy as np
-from softrecon.data.build.writer import SplitWriter
+from softrecon.dataset_builders.writer import SplitWriter
 from softrecon.utils.atomic import atomic_write
 checkpoints, data = sys.argv[1], sys.argv[2]
 with atomic_write(os.path.join(checkpoints, "step_000000003.pt"), "wb") as handle:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from softrecon.data.build.primitives import box
+from softrecon.dataset_builders.primitives import box
 from softrecon.geometry import icosphere
 from softrecon.voxel import (
     array_index_to_cell_center,
@@ -88,7 +88,7 @@ def test_thin_plate_and_thin_rod_get_their_cells():
     voxels = voxelize(vertices, faces)
     # x, z: 31 * 0.4 = 12.4 -> cells 3..28 (26); y: 16.155 .. 16.186 -> cell 16 only.
     assert voxels.sum() == 26 * 26 and voxels[16].sum() == 26 * 26
-    from softrecon.data.build.primitives import cylinder
+    from softrecon.dataset_builders.primitives import cylinder
 
     start, end = np.array([-0.4, -0.3, 0.2]), np.array([0.35, 0.4, -0.3])
     rod = cylinder(start, end, 0.002, segments=6)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from softrecon.data.build.primitives import box, cylinder
+from softrecon.dataset_builders.primitives import box, cylinder
 from softrecon.geometry import icosphere
 from softrecon.models.decoder import TemplateDecoder
 from softrecon.voxel import voxelize, voxelize_batch

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from softrecon.data.build.primitives import box
+from softrecon.dataset_builders.primitives import box
 from softrecon.geometry import icosphere
 from softrecon.voxel import voxelize
 

@@ -18,9 +18,8 @@ import torch
 
 from ...geometry.faces import gather_face_attributes
 from ...geometry.normals import vertex_normals as _vertex_normals
-from ...io import MeshLoadError, bake_surface_textures, normalize_to_unit_box, read_mesh_arrays
+from ...io import MeshLoadError, bake_surface_textures, normalize_to_unit_box, read_mesh_arrays, save_textured_obj
 from ...io import save_obj as _save_obj
-from ...io import save_textured_obj
 from ...io.texture_atlas import DEFAULT_TEXEL_PIXELS
 from ...renderer.cameras import OrthographicCamera, PerspectiveCamera, eye_from_spherical, look_along, look_at_rotation
 from ...renderer.rasterize import soft_rasterize as _soft_rasterize

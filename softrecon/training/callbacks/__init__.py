@@ -8,7 +8,7 @@ from typing import List
 
 from omegaconf import DictConfig
 
-from softrecon.runs.run_logger import RunLogger
+from softrecon.rundir.logger import RunLogger
 
 from .base import Callback
 from .checkpointing import Checkpointing, Validation

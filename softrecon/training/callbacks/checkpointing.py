@@ -8,9 +8,9 @@ import warnings
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
-from softrecon.runs.checkpoint import list_checkpoints, set_aside_after
-from softrecon.runs.run_dir import CONFIG_FILE
-from softrecon.runs.run_logger import RunLogger
+from softrecon.rundir.checkpoint import list_checkpoints, set_aside_after
+from softrecon.rundir.folder import CONFIG_FILE
+from softrecon.rundir.logger import RunLogger
 from softrecon.utils.atomic import atomic_write
 
 from .base import Callback, every

@@ -1,6 +1,6 @@
 """Callbacks that show and record a run: progress bar, TensorBoard scalars, images, meshes.
 
-The scalars, images and meshes go through one ``softrecon.runs.run_logger.RunLogger``
+The scalars, images and meshes go through one ``softrecon.rundir.logger.RunLogger``
 (a no-op on the ranks other than the main one). Loss scalars are read back from the
 device (``.item()``) only on the iterations that log them.
 """
@@ -12,7 +12,7 @@ import time
 
 from tqdm.auto import tqdm
 
-from softrecon.runs.run_logger import RunLogger
+from softrecon.rundir.logger import RunLogger
 
 from .base import Callback, every
 

@@ -1,0 +1,112 @@
+"""What a run writes besides checkpoints: TensorBoard scalars and image grids, .obj meshes
+(textured, with their .mtl and .png, for the colour model).
+
+Only the main rank logs; on the other ranks (and with TensorBoard off) every method is
+a no-op, so the training loop never branches on the rank to log.
+
+Shape symbols: B batch, S image side, V vertices, F faces, T texels per face.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, Optional
+
+import torch
+
+from softrecon.io import save_obj, save_textured_obj
+
+TENSORBOARD_DIR = "tensorboard"  # sub-folders of a run folder
+MESH_DIR = "meshes"
+IMAGES_SHOWN = 4  # samples per image grid
+
+
+class RunLogger:
+    """TensorBoard + mesh writer of one run.
+
+    Args:
+        run_dir: the run folder.
+        enabled: whether this process writes anything (the main rank).
+        tensorboard: whether to write TensorBoard events.
+        purge_step: on resume, the iteration training restarts from: TensorBoard drops
+            events logged after it by the interrupted run.
+    """
+
+    def __init__(self, run_dir: str, enabled: bool, tensorboard: bool, purge_step: Optional[int] = None) -> None:
+        self.run_dir = run_dir
+        self.enabled = enabled
+        self.writer = None
+        if enabled and tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(os.path.join(run_dir, TENSORBOARD_DIR), purge_step=purge_step)
+
+    def scalars(self, values: Dict[str, float], step: int) -> None:
+        """Scalars named like 'loss/iou', 'schedule/lr' at an iteration."""
+        if self.writer is not None:
+            for name, value in values.items():
+                self.writer.add_scalar(name, float(value), step)
+
+    def images(
+        self,
+        step: int,
+        inputs: torch.Tensor,
+        silhouettes: torch.Tensor,
+        targets: torch.Tensor,
+        colors: Optional[torch.Tensor] = None,
+        color_targets: Optional[torch.Tensor] = None,
+    ) -> None:
+        """Input images, a grid of rendered vs target silhouettes and, for the colour
+        model, the same grid of colour renders vs target colours.
+
+        Args:
+            inputs: (B, 4, S, S) float in [0, 1], the images a.
+            silhouettes: (4, B, S, S): (mesh a, mesh b) x (view a, view b) renders.
+            targets: (4, B, S, S): the matching ground-truth masks.
+            colors, color_targets: None, or (4, B, 3, S, S) RGB renders and targets.
+        """
+        if self.writer is None:
+            return
+        shown = min(IMAGES_SHOWN, inputs.shape[0])
+        rgb, alpha = inputs[:shown, :3], inputs[:shown, 3:4]
+        self.writer.add_images("images/input", (rgb * alpha + (1 - alpha)).clamp(0, 1).cpu(), step)
+        # Rows: samples; columns: the 4 renders, then the 4 targets.
+        rows = torch.cat([silhouettes[:, :shown], targets[:, :shown]], dim=0)  # (8, shown, S, S)
+        grid = torch.cat([torch.cat(list(rows[:, s]), dim=-1) for s in range(shown)], dim=-2)  # (shown*S, 8*S)
+        self.writer.add_image("images/silhouettes_rendered_vs_target", grid[None].clamp(0, 1).cpu(), step)
+        if colors is not None:
+            rows = torch.cat([colors[:, :shown], color_targets[:, :shown]], dim=0)  # (8, shown, 3, S, S)
+            grid = torch.cat([torch.cat(list(rows[:, s]), dim=-1) for s in range(shown)], dim=-2)  # (3, shown*S, 8*S)
+            self.writer.add_image("images/colors_rendered_vs_target", grid.clamp(0, 1).cpu(), step)
+
+    def meshes(
+        self,
+        step: int,
+        vertices: torch.Tensor,
+        faces: torch.Tensor,
+        count: int,
+        textures: Optional[torch.Tensor] = None,
+    ) -> None:
+        """Write the first ``count`` meshes as <run>/meshes/step_<step>_<k>.obj (textured
+        OBJs with .mtl and .png atlas when ``textures`` are given).
+
+        Args:
+            vertices: (N, V, 3) float, object frame.
+            faces: (F, 3) long.
+            textures: None, or (N, F, T, 3) surface textures in [0, 1].
+        """
+        if not self.enabled or count <= 0:
+            return
+        folder = os.path.join(self.run_dir, MESH_DIR)
+        os.makedirs(folder, exist_ok=True)
+        for k in range(min(count, vertices.shape[0])):
+            path = os.path.join(folder, f"step_{step:09d}_{k}.obj")
+            if textures is None:
+                save_obj(path, vertices[k].detach().cpu(), faces.cpu())
+            else:
+                save_textured_obj(path, vertices[k].detach().cpu(), faces.cpu(), textures[k].detach().cpu())
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
