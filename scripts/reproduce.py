@@ -171,7 +171,7 @@ def slurm_statuses(args, runs, table_dir: str, splits) -> dict:
             for status in statuses:
                 print(status.line())
     return {
-        names[s.name]: f"{s.state}: {s.detail.splitlines()[0]}" if s.detail else s.state
+        (names[s.name][0].name, names[s.name][1]): f"{s.state}: {s.detail.splitlines()[0]}" if s.detail else s.state
         for s in statuses
         if s.state != "done"
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Sequence
 
+import yaml
 from omegaconf import OmegaConf
 
 # What a job may set, as in hydra-submitit-launcher's SlurmQueueConf (submitit's names
@@ -57,5 +58,5 @@ def load_launcher_settings(path: str, overrides: Sequence[str] = ()) -> Dict[str
             raise ValueError(
                 f"slurm setting {override!r}: expected key=value with a key among {', '.join(LAUNCHER_KEYS)}"
             )
-        settings[key] = OmegaConf.to_container(OmegaConf.create({"v": value}))["v"] if value else None
+        settings[key] = yaml.safe_load(value) if value else None
     return settings

@@ -119,8 +119,9 @@ def run_status(table_dir: str, name: str, done: bool, job_id: Optional[str], sta
     if state is not None and state.active:
         if state.state == "PENDING" or state.state == "REQUEUED":
             kind = "requeued" if state.restarts else "pending"
-            requeues = f"{state.restarts} requeue(s); " if state.restarts else ""
-            return RunStatus(name, kind, f"{requeues}reason {state.reason}", job_id)
+            why = [f"{state.restarts} requeue(s)"] if state.restarts else []
+            why += [f"waiting for {state.reason}"] if state.reason not in ("None", "") else []
+            return RunStatus(name, kind, ", ".join(why), job_id)
         if os.path.exists(os.path.join(run_dir, tables.ROW_RECORD)):
             return RunStatus(name, "running", "trained; evaluating", job_id)
         iteration = _checkpoint_iteration(run_dir)
@@ -131,8 +132,8 @@ def run_status(table_dir: str, name: str, done: bool, job_id: Optional[str], sta
     outcome = job_result(os.path.join(table_dir, SUBMITIT_DIR), job_id)
     if outcome is not None and outcome[0] == "error":
         return RunStatus(name, "failed", "the job raised:\n" + "\n".join(str(outcome[1]).splitlines()[-12:]), job_id)
-    if outcome is not None and str(outcome[1]).startswith("failed"):
-        return RunStatus(name, "failed", _failure(str(outcome[1]), files), job_id)
+    if outcome is not None and str(outcome[1]).startswith("failed: "):
+        return RunStatus(name, "failed", _failure(str(outcome[1])[len("failed: ") :], files), job_id)
     if state is not None and state.state == "CANCELLED":
         return RunStatus(name, "cancelled", f"job cancelled ({state.reason}); submit again to continue", job_id)
     ended = f"job ended {state.state} (exit code {state.exit_code})" if state else "the job left the queue"
