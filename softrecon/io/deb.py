@@ -121,12 +121,7 @@ class _Bounded:
 
     def _check(self, position: int) -> None:
         if position > self._budget:
-            raise limits.LimitExceeded(
-                "expansion_ratio",
-                position // max(self._compressed, 1),
-                limits.current().expansion_ratio,
-                f"{self._what} of {self._compressed} bytes decompresses to over {self._budget} bytes, bytes per byte",
-            )
+            limits.check_expansion(position, self._compressed, self._what)
 
     def read(self, n: int = -1) -> bytes:
         position = self._inner.tell()

@@ -105,9 +105,23 @@ def check(name: str, value: int, what: str) -> None:
 
 
 def expansion_budget(compressed_bytes: int) -> int:
-    """Bytes an archive of ``compressed_bytes`` may decompress to in all."""
+    """Bytes an archive of ``compressed_bytes`` may decompress to in all: ``expansion_ratio``
+    times them, at least ``expansion_floor_bytes``, at most ``archive_bytes``."""
     limits = current()
     return min(max(limits.expansion_ratio * compressed_bytes, limits.expansion_floor_bytes), limits.archive_bytes)
+
+
+def check_expansion(decompressed_bytes: int, compressed_bytes: int, what: str) -> None:
+    """Raise ``LimitExceeded`` naming the limit that binds when ``decompressed_bytes`` is
+    over ``expansion_budget(compressed_bytes)``."""
+    limits = current()
+    if decompressed_bytes <= expansion_budget(compressed_bytes):
+        return
+    what = f"{what}: {compressed_bytes} compressed bytes decompress to {decompressed_bytes} or more"
+    if decompressed_bytes > limits.archive_bytes:
+        raise LimitExceeded("archive_bytes", decompressed_bytes, limits.archive_bytes, what)
+    ratio = -(-decompressed_bytes // max(compressed_bytes, 1))
+    raise LimitExceeded("expansion_ratio", ratio, limits.expansion_ratio, what + ", bytes per compressed byte")
 
 
 @contextlib.contextmanager

@@ -144,14 +144,7 @@ def _check_member(info: zipfile.ZipInfo, limit: str) -> None:
     within ``expansion_ratio`` (both as the zip's directory states them: reading stops
     there, and a member longer than it fails its CRC check)."""
     limits.check(limit, info.file_size, f"member {info.filename!r} has {info.file_size} bytes")
-    budget = limits.expansion_budget(info.compress_size)
-    if info.file_size > budget:
-        raise limits.LimitExceeded(
-            "expansion_ratio",
-            info.file_size // max(info.compress_size, 1),
-            limits.current().expansion_ratio,
-            f"member {info.filename!r} inflates {info.compress_size} bytes to {info.file_size}",
-        )
+    limits.check_expansion(info.file_size, info.compress_size, f"member {info.filename!r}")
 
 
 def read_furniture_model(path, entry: FurnitureEntry) -> RawMesh:
