@@ -147,6 +147,45 @@ def _check_member(info: zipfile.ZipInfo, limit: str) -> None:
     limits.check_expansion(info.file_size, info.compress_size, f"member {info.filename!r}")
 
 
+def _model_members(archive: zipfile.ZipFile, entry: FurnitureEntry) -> List[zipfile.ZipInfo]:
+    """The zip members a piece's model is read from: its folder's files (or the model
+    alone when it lies at the top), in name order."""
+    folder = os.path.dirname(entry.model)
+    if folder:
+        members = [i for i in archive.infolist() if i.filename.startswith(folder + "/") and not i.is_dir()]
+    else:
+        members = [i for i in archive.infolist() if i.filename == entry.model]
+    return sorted(members, key=lambda info: info.filename)
+
+
+def model_digest(path, entry: FurnitureEntry) -> str:
+    """SHA-256 of what ``read_furniture_model`` reads for ``entry``: the names and bytes
+    of its folder's members, and its ``modelRotation`` (a cache key of the model).
+
+    Raises:
+        MeshLoadError: the library cannot be read, or a member is over a limit.
+    """
+    import hashlib
+
+    path = os.fspath(path)
+    digest = hashlib.sha256(repr((entry.model, entry.model_rotation)).encode())
+    try:
+        with _open_library(path) as archive:
+            for info in _model_members(archive, entry):
+                _check_member(info, "member_bytes")
+                digest.update(f"{info.filename}\0{info.file_size}\0".encode())
+                with archive.open(info) as source:
+                    for chunk in iter(lambda: source.read(1 << 20), b""):
+                        digest.update(chunk)
+    except limits.LimitExceeded as error:
+        raise MeshLoadError(f"{path}!{entry.model}", str(error)) from None
+    except (OSError, zipfile.BadZipFile, EOFError, RuntimeError, NotImplementedError) as error:
+        raise MeshLoadError(
+            f"{path}!{entry.model}", f"cannot read the model ({type(error).__name__}: {error})"
+        ) from None
+    return digest.hexdigest()
+
+
 def read_furniture_model(path, entry: FurnitureEntry) -> RawMesh:
     """Read one piece's OBJ (with its MTL colours and textures) from the library zip and
     apply its ``modelRotation``.
@@ -162,11 +201,7 @@ def read_furniture_model(path, entry: FurnitureEntry) -> RawMesh:
     folder = os.path.dirname(entry.model)
     try:
         with _open_library(path) as archive, tempfile.TemporaryDirectory(prefix="sh3f-") as tmp:
-            members = (
-                [i for i in archive.infolist() if i.filename.startswith(folder + "/") and not i.is_dir()]
-                if folder
-                else [i for i in archive.infolist() if i.filename == entry.model]
-            )
+            members = _model_members(archive, entry)
             if entry.model not in {info.filename for info in members}:
                 raise MeshLoadError(where, "model file missing from the library")
             total = 0
