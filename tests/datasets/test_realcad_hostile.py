@@ -113,6 +113,17 @@ def test_a_model_missing_at_prepare_time_is_not_cached_as_unreadable(tmp_path):
     assert prepare(candidate, "+x", str(tmp_path / "meshes")).path is not None
 
 
+def test_a_damaged_cache_entry_is_prepared_again(tmp_path):
+    model = tmp_path / "car.acc"
+    model.write_bytes(box_ac((4, 1, 2)))
+    candidate = Candidate("torcs-car", "torcs", "car/car.acc", "torcs-data", "car/car.acc", str(model), "GPL-2+")
+    first = prepare(candidate, "+x", str(tmp_path / "meshes"))
+    pathlib.Path(first.path).write_bytes(b"PK\x03\x04 damaged")
+    again = prepare(candidate, "+x", str(tmp_path / "meshes"))
+    assert again.path == first.path and again.signature == first.signature
+    assert np.load(again.path)["vertices"].shape[1] == 3
+
+
 # --- never stale --------------------------------------------------------------------
 
 

@@ -162,19 +162,22 @@ def prepare(candidate: Candidate, front: str, work_dir: str) -> Prepared:
     left out, with the reason."""
     try:
         key = content_key(candidate, front)
-    except (ValueError, OSError) as error:  # the file itself cannot be read: reported, not cached
+    except Exception as error:  # noqa: BLE001 - the file itself cannot be read: reported, not cached
         return Prepared(None, f"{UNREADABLE}: {_describe(candidate, error)}")
     mesh_path, skip_path = (
         prepared_path(work_dir, candidate.model_id, front, key),
         _skip_path(work_dir, candidate.model_id, front, key),
     )
-    if os.path.isfile(mesh_path):
-        with np.load(mesh_path) as cached:
-            return Prepared(mesh_path, "", int(cached["source_faces"]), tuple(cached["signature"].tolist()))
-    if os.path.isfile(skip_path):
-        with open(skip_path) as handle:
-            faces, reason = handle.read().split("\t", 1)
-        return Prepared(None, reason.strip(), int(faces))
+    try:
+        if os.path.isfile(mesh_path):
+            with np.load(mesh_path) as cached:
+                return Prepared(mesh_path, "", int(cached["source_faces"]), tuple(cached["signature"].tolist()))
+        if os.path.isfile(skip_path):
+            with open(skip_path) as handle:
+                faces, reason = handle.read().split("\t", 1)
+            return Prepared(None, reason.strip(), int(faces))
+    except Exception:  # noqa: BLE001 - a damaged cache entry is prepared again
+        pass
     result, lasting = _prepare(candidate, front, mesh_path)
     os.makedirs(work_dir, exist_ok=True)
     if result.path is None and lasting:
