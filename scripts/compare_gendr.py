@@ -2,7 +2,7 @@
 
 Examples:
 
-    python scripts/compare_gendr.py /work/shared/meshes/teapot.obj -o teapot_gendr.png
+    python scripts/compare_gendr.py softrecon/assets/meshes/cow/cow.obj -o cow_gendr.png
     python scripts/compare_gendr.py cow.obj --sigma 3e-4 --image-size 96 --view 4
 
 Rows: ``RasterSettings.dist_cdf`` (logistic, the paper's; gaussian; laplace; cauchy;

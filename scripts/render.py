@@ -2,12 +2,12 @@
 
 Examples:
 
-    python scripts/render.py /work/shared/meshes/cow/cow.obj -o cow.png
-    python scripts/render.py teapot.obj -o views.png --azimuth 0 90 180 --elevation 20
+    python scripts/render.py softrecon/assets/meshes/cow/cow.obj -o cow.png
+    python scripts/render.py softrecon/assets/meshes/airplane.ply -o views.png --azimuth 0 90 180 --elevation 20
     python scripts/render.py airplane.ply -o plane.png --view 0 6 12 18      # benchmark views
-    python scripts/render.py teapot.obj -o teapot.gif --turntable 24 --fps 12
-    python scripts/render.py teapot.obj -o hard.png --mode hard --antialias 4
-    python scripts/render.py /work/shared/meshes/cow/cow.obj -o cow_texels.png --texture-res 4
+    python scripts/render.py softrecon/assets/meshes/airplane.ply -o airplane.gif --turntable 24 --fps 12
+    python scripts/render.py softrecon/assets/meshes/airplane.ply -o hard.png --mode hard --antialias 4
+    python scripts/render.py softrecon/assets/meshes/cow/cow.obj -o cow_texels.png --texture-res 4
 
 The mesh is centred and scaled to the unit box (longest side 1) of the ShapeNet
 benchmark unless --no-normalize. An .obj's UV texture is sampled at the vertices and

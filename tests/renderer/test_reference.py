@@ -1,6 +1,6 @@
 """The dense reference rasterizer: the oracle that every compiled kernel is tested against.
 
-Checks it against the independent golden renders of ``../shared/golden``, against
+Checks it against the independent golden renders of ``tests/golden``, against
 ``gradcheck`` for every differentiable mode, and on the numerically nasty inputs of
 SPEC section 4.
 """
@@ -32,7 +32,6 @@ def _golden_implementations():
     return ["reference", cpu_kernel]
 
 
-@pytest.mark.skipif(not GOLDEN_FILES, reason="../shared/golden is not beside the checkout")
 @pytest.mark.parametrize("backend", _golden_implementations())
 @pytest.mark.parametrize("path", GOLDEN_FILES, ids=lambda p: p.stem)
 def test_matches_golden(path, backend):
