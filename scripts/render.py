@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="background colour: R G B in [0, 1], or one value for all channels",
     )
 
-    raster = parser.add_argument_group("rasterizer (SPEC sections 2-3)")
+    raster = parser.add_argument_group("rasterizer (docs/METHOD.md sections 2-3)")
     raster.add_argument(
         "--mode",
         choices=["soft", "hard"],
@@ -155,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour of meshes whose file has none",
     )
 
-    camera = parser.add_argument_group("camera (SPEC section 5: eye on a sphere, looking at the origin, y up)")
+    camera = parser.add_argument_group(
+        "camera (docs/METHOD.md section 5: eye on a sphere, looking at the origin, y up)"
+    )
     camera.add_argument("--distance", type=float, default=BENCHMARK_DISTANCE, help="camera distance from the origin")
     camera.add_argument("--elevation", type=float, default=BENCHMARK_ELEVATION, help="elevation in degrees")
     camera.add_argument(

@@ -44,7 +44,7 @@ def soft_rasterize(
     settings: RasterSettings,
     backend: str = "auto",
 ) -> torch.Tensor:
-    """Render soft silhouettes and colours of triangle meshes (SPEC sections 1 to 4).
+    """Render soft silhouettes and colours of triangle meshes (docs/METHOD.md sections 1 to 4).
 
     Args:
         face_vertices: (N, F, 3, 3) float32 or float64: for each face its three vertices
