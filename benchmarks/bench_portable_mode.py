@@ -81,6 +81,7 @@ def run_training(out: str, name: str, iterations: int, extra_env: dict) -> tuple
         f"trainer.checkpoint_every={iterations}",
         f"paths.data_dir={os.path.join(out, 'data')}",
         f"paths.run_dir={run_dir}",
+        f"hydra.run.dir={os.path.join(run_dir, 'hydra')}",
     ]
     env = dict(os.environ, **extra_env)
     start = time.perf_counter()
