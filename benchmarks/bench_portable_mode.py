@@ -9,7 +9,9 @@ see the same machine load. The portable mode is the default run with these envir
 variables set before Python starts (torch reads them when it loads its libraries):
 
 - ``DNNL_MAX_CPU_ISA=AVX2``: oneDNN (the convolutions) uses no instruction set above AVX2;
-- ``MKL_CBWR=AVX2``: MKL (the fully connected layers) runs its AVX2 code path;
+- ``MKL_CBWR=COMPATIBLE``: MKL (the fully connected layers) runs its SSE2 code path, the
+  one branch of its conditional numerical reproducibility that it honours on AMD CPUs as
+  well as on Intel ones (others fall back to ``AUTO`` on AMD: ``MKL_VERBOSE=1`` shows it);
 - ``ATEN_CPU_CAPABILITY=avx2``: PyTorch's own vectorized kernels use AVX2.
 
 Prints one table: wall time of the whole command (median and min over the repeats), the
@@ -36,7 +38,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # The portable mode: instruction sets capped at AVX2 in every library that picks its code
 # path by the CPU (docs/MEASUREMENTS.md, "Reproducibility").
-PORTABLE_ENV = {"DNNL_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
+PORTABLE_ENV = {"DNNL_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}
 
 
 def cpu_model() -> str:
