@@ -6,7 +6,7 @@ Per class and split, either or both of:
 - ``{class}_{split}_voxels.npz``: one array (N, R, R, R), occupancy in the
   ground-truth convention (docs/METHOD.md section 7), any dtype (nonzero = occupied);
 - ``{class}_{split}.h5``: datasets 'images' and 'voxels' of the same shapes, uint8,
-  chunked one object per chunk.
+  images chunked one view per chunk, voxels one grid per chunk.
 
 Shape symbols: N objects, S image size, R voxel resolution.
 """
