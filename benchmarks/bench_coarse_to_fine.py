@@ -1,6 +1,6 @@
 """Coarse-to-fine shape fitting against the single-level fit: the table of docs/FITTING.md.
 
-    PYTHONPATH=. python benchmarks/bench_coarse_to_fine.py --out /tmp/c2f_bench
+    PYTHONPATH=. python benchmarks/bench_coarse_to_fine.py --out c2f_bench
     PYTHONPATH=. python benchmarks/bench_coarse_to_fine.py --targets mesh.obj --override image_size=128
 
 For each target (default: the cow, the airplane and the thin-legged quadruped of
@@ -40,7 +40,7 @@ from softrecon.fitting.run_shape import run_fit_mesh  # noqa: E402
 from softrecon.io import save_obj  # noqa: E402
 
 CONFIG_DIR = os.path.join(REPO, "configs")
-SHARED_MESHES = os.path.join(REPO, os.pardir, "shared", "meshes")
+SAMPLE_MESHES = os.path.join(REPO, "softrecon", "assets", "meshes")  # shipped sample meshes
 SUBDIVISIONS = 2
 REFINE_STEPS = 150
 COARSE_STEPS = 300
@@ -75,8 +75,8 @@ def main() -> None:
         quadruped_path = os.path.join(args.out, "quadruped.obj")
         save_obj(quadruped_path, *quadruped())
         targets = [
-            os.path.join(SHARED_MESHES, "cow", "cow.obj"),
-            os.path.join(SHARED_MESHES, "airplane.ply"),
+            os.path.join(SAMPLE_MESHES, "cow", "cow.obj"),
+            os.path.join(SAMPLE_MESHES, "airplane.ply"),
             quadruped_path,
         ]
     common = [f"num_threads={args.num_threads}", "progress=false", "gif_every=0", *args.override]

@@ -28,9 +28,9 @@ from softrecon.fitting.run_pose import run_fit_pose  # noqa: E402
 from softrecon.fitting.run_shape import run_fit_mesh  # noqa: E402
 
 CONFIG_DIR = os.path.join(REPO, "configs")
-SHARED_MESHES = os.path.join(REPO, os.pardir, "shared", "meshes")
-DEFAULT_SHAPE_TARGETS = [os.path.join(SHARED_MESHES, "cow", "cow.obj"), os.path.join(SHARED_MESHES, "airplane.ply")]
-DEFAULT_POSE_TARGETS = ["builtin", os.path.join(SHARED_MESHES, "cow", "cow.obj")]
+SAMPLE_MESHES = os.path.join(REPO, "softrecon", "assets", "meshes")  # shipped sample meshes
+DEFAULT_SHAPE_TARGETS = [os.path.join(SAMPLE_MESHES, "cow", "cow.obj"), os.path.join(SAMPLE_MESHES, "airplane.ply")]
+DEFAULT_POSE_TARGETS = ["builtin", os.path.join(SAMPLE_MESHES, "cow", "cow.obj")]
 DEFAULT_PERTURBATIONS = [30.0, 60.0]
 NUM_STARTS = 10
 

@@ -11,7 +11,13 @@ Inputs, as SoftRas' demo:
                     only the alpha channel is used;
   --camera-input    .npy of (N, 3) cameras: distance, elevation, azimuth (degrees).
 
-    python examples/softras_demo_deform.py -i images.npy -c cameras.npy -o out/ --iterations 300
+Inputs made from the sample cow and a template sphere made by softrecon:
+
+    python scripts/make_fit_targets.py softrecon/assets/meshes/cow/cow.obj deform_in/
+    python -c "from softrecon.geometry import icosphere; from softrecon.io import save_obj; \
+        save_obj('deform_in/sphere.obj', *icosphere(3))"
+    python examples/softras_demo_deform.py -i deform_in/images.npy -c deform_in/cameras.npy \
+        -t deform_in/sphere.obj -o out/ --iterations 300
 
 ``scripts/fit_mesh.py`` is the full application (held-out views, coarse-to-fine,
 configs); this file shows that SoftRas code runs unchanged.

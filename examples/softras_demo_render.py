@@ -5,7 +5,7 @@ textures, render a turntable and a sweep of sigma / gamma with ``sr.SoftRenderer
 (SoftRas' defaults: 256 x 256, look_at camera, 30 degree half-angle), and save the mesh
 back as a textured .obj. Runs on the CPU (slowly at 256 x 256: use --image-size 64).
 
-    python examples/softras_demo_render.py -i ../shared/meshes/cow/cow.obj -o out/ --image-size 128
+    python examples/softras_demo_render.py -i softrecon/assets/meshes/cow/cow.obj -o out/ --image-size 128
 """
 
 import argparse

@@ -2,14 +2,14 @@
 
 Examples:
 
-    python scripts/compare_gendr.py /work/shared/meshes/teapot.obj -o teapot_gendr.png
+    python scripts/compare_gendr.py softrecon/assets/meshes/cow/cow.obj -o cow_gendr.png
     python scripts/compare_gendr.py cow.obj --sigma 3e-4 --image-size 96 --view 4
 
 Rows: ``RasterSettings.dist_cdf`` (logistic, the paper's; gaussian; laplace; cauchy;
 gumbel_max; gumbel_min).
 Columns: ``RasterSettings.aggr_alpha`` (prod, the paper's; max; einstein; hamacher).
 Every cell is the alpha channel (white = 1) of the same mesh, seen from one benchmark
-view (SPEC section 5), with the same sigma, so the cells differ only by how the signed
+view (docs/METHOD.md section 5), with the same sigma, so the cells differ only by how the signed
 distance becomes a probability and how the faces' probabilities combine (GenDR,
 Petersen et al. 2022). The mesh is centred and scaled to the unit box. The last line
 printed is the output path; a bad input prints one line naming it and exits with 2.
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--dist-eps", type=float, default=1e-4, help="probability cut-off (the Cauchy cells cost ~1/eps)"
     )
-    parser.add_argument("--view", type=int, default=0, help="benchmark view index (SPEC section 5), 0 to 23")
+    parser.add_argument("--view", type=int, default=0, help="benchmark view index (docs/METHOD.md section 5), 0 to 23")
     return parser
 
 

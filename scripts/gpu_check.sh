@@ -5,7 +5,7 @@
 #
 # Stages (each under its own timeout, all together under GPU_CHECK_BUDGET seconds,
 # default 720; a stage that finds the budget spent is marked skipped):
-#   1. install     a fresh virtual environment (.venv-gpu), `pip install torch` (TORCH_SPEC,
+#   1. install     a fresh virtual environment (.venv-gpu), `pip install torch` (TORCH_REQUIREMENT,
 #                  default "torch": the build pip picks for this machine), checks it sees the GPU
 #   2. build       FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST=<the GPU's compute capability from
 #                  nvidia-smi> pip install --no-build-isolation -e ".[dev]"; checks the CUDA kernel loads
@@ -28,7 +28,7 @@ REPO="$(pwd)"
 
 NVIDIA_SMI="${NVIDIA_SMI:-nvidia-smi}"
 BUDGET="${GPU_CHECK_BUDGET:-720}"
-TORCH_SPEC="${TORCH_SPEC:-torch}"
+TORCH_REQUIREMENT="${TORCH_REQUIREMENT:-torch}"
 VENV="${GPU_CHECK_VENV:-$REPO/.venv-gpu}"
 PYTHON_BIN="${PYTHON:-python3}"
 
@@ -105,7 +105,7 @@ run_stage install 420 bash -c "
     set -e
     '$PYTHON_BIN' -m venv '$VENV'
     '$VENV/bin/python' -m pip install --upgrade pip setuptools wheel
-    '$VENV/bin/python' -m pip install $TORCH_SPEC
+    '$VENV/bin/python' -m pip install $TORCH_REQUIREMENT
     '$VENV/bin/python' -c 'import torch; assert torch.cuda.is_available(), \"this torch build (\" + torch.__version__ + \") does not see the GPU\"; print(\"torch\", torch.__version__, \"CUDA\", torch.version.cuda, torch.cuda.get_device_name(0))'
 "
 installed=$?

@@ -2,12 +2,12 @@
 
 Examples:
 
-    python scripts/render.py /work/shared/meshes/cow/cow.obj -o cow.png
-    python scripts/render.py teapot.obj -o views.png --azimuth 0 90 180 --elevation 20
+    python scripts/render.py softrecon/assets/meshes/cow/cow.obj -o cow.png
+    python scripts/render.py softrecon/assets/meshes/airplane.ply -o views.png --azimuth 0 90 180 --elevation 20
     python scripts/render.py airplane.ply -o plane.png --view 0 6 12 18      # benchmark views
-    python scripts/render.py teapot.obj -o teapot.gif --turntable 24 --fps 12
-    python scripts/render.py teapot.obj -o hard.png --mode hard --antialias 4
-    python scripts/render.py /work/shared/meshes/cow/cow.obj -o cow_texels.png --texture-res 4
+    python scripts/render.py softrecon/assets/meshes/airplane.ply -o airplane.gif --turntable 24 --fps 12
+    python scripts/render.py softrecon/assets/meshes/airplane.ply -o hard.png --mode hard --antialias 4
+    python scripts/render.py softrecon/assets/meshes/cow/cow.obj -o cow_texels.png --texture-res 4
 
 The mesh is centred and scaled to the unit box (longest side 1) of the ShapeNet
 benchmark unless --no-normalize. An .obj's UV texture is sampled at the vertices and
@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="background colour: R G B in [0, 1], or one value for all channels",
     )
 
-    raster = parser.add_argument_group("rasterizer (SPEC sections 2-3)")
+    raster = parser.add_argument_group("rasterizer (docs/METHOD.md sections 2-3)")
     raster.add_argument(
         "--mode",
         choices=["soft", "hard"],
@@ -155,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour of meshes whose file has none",
     )
 
-    camera = parser.add_argument_group("camera (SPEC section 5: eye on a sphere, looking at the origin, y up)")
+    camera = parser.add_argument_group(
+        "camera (docs/METHOD.md section 5: eye on a sphere, looking at the origin, y up)"
+    )
     camera.add_argument("--distance", type=float, default=BENCHMARK_DISTANCE, help="camera distance from the origin")
     camera.add_argument("--elevation", type=float, default=BENCHMARK_ELEVATION, help="elevation in degrees")
     camera.add_argument(

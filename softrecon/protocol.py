@@ -1,4 +1,4 @@
-"""The ShapeNet benchmark protocol (SPEC sections 5-7), each number once.
+"""The ShapeNet benchmark protocol (docs/METHOD.md sections 5-7), each number once.
 
 The NMR renders that single-view reconstruction papers train and evaluate on fix the
 cameras, the image and voxel sizes and the classes; every module that needs one of
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-# Cameras (SPEC section 5): eye on a sphere of radius CAMERA_DISTANCE at ELEVATION
+# Cameras (docs/METHOD.md section 5): eye on a sphere of radius CAMERA_DISTANCE at ELEVATION
 # degrees, azimuth AZIMUTH_STEP * k for view k (the minus sign is how the reference
 # loader maps view index to azimuth), looking at the origin with up +y, perspective
 # with a VIEWING_ANGLE degree half-angle (a 30 degree field of view).
@@ -21,14 +21,14 @@ ELEVATION = 30.0
 AZIMUTH_STEP = -15.0
 VIEWING_ANGLE = 15.0
 
-# Images and voxels of the NMR renders (SPEC sections 6-7).
+# Images and voxels of the NMR renders (docs/METHOD.md sections 6-7).
 IMAGE_SIZE = 64  # pixels per side of the stored images
 RGB_CHANNELS = 3  # images are RGB then alpha, channels first
 ALPHA_CHANNEL = 3  # index of the alpha (mask) channel
 VOXEL_RESOLUTION = 32  # ground-truth occupancy grids are VOXEL_RESOLUTION^3
 SPLITS = ("train", "val", "test")
 
-# The 13 ShapeNetCore v1 synsets of the benchmark (SPEC section 6), in the usual order.
+# The 13 ShapeNetCore v1 synsets of the benchmark (docs/METHOD.md section 6), in the usual order.
 SHAPENET_CLASSES: Tuple[Tuple[str, str], ...] = (
     ("02691156", "airplane"),
     ("02828884", "bench"),

@@ -2,7 +2,7 @@
 a head, four legs and a tail, the legs and tail thin cylinders (about 2 pixels wide in
 the 64 x 64 fitting views once the mesh is normalized to the unit box).
 
-    python benchmarks/thin_parts/make_quadruped.py /tmp/quadruped.obj
+    python benchmarks/thin_parts/make_quadruped.py quadruped.obj
 
 The parts overlap (a union of closed surfaces, not one manifold), which the silhouettes
 and the flood-filled voxelizer handle. Prints the output path.

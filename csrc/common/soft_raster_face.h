@@ -77,7 +77,7 @@ SR_HOST_DEVICE SR_INLINE void set_face_pixel_bound(scalar_t* fd, FaceField field
   fd[field] = scalar_t(value);
 }
 
-// NDC centre of pixel column c: (2c + 1 - W) / S with S = min(H, W) (SPEC section 1).
+// NDC centre of pixel column c: (2c + 1 - W) / S with S = min(H, W) (docs/METHOD.md section 1).
 template <typename scalar_t>
 SR_HOST_DEVICE inline scalar_t pixel_x(const SoftRasterParams& p, int col) {
   const int s = p.height < p.width ? p.height : p.width;

@@ -13,7 +13,7 @@ from typing import Any, Dict, Tuple
 
 # (old group, key) -> (new group, key): moved keys, oldest first.
 MOVED_KEYS: Dict[Tuple[str, str], Tuple[str, str]] = {
-    # The lr / sigma schedule left the trainer group for a group of its own (issue 10).
+    # The lr / sigma schedule left the trainer group for a group of its own.
     ("trainer", "decay_at"): ("schedule", "decay_at"),
     ("trainer", "decay_factor"): ("schedule", "decay_factor"),
 }

@@ -1,4 +1,4 @@
-"""Step schedule of the learning rate and sigma (SPEC section 7: x0.3 after 150k), read
+"""Step schedule of the learning rate and sigma (docs/METHOD.md section 7: x0.3 after 150k), read
 from the ``schedule`` config group (``configs/schedule/``)."""
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ class RendererConfig:
 
 @dataclass
 class LossConfig:
-    """Weights of the loss terms (SPEC section 7)."""
+    """Weights of the loss terms (docs/METHOD.md section 7)."""
 
     iou: float = MISSING  # multi-view soft IoU (4 silhouettes per pair)
     laplacian: float = MISSING

@@ -1,4 +1,4 @@
-"""Render the 24 benchmark views of one mesh as the dataset stores them (SPEC sections 5, 6).
+"""Render the 24 benchmark views of one mesh as the dataset stores them (docs/METHOD.md sections 5, 6).
 
 Cameras: ``benchmark_camera`` (distance 2.732, elevation 30, azimuth -15 k). Rasterizer:
 ``soft_rasterize`` with hard coverage, hard alpha and a hard (z-buffer) colour, double

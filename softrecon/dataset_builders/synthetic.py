@@ -4,7 +4,7 @@ Each object is a union of boxes, cylinders, cones and ellipsoids with random pro
 (chair: seat, back, four thin legs, sometimes arms; table: top on four legs or a
 pedestal; airplane: fuselage, swept wings, tail fin and stabilizer, sometimes engines;
 car: body, cabin, four wheels; lamp: base, pole, sometimes an arm, shade), normalized to
-the unit box (SPEC section 6), coloured by class with some variation, and built by the
+the unit box (docs/METHOD.md section 6), coloured by class with some variation, and built by the
 shared path of ``build.py`` (24 benchmark views + voxels, the one writer). Everything
 is deterministic given the seed: object i of class c in split s comes from its own
 random stream seeded by (seed, c, s, i).

@@ -265,7 +265,7 @@ class MultiViewDataset:
         return torch.from_numpy(images.astype(np.float32) / np.float32(PIXEL_SCALE))
 
     def get_voxels(self, obj_index: int) -> torch.Tensor:
-        """(R, R, R) bool tensor: ground-truth occupancy of one object (SPEC section 7)."""
+        """(R, R, R) bool tensor: ground-truth occupancy of one object (docs/METHOD.md section 7)."""
         which, local = self._locate(obj_index)
         return torch.from_numpy(self._sources[which].voxels(local) != 0)
 

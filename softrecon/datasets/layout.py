@@ -1,12 +1,12 @@
-"""The NMR dataset layout: file names, array shapes and their validation (SPEC section 6).
+"""The NMR dataset layout: file names, array shapes and their validation (docs/METHOD.md section 6).
 
 Per class and split, either or both of:
 - ``{class}_{split}_images.npz``: one array, uint8 (N, 24, 4, S, S): RGB then alpha,
-  channels first, the 24 benchmark views (SPEC section 5);
+  channels first, the 24 benchmark views (docs/METHOD.md section 5);
 - ``{class}_{split}_voxels.npz``: one array (N, R, R, R), occupancy in the
-  ground-truth convention (SPEC section 7), any dtype (nonzero = occupied);
+  ground-truth convention (docs/METHOD.md section 7), any dtype (nonzero = occupied);
 - ``{class}_{split}.h5``: datasets 'images' and 'voxels' of the same shapes, uint8,
-  chunked one object per chunk.
+  images chunked one view per chunk, voxels one grid per chunk.
 
 Shape symbols: N objects, S image size, R voxel resolution.
 """
@@ -21,7 +21,7 @@ import numpy as np
 
 from softrecon import protocol
 
-NUM_VIEWS = protocol.NUM_VIEWS  # benchmark views per object (SPEC section 5)
+NUM_VIEWS = protocol.NUM_VIEWS  # benchmark views per object (docs/METHOD.md section 5)
 NUM_CHANNELS = 4  # RGB + alpha
 SPLITS = ("train", "val", "test")
 IMAGES_SUFFIX = "_images.npz"

@@ -1,4 +1,4 @@
-"""``evaluate(cfg)``: 3D IoU of a trained checkpoint on a split (SPEC section 7)."""
+"""``evaluate(cfg)``: 3D IoU of a trained checkpoint on a split (docs/METHOD.md section 7)."""
 
 from __future__ import annotations
 

@@ -39,15 +39,13 @@ PUBLISHED: Tuple[PublishedResult, ...] = (
         "val",
         "SoftRas paper (ICCV 2019); trained on the authors' own shaded renders (SoftRas issue #75)",
     ),
-    PublishedResult(
-        "nmr_paper", "NMR, Kato et al.", "60.15", "test", "NMR paper (CVPR 2018), as SPEC section 8 quotes it"
-    ),
+    PublishedResult("nmr_paper", "NMR, Kato et al.", "60.15", "test", "NMR paper (CVPR 2018)"),
     PublishedResult(
         "nmr_readme",
         "NMR, Kato et al. (mesh_reconstruction README)",
         "60.31 (paper) / 59.88 (released model)",
         "test",
-        "hiroharu-kato/mesh_reconstruction README, as issue 12 quotes it (it differs from SPEC's 60.15)",
+        "hiroharu-kato/mesh_reconstruction README (it differs from the NMR paper's 60.15)",
     ),
 )
 

@@ -1,6 +1,6 @@
 """Reconstruct meshes from images and score them against ground-truth voxels.
 
-The benchmark protocol (SPEC section 7): every view of every object is one sample;
+The benchmark protocol (docs/METHOD.md section 7): every view of every object is one sample;
 its predicted mesh is voxelized at the ground-truth resolution (surface plus filled
 interior, in the ground-truth index convention) and compared by IoU; a batch of
 predictions is voxelized at once on its device (``voxelize_batch``: exactly

@@ -26,7 +26,7 @@ Metrics (object frame):
 - heldout_silhouette_iou: mean over the held-out views of the IoU of the fitted mesh's
   binary silhouette with the target's (pixel centres inside a face; for image targets,
   alpha > 0.5).
-- voxel_iou: IoU of the two meshes' filled 32^3 occupancy grids (SPEC section 7); and
+- voxel_iou: IoU of the two meshes' filled 32^3 occupancy grids (docs/METHOD.md section 7); and
 - chamfer: symmetric Chamfer distance with squared distances (mean over A of the
   squared distance to the nearest point of B, plus the converse), on area-uniform
   surface samples; both only when a target or reference mesh is known.

@@ -13,7 +13,7 @@ Two layouts are read (and written, by ``save_image_targets``):
   order.
 
 The silhouette is the alpha channel (> 0.5 once in [0, 1]); the colours are the RGB
-channels as stored (not premultiplied; background as rendered). Cameras follow SPEC
+channels as stored (not premultiplied; background as rendered). Cameras follow docs/METHOD.md
 section 5 (eye = (d cos el sin az, d sin el, -d cos el cos az), looking at the origin,
 y up), the convention of SoftRas' ``get_points_from_angles``.
 

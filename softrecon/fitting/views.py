@@ -1,7 +1,7 @@
 """Viewpoints of multi-view fitting: rings of cameras around the object, and the split
 into views used for fitting and held-out views used only to evaluate.
 
-Angles follow SPEC section 5 (degrees; eye = (d cos(el) sin(az), d sin(el),
+Angles follow docs/METHOD.md section 5 (degrees; eye = (d cos(el) sin(az), d sin(el),
 -d cos(el) cos(az)), looking at the origin, y up).
 """
 
@@ -15,7 +15,7 @@ import torch
 from softrecon import protocol
 from softrecon.renderer.cameras import PerspectiveCamera
 
-# SPEC section 5: the benchmark's camera distance and viewing half-angle (degrees).
+# docs/METHOD.md section 5: the benchmark's camera distance and viewing half-angle (degrees).
 BENCHMARK_DISTANCE = protocol.CAMERA_DISTANCE
 BENCHMARK_VIEWING_ANGLE = protocol.VIEWING_ANGLE
 FULL_TURN_DEGREES = 360.0

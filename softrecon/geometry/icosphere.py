@@ -21,7 +21,7 @@ Two orientations of the same icosphere (``ORIENTATIONS``):
   zero, as Blender writes them (70 of level 3's vertices have a zero coordinate).
 
 The reconstruction model deforms the template in logit space with the sign of each
-template coordinate kept (SPEC section 7), so a coordinate that is exactly 0 stays 0:
+template coordinate kept (docs/METHOD.md section 7), so a coordinate that is exactly 0 stays 0:
 the orientation decides how many vertices are pinned to a coordinate plane.
 """
 

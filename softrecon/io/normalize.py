@@ -1,4 +1,4 @@
-"""Unit-box normalization of the ShapeNet benchmark (SPEC section 6)."""
+"""Unit-box normalization of the ShapeNet benchmark (docs/METHOD.md section 6)."""
 
 from __future__ import annotations
 

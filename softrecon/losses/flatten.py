@@ -1,4 +1,4 @@
-"""Flatten loss: penalizes folds across the edges of a mesh (SPEC section 7).
+"""Flatten loss: penalizes folds across the edges of a mesh (docs/METHOD.md section 7).
 
 Shape symbols: N batch, V vertices, F faces, E interior edges.
 """

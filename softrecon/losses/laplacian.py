@@ -1,4 +1,4 @@
-"""Uniform-weight Laplacian smoothness losses (SPEC section 7), sparse.
+"""Uniform-weight Laplacian smoothness losses (docs/METHOD.md section 7), sparse.
 
 ``LaplacianLoss`` smooths vertex positions over the mesh's edges; ``ColorLaplacianLoss``
 smooths surface-texture colours over adjacent faces (the SoftRas authors' colour

@@ -1,4 +1,4 @@
-"""Soft intersection-over-union loss between silhouettes (SPEC section 7).
+"""Soft intersection-over-union loss between silhouettes (docs/METHOD.md section 7).
 
 Shape symbols: N batch, H x W image.
 """

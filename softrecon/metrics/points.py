@@ -150,7 +150,7 @@ def voxel_surface_points(voxels: ArrayLike) -> np.ndarray:
 
     Args:
         voxels: (R, R, R) bool array or tensor in the ground-truth convention
-            (indexed [i_y, i_x, R - 1 - i_z], SPEC section 7).
+            (indexed [i_y, i_x, R - 1 - i_z], docs/METHOD.md section 7).
 
     Returns:
         (P, 3) float64 array of (x, y, z) cell centres (the inverse of the index map).

@@ -1,4 +1,4 @@
-"""Intersection over union of occupancy grids (the benchmark's 3D IoU, SPEC section 7)."""
+"""Intersection over union of occupancy grids (the benchmark's 3D IoU, docs/METHOD.md section 7)."""
 
 from __future__ import annotations
 

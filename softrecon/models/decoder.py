@@ -1,4 +1,4 @@
-"""Template-deforming mesh decoder of the reconstruction model (SPEC section 7).
+"""Template-deforming mesh decoder of the reconstruction model (docs/METHOD.md section 7).
 
 Shape symbols: N batch, V template vertices, F template faces, L latent size.
 """
@@ -27,7 +27,7 @@ class TemplateDecoder(nn.Module):
     v = sigmoid(logit(|b|) + delta) * sign(b), so every coordinate stays in (-1, 1);
     with c = tanh(centroid), positive parts are scaled by (1 - c), negative parts by
     (1 + c), c is added and the result halved: vertices lie in (-0.5, 0.5)^3 (the
-    object frame of the data, SPEC section 6).
+    object frame of the data, docs/METHOD.md section 6).
 
     Args:
         latent_dim: L, the size of the input code.

@@ -1,4 +1,4 @@
-"""Image encoder of the reconstruction model (SPEC section 7).
+"""Image encoder of the reconstruction model (docs/METHOD.md section 7).
 
 Shape symbols: N batch, C_in input channels, S image side.
 """

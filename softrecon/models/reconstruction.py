@@ -1,4 +1,4 @@
-"""The single-view reconstruction model: image -> mesh (SPEC section 7), and optionally
+"""The single-view reconstruction model: image -> mesh (docs/METHOD.md section 7), and optionally
 the mesh's colours (the paper's colour-supervised model).
 
 Shape symbols: N batch, S image side, V template vertices, F template faces, T texels
@@ -18,7 +18,7 @@ from .color_head import ColorPrediction, PaletteColorHead
 from .decoder import TemplateDecoder
 from .encoder import Encoder
 
-# The paper's architecture (SPEC section 7), the defaults of ``ReconstructionModel``.
+# The paper's architecture (docs/METHOD.md section 7), the defaults of ``ReconstructionModel``.
 PAPER_ENCODER_CHANNELS = (64, 128, 256)
 PAPER_ENCODER_FC = (1024, 1024, 512)
 PAPER_DECODER_FC = (1024, 2048)

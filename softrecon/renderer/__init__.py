@@ -1,8 +1,8 @@
 """The Soft Rasterizer: functional core, settings, and the modules around it.
 
-- ``soft_rasterize`` + ``RasterSettings``: the functional core (SPEC sections 1 to 4);
+- ``soft_rasterize`` + ``RasterSettings``: the functional core (docs/METHOD.md sections 1 to 4);
 - ``rasterize_reference``: the dense pure-PyTorch oracle behind the same function;
-- cameras (SPEC section 5), ``Lighting`` and the ``SoftRenderer`` module on top.
+- cameras (docs/METHOD.md section 5), ``Lighting`` and the ``SoftRenderer`` module on top.
 """
 
 from softrecon.structures.textures import bake_uv_texture, surface_texel_index, texel_barycentrics

@@ -1,4 +1,4 @@
-"""Cameras: world/object frame -> camera frame -> screen space (SPEC sections 1 and 5).
+"""Cameras: world/object frame -> camera frame -> screen space (docs/METHOD.md sections 1 and 5).
 
 Shape symbols: N batch, V vertices.
 
@@ -35,7 +35,7 @@ from .. import protocol
 Vector = Union[torch.Tensor, Sequence[float]]
 Scalar = Union[torch.Tensor, float, Sequence[float]]
 
-# The ShapeNet benchmark cameras (SPEC section 5): their numbers live in
+# The ShapeNet benchmark cameras (docs/METHOD.md section 5): their numbers live in
 # softrecon.protocol; these names are the renderer's public aliases of them.
 BENCHMARK_DISTANCE = protocol.CAMERA_DISTANCE  # camera distance from the origin
 BENCHMARK_ELEVATION = protocol.ELEVATION  # degrees above the xz plane
@@ -109,7 +109,7 @@ def _normalize_checked(vectors: torch.Tensor, name: str) -> torch.Tensor:
 
 # ---------------------------------------------------------------------- functions
 def eye_from_spherical(distance: Scalar, elevation: Scalar, azimuth: Scalar, dtype=None, device=None) -> torch.Tensor:
-    """Camera positions on a sphere around the origin (SPEC section 5).
+    """Camera positions on a sphere around the origin (docs/METHOD.md section 5).
 
     eye = (d cos(el) sin(az), d sin(el), -d cos(el) cos(az)): azimuth 0 looks from -z
     towards +z, elevation 90 from straight above.
@@ -166,7 +166,7 @@ def look_along(direction: Vector, eye: Vector, up: Vector = DEFAULT_UP) -> torch
 
 
 def look_at_rotation(eye: Vector, at: Vector = DEFAULT_AT, up: Vector = DEFAULT_UP) -> torch.Tensor:
-    """(N, 3, 3) rotation of cameras at ``eye`` looking at ``at`` (SPEC section 5).
+    """(N, 3, 3) rotation of cameras at ``eye`` looking at ``at`` (docs/METHOD.md section 5).
 
     Args:
         eye: (3,) or (N, 3) camera positions, world frame.
@@ -234,7 +234,7 @@ class Camera(_CameraBatch):
         return torch.matmul(vertices - eye[:, None, :], rotation.transpose(-1, -2))
 
     def project(self, vertices: torch.Tensor) -> torch.Tensor:
-        """(N, V, 3) screen space: x, y NDC and z the camera depth (SPEC section 1)."""
+        """(N, V, 3) screen space: x, y NDC and z the camera depth (docs/METHOD.md section 1)."""
         raise NotImplementedError
 
     def _params_like(self, vertices: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -256,7 +256,7 @@ def _safe_depth(z: torch.Tensor) -> torch.Tensor:
 
 
 class PerspectiveCamera(Camera):
-    """Pinhole camera: x' = x / (z tan a), y' = y / (z tan a), z kept (SPEC section 5).
+    """Pinhole camera: x' = x / (z tan a), y' = y / (z tan a), z kept (docs/METHOD.md section 5).
 
     Args:
         rotation: (3, 3) or (N, 3, 3) world-to-camera rotation (rows: camera axes).
@@ -355,7 +355,7 @@ class ProjectionCamera(_CameraBatch):
     """A general 3 x 4 projection matrix that maps straight to NDC screen space.
 
     Convention: [u, v, w]^T = P [X, Y, Z, 1]^T for a world point; the screen point is
-    x' = u / w, y' = v / w (NDC, SPEC section 1: x right, y up, short side in [-1, 1])
+    x' = u / w, y' = v / w (NDC, docs/METHOD.md section 1: x right, y up, short side in [-1, 1])
     and z' = w, which must be the camera depth (positive in front), i.e. the last row of
     P is the camera's forward axis (unit length) and offset. ``to_camera`` returns
     (u, v, w) before the division.
@@ -398,7 +398,7 @@ class ProjectionCamera(_CameraBatch):
 
         A pixel (column u, row v) of that image, centre at integer (u, v), goes to
         x = (2u + 1 - W) / S, y = (H - 1 - 2v) / S with S = min(H, W): exactly the
-        pixel centres of SPEC section 1, so the rendered image matches the OpenCV one.
+        pixel centres of docs/METHOD.md section 1, so the rendered image matches the OpenCV one.
         """
         height, width = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
         if min(height, width) < 1:
@@ -438,7 +438,7 @@ def benchmark_camera(
     dtype: torch.dtype = torch.float32,
     device: Optional[torch.device] = None,
 ) -> PerspectiveCamera:
-    """The ShapeNet benchmark (NMR renders) cameras for view indices k (SPEC section 5).
+    """The ShapeNet benchmark (NMR renders) cameras for view indices k (docs/METHOD.md section 5).
 
     distance ``BENCHMARK_DISTANCE`` = 2.732, elevation 30 degrees, azimuth -15 k degrees,
     looking at the origin with up +y, viewing half-angle 15 degrees.

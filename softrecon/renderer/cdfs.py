@@ -29,7 +29,7 @@ GUMBEL_SMALL = 1e-8
 
 class DistCDF(enum.IntEnum):
     """The cumulative distribution F turning the signed scaled distance x into D_j = F(x)
-    (SPEC section 2; the logistic sigmoid is the paper's, the others GenDR's, CVPR 2022).
+    (docs/METHOD.md section 2; the logistic sigmoid is the paper's, the others GenDR's, CVPR 2022).
     All are standard forms in x = sign * d^2 / sigma (or b |b| / sigma); the first four
     are symmetric (F(0) = 1/2 on the boundary), the two Gumbel ones are not. Values are
     the C++ ``DistCDF``'s (``csrc/common/soft_raster_params.h``)."""

@@ -17,7 +17,7 @@ import torch
 
 
 class DistFunc(enum.IntEnum):
-    """How the per-face coverage probability D_j(p) is computed (SPEC section 2). Values
+    """How the per-face coverage probability D_j(p) is computed (docs/METHOD.md section 2). Values
     are the C++ ``DistFunc``'s (``csrc/common/soft_raster_params.h``)."""
 
     EUCLIDEAN = 0  # sigmoid(sign * d^2 / sigma), d = distance to the triangle boundary

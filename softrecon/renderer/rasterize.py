@@ -33,6 +33,7 @@ import torch
 from softrecon.structures.textures import texture_resolution
 
 from . import reference
+from .facing import warn_if_all_back_facing
 from .settings import RasterSettings
 
 BACKENDS = ("auto", "reference", "cpu", "cuda", "cuda_emulated")
@@ -44,7 +45,7 @@ def soft_rasterize(
     settings: RasterSettings,
     backend: str = "auto",
 ) -> torch.Tensor:
-    """Render soft silhouettes and colours of triangle meshes (SPEC sections 1 to 4).
+    """Render soft silhouettes and colours of triangle meshes (docs/METHOD.md sections 1 to 4).
 
     Args:
         face_vertices: (N, F, 3, 3) float32 or float64: for each face its three vertices
@@ -76,6 +77,7 @@ def soft_rasterize(
     chosen = resolve_backend(face_vertices.device, backend)
     if chosen != "cuda":  # the CUDA kernel checks values on the device (module docstring)
         _check_values(face_vertices, face_colors)
+    warn_if_all_back_facing(face_vertices, face_colors, settings)  # black renders of a flipped mesh
     if chosen == "reference":
         return reference.rasterize_reference(face_vertices, face_colors, settings)
     from . import _kernels  # imported lazily: the compiled extension is optional

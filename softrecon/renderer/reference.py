@@ -1,6 +1,6 @@
 """Dense pure-PyTorch soft rasterizer: the oracle.
 
-Every pixel is tested against every face, exactly as SPEC sections 1 to 4 define the
+Every pixel is tested against every face, exactly as docs/METHOD.md sections 1 to 4 define the
 function, and autograd differentiates it. It is slow (O(N H W F)) and meant for tests,
 small images, and machines without the compiled kernels. Memory stays bounded: pixels
 are processed in chunks, and each chunk is recomputed in the backward pass
@@ -40,7 +40,7 @@ DEFAULT_PAIRS_PER_CHUNK = 1 << 20
 def pixel_centers(
     height: int, width: int, dtype: torch.dtype, device: torch.device
 ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """NDC centres of the pixel columns (W,) and rows (H,) per SPEC section 1.
+    """NDC centres of the pixel columns (W,) and rows (H,) per docs/METHOD.md section 1.
 
     Column c is at x = (2c + 1 - W) / S and row r (row 0 at the top) at
     y = (H - 1 - 2r) / S, with S = min(H, W).
@@ -90,7 +90,7 @@ def _rasterize_chunk(
     valid = (area2.abs() > MIN_DOUBLE_AREA) & (z.min(-1).values >= MIN_VERTEX_DEPTH)[:, None, :]
     safe_area2 = torch.where(valid, area2, torch.ones_like(area2))
     safe_z = torch.where(valid[:, 0, :, None], z, torch.ones_like(z))[:, None]  # (N, 1, F, 3)
-    front = area2 < 0  # CCW-outward meshes appear clockwise under the SPEC cameras
+    front = area2 < 0  # CCW-outward meshes appear clockwise under the cameras of docs/METHOD.md section 5
 
     px = px[None, :, None]  # (1, P, 1)
     py = py[None, :, None]

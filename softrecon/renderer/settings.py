@@ -22,7 +22,7 @@ __all__ = ["AggrAlpha", "AggrRGB", "DistCDF", "DistFunc", "RasterSettings"]
 
 
 class AggrRGB(enum.IntEnum):
-    """How the colour channels aggregate the faces (SPEC section 3). Values are the C++
+    """How the colour channels aggregate the faces (docs/METHOD.md section 3). Values are the C++
     ``AggrRGB``'s."""
 
     SOFTMAX = 0  # D_j exp(z_j / gamma) weighted mean with a background term

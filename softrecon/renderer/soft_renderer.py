@@ -5,7 +5,7 @@ R surface texture resolution.
 
 Anti-aliasing by supersampling (``antialias = k``): the mesh is rasterized at
 (k H) x (k W) and each k x k block is averaged. The fine pixel centres of a block average
-exactly to the coarse pixel's centre (SPEC section 1), so nothing shifts. ``sigma`` is
+exactly to the coarse pixel's centre (docs/METHOD.md section 1), so nothing shifts. ``sigma`` is
 kept as is: it is in squared NDC units, not pixels, so the same sigma gives the same
 NDC blur of the edges at any resolution; the averaging then adds the box filter of one
 output pixel, which is what removes the staircase of small sigmas and hard rendering.

@@ -1,7 +1,7 @@
 """The alpha aggregations (T-conorms): how the coverages D_j of a pixel's faces combine
 into its alpha. One function per mode.
 
-The table of ``AggrAlpha`` modes for the dense reference (SPEC section 3; GenDR). Each
+The table of ``AggrAlpha`` modes for the dense reference (docs/METHOD.md section 3; GenDR). Each
 takes the per-pair values of a chunk (``PairCoverage``) and returns the alpha (N, P).
 Twin of ``csrc/common/soft_raster_tconorms.h`` (one struct per mode there, with the
 online form and the backward); a new aggregation is one function here, one struct there,
@@ -19,7 +19,7 @@ from .cdfs import CDFS, DistCDF
 
 
 class AggrAlpha(enum.IntEnum):
-    """How the silhouette (alpha) channel aggregates the D_j (SPEC section 3). Values are
+    """How the silhouette (alpha) channel aggregates the D_j (docs/METHOD.md section 3). Values are
     the C++ ``AggrAlpha``'s (``csrc/common/soft_raster_params.h``)."""
 
     PROD = 0  # 1 - prod_j (1 - D_j): probabilistic OR (probabilistic-sum T-conorm), the paper's choice

@@ -1,4 +1,4 @@
-"""The multi-view objective of the paper (SPEC section 7), silhouettes and colours.
+"""The multi-view objective of the paper (docs/METHOD.md section 7), silhouettes and colours.
 
 For a batch of view pairs (a, b) of the same objects, the mesh predicted from image a
 and the mesh predicted from image b are each rendered at view a and at view b; the four

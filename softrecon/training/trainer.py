@@ -118,7 +118,7 @@ class Trainer:
         return self.loop.iteration
 
     def scheduled(self, iteration: int) -> Dict[str, float]:
-        """lr and sigma at ``iteration`` (the ``schedule`` group, SPEC section 7)."""
+        """lr and sigma at ``iteration`` (the ``schedule`` group, docs/METHOD.md section 7)."""
         return scheduled(self.cfg, iteration)
 
     def next_batch(self) -> Dict[str, torch.Tensor]:

@@ -1,4 +1,4 @@
-"""Mesh -> occupancy grid in the ground-truth voxel convention (SPEC section 7)."""
+"""Mesh -> occupancy grid in the ground-truth voxel convention (docs/METHOD.md section 7)."""
 
 from .batch import voxelize_batch
 from .convention import (

@@ -1,4 +1,4 @@
-"""The ground-truth voxel index convention (SPEC section 7), in one place.
+"""The ground-truth voxel index convention (docs/METHOD.md section 7), in one place.
 
 A point (x, y, z) of the object frame (object in [-0.5, 0.5]^3, y up) lies in the grid
 cell k = floor((R - 1) * v + R / 2) per axis; for R = 32 that is floor(31 v + 16), the

@@ -1,4 +1,4 @@
-"""Triangle mesh -> occupancy grid in the ground-truth convention (SPEC section 7).
+"""Triangle mesh -> occupancy grid in the ground-truth convention (docs/METHOD.md section 7).
 
 A cell is occupied when the surface passes through it (exact triangle / box overlap by
 the separating axis theorem, Akenine-Moeller 2001: a conservative surface voxelization,

@@ -14,7 +14,7 @@ from softrecon.losses import LaplacianLoss as NativeLaplacian
 from softrecon.renderer import Lighting, PerspectiveCamera, RasterSettings, SoftRenderer
 from softrecon.structures import Mesh as NativeMesh
 
-SHARED = pathlib.Path(__file__).resolve().parents[2] / ".." / "shared"
+MESHES = pathlib.Path(__file__).resolve().parents[2] / "softrecon" / "assets" / "meshes"  # sample meshes
 
 # soft_renderer/__init__.py and soft_renderer/functional/__init__.py of SoftRas 1.0.0
 SOFTRAS_NAMES = [
@@ -266,9 +266,7 @@ def test_mesh_obj_round_trip(tmp_path, texture_type):
 
 
 def test_from_obj_cow_surface_textures():
-    cow = SHARED / "meshes" / "cow" / "cow.obj"
-    if not cow.exists():
-        pytest.skip("shared cow mesh not present")
+    cow = MESHES / "cow" / "cow.obj"
     mesh = sr.Mesh.from_obj(str(cow), load_texture=True, texture_res=2, texture_type="surface")
     assert mesh.textures.shape == (1, mesh.num_faces, 4, 3)
     assert 0.05 < mesh.textures.mean() < 0.95 and mesh.textures.std() > 0.05  # a real texture, not white

@@ -184,7 +184,7 @@ def test_save_voxel_and_mesh_voxelize(tmp_path):
 
 def test_recon_evaluation_idiom_gives_the_ground_truth_convention():
     """SoftRas' examples/recon/models.py evaluate_iou: voxelization of v * 31/32 + 1/2,
-    then transpose(0, 2, 1, 3)[..., ::-1], is the SPEC section 7 voxel convention."""
+    then transpose(0, 2, 1, 3)[..., ::-1], is the docs/METHOD.md section 7 voxel convention."""
     v, f = icosphere(2, dtype=torch.float64)
     v = v * torch.tensor([0.45, 0.3, 0.2], dtype=torch.float64) + torch.tensor([0.02, -0.1, 0.05], dtype=torch.float64)
     faces_ = srf.face_vertices(v[None], f[None].int())

@@ -1,5 +1,5 @@
 """Every interval and count is range-checked at start-up, before any data is read
-(issue 9, item 11: log_every=0 crashed after one iteration, val_every=-1 validated
+(log_every=0 crashed after one iteration, val_every=-1 validated
 every iteration, image_every=-5 was accepted)."""
 
 import pytest

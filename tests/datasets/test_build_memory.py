@@ -1,5 +1,5 @@
 """A 2M-face mesh builds (load, 24 views, voxels) in under 2 GB in one worker process
-(issue 9, item 9; before: about 22 GB). Slow: minutes on a CPU."""
+(before: about 22 GB). Slow: minutes on a CPU."""
 
 import importlib.util
 import os

@@ -1,5 +1,5 @@
 """Corrupt compressed data gives an error naming the file (and for HDF5 the object and
-view), never a bare zlib.error or HDF5 OSError (issue 9, item 8)."""
+view), never a bare zlib.error or HDF5 OSError (docs/PROMISES.md)."""
 
 import os
 import zipfile

@@ -1,5 +1,5 @@
-"""The chunked dataset renderer (views and faces in chunks, to bound memory: issue 9,
-item 9) gives bit-identical images to rendering all 24 views at once in float64."""
+"""The chunked dataset renderer (views and faces in chunks, to bound memory)
+gives bit-identical images to rendering all 24 views at once in float64."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Nothing read from a checkpoint names code to run (issue 9, item 2).
+"""Nothing read from a checkpoint names code to run (docs/PROMISES.md).
 
 Each crafted checkpoint loads with ``weights_only=True`` (only strings and numbers are
 changed); evaluation must refuse it, naming the file, before calling anything it names.
@@ -74,7 +74,7 @@ def _eval_config(checkpoint, tmp_path):
 
 
 def test_checkpoints_without_config_or_with_other_weights_name_the_file(tmp_path):
-    """Issue 9, item 12: no KeyError 'config', no page of torch size mismatches."""
+    """No KeyError 'config', no page of torch size mismatches."""
     no_config = save_checkpoint(str(tmp_path / "a"), 1, {"model": {}}, keep=1)
     with pytest.raises(ValueError, match=r"step_000000001.pt.*no stored model config"):
         evaluate(_eval_config(no_config, tmp_path))

@@ -1,5 +1,5 @@
 """Silent fallbacks of evaluation and data set-up become errors or recorded warnings
-(issue 9, item 6): empty split, NaN in metrics.json, a class missing from a split, a
+(docs/PROMISES.md): empty split, NaN in metrics.json, a class missing from a split, a
 synthetic build into a mistyped data.root."""
 
 import json

@@ -1,5 +1,5 @@
 """The hard target renders of fit_mesh, done a few views at a time for big meshes
-(memory: issue 9, item 9), equal one call with every view."""
+(memory), equal one call with every view."""
 
 import torch
 

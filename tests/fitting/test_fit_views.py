@@ -16,7 +16,7 @@ def test_camera_batch_matches_the_views():
     views = orbit_views(6, [30.0])
     camera = views.subset([1, 4]).camera(dtype=torch.float64)
     assert camera.batch_size == 2
-    # SPEC section 5: eye = (d cos(el) sin(az), d sin(el), -d cos(el) cos(az)); view 1 is at azimuth 60.
+    # docs/METHOD.md section 5: eye = (d cos(el) sin(az), d sin(el), -d cos(el) cos(az)); view 1 is at azimuth 60.
     expected = torch.tensor(
         [views.distance * 0.75**0.5 * 0.75**0.5, views.distance * 0.5, -views.distance * 0.75**0.5 * 0.5],
         dtype=torch.float64,

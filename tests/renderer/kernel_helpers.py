@@ -35,7 +35,9 @@ CDFS = ["logistic", "gaussian", "laplace", "cauchy", "gumbel_max", "gumbel_min"]
 # Relative tolerance of a kernel against the reference, per dtype.
 TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-5}
 
-GOLDEN_DIR = pathlib.Path(__file__).resolve().parents[3] / "shared" / "golden"
+# Independent golden silhouettes (PyTorch3D and a float64 dense implementation), shipped
+# with the tests: tests/golden/README.md says what they hold and how they were made.
+GOLDEN_DIR = pathlib.Path(__file__).resolve().parents[1] / "golden"
 GOLDEN_FILES = sorted(GOLDEN_DIR.glob("*__sil__*.npz"))
 
 
@@ -44,7 +46,7 @@ def load_golden(path):
     convention, faces (F, 3) int64, its RasterSettings)."""
     data = np.load(path)
     verts = torch.tensor(data["verts"], dtype=torch.float64)
-    verts[:, 0] = -verts[:, 0]  # PyTorch3D's +x points left, ours right (golden README)
+    verts[:, 0] = -verts[:, 0]  # PyTorch3D's +x points left, ours right (tests/golden/README.md)
     settings = RasterSettings(
         image_size=(int(data["image_height"]), int(data["image_width"])),
         sigma=float(data["sigma"]),

@@ -15,10 +15,10 @@ import torch
 from softrecon import protocol
 from softrecon.geometry import icosphere
 
-# The paper's camera (SPEC section 5): eye distance and viewing half-angle in degrees.
+# The paper's camera (docs/METHOD.md section 5): eye distance and viewing half-angle in degrees.
 PAPER_CAMERA_DISTANCE = protocol.CAMERA_DISTANCE
 PAPER_HALF_ANGLE_DEG = protocol.VIEWING_ANGLE
-# Radius of the reconstruction template sphere (SPEC section 7: unit icosphere * 0.5).
+# Radius of the reconstruction template sphere (docs/METHOD.md section 7: unit icosphere * 0.5).
 TEMPLATE_RADIUS = 0.5
 # Random scenes keep their depths inside [near + margin, far - margin] unless a face is
 # deliberately placed outside the range.
@@ -129,7 +129,7 @@ def mesh_scene(
     """A mesh (unit-sized: |v| <= 1) scaled to ``radius`` and seen by the paper's
     perspective camera, one random orientation per image.
 
-    The eye sits at distance ``distance`` on the -z axis looking at the origin (SPEC
+    The eye sits at distance ``distance`` on the -z axis looking at the origin (docs/METHOD.md
     section 5 with elevation and azimuth 0), projection x / (z tan a), y / (z tan a).
     Per-vertex colours are the vertex positions mapped to [0, 1].
 

@@ -1,4 +1,4 @@
-"""Cameras against numbers worked out by hand from SPEC section 5.
+"""Cameras against numbers worked out by hand from docs/METHOD.md section 5.
 
 Benchmark view 0 (worked out): eye = (0, d sin 30, -d cos 30) with d = 2.732, i.e.
 (0, 1.366, -2.36603); z_axis = -eye / d = (0, -1/2, sqrt(3)/2); x_axis = cross(up, z) =

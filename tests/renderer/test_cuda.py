@@ -264,7 +264,6 @@ def test_non_finite_input_is_a_value_error_on_the_kernel_path(backend):
         soft_rasterize(*on(backend, bad_v, None), settings, backend=backend)
 
 
-@pytest.mark.skipif(not GOLDEN_FILES, reason="../shared/golden is not beside the checkout")
 @pytest.mark.parametrize("path", GOLDEN_FILES, ids=lambda p: p.stem)
 def test_matches_reference_on_golden_cases(backend, path):
     """The golden silhouettes (64 x 64, sigma 1e-3 to 3e-5): forward and backward within

@@ -1,8 +1,8 @@
 """The dense reference rasterizer: the oracle that every compiled kernel is tested against.
 
-Checks it against the independent golden renders of ``../shared/golden``, against
+Checks it against the independent golden renders of ``tests/golden``, against
 ``gradcheck`` for every differentiable mode, and on the numerically nasty inputs of
-SPEC section 4.
+docs/METHOD.md section 4.
 """
 
 import itertools
@@ -32,7 +32,6 @@ def _golden_implementations():
     return ["reference", cpu_kernel]
 
 
-@pytest.mark.skipif(not GOLDEN_FILES, reason="../shared/golden is not beside the checkout")
 @pytest.mark.parametrize("backend", _golden_implementations())
 @pytest.mark.parametrize("path", GOLDEN_FILES, ids=lambda p: p.stem)
 def test_matches_golden(path, backend):
@@ -42,7 +41,7 @@ def test_matches_golden(path, backend):
     expected_grad = torch.tensor(data["grad_verts_dense64"])
     # The golden implementation (a PyTorch3D artefact it reproduces) drops the sliver of
     # the 'degenerate' case at pixels where the sliver's plane, extrapolated, has negative
-    # depth. SPEC section 2 keeps it (d^2 is inside the cut-off), so at one pixel we
+    # depth. docs/METHOD.md section 2 keeps it (d^2 is inside the cut-off), so at one pixel we
     # render D = 1.77e-9 where golden has 0. Everywhere else agreement is ~1e-14.
     alpha_tol, grad_tol = (1e-8, 1e-7) if path.stem.startswith("degenerate") else (1e-12, 1e-12)
     assert (alpha.detach() - torch.tensor(data["alpha_dense64"])).abs().max() < alpha_tol
@@ -51,7 +50,7 @@ def test_matches_golden(path, backend):
     assert (alpha.detach() - torch.tensor(data["alpha"])).abs().max() < 1e-5
 
 
-def test_pixel_centres_follow_spec_section_1():
+def test_pixel_centres_follow_method_section_1():
     xs, ys = pixel_centers(2, 4, torch.float64, torch.device("cpu"))  # H=2, W=4, S=2
     assert torch.allclose(xs, torch.tensor([-1.5, -0.5, 0.5, 1.5], dtype=torch.float64))
     assert torch.allclose(ys, torch.tensor([0.5, -0.5], dtype=torch.float64))
@@ -114,7 +113,7 @@ def test_hard_modes_have_zero_finite_geometry_gradient(dist_func, aggr_alpha):
 
 def test_prod_gradient_is_exact_where_coverage_is_one():
     """Deep inside a face at tiny sigma, D = 1 to machine precision; dA/dD_j of the other
-    face must still be the exact product (SPEC section 4), not (1 - A) / max(1 - D, 1e-6)."""
+    face must still be the exact product (docs/METHOD.md section 4), not (1 - A) / max(1 - D, 1e-6)."""
     big = [[-0.9, -0.9, 2.0], [0.9, -0.9, 2.0], [0.0, 0.9, 2.0]]
     small = [[-0.05, -0.05, 3.0], [0.05, -0.05, 3.0], [0.0, 0.05, 3.0]]
     fv = torch.tensor([[big, small]], dtype=torch.float64, requires_grad=True)

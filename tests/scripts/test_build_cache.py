@@ -1,6 +1,6 @@
 """build_dataset.py: the object cache follows the mesh content and every option that
 changes an object; objects that would come out empty are skipped with the reason
-(issue 9, items 4 and 5)."""
+(docs/PROMISES.md)."""
 
 import numpy as np
 from script_helpers import load_script

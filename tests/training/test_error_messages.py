@@ -1,4 +1,4 @@
-"""Smaller error messages name the file (issue 9, item 12)."""
+"""Smaller error messages name the file (docs/PROMISES.md)."""
 
 import numpy as np
 import pytest

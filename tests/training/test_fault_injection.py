@@ -1,4 +1,4 @@
-"""Fault injection (issue 9): training and dataset building are killed (SIGKILL) at
+"""Fault injection (docs/PROMISES.md): training and dataset building are killed (SIGKILL) at
 random moments many times and resumed with the same command; every resumed result has
 the same bits as an uninterrupted run. Two concurrent runs never share a folder.
 

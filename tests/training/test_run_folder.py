@@ -1,5 +1,5 @@
-"""One live run per folder, and "the latest checkpoint" is the one written last (issue 9,
-items 1, 3 and the run-folder cases of 6)."""
+"""One live run per folder, and "the latest checkpoint" is the one written last
+(docs/PROMISES.md, "One run per folder")."""
 
 import os
 import signal

@@ -1,4 +1,4 @@
-"""A full disk gives a named error and leaves nothing behind (issue 9, item 7).
+"""A full disk gives a named error and leaves nothing behind (docs/PROMISES.md).
 
 The disk is "filled" by a file size limit (RLIMIT_FSIZE, with SIGXFSZ ignored, so a
 write past it fails with EFBIG) in a child process: no root, no tmpfs. Before the fix

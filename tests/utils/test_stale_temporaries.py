@@ -1,5 +1,5 @@
 """Temporary files of killed writers are removed by the next writer; a live writer's
-never are (issue 9, item 10)."""
+never are (docs/PROMISES.md)."""
 
 import os
 import signal

@@ -1,4 +1,4 @@
-"""Voxelizing the triangles a chunk at a time (to bound memory: issue 9, item 9) marks
+"""Voxelizing the triangles a chunk at a time (to bound memory) marks
 the same cells as all at once."""
 
 import importlib

@@ -1,6 +1,6 @@
 """Canonical pose of the realcad models: y up, front along -z (ShapeNetCore v2's frame,
 https://shapenet.org: "up is +Y, front is -Z"), bounding-box centre at the origin and
-longest side 1, as the NMR renders (SPEC section 6).
+longest side 1, as the NMR renders (docs/METHOD.md section 6).
 
 Every source file is y up (AC3D's convention; Sweet Home 3D models after their
 ``modelRotation``); only the direction of the front differs per source, so the pose is

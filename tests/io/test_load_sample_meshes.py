@@ -1,30 +1,21 @@
-"""The real meshes of /work/shared/meshes (skipped where that folder is absent)."""
+"""The sample meshes shipped in softrecon/assets/meshes load and normalize."""
 
-import os
+import pathlib
 
 import pytest
 import torch
 
 from softrecon.io import load_mesh, normalize_to_unit_box, unit_box_transform
 
-MESHES = os.environ.get(
-    "SOFTRECON_SHARED_MESHES", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "meshes")
-)
-
-
-def _path(name):
-    path = os.path.join(MESHES, name)
-    if not os.path.isfile(path):
-        pytest.skip(f"{path} not available")
-    return path
+MESHES = pathlib.Path(__file__).resolve().parents[2] / "softrecon" / "assets" / "meshes"
 
 
 @pytest.mark.parametrize(
     "name, num_faces, colored",
-    [("cow/cow.obj", 5856, True), ("teapot.obj", 2464, False), ("airplane.ply", 2452, False)],
+    [("cow/cow.obj", 5856, True), ("airplane.ply", 2452, False)],
 )
-def test_shared_meshes_load_and_normalize(name, num_faces, colored):
-    mesh = load_mesh(_path(name))
+def test_sample_meshes_load_and_normalize(name, num_faces, colored):
+    mesh = load_mesh(MESHES / name)
     assert mesh.num_faces == num_faces and (mesh.colors is not None) == colored
     vertices = normalize_to_unit_box(mesh.vertices)
     extent = vertices.amax(1) - vertices.amin(1)
@@ -52,8 +43,8 @@ def test_normalize_batched_and_errors():
 def test_cow_texture_baked_per_face():
     """Spot's UV texture baked into 2 x 2 texels per face: texture mode, colours in [0, 1]
     and close on average to the per-vertex colours sampled from the same texture."""
-    textured = load_mesh(_path("cow/cow.obj"), texture_resolution=2)
+    textured = load_mesh(MESHES / "cow" / "cow.obj", texture_resolution=2)
     assert textured.color_mode == "texture" and textured.colors.shape == (1, 5856, 4, 3)
     assert 0.0 <= textured.colors.min() and textured.colors.max() <= 1.0
-    per_vertex = load_mesh(_path("cow/cow.obj")).face_colors()  # (1, F, 3, 3)
+    per_vertex = load_mesh(MESHES / "cow" / "cow.obj").face_colors()  # (1, F, 3, 3)
     assert (textured.colors.mean(2) - per_vertex.mean(2)).abs().mean() < 0.05
