@@ -21,7 +21,9 @@ def test_a_resume_with_other_settings_is_refused_naming_each(tiny_dataset, tmp_p
     Trainer(_config(tiny_dataset, run)).fit()
     saved = (run / "config.yaml").read_text()
     checkpoints = sorted(os.listdir(run / "checkpoints"))
-    with pytest.raises(ValueError, match=r"other settings.*loss.laplacian: .* -> 0.0; optim.lr: 0.0003 -> 0.5") as error:
+    with pytest.raises(
+        ValueError, match=r"other settings.*loss.laplacian: .* -> 0.0; optim.lr: 0.0003 -> 0.5"
+    ) as error:
         Trainer(_config(tiny_dataset, run, resume="true", iterations=4, **{"optim.lr": 0.5, "loss.laplacian": 0}))
     assert "step_000000002.pt" in str(error.value)
     assert (run / "config.yaml").read_text() == saved  # the run's record still tells the truth
@@ -36,7 +38,9 @@ def test_a_resume_with_other_settings_is_refused_naming_each(tiny_dataset, tmp_p
         )
     # Longer, with other intervals, and on the device named again: the same run continues.
     resumed = Trainer(
-        _config(tiny_dataset, run, resume="true", iterations=4, **{"trainer.log_every": 1, "trainer.checkpoint_every": 1})
+        _config(
+            tiny_dataset, run, resume="true", iterations=4, **{"trainer.log_every": 1, "trainer.checkpoint_every": 1}
+        )
     )
     assert resumed.iteration == 2
     resumed.fit()
