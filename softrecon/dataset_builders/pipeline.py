@@ -28,6 +28,8 @@ import json
 import multiprocessing
 import os
 import re
+import threading
+import time
 import warnings
 from collections import OrderedDict, deque
 from concurrent.futures.process import BrokenProcessPool
@@ -217,8 +219,20 @@ def _process(job) -> Tuple[BuildTask, str, str]:
     return task, "built", ""
 
 
-def _init_worker() -> None:
+PARENT_POLL_S = 1.0  # how often a worker checks that the build that started it is alive
+
+
+def _init_worker(parent: int) -> None:
     torch.set_num_threads(1)  # the workers are the parallelism
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once its parent (the build, pid ``parent``) is gone: a killed
+    build leaves no worker waiting for work forever (they would hold their memory)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
 
 
 WORKER_DIED = (
@@ -237,7 +251,9 @@ def _pool_round(pending: deque, workers: int, on_result: Callable) -> list:
     """
     running: Dict[concurrent.futures.Future, tuple] = {}
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+    ) as pool:
         while pending or running:
             while pending and len(running) < workers:
                 job = pending.popleft()
