@@ -54,7 +54,8 @@ error before anything is built, exit status 4), or a seeded random split per cla
 Meshes are centred and scaled to the unit box (longest bounding-box side 1) unless
 --no-normalize (then they must lie in [-0.5, 0.5]^3). Meshes that fail to load, have no
 faces, are degenerate, or come out empty (no pixel in any view, no voxel) are skipped
-and listed with the reason at the end (exit status 0, or 3 with --strict).
+and listed with the reason at the end (exit status 0, or 3 with --strict); so is a mesh
+whose worker process dies while building it (the out-of-memory killer), alone as well.
 
 Resumable: every finished mesh is cached as one .npz in --work-dir (default
 <out>/.work); after a kill, rerun the same command and the finished meshes are skipped.

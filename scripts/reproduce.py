@@ -10,8 +10,14 @@ configs/gendr/), then ``eval.py`` on the chosen split(s). A row whose training f
 is not trained again, an interrupted one resumes from its last checkpoint, and an
 evaluated split is not evaluated again; so rerunning the same command after a crash or
 a kill continues where it stopped; a run folder whose saved config is no longer what its
-row composes to (the row's file or its preset changed) is refused, naming the settings,
-before anything trains. Rows run ``--jobs`` at a time. With ``--seeds 0,1,2``
+row composes to (the row's file or its preset changed), or whose config.yaml is gone, is
+refused, naming the settings, before anything trains. Each run records the data folder it
+was trained on and a fingerprint of its content (row.json; eval_<split>/data.json for each
+evaluation): a run trained on other data than --data / --data-dir / --override give now is
+refused (the same data moved elsewhere is not other data), an evaluation made on other
+data is made again. ``--override`` settings of the data and paths groups reach eval.py
+too, and the data eval.py reads must be the data train.py reads (checked before anything
+runs). Rows run ``--jobs`` at a time. With ``--seeds 0,1,2``
 every row is trained once per seed and the table gives the means over the seeds with
 their spread (the seed-0 runs are those of a single-seed table: adding seeds to a table
 trains only the new ones). The table is written as Markdown and CSV (with the commit,
@@ -39,10 +45,14 @@ from omegaconf import OmegaConf  # noqa: E402
 from softrecon.config import compose_config  # noqa: E402
 from softrecon.config.legacy import upgrade_stored_config  # noqa: E402
 from softrecon.experiments import tables  # noqa: E402
+from softrecon.rundir.checkpoint import CHECKPOINT_DIR  # noqa: E402
 from softrecon.rundir.folder import CONFIG_FILE  # noqa: E402
 from softrecon.utils.atomic import atomic_write  # noqa: E402
 
 DRIFTED = "trained with another config than its row makes now"
+NO_CONFIG = f"its {CONFIG_FILE} is missing, so its settings cannot be checked"
+OTHER_DATA = "trained on other data than this command gives"
+SUPERSEDED_EVAL = "_superseded_"  # eval_<split>_superseded_<time>/: an evaluation of other data, kept
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -220,6 +230,83 @@ def _row_overrides(row: tables.Row, seed: int, args: argparse.Namespace) -> List
     return tables.train_overrides(row, tables.BUDGETS[args.budget], args.data, seed) + list(args.override)
 
 
+def _eval_overrides(args: argparse.Namespace) -> List[str]:
+    """eval.py's data overrides: the data group, then the --override settings of the groups
+    it shares with train.py (a row trained on 2 classes is scored on those 2), --data-dir."""
+    return [f"data={tables.DATA_GROUPS[args.data]}", *tables.shared_overrides(args.override), *_data_dir(args)]
+
+
+def data_configs(rows: Sequence[tables.Row], args: argparse.Namespace) -> dict:
+    """{row name: the resolved ``data`` config train.py reads for the row (any seed)}.
+
+    Raises:
+        SystemExit: eval.py would read other data (``tables.DATA_KEYS``) than train.py,
+            e.g. a row file that sets a data key eval.py does not get.
+    """
+    evaluation = compose_config("eval", [*_eval_overrides(args), "ckpt_path=unused"])
+    scored = OmegaConf.to_container(evaluation.data, resolve=True)
+    configs = {}
+    for row in rows:
+        train = compose_config("train", [*_row_overrides(row, 0, args), *_data_dir(args)])
+        trained = configs[row.name] = OmegaConf.to_container(train.data, resolve=True)
+        differing = [
+            f"data.{key}: {trained.get(key)!r} vs {scored.get(key)!r}"
+            for key in tables.DATA_KEYS
+            if trained.get(key) != scored.get(key)
+        ]
+        if differing:
+            raise SystemExit(
+                f"row {row.name}: eval.py would score it on other data than train.py trains it on "
+                f"({'; '.join(differing)}): set data keys with --override, which reaches both, not in a row file"
+            )
+    return configs
+
+
+def recorded_data(row_dir: str) -> Optional[dict]:
+    """The data a run folder was trained on (``tables.data_identity``): row.json's record,
+    else (an interrupted run, a row.json from before the record) the data.root of its
+    config.yaml without a fingerprint; None when neither is there."""
+    record_path = os.path.join(row_dir, tables.ROW_RECORD)
+    if os.path.exists(record_path):
+        with open(record_path, encoding="utf-8") as handle:
+            data = json.load(handle).get("data")
+        if data:
+            return data
+    config_path = os.path.join(row_dir, CONFIG_FILE)
+    if not os.path.exists(config_path):
+        return None
+    root = OmegaConf.to_container(OmegaConf.load(config_path)).get("data", {}).get("root")  # data, never resolved
+    return None if root is None else {"root": os.path.normpath(os.path.join(REPO, str(root))), "fingerprint": None}
+
+
+def reuse_refusal(row_dir: str, identity: dict) -> Optional[tuple]:
+    """Why the run folder of a (row, seed) may not be reused or resumed as it is:
+    (NO_CONFIG, what it holds) or (OTHER_DATA, how the data differs from ``identity``,
+    ``tables.data_identity`` of the row's data now); None if it may."""
+    holds = [name for name in (tables.ROW_RECORD, CHECKPOINT_DIR) if os.path.exists(os.path.join(row_dir, name))]
+    if not holds:
+        return None
+    if not os.path.exists(os.path.join(row_dir, CONFIG_FILE)):
+        return NO_CONFIG, f"it holds {' and '.join(holds)}"
+    recorded = recorded_data(row_dir)
+    mismatch = None if recorded is None else tables.data_mismatch(recorded, identity)
+    return None if mismatch is None else (OTHER_DATA, mismatch)
+
+
+def stale_evaluation(row_dir: str, split: str, identity: dict) -> Optional[str]:
+    """How the data an existing evaluation of ``split`` read differs from ``identity``
+    (its eval_<split>/data.json, or for an older one metrics.json's data_root); None
+    when it read the same data, or there is no evaluation, or nothing says what it read."""
+    path = tables.metrics_path(row_dir, split)
+    if not os.path.exists(path):
+        return None
+    record_path = tables.eval_data_path(row_dir, split)
+    with open(record_path if os.path.exists(record_path) else path, encoding="utf-8") as handle:
+        record = json.load(handle)
+    recorded = record if os.path.exists(record_path) else {"root": record.get("data_root"), "fingerprint": None}
+    return tables.data_mismatch(recorded, identity) if recorded.get("root") else None
+
+
 def config_drift(row: tables.Row, seed: int, args: argparse.Namespace, row_dir: str) -> List[str]:
     """How the config saved in the run folder of (row, seed) differs from the one its
     overrides compose to now (``tables.config_drift``); [] when nothing is trained yet. A
@@ -233,8 +320,17 @@ def config_drift(row: tables.Row, seed: int, args: argparse.Namespace, row_dir: 
     return tables.config_drift(trained, OmegaConf.to_container(current, resolve=True))
 
 
-def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str, splits: Sequence[str]) -> str:
-    """Train (or resume) and evaluate one row with one seed; returns its status."""
+def run_row(
+    row: tables.Row,
+    seed: int,
+    args: argparse.Namespace,
+    table_dir: str,
+    splits: Sequence[str],
+    data: Optional[dict] = None,
+) -> str:
+    """Train (or resume) and evaluate one row with one seed; returns its status. ``data``
+    is the row's ``data_config`` (composed here when not given: not in a thread)."""
+    data = data_configs([row], args)[row.name] if data is None else data
     name = tables.row_dir_name(row, seed)
     row_dir = os.path.join(table_dir, name)
     log_dir = os.path.join(table_dir, "logs")
@@ -269,27 +365,33 @@ def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str
             "seed": seed,
             "commit": git_commit(),
             "config": os.path.join(row_dir, CONFIG_FILE),
+            "data": tables.data_identity(data, REPO),  # what it was trained on
             "train_seconds": round(time.perf_counter() - started, 1),
             "finished": datetime.datetime.now().isoformat(timespec="seconds"),
             "status": "done",
         }
         with atomic_write(record_path, "w") as handle:
             json.dump(record, handle, indent=2)
+    identity = tables.data_identity(data, REPO)
     for split in splits:
         if os.path.exists(tables.metrics_path(row_dir, split)):
-            continue
+            if stale_evaluation(row_dir, split, identity) is None:
+                continue
+            stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S_%f")  # made on other data: kept aside, redone
+            os.replace(tables.eval_dir(row_dir, split), tables.eval_dir(row_dir, split) + SUPERSEDED_EVAL + stamp)
         command = [
             sys.executable,
             os.path.join(REPO, "eval.py"),
             f"ckpt_path={row_dir}",
-            f"data={tables.DATA_GROUPS[args.data]}",
-            *_data_dir(args),
+            *_eval_overrides(args),
             f"split={split}",
             f"paths.run_dir={tables.eval_dir(row_dir, split)}",
             "progress=false",
         ]
         if _run(command, os.path.join(log_dir, f"{name}_eval_{split}.log")) != 0:
             return f"failed: evaluation on {split} (see {os.path.join(log_dir, f'{name}_eval_{split}.log')})"
+        with atomic_write(tables.eval_data_path(row_dir, split), "w") as handle:
+            json.dump(identity, handle, indent=2)
     return "done"
 
 
@@ -328,14 +430,20 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
             f"estimated time: {estimate / 60:.0f} min for {len(pending)} run(s) still to train or evaluate, {args.jobs} at a time ({budget.measured_on})"
         )
     drifted = {}
-    for row, seed in runs:  # before any training: Hydra's composition is not thread-safe
-        drift = config_drift(row, seed, args, os.path.join(table_dir, tables.row_dir_name(row, seed)))
-        if drift:
-            drifted[row.name, seed] = drift
-            print(f"  {tables.row_dir_name(row, seed)}: {DRIFTED}: {'; '.join(drift)}", file=sys.stderr)
+    data = data_configs(rows, args)  # before any training: Hydra's composition is not thread-safe
+    identities = {name: tables.data_identity(config, REPO) for name, config in data.items()}
+    for row, seed in runs:
+        row_dir = os.path.join(table_dir, tables.row_dir_name(row, seed))
+        refusal = reuse_refusal(row_dir, identities[row.name])
+        drift = config_drift(row, seed, args, row_dir)
+        if refusal is None and drift:
+            refusal = DRIFTED, "; ".join(drift)
+        if refusal:
+            drifted[row.name, seed] = refusal[0]
+            print(f"  {tables.row_dir_name(row, seed)}: {refusal[0]}: {refusal[1]}", file=sys.stderr)
     if drifted and not (args.dry_run or args.collect):
         raise SystemExit(
-            f"{len(drifted)} run folder(s) in {table_dir} were {DRIFTED} (above): remove them to retrain, "
+            f"{len(drifted)} run folder(s) in {table_dir} cannot be reused (above): remove them to retrain, "
             "or write the table from them as they are with --collect"
         )
     if args.dry_run:
@@ -351,7 +459,9 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     if args.collect:
         runs = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_row, row, seed, args, table_dir, splits): (row, seed) for row, seed in runs}
+        futures = {
+            pool.submit(run_row, row, seed, args, table_dir, splits, data[row.name]): (row, seed) for row, seed in runs
+        }
         for future in concurrent.futures.as_completed(futures):
             row, seed = futures[future]
             statuses[row.name, seed] = future.result()
@@ -361,11 +471,17 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     for row in rows:
         per_seed = []
         for seed in args.seeds:
-            result = tables.read_row(os.path.join(table_dir, tables.row_dir_name(row, seed)), row, splits)
+            row_dir = os.path.join(table_dir, tables.row_dir_name(row, seed))
+            result = tables.read_row(row_dir, row, splits)
+            identity = tables.data_identity(data[row.name], REPO)  # made by the training, perhaps
+            for split in list(result.iou) if (row.name, seed) not in drifted else ():  # (those are marked)
+                if stale_evaluation(row_dir, split, identity):  # --collect: an evaluation of other data, left out
+                    del result.iou[split]
+                    result.status = f"{split} evaluated on other data" if result.status == "done" else result.status
             if statuses.get((row.name, seed), "done") != "done":
                 result.status = statuses[row.name, seed]
             elif (row.name, seed) in drifted and result.status == "done":
-                result.status = f"done, but {DRIFTED}"
+                result.status = f"done, but {drifted[row.name, seed]}"
             if not result.record:  # never finished training: show what it was run with
                 result.record = {
                     "overrides": _row_overrides(row, seed, args),
@@ -373,7 +489,8 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                 }
             per_seed.append(result)
         results.append(tables.combine_seeds(per_seed))
-    heading = f"Data: {args.data}; budget: {args.budget} ({iterations} iterations a row); seed(s) {seeds}; made by `python scripts/reproduce.py {' '.join(sys.argv[1:] if argv is None else argv)}`."
+    folders = ", ".join(sorted({identity["root"] for identity in identities.values()}))
+    heading = f"Data: {args.data} (folder {folders}); budget: {args.budget} ({iterations} iterations a row); seed(s) {seeds}; made by `python scripts/reproduce.py {' '.join(sys.argv[1:] if argv is None else argv)}`."
     markdown_path = os.path.join(table_dir, "table.md")
     with atomic_write(markdown_path, "w") as handle:
         handle.write(tables.markdown(table, results, splits, heading, args.data))

@@ -13,7 +13,9 @@ degrees apart), so the last two tiles show what the network inferred about the s
 could not see. Predictions are rendered shaded in grey (the soft rasterizer, sigma
 1e-5, ambient and directional light), ground truth is the dataset's own render. The
 last line printed is the output path; the rows' classes and object indices are printed
-before it.
+before it. The dataset is only read: the checkpoint's stored data folder as it is
+written (one given by an interpolation such as ``${oc.env:...}`` or by ``~`` is refused),
+or --data-root.
 """
 
 from __future__ import annotations

@@ -11,18 +11,28 @@ file or another ``--no-normalize`` is rebuilt. Objects whose producer fails (unr
 or empty mesh, ...) or that come out empty (no pixel in any view, no voxel) are skipped
 and reported with the reason.
 
+With several workers, a worker process that dies (killed by the out-of-memory killer, a
+crash in native code) never leaves the build waiting for it: the objects that were being
+built then are built again, each alone in a fresh process, and one whose process dies
+again is skipped and reported like an unreadable mesh.
+
 Shape symbols: V vertices, F faces, S image size, R voxel resolution.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import hashlib
 import json
 import multiprocessing
 import os
 import re
-from collections import OrderedDict
+import threading
+import time
+import warnings
+from collections import OrderedDict, deque
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -209,8 +219,76 @@ def _process(job) -> Tuple[BuildTask, str, str]:
     return task, "built", ""
 
 
-def _init_worker() -> None:
+PARENT_POLL_S = 1.0  # how often a worker checks that the build that started it is alive
+
+
+def _init_worker(parent: int) -> None:
     torch.set_num_threads(1)  # the workers are the parallelism
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once its parent (the build, pid ``parent``) is gone: a killed
+    build leaves no worker waiting for work forever (they would hold their memory)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
+
+
+WORKER_DIED = (
+    "its worker process died while building it, in the pool and again alone (killed by the system, e.g. for want "
+    "of memory, or a crash in native code)"
+)
+
+
+def _pool_round(pending: deque, workers: int, on_result: Callable) -> list:
+    """Build jobs from ``pending`` (consumed) in ``workers`` spawned processes, at most one
+    job per process in flight, passing each ``_process`` result to ``on_result``.
+
+    Returns:
+        The jobs in flight when a worker process died (the pool is then gone; the jobs
+        not started stay in ``pending``), or [] when every job was built.
+    """
+    running: Dict[concurrent.futures.Future, tuple] = {}
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+    ) as pool:
+        while pending or running:
+            while pending and len(running) < workers:
+                job = pending.popleft()
+                running[pool.submit(_process, job)] = job
+            done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            died = False
+            for future in done:
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    died = True
+                    continue
+                on_result(result)
+                del running[future]
+            if died:  # every job still running is lost with the pool
+                return list(running.values())
+    return []
+
+
+def _build_in_processes(jobs: Sequence[tuple], workers: int, on_result: Callable) -> None:
+    """``_process`` every job in ``workers`` processes; a worker's death never hangs the
+    build: its pool's jobs in flight are built again one at a time, each alone in a fresh
+    process, and one that kills that one too is reported failed (``WORKER_DIED``)."""
+    pending = deque(jobs)
+    while pending:
+        lost = _pool_round(pending, workers, on_result)
+        if lost:
+            warnings.warn(
+                f"a dataset worker process died (killed, e.g. for want of memory?) while {len(lost)} object(s) "
+                f"were being built: building each of them again alone ({', '.join(job[0].model_id for job in lost)})"
+            )
+        suspects = deque(lost)
+        while suspects:  # one process, one object at a time: a death now is that object's doing
+            for job in _pool_round(suspects, 1, on_result):
+                on_result((job[0], "failed", WORKER_DIED))
 
 
 def _check_tasks(tasks: Sequence[BuildTask]) -> None:
@@ -275,24 +353,23 @@ def run_build(
     jobs = [(task, producer, options, work_dir) for task in tasks]
     status: Dict[Tuple[str, str, str], str] = {}
     bar = tqdm(total=len(jobs), desc="building objects", unit="obj", disable=not progress)
-    if workers == 1:
-        results = map(_process, jobs)
-        pool = None
-    else:
-        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker)
-        results = pool.imap_unordered(_process, jobs, chunksize=1)
+
+    def record(result: Tuple[BuildTask, str, str]) -> None:
+        task, state, reason = result
+        status[(task.class_id, task.split, task.model_id)] = state
+        if state == "failed":
+            report.failures.append((task, reason))
+        report.cached += state == "cached"
+        bar.update(1)
+
     try:
-        for task, state, reason in results:
-            status[(task.class_id, task.split, task.model_id)] = state
-            if state == "failed":
-                report.failures.append((task, reason))
-            report.cached += state == "cached"
-            bar.update(1)
+        if workers == 1:
+            for job in jobs:
+                record(_process(job))
+        else:
+            _build_in_processes(jobs, workers, record)
     finally:
         bar.close()
-        if pool is not None:
-            pool.terminate()
-            pool.join()
 
     groups: "OrderedDict[Tuple[str, str], List[BuildTask]]" = OrderedDict()
     for task in tasks:

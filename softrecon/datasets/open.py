@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from types import SimpleNamespace
 from typing import Dict, Optional
 
 from .dataset import MultiViewDataset
@@ -37,13 +38,45 @@ def open_dataset(data_cfg, split: str, is_main: bool = True):
     return dataset
 
 
+def _stored_value(data: Dict, key: str, kind, path: str):
+    """``data[key]`` of a checkpoint's stored data config, checked to be plain data of
+    ``kind`` (a type or tuple of types): never an interpolation (``${...}``, resolved
+    against the environment by OmegaConf) nor a home-relative ``~`` path."""
+    value = data.get(key)
+    if not isinstance(value, kind):
+        raise ValueError(
+            f"checkpoint {path!r}: stored data.{key} must be {getattr(kind, '__name__', kind)}, got {value!r}"
+        )
+    for item in value if isinstance(value, list) else [value]:
+        if not isinstance(item, str):
+            raise ValueError(f"checkpoint {path!r}: stored data.{key} must hold strings, got {value!r}")
+        if "${" in item or item.startswith("~"):
+            raise ValueError(
+                f"checkpoint {path!r}: stored data.{key} is {value!r}: a stored config is data, never resolved "
+                f"against the environment (interpolations, ~); name the dataset folder yourself (--data-root)"
+            )
+    return value
+
+
 def checkpoint_dataset(checkpoint: Dict, split: Optional[str] = None, data_root: Optional[str] = None):
     """The ``MultiViewDataset`` a checkpoint's run was trained on (its stored ``data``
     config), on ``split`` (default: the run's ``val_split``), read from ``data_root``
-    instead of the stored folder when given (a run trained on another machine)."""
-    from omegaconf import OmegaConf
+    instead of the stored folder when given (a run trained on another machine).
 
-    data_cfg = OmegaConf.create(checkpoint["config"]["data"])
-    if data_root:
-        data_cfg.root = data_root
-    return open_dataset(data_cfg, str(data_cfg.val_split) if split is None else split)
+    The stored config is data written by whoever made the checkpoint: its values are
+    used as they are, never resolved (an ``${oc.env:...}`` interpolation or a ``~`` path
+    is refused, naming the key), and the dataset is only read, never built or written.
+
+    Raises:
+        ValueError: the stored data config is missing, or a value it needs is not plain data.
+    """
+    path = checkpoint.get("path", "<checkpoint>")
+    data = (checkpoint.get("config") or {}).get("data")
+    if not isinstance(data, dict):
+        raise ValueError(f"checkpoint {path!r} has no stored data config ('config' -> 'data')")
+    settings = SimpleNamespace(
+        root=data_root if data_root else _stored_value(data, "root", str, path),
+        class_ids=None if data.get("class_ids") is None else _stored_value(data, "class_ids", list, path),
+        fmt=_stored_value(data, "fmt", str, path) if "fmt" in data else "auto",
+    )
+    return open_dataset(settings, _stored_value(data, "val_split", str, path) if split is None else split)

@@ -31,14 +31,19 @@ import os
 import statistics
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from softrecon.datasets.fingerprint import dataset_fingerprint
 from softrecon.evaluation.published import PublishedResult, published
+from softrecon.rundir.config_diff import PLACE_KEYS, config_differences
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "configs")
 ROW_RECORD = "row.json"
+EVAL_DATA_RECORD = "data.json"  # eval_<split>/data.json: the data folder an evaluation read
 SPLITS = ("val", "test")
-# Config keys that say where a run is and how it reports, not what it trains: a row's
-# run folder or data folder may move without the row changing.
-PLACE_KEYS = ("task_name", "paths", "logging", "resume", "ckpt_path", "data.root", "trainer.device", "trainer.profile")
+# The config groups that train.py and eval.py both compose: an extra override (--override)
+# of a key in them is given to both, so a row is scored on the data it was trained on.
+SHARED_GROUPS = ("data", "paths")
+# The data settings that decide which objects a run reads (train.py and eval.py must agree).
+DATA_KEYS = ("root", "class_ids", "fmt")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,17 +176,6 @@ def train_overrides(row: Row, budget: Budget, data: str, seed: int) -> List[str]
     ]
 
 
-def _leaves(config: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
-    """A nested config as {dotted key: value} (lists are values)."""
-    leaves = {}
-    for key, value in config.items():
-        if isinstance(value, Mapping):
-            leaves.update(_leaves(value, f"{prefix}{key}."))
-        else:
-            leaves[f"{prefix}{key}"] = value
-    return leaves
-
-
 def config_drift(trained: Mapping[str, Any], current: Mapping[str, Any]) -> List[str]:
     """What a row's run was trained with that the row's overrides no longer compose to.
 
@@ -195,14 +189,59 @@ def config_drift(trained: Mapping[str, Any], current: Mapping[str, Any]) -> List
         order; the keys of ``PLACE_KEYS`` and a key present on one side only (a setting a
         later version added or removed) are not differences.
     """
-    old, new = _leaves(trained), _leaves(current)
-    drift = []
-    for key in sorted(old.keys() & new.keys()):
-        if any(key == place or key.startswith(place + ".") for place in PLACE_KEYS):
-            continue
-        if old[key] != new[key]:
-            drift.append(f"{key}: {old[key]!r} -> {new[key]!r}")
-    return drift
+    return config_differences(trained, current, PLACE_KEYS)
+
+
+def shared_overrides(extra_overrides: Sequence[str]) -> List[str]:
+    """The overrides of ``extra_overrides`` whose key lies in a group both train.py and
+    eval.py compose (``SHARED_GROUPS``): ``data.class_ids=[a,b]`` yes, ``trainer.iterations=5`` no."""
+    shared = []
+    for override in extra_overrides:
+        key = override.split("=", 1)[0].lstrip("+~")
+        if key.split(".", 1)[0] in SHARED_GROUPS:
+            shared.append(override)
+    return shared
+
+
+def data_identity(data: Mapping[str, Any], cwd: str) -> Dict[str, Any]:
+    """What a run's data is: its folder (absolute; a relative ``root`` is relative to
+    ``cwd``, where train.py and eval.py run) and the fingerprint of its content
+    (``softrecon.datasets.fingerprint``; None while the folder holds no dataset files).
+
+    Args:
+        data: a resolved ``data`` config (plain dict): ``root``, ``class_ids``, ``fmt``.
+        cwd: the folder the commands run in.
+    """
+    root = os.path.normpath(os.path.join(cwd, os.path.expanduser(str(data["root"]))))
+    class_ids = data.get("class_ids")
+    return {
+        "root": root,
+        "fingerprint": dataset_fingerprint(
+            root, None if class_ids is None else list(class_ids), data.get("fmt", "auto")
+        ),
+    }
+
+
+def data_mismatch(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> Optional[str]:
+    """How the data a result was computed on differs from the data of a run now, or None.
+
+    Two fingerprints known and equal: the same data (moved or copied, perhaps); known
+    and different: other content. Otherwise (a result recorded before fingerprints, a
+    folder missing now) the folders themselves must be the same.
+    """
+    old, new = recorded.get("fingerprint"), current.get("fingerprint")
+    if old and new:
+        if old == new:
+            return None
+        return f"the content of the data differs (fingerprint {old[:12]} in {recorded.get('root')}, now {new[:12]} in {current.get('root')})"
+    if recorded.get("root") == current.get("root"):
+        return None
+    return f"the data folder differs ({recorded.get('root')}, now {current.get('root')})"
+
+
+def eval_data_path(run_dir: str, split: str) -> str:
+    """Where reproduce.py records the data an evaluation of ``split`` read (``data_identity``)."""
+    return os.path.join(eval_dir(run_dir, split), EVAL_DATA_RECORD)
 
 
 def eval_dir(run_dir: str, split: str) -> str:

@@ -4,13 +4,20 @@
 Only the main rank logs; on the other ranks (and with TensorBoard off) every method is
 a no-op, so the training loop never branches on the rank to log.
 
+Logging never stops training: a disk error while writing (a full or read-only
+TensorBoard folder, a quota, an I/O error: any ``OSError``) is warned about once per
+channel and training goes on, still writing its checkpoints (which fail loudly on their
+own if the disk is really full). TensorBoard is then off for the rest of this (re)start
+(its writer is broken); meshes are tried again at each ``mesh_every``, silently.
+
 Shape symbols: B batch, S image side, V vertices, F faces, T texels per face.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Dict, Optional
+import warnings
+from typing import Dict, Optional, Set
 
 import torch
 
@@ -36,16 +43,39 @@ class RunLogger:
         self.run_dir = run_dir
         self.enabled = enabled
         self.writer = None
+        self.failed: Set[str] = set()  # channels ('tensorboard', 'meshes') that failed and were warned about
         if enabled and tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 
-            self.writer = SummaryWriter(os.path.join(run_dir, TENSORBOARD_DIR), purge_step=purge_step)
+            try:
+                self.writer = SummaryWriter(os.path.join(run_dir, TENSORBOARD_DIR), purge_step=purge_step)
+            except OSError as error:
+                self._failure("tensorboard", error)
+
+    def _failure(self, channel: str, error: OSError) -> None:
+        """Warn (once per channel) that writing ``channel`` failed; TensorBoard is dropped."""
+        if channel == "tensorboard":
+            self.writer = None  # not closed: a writer whose thread died can block in close()
+            where, after = os.path.join(self.run_dir, TENSORBOARD_DIR), "without TensorBoard logs until it restarts"
+        else:
+            where, after = os.path.join(self.run_dir, MESH_DIR), "trying the next meshes again"
+        if channel not in self.failed:
+            self.failed.add(channel)
+            warnings.warn(
+                f"writing the run's {channel} to {where!r} failed ({type(error).__name__}: {error}); "
+                f"training goes on and checkpoints are still written, {after}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     def scalars(self, values: Dict[str, float], step: int) -> None:
         """Scalars named like 'loss/iou', 'schedule/lr' at an iteration."""
         if self.writer is not None:
-            for name, value in values.items():
-                self.writer.add_scalar(name, float(value), step)
+            try:
+                for name, value in values.items():
+                    self.writer.add_scalar(name, float(value), step)
+            except OSError as error:
+                self._failure("tensorboard", error)
 
     def images(
         self,
@@ -67,6 +97,12 @@ class RunLogger:
         """
         if self.writer is None:
             return
+        try:
+            self._add_images(step, inputs, silhouettes, targets, colors, color_targets)
+        except OSError as error:
+            self._failure("tensorboard", error)
+
+    def _add_images(self, step, inputs, silhouettes, targets, colors, color_targets) -> None:
         shown = min(IMAGES_SHOWN, inputs.shape[0])
         rgb, alpha = inputs[:shown, :3], inputs[:shown, 3:4]
         self.writer.add_images("images/input", (rgb * alpha + (1 - alpha)).clamp(0, 1).cpu(), step)
@@ -98,15 +134,23 @@ class RunLogger:
         if not self.enabled or count <= 0:
             return
         folder = os.path.join(self.run_dir, MESH_DIR)
-        os.makedirs(folder, exist_ok=True)
-        for k in range(min(count, vertices.shape[0])):
-            path = os.path.join(folder, f"step_{step:09d}_{k}.obj")
-            if textures is None:
-                save_obj(path, vertices[k].detach().cpu(), faces.cpu())
-            else:
-                save_textured_obj(path, vertices[k].detach().cpu(), faces.cpu(), textures[k].detach().cpu())
+        try:
+            os.makedirs(folder, exist_ok=True)
+            for k in range(min(count, vertices.shape[0])):
+                path = os.path.join(folder, f"step_{step:09d}_{k}.obj")
+                if textures is None:
+                    save_obj(path, vertices[k].detach().cpu(), faces.cpu())
+                else:
+                    save_textured_obj(path, vertices[k].detach().cpu(), faces.cpu(), textures[k].detach().cpu())
+        except OSError as error:
+            self._failure("meshes", error)
 
     def close(self) -> None:
+        """Flush and close TensorBoard's writer (a failing one is dropped, with a warning)."""
         if self.writer is not None:
-            self.writer.close()
+            try:
+                self.writer.flush()  # raises if its writing thread failed: closing it then could block
+                self.writer.close()
+            except OSError as error:
+                self._failure("tensorboard", error)
             self.writer = None

@@ -13,7 +13,7 @@ from typing import Optional, Tuple
 
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from softrecon.datasets import ViewPairSampler
 from softrecon.models import build_model
@@ -25,6 +25,7 @@ from softrecon.rundir.checkpoint import (
     resolve_checkpoint,
     run_dir_of,
 )
+from softrecon.rundir.config_diff import PLACE_KEYS, config_differences
 from softrecon.rundir.folder import hydra_output_dir, resolve_run_dir
 from softrecon.rundir.lock import RunFolderBusy, RunLock
 from softrecon.runtime.distributed import DistContext
@@ -33,6 +34,22 @@ from softrecon.runtime.timing import PhaseTimer
 
 from .objective import MultiViewObjective
 from .task import ReconstructionTask
+
+# What a resume may change besides PLACE_KEYS (where the run is, how it reports): how
+# long it trains and how the process runs and reports, never what it trains.
+RESUME_FREE_KEYS = (
+    *PLACE_KEYS,
+    "trainer.iterations",
+    "trainer.checkpoint_every",
+    "trainer.keep_checkpoints",
+    "trainer.log_every",
+    "trainer.image_every",
+    "trainer.mesh_every",
+    "trainer.val_every",
+    "trainer.val_objects",
+    "trainer.num_threads",
+    "trainer.deterministic",
+)
 
 # cuBLAS needs this to be deterministic on CUDA (torch.use_deterministic_algorithms).
 CUBLAS_DETERMINISTIC_WORKSPACE = ":4096:8"
@@ -100,6 +117,32 @@ def check_resumable(cfg: DictConfig, state: dict) -> None:
             f"trainer.iterations={total} is below the iteration of checkpoint {state['path']!r} "
             f"({iteration}): there is nothing to train. Set trainer.iterations >= {iteration} "
             f"to continue, or branch from an earlier checkpoint (ckpt_path=<run>/checkpoints/step_<it>.pt)"
+        )
+
+
+def check_resume_config(cfg: DictConfig, state: dict) -> None:
+    """Refuse to resume a checkpoint with other training settings than its run's.
+
+    A resume continues one run, and the run's saved config (``config.yaml``, each
+    checkpoint's ``config``) describes all its iterations: a resume with another lr or
+    loss weight would make it claim the new values for the whole run. Only the keys of
+    ``RESUME_FREE_KEYS`` may change (the run's length, its folders, device, intervals).
+    The stored config is compared as data (nothing in it is resolved); a checkpoint
+    without one is not checked.
+
+    Raises:
+        ValueError: naming the checkpoint and each differing setting, stored -> now.
+    """
+    stored = state.get("config")
+    if not isinstance(stored, dict):
+        return
+    differences = config_differences(stored, OmegaConf.to_container(cfg, resolve=True), RESUME_FREE_KEYS)
+    if differences:
+        raise ValueError(
+            f"checkpoint {state.get('path')!r} was trained with other settings than this resume gives: "
+            f"{'; '.join(differences)}. A resume continues the same run and its config.yaml describes every "
+            f"iteration, so only its length, folders, device and intervals may change: resume without these "
+            f"overrides, or train a new run with them in a folder of its own"
         )
 
 

@@ -67,6 +67,7 @@ class Trainer:
         state = load_checkpoint(checkpoint_file, map_location=self.context.device) if checkpoint_file else None
         if state is not None:
             assemble.check_resumable(cfg, state)
+            assemble.check_resume_config(cfg, state)
         main_dir = assemble.choose_run_dir(cfg, checkpoint_file) if self.context.is_main else None
         self.run_dir: str = broadcast_object(main_dir, self.context)
         self.checkpoint_dir = os.path.join(self.run_dir, CHECKPOINT_DIR)

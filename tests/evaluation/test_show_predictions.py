@@ -57,3 +57,27 @@ def test_checkpoint_dataset_reads_the_runs_data_or_another_folder(sphere_setup, 
     assert len(checkpoint_dataset(checkpoint, "train", root)) == 4
     with pytest.raises(FileNotFoundError):
         checkpoint_dataset(checkpoint, data_root=str(tmp_path))  # an empty folder instead
+
+
+def test_a_checkpoint_never_chooses_where_files_go(show, sphere_setup, tmp_path, monkeypatch):  # noqa: F811
+    """A crafted checkpoint whose stored data config names its folder by an environment
+    interpolation (or ~) is refused, naming the key, before anything is read or written;
+    the stored value is never resolved. The folder the user names is used instead."""
+    import torch
+
+    root, checkpoint_path, _ = sphere_setup
+    monkeypatch.setenv("SOFTRECON_CRAFTED_DATA", root)  # resolving it would find a real dataset
+    state = torch.load(checkpoint_path, weights_only=True)
+    output = tmp_path / "pred.png"
+    for key, value in (("root", "${oc.env:SOFTRECON_CRAFTED_DATA}"), ("root", "~"), ("class_ids", ["${oc.env:USER}"])):
+        crafted = tmp_path / "crafted.pt"
+        config = dict(state["config"], data=dict(state["config"]["data"], **{key: value}))
+        torch.save(dict(state, config=config), crafted)
+        with pytest.raises(ValueError, match=rf"crafted.pt.*stored data.{key} is .*never resolved.*--data-root"):
+            show.main([str(crafted), "--per-class", "1", "-o", str(output)])
+        assert not output.exists()
+    # the folder named by the user is read; the stored root plays no part
+    crafted = tmp_path / "crafted.pt"
+    config = dict(state["config"], data=dict(state["config"]["data"], root="${oc.env:SOFTRECON_CRAFTED_DATA}"))
+    torch.save(dict(state, config=config), crafted)
+    assert show.main([str(crafted), "--data-root", root, "--per-class", "1", "-o", str(output)]) == str(output)

@@ -9,6 +9,8 @@ from softrecon.dataset_builders import BuildTask
 from softrecon.dataset_builders.mesh_source import MeshSource, load_mesh_record
 from softrecon.fitting.outputs import load_normalized_mesh
 from softrecon.io import save_obj
+from softrecon.models import build_model
+from softrecon.rundir.checkpoint import load_weights
 from softrecon.training import CheckpointError, Trainer, load_checkpoint
 
 
@@ -17,8 +19,14 @@ def test_resuming_with_another_model_names_the_file_briefly(tiny_dataset, tmp_pa
     wider = tiny_overrides(
         tiny_dataset, str(tmp_path / "run"), iterations=4, resume="true", **{"model.encoder_fc": "[32]"}
     )
+    with pytest.raises(
+        ValueError, match=r"step_000000002.pt.*other settings.*model.encoder_fc: \[16\] -> \[32\]"
+    ) as error:
+        Trainer(compose_config("train", wider))  # refused by the resume's settings check, before any weight
+    assert len(str(error.value)) < 1000
+    state = load_checkpoint(str(tmp_path / "run"))
     with pytest.raises(CheckpointError, match=r"step_000000002.pt.*do not fit.*of another shape.*model=small") as error:
-        Trainer(compose_config("train", wider))
+        load_weights(build_model(compose_config("train", wider).model), state["model"], state["path"])
     assert len(str(error.value)) < 1000
 
 
