@@ -132,7 +132,7 @@ def measure_framing(masks: np.ndarray, source: str) -> Framing:
     )
 
 
-def frame_picture(picture: Picture, framing: Framing) -> np.ndarray:
+def frame_picture(picture: Picture, framing: Framing, as_is: bool = False) -> np.ndarray:
     """Crop ``picture`` by its mask, scale and place it into ``framing``.
 
     The mask's bounding box is scaled so that its longer side is ``fill * S`` and its
@@ -140,18 +140,30 @@ def frame_picture(picture: Picture, framing: Framing) -> np.ndarray:
     Resampling is PIL's bilinear filter (antialiased when shrinking) on premultiplied
     colour, so no background colour bleeds into the object's edge.
 
+    Args:
+        picture: a ``Picture`` (``read_picture``).
+        framing: the model's ``Framing``.
+        as_is: the picture is already in the training framing (a square render made
+            like the dataset's): only resize it to S, without cropping.
+
     Returns:
         (4, S, S) float32 in [0, 1]: RGB premultiplied by alpha, then alpha (the
         dataset's layout).
 
     Raises:
         ImageInputError: the mask touches all four borders (the background was not
-            removed, or the object fills the picture).
+            removed, or the object fills the picture); with ``as_is``, a picture that
+            is not square.
     """
-    from PIL import Image
-
     mask = picture.mask
     height, width = mask.shape
+    size = framing.image_size
+    if as_is:
+        if height != width:
+            raise ImageInputError(
+                f"{picture.name}: is {width} x {height} pixels; only a square picture can be used as it is"
+            )
+        return _resample(picture, (0.0, 0.0, float(width), float(height)), size)
     left, top, right, bottom = mask_box(mask)
     touching = [left == 0, top == 0, right == width, bottom == height]
     if all(touching):
@@ -163,11 +175,18 @@ def frame_picture(picture: Picture, framing: Framing) -> np.ndarray:
     if any(touching):
         sides = [side for side, hit in zip(("left", "top", "right", "bottom"), touching) if hit]
         warnings.warn(f"{picture.name}: the object touches the {' and '.join(sides)} border: it may be cut off")
-    size = framing.image_size
     scale = framing.fill * size / max(right - left, bottom - top)  # framed pixels per picture pixel
     box_left = (left + right) / 2 - framing.center[0] * size / scale
     box_top = (top + bottom) / 2 - framing.center[1] * size / scale
-    box = (box_left, box_top, box_left + size / scale, box_top + size / scale)
+    return _resample(picture, (box_left, box_top, box_left + size / scale, box_top + size / scale), size)
+
+
+def _resample(picture: Picture, box: Tuple[float, float, float, float], size: int) -> np.ndarray:
+    """The square ``box`` (left, top, right, bottom; picture pixels, may reach outside
+    it) of ``picture`` -> (4, size, size) premultiplied RGBA, transparent outside."""
+    from PIL import Image
+
+    height, width = picture.alpha.shape
     # The part of the picture the box covers, on a transparent canvas that holds the whole box.
     x0, y0 = math.floor(box[0]), math.floor(box[1])
     x1, y1 = math.ceil(box[2]), math.ceil(box[3])

@@ -153,6 +153,8 @@ def _as_array(image: Any, name: str) -> np.ndarray:
 
 def _to_float_rgba(array: np.ndarray, name: str) -> np.ndarray:
     """(H, W[, C]) array -> (H, W, 4) float32 in [0, 1], alpha 1 where there was none."""
+    if array.dtype == np.uint16:
+        raise ImageInputError(f"{name}: a 16-bit image; save it with 8 bits per channel (RGB or RGBA)")
     if array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (1, 2)):
         raise ImageInputError(
             f"{name}: a greyscale image (shape {array.shape}); save it as RGB or RGBA (8 bits per channel)"
@@ -161,8 +163,6 @@ def _to_float_rgba(array: np.ndarray, name: str) -> np.ndarray:
         raise ImageInputError(f"{name}: expected an (H, W, 3) or (H, W, 4) image, got shape {array.shape}")
     if array.shape[0] < 2 or array.shape[1] < 2:
         raise ImageInputError(f"{name}: the image is {array.shape[1]} x {array.shape[0]} pixels; too small")
-    if array.dtype == np.uint16:
-        raise ImageInputError(f"{name}: a 16-bit image; save it with 8 bits per channel (RGB or RGBA)")
     if array.dtype == np.uint8:
         values = array.astype(np.float32) / MAX_8BIT
     elif array.dtype in (np.float16, np.float32, np.float64):

@@ -127,20 +127,25 @@ class ImageToMesh:
         self.network.to(self.device)
         return self
 
-    def frame(self, image: Any, tolerance: float = DEFAULT_TOLERANCE, name: Optional[str] = None):
+    def frame(self, image: Any, tolerance: float = DEFAULT_TOLERANCE, name: Optional[str] = None, as_is: bool = False):
         """(framed (4, S, S) float32 tensor, picture): ``image`` read (``read_picture``)
-        and put into the model's framing (``frame_picture``)."""
+        and put into the model's framing (``frame_picture``; ``as_is``: only resized)."""
         picture = read_picture(image, tolerance=tolerance, name=name)
-        return torch.from_numpy(frame_picture(picture, self.framing)), picture
+        return torch.from_numpy(frame_picture(picture, self.framing, as_is=as_is)), picture
 
     def reconstruct(
-        self, image: Any, tolerance: float = DEFAULT_TOLERANCE, name: Optional[str] = None
+        self, image: Any, tolerance: float = DEFAULT_TOLERANCE, name: Optional[str] = None, as_is: bool = False
     ) -> ReconstructedMesh:
         """One picture -> its mesh (see ``reconstruct_batch``)."""
-        return self.reconstruct_batch([image], tolerance=tolerance, names=None if name is None else [name])[0]
+        names = None if name is None else [name]
+        return self.reconstruct_batch([image], tolerance=tolerance, names=names, as_is=as_is)[0]
 
     def reconstruct_batch(
-        self, images: Sequence[Any], tolerance: float = DEFAULT_TOLERANCE, names: Optional[Sequence[str]] = None
+        self,
+        images: Sequence[Any],
+        tolerance: float = DEFAULT_TOLERANCE,
+        names: Optional[Sequence[str]] = None,
+        as_is: bool = False,
     ) -> List[ReconstructedMesh]:
         """Pictures -> meshes, one network call for the batch.
 
@@ -149,6 +154,8 @@ class ImageToMesh:
                 size, RGBA with the background transparent or RGB on a plain background.
             tolerance: the matte tolerance for pictures without alpha (0..1).
             names: labels for messages and ``ReconstructedMesh.name``.
+            as_is: the pictures are square renders in the training framing already
+                (the dataset's own images): resized, not re-framed.
 
         Returns:
             One ``ReconstructedMesh`` per picture: vertices (1, V, 3) in the object frame
@@ -160,7 +167,7 @@ class ImageToMesh:
         """
         framed, pictures = [], []
         for index, image in enumerate(images):
-            one, picture = self.frame(image, tolerance, None if names is None else names[index])
+            one, picture = self.frame(image, tolerance, None if names is None else names[index], as_is=as_is)
             framed.append(one)
             pictures.append(picture)
         return self.reconstruct_framed(torch.stack(framed), [p.name for p in pictures], [p.matte for p in pictures])

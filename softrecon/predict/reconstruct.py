@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"pictures without alpha: how far (0..1) a colour may be from the border's and still be background "
         f"(default {DEFAULT_TOLERANCE})",
     )
+    parser.add_argument(
+        "--as-is",
+        action="store_true",
+        help="the pictures are square renders in the training framing already (the dataset's own images): "
+        "resize them without cropping and re-framing",
+    )
     parser.add_argument("--no-score", action="store_true", help="skip the silhouette IoU in summary.csv (faster)")
     parser.add_argument("--data-root", default=None, help="a run's training data, if not where the run stored it")
     return parser
@@ -107,7 +113,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         framed, names, mattes, sources = [], [], [], []
         for path in pictures[start : start + args.batch_size]:
             try:
-                one, picture = model.frame(path, tolerance=args.tolerance)
+                one, picture = model.frame(path, tolerance=args.tolerance, as_is=args.as_is)
             except ImageInputError as error:
                 print(f"skipped: {error}", file=sys.stderr, flush=True)
                 failed += 1
