@@ -115,7 +115,7 @@ def build_demo(model: ImageToMesh, examples: Sequence[str] = (), folder: Optiona
         except ImageInputError as error:
             raise gr.Error(str(error)) from None
 
-    with gr.Blocks(title=TITLE) as page:
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as page:
         gr.Markdown(
             f"## {TITLE}\n"
             f"Model `{os.path.basename(model.path)}`: trained on {classes} "
