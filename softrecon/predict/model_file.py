@@ -37,7 +37,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 import torch
 
-from softrecon import __version__
+import softrecon
 from softrecon.datasets.classes import class_name
 from softrecon.datasets.open import checkpoint_dataset
 from softrecon.models import ModelConfigError, model_arguments
@@ -151,7 +151,7 @@ def export_payload(
         },
         "classes": [[class_id, class_name(class_id)] for class_id in class_ids],
         "provenance": {
-            "softrecon_version": __version__,
+            "softrecon_version": softrecon.__version__,
             "training_commit": str(training_commit or checkpoint.get("commit") or UNKNOWN),
             "export_commit": package_commit(),
             "iteration": int(checkpoint.get("iteration", -1)),
@@ -182,7 +182,7 @@ def check_payload(payload: Any, path: str) -> None:
     version = payload.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelFileError(
-            f"{path!r} is model file format version {version!r}; this softrecon ({__version__}) reads up to "
+            f"{path!r} is model file format version {version!r}; this softrecon ({softrecon.__version__}) reads up to "
             f"{FORMAT_VERSION}: update softrecon"
         )
     missing = [key for key in REQUIRED_KEYS if key not in payload]
