@@ -3,6 +3,8 @@
 # generate the embedded synthetic dataset on first use, train the quick CPU preset and
 # evaluate it. Extra arguments go to train.py as Hydra overrides, e.g.
 #   bash scripts/quickstart.sh trainer.iterations=500
+# It ends by exporting the trained model as one file (<run dir>/model.pt) and printing
+# how to reconstruct pictures and open the demo page with it (docs/RECONSTRUCT.md).
 # The last line printed is the path of the evaluation JSON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +17,16 @@ train_log=$(mktemp)
 trap 'rm -f "$train_log"' EXIT
 python train.py "$@" | tee "$train_log"
 run_dir=$(tail -n 1 "$train_log")
-python eval.py ckpt_path="$run_dir"
+python eval.py ckpt_path="$run_dir" | tee "$train_log"
+eval_json=$(tail -n 1 "$train_log")
+
+model_file=$(python scripts/export_model.py "$run_dir" -o "$run_dir/model.pt" | tail -n 1)
+cat <<EOF
+
+Your model: $model_file
+  reconstruct pictures:  python scripts/reconstruct.py $model_file picture.png more_pictures/ -o meshes/
+  try it in a browser:   pip install -e ".[demo]" && python scripts/demo.py $model_file
+  (what a picture must look like, and what comes out: docs/RECONSTRUCT.md)
+
+EOF
+echo "$eval_json"

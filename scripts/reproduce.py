@@ -47,6 +47,7 @@ from softrecon.config.legacy import upgrade_stored_config  # noqa: E402
 from softrecon.experiments import tables  # noqa: E402
 from softrecon.rundir.checkpoint import CHECKPOINT_DIR  # noqa: E402
 from softrecon.rundir.folder import CONFIG_FILE  # noqa: E402
+from softrecon.utils import provenance  # noqa: E402
 from softrecon.utils.atomic import atomic_write  # noqa: E402
 
 DRIFTED = "trained with another config than its row makes now"
@@ -195,20 +196,7 @@ def _uses_slurm(args, table_dir: str) -> bool:
 
 def git_commit() -> str:
     """The checkout's commit (with '+dirty' when files differ from it), or 'unknown'."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        return commit + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    return provenance.git_commit(REPO)
 
 
 def _run(command: List[str], log_path: str) -> int:

@@ -17,10 +17,10 @@ from softrecon.config.schedule import scheduled
 from softrecon.datasets import iterate_views
 from softrecon.datasets.classes import class_name
 from softrecon.datasets.open import open_dataset
-from softrecon.models import ModelConfigError, build_model
 from softrecon.models.inference import reconstruct
-from softrecon.rundir.checkpoint import CheckpointError, load_checkpoint, load_weights, run_dir_of
+from softrecon.rundir.checkpoint import CheckpointError, load_checkpoint, run_dir_of
 from softrecon.rundir.folder import hydra_output_dir
+from softrecon.rundir.model import model_from_checkpoint
 from softrecon.runtime.distributed import choose_device
 
 from . import report
@@ -31,28 +31,8 @@ EVAL_DIR = "eval"  # <run>/eval/<split>_step<iteration> when not run under Hydra
 RESULT_FILES = ("metrics.json", "metrics.csv", "metrics.md", "samples.csv")
 
 
-def load_model(checkpoint: Dict, device: torch.device) -> torch.nn.Module:
-    """Rebuild the network from the config stored in a checkpoint and load its weights.
-
-    Only the project's own model classes can be built (``softrecon.models.build_model``):
-    the stored config is validated against the schema, never instantiated as it is.
-
-    Raises:
-        CheckpointError: the checkpoint has no model config, names an unknown class,
-            does not match the schema, or its weights do not fit (names the file).
-    """
-    path = checkpoint.get("path", "<checkpoint>")
-    config = checkpoint.get("config")
-    if not isinstance(config, dict) or "model" not in config:
-        raise CheckpointError(
-            f"checkpoint {path!r} has no stored model config ('config' -> 'model'); it was not written by softrecon's train.py"
-        )
-    try:
-        model = build_model(config["model"])
-    except ModelConfigError as error:
-        raise CheckpointError(f"checkpoint {path!r}: {error}") from None
-    load_weights(model, checkpoint["model"], path)
-    return model.to(device).eval()
+# The network of a checkpoint (kept under this name: scripts and benchmarks import it from here).
+load_model = model_from_checkpoint
 
 
 def _color_renderer(checkpoint: Dict, dataset):
