@@ -206,8 +206,22 @@ def main() -> None:
     parser.add_argument(
         "--aggr-alpha", choices=[m.name.lower() for m in AggrAlpha], help="override the cases' alpha aggregation"
     )
+    parser.add_argument(
+        "--cutoff-logit",
+        help="GenDR's cut-off in every case: skip outside pairs with |x| >= this (300: GenDR's; default: none)",
+    )
+    parser.add_argument("--sigma", help="override the cases' sigma (e.g. a GenDR row's tuned scale)")
     args = parser.parse_args()
-    overrides = {k: v for k, v in (("dist_cdf", args.dist_cdf), ("aggr_alpha", args.aggr_alpha)) if v is not None}
+    overrides = {
+        k: v
+        for k, v in (
+            ("dist_cdf", args.dist_cdf),
+            ("aggr_alpha", args.aggr_alpha),
+            ("cutoff_logit", args.cutoff_logit),
+            ("sigma", args.sigma),
+        )
+        if v is not None
+    }
     if args.threads:
         torch.set_num_threads(args.threads)
     repeats = args.repeats or (QUICK_REPEATS if args.quick else REPEATS)

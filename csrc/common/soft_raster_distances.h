@@ -61,6 +61,24 @@ struct InfluenceBox {
   double xmin, xmax, ymin, ymax;
 };
 
+// x = +-d2 / sigma of a squared distance d2 (+ inside), +-sqrt(d2) / sigma unsquared
+// (p.dist_squared false; 0 on an edge).
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE scalar_t signed_scaled_distance(const SoftRasterParams& p, scalar_t d2, bool inside) {
+  const scalar_t d = p.dist_squared ? d2 : (d2 > scalar_t(0) ? sr_sqrt(d2) : scalar_t(0));
+  return (inside ? d : -d) / scalar_t(p.sigma);
+}
+
+// g_logit d x / d d2 of signed_scaled_distance (0 on an edge unsquared, as the reference's
+// distances.unsquared).
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE scalar_t signed_scaled_distance_gradient(const SoftRasterParams& p, scalar_t d2, bool inside,
+                                                                  scalar_t g_logit) {
+  const scalar_t g_d = (inside ? g_logit : -g_logit) / scalar_t(p.sigma);
+  if (p.dist_squared) return g_d;
+  return d2 > scalar_t(0) ? g_d / (scalar_t(2) * sr_sqrt(d2)) : scalar_t(0);
+}
+
 // Each struct has:
 //   grow_box(x, y, radius, box): grows the box of the triangle (x[3], y[3]) to where its
 //     coverage reaches dist_eps (radius = sqrt(cutoff_squared)), with the margins of
@@ -104,19 +122,20 @@ struct EuclideanDistance {
     }
     const scalar_t d2 = sr_min(sr_min(s.d[0], s.d[1]), s.d[2]);
     if (!(s.inside || d2 < cutoff2)) return false;
-    s.logit = (s.inside ? d2 : -d2) / scalar_t(p.sigma);
+    s.logit = signed_scaled_distance(p, d2, s.inside);
     return true;
   }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static void coverage(const SoftRasterParams& p, PairSample<scalar_t>& s) {
-    coverage_of_logit(p.dist_cdf, s.logit, s);
+    coverage_of_logit(p, s.logit, s);
   }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static void backward(const SoftRasterParams& p, const scalar_t* fd, scalar_t px,
                                                 scalar_t py, const PairSample<scalar_t>& s, scalar_t g_logit,
                                                 scalar_t*, scalar_t* grad) {
-    // logit = +-d2 / sigma, d2 = min over the three edges.
-    const scalar_t g_d2 = (s.inside ? g_logit : -g_logit) / scalar_t(p.sigma);
+    // logit = +-d2 / sigma (or +-sqrt(d2) / sigma), d2 = min over the three edges.
+    const scalar_t g_d2 = signed_scaled_distance_gradient(
+        p, p.dist_squared ? scalar_t(0) : sr_min(sr_min(s.d[0], s.d[1]), s.d[2]), s.inside, g_logit);
     scalar_t weight[3];
     min3_weights(s.d[0], s.d[1], s.d[2], weight);
     for (int e = 0; e < 3; ++e)
@@ -124,7 +143,7 @@ struct EuclideanDistance {
   }
 };
 
-// b |b| / sigma, b = smallest barycentric coordinate.
+// b |b| / sigma (b / sigma unsquared), b = smallest barycentric coordinate.
 struct BarycentricDistance {
   static constexpr bool kNeedsOnlyBarycentricSigns = false;
   SR_HOST_DEVICE static void grow_box(const double* x, const double* y, double radius, InfluenceBox& box) {
@@ -142,12 +161,12 @@ struct BarycentricDistance {
                                              const scalar_t*, const bool*, PairSample<scalar_t>& s) {
     const scalar_t b = sr_min(sr_min(s.w[0], s.w[1]), s.w[2]);
     if (!(s.inside || b * b < scalar_t(p.cutoff_squared))) return false;
-    s.logit = b * sr_abs(b) / scalar_t(p.sigma);
+    s.logit = (p.dist_squared ? b * sr_abs(b) : b) / scalar_t(p.sigma);
     return true;
   }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static void coverage(const SoftRasterParams& p, PairSample<scalar_t>& s) {
-    coverage_of_logit(p.dist_cdf, s.logit, s);
+    coverage_of_logit(p, s.logit, s);
   }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static void backward(const SoftRasterParams& p, const scalar_t*, scalar_t, scalar_t,
@@ -157,7 +176,7 @@ struct BarycentricDistance {
     int arg = 0;
     if (s.w[1] < s.w[arg]) arg = 1;
     if (s.w[2] < s.w[arg]) arg = 2;
-    g_w[arg] += g_logit * scalar_t(2) * sr_abs(s.w[arg]) / scalar_t(p.sigma);
+    g_w[arg] += p.dist_squared ? g_logit * scalar_t(2) * sr_abs(s.w[arg]) / scalar_t(p.sigma) : g_logit / scalar_t(p.sigma);
   }
 };
 

@@ -36,11 +36,18 @@ namespace softrecon {
 // D_j = F(x) of the signed scaled distance x: softrecon/renderer/cdfs.py DistCDF.
 #define SR_DIST_CDFS(X, ...)                                                                 \
   X(Logistic, 0, "LOGISTIC", __VA_ARGS__) X(Gaussian, 1, "GAUSSIAN", __VA_ARGS__) X(Laplace, 2, "LAPLACE", __VA_ARGS__) \
-      X(Cauchy, 3, "CAUCHY", __VA_ARGS__) X(GumbelMax, 4, "GUMBEL_MAX", __VA_ARGS__) X(GumbelMin, 5, "GUMBEL_MIN", __VA_ARGS__)
+      X(Cauchy, 3, "CAUCHY", __VA_ARGS__) X(GumbelMax, 4, "GUMBEL_MAX", __VA_ARGS__) X(GumbelMin, 5, "GUMBEL_MIN", __VA_ARGS__) \
+      X(Uniform, 6, "UNIFORM", __VA_ARGS__) X(CubicHermite, 7, "CUBIC_HERMITE", __VA_ARGS__)                             \
+      X(WignerSemicircle, 8, "WIGNER_SEMICIRCLE", __VA_ARGS__) X(Gudermannian, 9, "GUDERMANNIAN", __VA_ARGS__)            \
+      X(Reciprocal, 10, "RECIPROCAL", __VA_ARGS__) X(Exponential, 11, "EXPONENTIAL", __VA_ARGS__)                         \
+      X(ExponentialRev, 12, "EXPONENTIAL_REV", __VA_ARGS__) X(Gamma, 13, "GAMMA", __VA_ARGS__)                            \
+      X(GammaRev, 14, "GAMMA_REV", __VA_ARGS__) X(Levy, 15, "LEVY", __VA_ARGS__) X(LevyRev, 16, "LEVY_REV", __VA_ARGS__)
 // Alpha aggregation (the T-conorms): softrecon/renderer/tconorms.py AggrAlpha.
 #define SR_AGGR_ALPHAS(X, ...)                                                                        \
   X(Prod, 0, "PROD", __VA_ARGS__) X(Sum, 1, "SUM", __VA_ARGS__) X(Hard, 2, "HARD", __VA_ARGS__) X(Max, 3, "MAX", __VA_ARGS__) \
-      X(Einstein, 4, "EINSTEIN", __VA_ARGS__) X(Hamacher, 5, "HAMACHER", __VA_ARGS__)
+      X(Einstein, 4, "EINSTEIN", __VA_ARGS__) X(Hamacher, 5, "HAMACHER", __VA_ARGS__) X(Frank, 6, "FRANK", __VA_ARGS__) \
+      X(Yager, 7, "YAGER", __VA_ARGS__) X(AczelAlsina, 8, "ACZEL_ALSINA", __VA_ARGS__) X(Dombi, 9, "DOMBI", __VA_ARGS__)  \
+      X(SchweizerSklar, 10, "SCHWEIZER_SKLAR", __VA_ARGS__)
 // Color aggregation: softrecon/renderer/settings.py AggrRGB (no per-mode struct: two
 // modes, both in PixelAccumulator).
 #define SR_AGGR_RGBS(X, ...) X(Softmax, 0, "SOFTMAX", __VA_ARGS__) X(Hard, 1, "HARD", __VA_ARGS__)
@@ -82,6 +89,11 @@ struct SoftRasterParams {
   DistCDF dist_cdf = DistCDF::Logistic;      // D_j = F(x) of the signed scaled distance x
   AggrAlpha aggr_alpha = AggrAlpha::Prod;    // alpha aggregation
   AggrRGB aggr_rgb = AggrRGB::Softmax;       // color aggregation
+  bool dist_squared = true;     // x = +-d^2 / sigma (true) or +-d / sigma (false)
+  double dist_shape = 2.0;      // the gamma CDFs' shape a
+  double dist_log_gamma_shape = 0.0;  // lgamma(dist_shape), computed once by the binding's caller
+  double dist_shift = 0.0;      // the one-sided CDFs' shift, in units of x
+  double tconorm_p = 0.0;       // the parametrised T-conorms' parameter (Hamacher's lambda, ...)
   bool double_sided = false;    // whether back faces contribute color
   int32_t num_background = 1;   // values in the background color: 1 or C
   bool pixel_major = false;     // CPU only: shade pixel by pixel with shade_pixel (the CUDA

@@ -209,12 +209,12 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
           const int edge = (code - kPairOutside0) % 3;
           scalar_t t;
           const scalar_t d2 = edge_distance2(fd, edge, px, py, t);
-          s.logit = (inside ? d2 : -d2) / scalar_t(p.sigma);
-          coverage_of_logit(p.dist_cdf, s.logit, s);
+          s.logit = signed_scaled_distance(p, d2, inside);
+          coverage_of_logit(p, s.logit, s);
           const scalar_t g_logit = tconorm_logit_gradient(p, s, grad_image[int64_t(n) * plane + pixel],
                                                         image[int64_t(n) * plane + pixel], a[kAuxAlphaState * plane]);
           if (g_logit == scalar_t(0)) continue;
-          const scalar_t g_d2 = (inside ? g_logit : -g_logit) / scalar_t(p.sigma);
+          const scalar_t g_d2 = signed_scaled_distance_gradient(p, d2, inside, g_logit);
           edge_distance2_backward(fd, edge, px, py, t, g_d2, grad_v);
           continue;
         }

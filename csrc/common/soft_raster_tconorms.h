@@ -19,16 +19,36 @@ struct AlphaState {
   scalar_t max_coverage;   // 'max': largest D_j so far (0 for none)
   scalar_t max_ties;       // 'max': how many faces attain it
   scalar_t artanh_sum;     // 'einstein': U = sum_j artanh D_j so far (A = tanh U)
-  scalar_t odds_shift;     // 'hamacher': largest log-odds so far (-inf for none) ...
-  scalar_t odds_sum;       // ... and sum_j exp(log-odds_j - odds_shift): L = shift + log(sum)
+  scalar_t odds_shift;     // log-sum-exp of a per-face value ('hamacher' 0: the log-odds; 'yager', 'aczel_alsina',
+                           // 'dombi', 'schweizer_sklar': log g(D_j)): the largest so far (-inf for none) ...
+  scalar_t odds_sum;       // ... and sum_j exp(value_j - odds_shift): L = shift + log(sum)
+  scalar_t generator_sum;  // 'hamacher' (lambda > 0), 'frank': U = sum_j g(D_j) so far
 
   SR_HOST_DEVICE SR_INLINE void init() {
-    alpha = coverage_sum = max_coverage = max_ties = artanh_sum = odds_sum = scalar_t(0);
+    alpha = coverage_sum = max_coverage = max_ties = artanh_sum = odds_sum = generator_sum = scalar_t(0);
     transmittance = scalar_t(1);
     hit = false;
     odds_shift = scalar_t(-INFINITY);
   }
 };
+
+// Adds value to the running log-sum-exp (odds_shift, odds_sum) of the state.
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE void log_sum_add(AlphaState<scalar_t>& a, scalar_t value) {
+  if (!(a.odds_shift < scalar_t(INFINITY))) return;  // +inf (a saturated face) stays
+  if (value > a.odds_shift) {
+    a.odds_sum = a.odds_sum * sr_exp(a.odds_shift - value) + scalar_t(1);
+    a.odds_shift = value;
+  } else {
+    a.odds_sum += sr_exp(value - a.odds_shift);
+  }
+}
+
+// L = log sum_j exp(value_j) of the running log-sum-exp (-inf for none).
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE scalar_t log_sum(const AlphaState<scalar_t>& a) {
+  return a.odds_shift + sr_log(a.odds_sum);
+}
 
 // Each struct has:
 //   add(p, a, s): face j with its contributing sample s arrives;
@@ -137,7 +157,7 @@ struct EinsteinTconorm {
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static scalar_t artanh(const SoftRasterParams& p, const PairSample<scalar_t>& s) {
     if (p.dist_func == DistFunc::Hard) return scalar_t(INFINITY);
-    return scalar_t(0.5) * (sr_log1p(s.coverage) - log_miss_of(p.dist_cdf, s));
+    return scalar_t(0.5) * (sr_log1p(s.coverage) - log_miss_of(p, s));
   }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, AlphaState<scalar_t>& a,
@@ -162,9 +182,11 @@ struct EinsteinTconorm {
   }
 };
 
-// O / (1 + O), O = sum_j D_j / (1 - D_j): the Hamacher sum (a + b - 2ab) / (1 - ab)
-// (GenDR), as sigmoid(L), L = log O, kept as an online log-sum-exp. Of hard coverages
-// (0 or 1) it is 1 where any face is inside.
+// The Hamacher T-conorm of lambda = p.tconorm_p >= 0 (GenDR): generator g(D) = log(1 +
+// lambda odds) (lambda 1: prod, 2: Einstein). Lambda 0: O / (1 + O), O = sum_j D_j / (1 -
+// D_j), the sum (a + b - 2ab) / (1 - ab), as sigmoid(L), L = log O, kept as an online
+// log-sum-exp. Of hard coverages (0 or 1) it is 1 where any face is inside, as every
+// T-conorm below.
 struct HamacherTconorm {
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, AlphaState<scalar_t>& a,
@@ -173,29 +195,203 @@ struct HamacherTconorm {
       a.hit = a.hit | (s.coverage > scalar_t(0.5));
       return;
     }
-    const scalar_t log_odds = coverage_log_odds(p.dist_cdf, s);
-    if (log_odds > a.odds_shift) {
-      a.odds_sum = a.odds_sum * sr_exp(a.odds_shift - log_odds) + scalar_t(1);
-      a.odds_shift = log_odds;
+    if (p.tconorm_p == 0.0) {
+      log_sum_add(a, coverage_log_odds(p, s));
     } else {
-      a.odds_sum += sr_exp(log_odds - a.odds_shift);
+      a.generator_sum += sr_softplus(coverage_log_odds(p, s) + scalar_t(log(p.tconorm_p)));
     }
   }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
     if (p.dist_func == DistFunc::Hard) return a.hit ? scalar_t(1) : scalar_t(0);
-    return sr_sigmoid(saved_state(p, a));  // O / (1 + O), O = exp(L); 0 for none
+    if (p.tconorm_p == 0.0) return sr_sigmoid(saved_state(p, a));  // O / (1 + O), O = exp(L); 0 for none
+    const scalar_t u = a.generator_sum;  // odds of alpha: expm1(U) / lambda
+    if (!(u > scalar_t(0))) return scalar_t(0);
+    return sr_sigmoid(u + sr_log(-sr_expm1(-u)) - scalar_t(log(p.tconorm_p)));
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
+    return p.tconorm_p == 0.0 ? log_sum(a) : a.generator_sum;  // L, or U
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t logit_gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
+                                                          scalar_t g_alpha, scalar_t alpha, scalar_t state) {
+    if (!(state < scalar_t(INFINITY))) return scalar_t(0);  // a saturated face: alpha is 1
+    if (p.tconorm_p == 0.0) {
+      // dA/dx_j = A (1 - A) (odds_j / O) d log odds_j / dx.
+      const scalar_t share = sr_exp(coverage_log_odds(p, s) - state);
+      return g_alpha * sr_sigmoid(state) * sr_sigmoid(-state) * share * log_odds_slope(p, s);
+    }
+    // A = sigmoid(log expm1(U) - log lambda): dA/dU = A (1 - A) / (1 - e^-U); dg_j/dx =
+    // sigmoid(log-odds_j + log lambda) d log-odds_j / dx.
+    const scalar_t log_lambda = scalar_t(log(p.tconorm_p));
+    return g_alpha * alpha * (scalar_t(1) - alpha) / (-sr_expm1(-state)) *
+           sr_sigmoid(coverage_log_odds(p, s) + log_lambda) * log_odds_slope(p, s);
+  }
+};
+
+// The Frank T-conorm of s = p.tconorm_p > 0, != 1 (GenDR): generator g(D) = -log((s^(1 - D)
+// - 1) / (s - 1)), alpha = 1 - log_s(1 + (s - 1) e^-U), d alpha / d D_j = g'(D_j) / g'(alpha).
+struct FrankTconorm {
+  // q(y) = y / expm1(y), 1 at 0.
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t q(scalar_t y) {
+    return y == scalar_t(0) ? scalar_t(1) : y / sr_expm1(y);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, AlphaState<scalar_t>& a,
+                                           const PairSample<scalar_t>& s) {
+    if (p.dist_func == DistFunc::Hard) {
+      a.hit = a.hit | (s.coverage > scalar_t(0.5));
+      return;
+    }
+    const scalar_t log_s = scalar_t(log(p.tconorm_p));
+    const scalar_t c = scalar_t(expm1(log(p.tconorm_p)));  // s - 1
+    if (s.miss == scalar_t(0)) {
+      a.generator_sum = scalar_t(INFINITY);
+    } else if (s.coverage < scalar_t(0.5)) {  // s^(1 - D) - s = s (s^-D - 1): accurate for small D
+      a.generator_sum += -sr_log1p(scalar_t(p.tconorm_p) * sr_expm1(-s.coverage * log_s) / c);
+    } else {
+      a.generator_sum += -sr_log(sr_expm1(s.miss * log_s) / c);
+    }
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
+    if (p.dist_func == DistFunc::Hard) return a.hit ? scalar_t(1) : scalar_t(0);
+    const scalar_t log_s = scalar_t(log(p.tconorm_p));
+    const scalar_t c = scalar_t(expm1(log(p.tconorm_p)));
+    const scalar_t u = a.generator_sum;
+    return sr_log1p(c * -sr_expm1(-u) / (scalar_t(1) + c * sr_exp(-u))) / log_s;
   }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
-    return a.odds_shift + sr_log(a.odds_sum);  // L
+    return a.generator_sum;
   }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static scalar_t logit_gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
                                                           scalar_t g_alpha, scalar_t, scalar_t state) {
-    // dA/dx_j = A (1 - A) (odds_j / O) d log odds_j / dx.
-    const scalar_t share = sr_exp(coverage_log_odds(p.dist_cdf, s) - state);
-    return g_alpha * sr_sigmoid(state) * sr_sigmoid(-state) * share * log_odds_slope(p.dist_cdf, s);
+    if (!(state < scalar_t(INFINITY))) return scalar_t(0);
+    const scalar_t log_s = scalar_t(log(p.tconorm_p));
+    const scalar_t c = scalar_t(expm1(log(p.tconorm_p)));
+    // f g'(D) = hazard s^m q(m ln s) (m = 1 - D); 1 / g'(A) = expm1(m_A ln s) / (ln s s^m_A),
+    // m_A = 1 - A = log1p((s - 1) e^-U) / ln s.
+    const scalar_t m = s.miss;
+    const scalar_t m_alpha = sr_log1p(c * sr_exp(-state)) / log_s;
+    return g_alpha * s.hazard * sr_exp((m - m_alpha) * log_s) * q(m * log_s) * sr_expm1(m_alpha * log_s) / log_s;
+  }
+};
+
+// The T-conorms whose generator is kept as L = log U = log sum_j g(D_j) (an online
+// log-sum-exp of log g(D_j), so that no g over- or underflows); a saturated face makes L
+// +inf and alpha 1.
+template <typename Tconorm>
+struct LogGeneratorTconorm {
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, AlphaState<scalar_t>& a,
+                                           const PairSample<scalar_t>& s) {
+    if (p.dist_func == DistFunc::Hard) {
+      a.hit = a.hit | (s.coverage > scalar_t(0.5));
+      return;
+    }
+    log_sum_add(a, s.miss == scalar_t(0) ? scalar_t(INFINITY) : Tconorm::log_generator(p, s));
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
+    if (p.dist_func == DistFunc::Hard) return a.hit ? scalar_t(1) : scalar_t(0);
+    const scalar_t l = log_sum(a);
+    if (!(l < scalar_t(INFINITY))) return scalar_t(1);
+    return Tconorm::alpha_of(scalar_t(p.tconorm_p), l);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
+    return log_sum(a);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t logit_gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
+                                                          scalar_t g_alpha, scalar_t alpha, scalar_t state) {
+    if (!(state < scalar_t(INFINITY))) return scalar_t(0);
+    return g_alpha * Tconorm::gradient(p, s, alpha, state);
+  }
+};
+
+// The Yager T-conorm of p = p.tconorm_p > 0 (GenDR): g(D) = D^p, nilpotent: alpha =
+// min(1, U^(1/p)); d alpha / dx_j = f_j (D_j / alpha)^(p - 1) below U = 1, 0 above.
+struct YagerTconorm : LogGeneratorTconorm<YagerTconorm> {
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t log_generator(const SoftRasterParams& p, const PairSample<scalar_t>& s) {
+    return scalar_t(p.tconorm_p) * sr_log(s.coverage);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha_of(scalar_t power, scalar_t l) {
+    return sr_exp(sr_min(l, scalar_t(0)) / power);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
+                                                    scalar_t, scalar_t l) {
+    if (l > scalar_t(0)) return scalar_t(0);
+    const scalar_t power = scalar_t(p.tconorm_p);
+    return s.density * sr_exp((power - scalar_t(1)) * (sr_log(s.coverage) - l / power));
+  }
+};
+
+// The Aczel-Alsina T-conorm of p = p.tconorm_p > 0 (GenDR): g(D) = (-log(1 - D))^p,
+// alpha = 1 - exp(-r), r = U^(1/p); d alpha / dx_j = hazard_j e^-r (m_j / r)^(p - 1), m_j =
+// -log(1 - D_j).
+struct AczelAlsinaTconorm : LogGeneratorTconorm<AczelAlsinaTconorm> {
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t log_generator(const SoftRasterParams& p, const PairSample<scalar_t>& s) {
+    return scalar_t(p.tconorm_p) * sr_log(-log_miss_of(p, s));
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha_of(scalar_t power, scalar_t l) {
+    return -sr_expm1(-sr_exp(l / power));
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
+                                                    scalar_t, scalar_t l) {
+    const scalar_t power = scalar_t(p.tconorm_p);
+    const scalar_t r = sr_exp(l / power);
+    return s.hazard * sr_exp(-r + (power - scalar_t(1)) * (sr_log(-log_miss_of(p, s)) - l / power));
+  }
+};
+
+// The Dombi T-conorm of p = p.tconorm_p > 0 (GenDR): g(D) = odds^p, alpha = sigmoid(L / p)
+// (p = 1: Hamacher's lambda 0); d alpha / dx_j = A (1 - A) exp(p lo_j - L) d lo_j / dx.
+struct DombiTconorm : LogGeneratorTconorm<DombiTconorm> {
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t log_generator(const SoftRasterParams& p, const PairSample<scalar_t>& s) {
+    return scalar_t(p.tconorm_p) * coverage_log_odds(p, s);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha_of(scalar_t power, scalar_t l) {
+    return sr_sigmoid(l / power);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
+                                                    scalar_t alpha, scalar_t l) {
+    const scalar_t share = sr_exp(log_generator(p, s) - l);
+    return alpha * (scalar_t(1) - alpha) * share * log_odds_slope(p, s);
+  }
+};
+
+// The Schweizer-Sklar T-conorm of p = p.tconorm_p < 0 (GenDR): g(D) = (1 - D)^p - 1, alpha =
+// 1 - (1 + U)^(1/p), log(1 + U) = V = softplus(L); d alpha / dx_j = hazard_j exp(p lm_j +
+// (1 - p) V / p), lm_j = log(1 - D_j).
+struct SchweizerSklarTconorm : LogGeneratorTconorm<SchweizerSklarTconorm> {
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t log_generator(const SoftRasterParams& p, const PairSample<scalar_t>& s) {
+    const scalar_t y = scalar_t(p.tconorm_p) * log_miss_of(p, s);  // > 0
+    return y + sr_log(-sr_expm1(-y));  // log expm1(y)
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha_of(scalar_t power, scalar_t l) {
+    return -sr_expm1(sr_softplus(l) / power);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static scalar_t gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
+                                                    scalar_t, scalar_t l) {
+    const scalar_t power = scalar_t(p.tconorm_p);
+    return s.hazard * sr_exp(power * log_miss_of(p, s) + (scalar_t(1) - power) * sr_softplus(l) / power);
   }
 };
 

@@ -101,6 +101,11 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       .def_readwrite("pixel_major", &SoftRasterParams::pixel_major)
       .def_readwrite("cache_pairs", &SoftRasterParams::cache_pairs)
       .def_readwrite("emulate_cuda", &SoftRasterParams::emulate_cuda)
+      .def_readwrite("dist_squared", &SoftRasterParams::dist_squared)
+      .def_readwrite("dist_shape", &SoftRasterParams::dist_shape)
+      .def_readwrite("dist_log_gamma_shape", &SoftRasterParams::dist_log_gamma_shape)
+      .def_readwrite("dist_shift", &SoftRasterParams::dist_shift)
+      .def_readwrite("tconorm_p", &SoftRasterParams::tconorm_p)
       .def_property(
           "dist_func", [](const SoftRasterParams& p) { return int(p.dist_func); },
           [](SoftRasterParams& p, int v) { p.dist_func = enum_from_int(v, kDistFuncNames, "dist_func"); })

@@ -68,12 +68,19 @@ class RendererConfig:
     sigma: float = MISSING  # initial blur; multiplied by schedule.decay_factor at schedule.decay_at
     dist_eps: float = MISSING
     dist_func: str = MISSING
-    dist_cdf: str = MISSING  # GenDR alternatives: gaussian | laplace | cauchy | gumbel_max | gumbel_min
-    aggr_alpha: str = MISSING  # or sum | max | einstein | hamacher (GenDR T-conorms)
+    dist_cdf: str = MISSING  # GenDR alternatives: see RasterSettings.dist_cdf (17 distributions)
+    aggr_alpha: str = (
+        MISSING  # or sum | max | einstein | hamacher | frank | yager | aczel_alsina | dombi | schweizer_sklar
+    )
     aggr_rgb: str = MISSING  # colour renders of the colour model ('softmax' as SoftRas, or 'hard')
     gamma: float = MISSING  # depth-softmax temperature of the colour renders (SoftRas' default)
     near: float = MISSING
     far: float = MISSING
+    dist_squared: bool = True  # x = +-d^2 / sigma (SoftRas) or +-d / sigma (GenDR's unsquared variant)
+    dist_shape: float = 2.0  # the gamma distributions' shape
+    dist_shift: Optional[float] = None  # the one-sided distributions' shift (None: the distribution's default)
+    tconorm_p: Optional[float] = None  # the parametrised T-conorms' parameter (None: the T-conorm's default)
+    cutoff_logit: Optional[float] = None  # GenDR's cut-off |x| < cutoff_logit (None: dist_eps's alone, exact)
 
 
 @dataclass

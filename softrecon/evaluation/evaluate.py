@@ -161,6 +161,11 @@ def summarize(scorer: VoxelScorer, dataset, checkpoint: Dict, cfg: DictConfig) -
         "checkpoint_iteration": int(checkpoint["iteration"]),
         "data_root": str(dataset.root),
         "max_objects_per_class": cfg.max_objects,
+        # class -> {object number (as a string: JSON keys): IoU averaged over its views}
+        "per_object": {
+            name: {str(obj): iou for obj, iou in objs.items()}
+            for name, objs in by_name(scorer.per_object("iou")).items()
+        },
     }
     if cfg.chamfer:
         results.update(

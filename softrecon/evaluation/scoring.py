@@ -123,6 +123,17 @@ class VoxelScorer:
                 values[sample.class_id].append(value)
         return {class_id: float(np.mean(v)) for class_id, v in values.items()}
 
+    def per_object(self, metric: str = "iou") -> Dict[str, Dict[int, float]]:
+        """class id -> {object number in the dataset: mean of ``metric`` over its views}: the
+        units a bootstrap over objects resamples (per_class is the mean of these when every
+        object has all its views)."""
+        values: Dict[str, Dict[int, List[float]]] = defaultdict(lambda: defaultdict(list))
+        for sample in self.samples:
+            value = getattr(sample, metric)
+            if value is not None:
+                values[sample.class_id][sample.object_index].append(value)
+        return {c: {obj: float(np.mean(v)) for obj, v in sorted(objs.items())} for c, objs in values.items()}
+
     def class_mean(self, metric: str = "iou") -> float:
         """Unweighted mean over classes of the per-class means (NaN without samples)."""
         per_class = self.per_class(metric)

@@ -35,6 +35,8 @@ from softrecon.datasets.fingerprint import dataset_fingerprint
 from softrecon.evaluation.published import PublishedResult, published
 from softrecon.rundir.config_diff import PLACE_KEYS, config_differences
 
+from . import statistics as statistics_
+
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "configs")
 ROW_RECORD = "row.json"
 EVAL_DATA_RECORD = "data.json"  # eval_<split>/data.json: the data folder an evaluation read
@@ -324,6 +326,9 @@ class RowResult:
     spread: Dict[str, float] = dataclasses.field(default_factory=dict)  # split -> sd of the mean IoU over seeds
     color_error: Dict[str, float] = dataclasses.field(default_factory=dict)  # split -> mean held-out colour error
     per_seed: List["RowResult"] = dataclasses.field(default_factory=list)  # empty for a single seed
+    per_object: Dict[str, Dict] = dataclasses.field(
+        default_factory=dict
+    )  # split -> {class: {object: IoU}} (metrics.json)
 
     @property
     def runs(self) -> List["RowResult"]:
@@ -345,19 +350,21 @@ def read_row(row_dir: str, row: Row, splits: Sequence[str]) -> RowResult:
         return RowResult(row, "not run", {}, {})
     with open(record_path, encoding="utf-8") as handle:
         record = json.load(handle)
-    iou, color_error = {}, {}
+    iou, color_error, per_object = {}, {}, {}
     for split in splits:
         path = metrics_path(row_dir, split)
         if os.path.exists(path):
             with open(path, encoding="utf-8") as handle:
                 metrics = json.load(handle)
             iou[split] = dict(metrics["per_class"], mean=metrics["mean"])
+            if metrics.get("per_object"):
+                per_object[split] = metrics["per_object"]
             if "mean_color_error" in metrics:  # the colour model's held-out colour error (eval.py)
                 color_error[split] = metrics["mean_color_error"]
     status = record.get("status", "done")
     if status == "done" and len(iou) < len(splits):
         status = "not evaluated"
-    return RowResult(row, status, iou, record, color_error=color_error)
+    return RowResult(row, status, iou, record, color_error=color_error, per_object=per_object)
 
 
 def combine_seeds(results: Sequence[RowResult]) -> RowResult:
@@ -447,6 +454,8 @@ def markdown(
                 + " |" * len(extra)
                 + " |"
             )
+        if results and any(result.iou.get(split) for result in results):
+            lines += ["", *interval_lines(results, split)]
         if colors:
             lines += [
                 "",
@@ -468,6 +477,23 @@ def markdown(
             f"- {entry.method}: {entry.mean_iou} ({entry.split} split). {entry.source}" for entry in published_rows
         ]
     return "\n".join(lines) + "\n"
+
+
+def run_stats(result: RowResult, split: str) -> List[statistics_.RunStats]:
+    """The per-seed mean IoUs and per-object IoUs of a row on a split."""
+    return [
+        statistics_.RunStats(one.record.get("seed", ""), one.iou[split]["mean"], one.per_object.get(split))
+        for one in result.runs
+        if split in one.iou
+    ]
+
+
+def interval_lines(results: Sequence[RowResult], split: str) -> List[str]:
+    """The table of intervals of ``statistics.py`` for a split; the first row is the
+    baseline the others are paired with."""
+    baseline = run_stats(results[0], split)
+    stats = [statistics_.row_stats(run_stats(r, split), None if i == 0 else baseline) for i, r in enumerate(results)]
+    return statistics_.markdown_lines([r.row.name for r in results], stats, results[0].row.name)
 
 
 def csv_text(results: Sequence[RowResult], splits: Sequence[str]) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import math
 from typing import NamedTuple, Optional
 
 import torch
@@ -79,6 +80,11 @@ def _params(settings: RasterSettings):
     params.aggr_alpha = int(settings.aggr_alpha)
     params.aggr_rgb = int(settings.aggr_rgb)
     params.double_sided = settings.double_sided
+    params.dist_squared = settings.dist_squared
+    params.dist_shape = settings.dist_shape
+    params.dist_log_gamma_shape = math.lgamma(settings.dist_shape)
+    params.dist_shift = getattr(settings.cdf, "shift", 0.0)
+    params.tconorm_p = settings.aggr_alpha_parameter
     return params
 
 

@@ -20,8 +20,8 @@ class DistFunc(enum.IntEnum):
     """How the per-face coverage probability D_j(p) is computed (docs/METHOD.md section 2). Values
     are the C++ ``DistFunc``'s (``csrc/common/soft_raster_params.h``)."""
 
-    EUCLIDEAN = 0  # sigmoid(sign * d^2 / sigma), d = distance to the triangle boundary
-    BARYCENTRIC = 1  # sigmoid(sign * b^2 / sigma), b = smallest barycentric coordinate
+    EUCLIDEAN = 0  # F(sign * d^2 / sigma), d = distance to the triangle boundary (F(sign * d / sigma) unsquared)
+    BARYCENTRIC = 1  # F(sign * b^2 / sigma), b = smallest barycentric coordinate (F(b / sigma) unsquared)
     HARD = 2  # 1 inside, 0 outside; no gradient
 
 
@@ -50,8 +50,16 @@ def segment_distance_squared(ax, ay, bx, by, px, py):
     return rx * rx + ry * ry
 
 
-def euclidean(pairs: PairGeometry, sigma: float, cutoff_squared: float) -> DistanceResult:
-    """x = +-d^2 / sigma, d the distance to the triangle's boundary (+ inside): the paper's."""
+def unsquared(distance2: torch.Tensor) -> torch.Tensor:
+    """sqrt(distance2), with gradient 0 (not infinite) where distance2 is 0: GenDR's unsquared
+    distances (on a triangle's edge x = 0 either way)."""
+    positive = distance2 > 0
+    return torch.where(positive, torch.sqrt(torch.where(positive, distance2, torch.ones_like(distance2))), 0.0)
+
+
+def euclidean(pairs: PairGeometry, sigma: float, cutoff_squared: float, squared: bool = True) -> DistanceResult:
+    """x = +-d^2 / sigma, d the distance to the triangle's boundary (+ inside): the paper's;
+    +-d / sigma unsquared."""
     (x0, x1, x2), (y0, y1, y2) = pairs.xs, pairs.ys
     px, py = pairs.px, pairs.py
     d2 = torch.minimum(
@@ -60,22 +68,23 @@ def euclidean(pairs: PairGeometry, sigma: float, cutoff_squared: float) -> Dista
         ),
         segment_distance_squared(x2, y2, x0, y0, px, py),
     )
-    return torch.where(pairs.inside, d2, -d2) / sigma, pairs.inside | (d2 < cutoff_squared)
+    d = d2 if squared else unsquared(d2)
+    return torch.where(pairs.inside, d, -d) / sigma, pairs.inside | (d2 < cutoff_squared)
 
 
-def barycentric(pairs: PairGeometry, sigma: float, cutoff_squared: float) -> DistanceResult:
-    """x = b |b| / sigma, b the smallest barycentric coordinate."""
+def barycentric(pairs: PairGeometry, sigma: float, cutoff_squared: float, squared: bool = True) -> DistanceResult:
+    """x = b |b| / sigma, b the smallest barycentric coordinate; b / sigma unsquared."""
     b = pairs.barycentrics.min(-1).values
-    return b * b.abs() / sigma, pairs.inside | (b * b < cutoff_squared)
+    return (b * b.abs() if squared else b) / sigma, pairs.inside | (b * b < cutoff_squared)
 
 
-def hard(pairs: PairGeometry, sigma: float, cutoff_squared: float) -> DistanceResult:
+def hard(pairs: PairGeometry, sigma: float, cutoff_squared: float, squared: bool = True) -> DistanceResult:
     """No x: D is 1 inside and 0 outside, piecewise constant."""
     return None, pairs.inside
 
 
 #: The table of modes: each ``DistFunc`` and its function.
-DISTANCES: Dict[DistFunc, Callable[[PairGeometry, float, float], DistanceResult]] = {
+DISTANCES: Dict[DistFunc, Callable[..., DistanceResult]] = {
     DistFunc.EUCLIDEAN: euclidean,
     DistFunc.BARYCENTRIC: barycentric,
     DistFunc.HARD: hard,

@@ -24,7 +24,6 @@ from torch.utils.checkpoint import checkpoint
 
 from softrecon.structures.textures import surface_texel_index, texture_resolution
 
-from .cdfs import CDFS
 from .distances import DISTANCES, PairGeometry
 from .settings import AggrRGB, RasterSettings
 from .tconorms import TCONORMS, PairCoverage
@@ -104,7 +103,9 @@ def _rasterize_chunk(
     inside = (bary >= 0).all(-1)  # closed triangle; on an edge d = 0 so D = 0.5 anyway
 
     geometry = PairGeometry((x0, x1, x2), (y0, y1, y2), px, py, bary, inside)
-    logit, within = DISTANCES[settings.dist_func](geometry, settings.sigma, settings.cutoff_squared)
+    logit, within = DISTANCES[settings.dist_func](
+        geometry, settings.sigma, settings.cutoff_squared, settings.dist_squared
+    )
 
     clipped = bary.clamp(0.0, 1.0)
     clipped = clipped / clipped.sum(-1, keepdim=True)  # the sum is >= 1/3: no division by 0
@@ -117,9 +118,11 @@ def _rasterize_chunk(
         log_miss = None
     else:
         logit = torch.where(contributes, logit, torch.zeros_like(logit))  # keep masked entries finite
-        coverage, log_miss = CDFS[settings.dist_cdf].coverage_and_log_miss(logit)
+        coverage, log_miss = settings.cdf.coverage_and_log_miss(logit)
 
-    pairs = PairCoverage(coverage, log_miss, logit, inside, contributes, settings.dist_cdf, num_faces)
+    pairs = PairCoverage(
+        coverage, log_miss, logit, inside, contributes, settings.cdf, num_faces, settings.aggr_alpha_parameter
+    )
     alpha = TCONORMS[settings.aggr_alpha](pairs)  # (N, P)
 
     channels = [alpha[:, None, :]]

@@ -12,11 +12,13 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from typing import Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
-from .cdfs import CDFS, DistCDF
+import torch
+
+from .cdfs import CDFS, CoverageCDF, DistCDF
 from .distances import DistFunc
-from .tconorms import AggrAlpha
+from .tconorms import TCONORM_PARAMETERS, AggrAlpha
 
 __all__ = ["AggrAlpha", "AggrRGB", "DistCDF", "DistFunc", "RasterSettings"]
 
@@ -52,6 +54,16 @@ def _positive_finite(field_name: str, value) -> float:
     return value
 
 
+def _finite(field_name: str, value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"RasterSettings.{field_name} must be a number, got {value!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"RasterSettings.{field_name} must be finite, got {value!r}")
+    return value
+
+
 ImageSize = Union[int, Tuple[int, int]]
 
 
@@ -74,14 +86,30 @@ class RasterSettings:
         background: background colour, one value per colour channel (or one for all).
         dist_func: 'euclidean' | 'barycentric' | 'hard' (or a ``DistFunc``).
         dist_cdf: 'logistic' | 'gaussian' | 'laplace' | 'cauchy' | 'gumbel_max' |
-            'gumbel_min' (or a ``DistCDF``): the distribution whose CDF maps the signed
-            scaled distance to D_j (not used by dist_func='hard'). dist_eps must be below
-            its value on the boundary, F(0).
-        aggr_alpha: 'prod' | 'sum' | 'hard' | 'max' | 'einstein' | 'hamacher' (or an
-            ``AggrAlpha``).
+            'gumbel_min' | 'uniform' | 'cubic_hermite' | 'wigner_semicircle' |
+            'gudermannian' | 'reciprocal' | 'exponential' | 'exponential_rev' | 'gamma' |
+            'gamma_rev' | 'levy' | 'levy_rev' (or a ``DistCDF``): the distribution whose CDF
+            maps the signed scaled distance to D_j (not used by dist_func='hard'). dist_eps
+            must be below its value on the boundary, F(0).
+        aggr_alpha: 'prod' | 'sum' | 'hard' | 'max' | 'einstein' | 'hamacher' | 'frank' |
+            'yager' | 'aczel_alsina' | 'dombi' | 'schweizer_sklar' (or an ``AggrAlpha``).
         aggr_rgb: 'softmax' | 'hard' (or an ``AggrRGB``).
         double_sided: whether back-facing faces contribute colour (silhouettes always
             include them).
+        dist_squared: x = +-d^2 / sigma (True: SoftRas, GenDR's "squared" variant) or
+            x = +-d / sigma (False; sigma is then a length in NDC units).
+        dist_shape: the gamma distributions' shape p (> 0; GenDR's dist_shape).
+        dist_shift: the one-sided distributions' shift, in units of x (GenDR's
+            dist_shift); None for the CDF's default (1 for 'exponential', 'gamma', 'levy',
+            whose F(0) is 0 without a shift; 0 for the reversed ones).
+        tconorm_p: the parameter of 'hamacher' (lambda >= 0, default 0), 'frank' (s > 0,
+            != 1, default 2), 'yager' (p > 0, default 2), 'aczel_alsina' (p > 0, default 2),
+            'dombi' (p > 0, default 2), 'schweizer_sklar' (p < 0, default -2); None for the
+            default; ignored by the other aggregations.
+        cutoff_logit: GenDR's cut-off (an option; None, the default, keeps only dist_eps's):
+            outside pairs with |x| >= cutoff_logit are skipped as well (GenDR: d^2 >= 300
+            sigma, i.e. 300 for the squared distances). What it drops is stated by
+            ``dropped_coverage``: at most that coverage per skipped pair.
     """
 
     image_size: ImageSize = 64
@@ -97,6 +125,11 @@ class RasterSettings:
     aggr_rgb: Union[str, AggrRGB] = AggrRGB.SOFTMAX
     double_sided: bool = False
     dist_cdf: Union[str, DistCDF] = DistCDF.LOGISTIC
+    dist_squared: bool = True
+    dist_shape: float = 2.0
+    dist_shift: Optional[float] = None
+    tconorm_p: Optional[float] = None
+    cutoff_logit: Optional[float] = None
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen)
@@ -123,14 +156,31 @@ class RasterSettings:
         set_("background", _normalize_background(self.background))
         set_("dist_func", _coerce_enum("dist_func", self.dist_func, DistFunc))
         set_("dist_cdf", _coerce_enum("dist_cdf", self.dist_cdf, DistCDF))
-        boundary = CDFS[self.dist_cdf].at_zero
+        if not isinstance(self.dist_squared, bool):
+            raise ValueError(f"RasterSettings.dist_squared must be a bool, got {self.dist_squared!r}")
+        set_("dist_shape", _positive_finite("dist_shape", self.dist_shape))
+        if self.dist_shift is not None:
+            set_("dist_shift", _finite("dist_shift", self.dist_shift))
+        if self.cutoff_logit is not None:
+            set_("cutoff_logit", _positive_finite("cutoff_logit", self.cutoff_logit))
+        boundary = self.cdf.at_zero
         if not dist_eps < boundary:
             raise ValueError(
                 f"RasterSettings.dist_eps must be below F(0) = {boundary:.4g} for dist_cdf={self.dist_cdf.name.lower()!r} "
-                f"(the cut-off must lie outside the triangles), got {dist_eps!r}"
+                f"(the cut-off must lie outside the triangles; a one-sided distribution needs a larger dist_shift), "
+                f"got {dist_eps!r}"
             )
         set_("aggr_alpha", _coerce_enum("aggr_alpha", self.aggr_alpha, AggrAlpha))
         set_("aggr_rgb", _coerce_enum("aggr_rgb", self.aggr_rgb, AggrRGB))
+        if self.tconorm_p is not None:
+            set_("tconorm_p", _finite("tconorm_p", self.tconorm_p))
+            if self.aggr_alpha in TCONORM_PARAMETERS:
+                _, valid, domain = TCONORM_PARAMETERS[self.aggr_alpha]
+                if not valid(self.tconorm_p):
+                    raise ValueError(
+                        f"RasterSettings.tconorm_p must be {domain} for aggr_alpha={self.aggr_alpha.name.lower()!r}, "
+                        f"got {self.tconorm_p!r}"
+                    )
         if not isinstance(self.double_sided, bool):
             raise ValueError(f"RasterSettings.double_sided must be a bool, got {self.double_sided!r}")
 
@@ -144,10 +194,38 @@ class RasterSettings:
         return self.image_size[1]
 
     @property
+    def cdf(self) -> CoverageCDF:
+        """The coverage CDF with its parameters (``cdfs.CDFS``)."""
+        return CDFS[self.dist_cdf](self.dist_shape, self.dist_shift)
+
+    @property
+    def aggr_alpha_parameter(self) -> float:
+        """tconorm_p, or the aggregation's default (0 for the unparametrised ones)."""
+        if self.aggr_alpha not in TCONORM_PARAMETERS:
+            return 0.0
+        return TCONORM_PARAMETERS[self.aggr_alpha][0] if self.tconorm_p is None else self.tconorm_p
+
+    @property
+    def cutoff_logit_value(self) -> float:
+        """|x| of the cut-off: -F^-1(dist_eps), or cutoff_logit where that is smaller."""
+        limit = -self.cdf.quantile(self.dist_eps)
+        return limit if self.cutoff_logit is None else min(limit, self.cutoff_logit)
+
+    @property
     def cutoff_squared(self) -> float:
-        """-sigma * F^-1(dist_eps): outside a face, D_j(p) < dist_eps beyond this d^2
-        (sigma * ln(1/dist_eps - 1) for the logistic F)."""
-        return self.sigma * -CDFS[self.dist_cdf].quantile(self.dist_eps)
+        """Outside a face, D_j(p) < dist_eps beyond this d^2 (or b^2): -sigma F^-1(dist_eps)
+        (sigma ln(1/dist_eps - 1) for the logistic F), its square unsquared; GenDR's
+        cut-off_logit may shrink it."""
+        limit = self.sigma * self.cutoff_logit_value
+        return limit if self.dist_squared else limit * limit
+
+    @property
+    def dropped_coverage(self) -> float:
+        """The largest coverage D_j(p) of a pair the cut-off skips: dist_eps, or F(-cutoff_logit)
+        where GenDR's cut-off is the nearer. A pixel's alpha misses at most 1 - (1 -
+        dropped_coverage)^K of its K skipped faces under 'prod' (K dropped_coverage at most)."""
+        x = torch.tensor([-self.cutoff_logit_value], dtype=torch.float64)
+        return max(self.dist_eps, self.cdf.coverage_and_log_miss(x)[0].item())
 
     @property
     def cutoff_radius(self) -> float:

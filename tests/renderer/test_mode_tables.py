@@ -15,11 +15,13 @@ def test_every_mode_has_its_piece(table, enum_cls):
     assert set(table) == set(enum_cls)
 
 
-@pytest.mark.parametrize("dist_cdf", list(DistCDF))
+@pytest.mark.parametrize("dist_cdf", [m for m in DistCDF if m < DistCDF.UNIFORM])
 def test_cdf_pieces_agree(dist_cdf):
     """F(0) is at_zero; D and log(1 - D) are consistent, the quantile inverts D, and the
-    log-odds is log(D / (1 - D)), across the range the kernels evaluate (float64)."""
-    cdf = CDFS[dist_cdf]
+    log-odds is log(D / (1 - D)), across the range the kernels evaluate (float64). GenDR's
+    further CDFs: test_gendr_family.py (their quantiles near a bounded support's end are
+    as exact as the rounding of x allows, no more)."""
+    cdf = CDFS[dist_cdf]()
     x = torch.linspace(-30.0, 30.0, 601, dtype=torch.float64)
     coverage, log_miss = cdf.coverage_and_log_miss(x)
     assert cdf.coverage_and_log_miss(torch.zeros(1, dtype=torch.float64))[0].item() == pytest.approx(cdf.at_zero)

@@ -63,7 +63,18 @@ def test_reproduce_orchestration_with_fake_commands(tmp_path, monkeypatch):
 
     monkeypatch.setattr(reproduce, "_run", fake_run)
     out = tmp_path / "tables"
-    argv = ["--table", "ablation", "--rows", "baseline,no_flatten,sigma_low", "--out", str(out), "--jobs", "2"]
+    argv = [
+        "--table",
+        "ablation",
+        "--rows",
+        "baseline,no_flatten,sigma_low",
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--seeds",
+        "0",
+    ]
     table_dir = out / "ablation" / "synthetic-quick"
     # sigma_low was interrupted earlier: it has checkpoints but no row record.
     (table_dir / "sigma_low" / "checkpoints").mkdir(parents=True)
@@ -120,7 +131,7 @@ def test_reproduce_with_several_seeds(tmp_path, monkeypatch):
     monkeypatch.setattr(reproduce, "_run", fake_run)
     out = tmp_path / "tables"
     table_dir = out / "ablation" / "synthetic-quick"
-    reproduce.main(["--table", "ablation", "--rows", "baseline", "--out", str(out)])
+    reproduce.main(["--table", "ablation", "--rows", "baseline", "--out", str(out), "--seeds", "0"])
     assert len([c for c in calls if c[1].endswith("train.py")]) == 1
     calls.clear()
     markdown_path = reproduce.main(["--table", "ablation", "--rows", "baseline", "--out", str(out), "--seeds", "0,1,2"])
@@ -188,7 +199,7 @@ def test_reproduce_data_dir_reaches_training_and_evaluation(tmp_path, monkeypatc
     datasets = tmp_path / "datasets"
     write_tiny_data(datasets / "realcad")
     out = tmp_path / "tables"
-    argv = ["--table", "main", "--rows", "silhouette", "--data", "realcad", "--out", str(out)]
+    argv = ["--table", "main", "--rows", "silhouette", "--data", "realcad", "--out", str(out), "--seeds", "0"]
     reproduce.main(argv + ["--data-dir", str(datasets)])
     assert len(calls) == 2 and all(f"paths.data_dir={datasets}" in c for c in calls)
     row_dir = out / "main" / "realcad-quick" / "silhouette"
@@ -291,6 +302,8 @@ def test_reproduce_refuses_a_run_trained_with_another_config(tmp_path, monkeypat
         str(out),
         "--data-dir",
         str(tmp_path / "datasets"),
+        "--seeds",
+        "0",
     ]
     table_dir = out / "ablation" / "synthetic-quick"
     moved = {"root": "/moved/synthetic", "fingerprint": tables.data_identity({"root": data}, "/")["fingerprint"]}
@@ -318,3 +331,11 @@ def test_reproduce_refuses_a_run_trained_with_another_config(tmp_path, monkeypat
     text = open(reproduce.main(argv + ["--collect"])).read()
     assert "| baseline | 50.00 | 50.00 | done |" in text
     assert f"| sigma_low | 50.00 | 50.00 | done, but {reproduce.DRIFTED} |" in text
+
+
+def test_seeds_default_to_three_at_the_quick_budget():
+    """The intervals over seeds need several: three where a run is cheap, one otherwise."""
+    reproduce = load_script("reproduce")
+    assert reproduce.parse_args(["--table", "ablation"]).seeds == [0, 1, 2]
+    assert reproduce.parse_args(["--table", "ablation", "--budget", "paper"]).seeds == [0]
+    assert reproduce.parse_args(["--table", "ablation", "--seeds", "4"]).seeds == [4]
