@@ -246,6 +246,7 @@ def test_reproduce_overrides_of_the_data_reach_evaluation_too(tmp_path, monkeypa
     calls = _fake_commands(reproduce, monkeypatch)
     out = tmp_path / "tables"
     argv = ["--table", "main", "--rows", "silhouette", "--out", str(out), "--data-dir", str(tmp_path / "datasets")]
+    argv += ["--seeds", "0"]
     reproduce.main(argv + ["--override", "data.class_ids=[car,cup]", "--override", "trainer.iterations=5"])
     train, evaluation = calls
     assert "data.class_ids=[car,cup]" in train and "trainer.iterations=5" in train
@@ -265,7 +266,7 @@ def test_reproduce_refuses_a_run_folder_without_its_config(tmp_path, monkeypatch
     reproduce = load_script("reproduce")
     calls = _fake_commands(reproduce, monkeypatch)
     out = tmp_path / "tables"
-    argv = ["--table", "ablation", "--rows", "baseline,sigma_low", "--out", str(out)]
+    argv = ["--table", "ablation", "--rows", "baseline,sigma_low", "--out", str(out), "--seeds", "0"]
     reproduce.main(argv + ["--rows", "baseline"])
     table_dir = out / "ablation" / "synthetic-quick"
     os.remove(table_dir / "baseline" / CONFIG_FILE)
