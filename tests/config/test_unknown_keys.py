@@ -11,7 +11,6 @@ import pytest
 from omegaconf import OmegaConf
 
 from softrecon.config import CONFIG_DIR, EvalConfig, TrainConfig, UnknownConfigKeyError, compose_config
-from softrecon.config.strict import unknown_keys
 from softrecon.fitting.config import register_configs as register_fitting_configs
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
