@@ -1,5 +1,6 @@
-"""What a run writes besides checkpoints: TensorBoard scalars and image grids, .obj meshes
-(textured, with their .mtl and .png, for the colour model).
+"""What a run writes besides checkpoints: TensorBoard scalars, image grids, meshes, text
+and hyperparameters; .obj meshes (textured, with their .mtl and .png, for the colour
+model).
 
 Only the main rank logs; on the other ranks (and with TensorBoard off) every method is
 a no-op, so the training loop never branches on the rank to log.
@@ -10,7 +11,7 @@ Shape symbols: B batch, S image side, V vertices, F faces, T texels per face.
 from __future__ import annotations
 
 import os
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 import torch
 
@@ -88,7 +89,8 @@ class RunLogger:
         textures: Optional[torch.Tensor] = None,
     ) -> None:
         """Write the first ``count`` meshes as <run>/meshes/step_<step>_<k>.obj (textured
-        OBJs with .mtl and .png atlas when ``textures`` are given).
+        OBJs with .mtl and .png atlas when ``textures`` are given), and show them in
+        TensorBoard's mesh view (``meshes/prediction``, geometry only).
 
         Args:
             vertices: (N, V, 3) float, object frame.
@@ -105,6 +107,32 @@ class RunLogger:
                 save_obj(path, vertices[k].detach().cpu(), faces.cpu())
             else:
                 save_textured_obj(path, vertices[k].detach().cpu(), faces.cpu(), textures[k].detach().cpu())
+        if self.writer is not None:
+            shown = min(count, vertices.shape[0])
+            self.writer.add_mesh(
+                "meshes/prediction",
+                vertices=vertices[:shown].detach().float().cpu(),
+                faces=faces.cpu()[None].expand(shown, -1, -1),
+                global_step=step,
+            )
+
+    def text(self, tag: str, text: str, step: int) -> None:
+        """``text`` shown verbatim (as a code block) under ``tag`` in TensorBoard's TEXT view."""
+        if self.writer is not None:
+            self.writer.add_text(tag, "\n".join("    " + line for line in text.splitlines()), step)
+
+    def hparams(self, hparams: Dict[str, Union[bool, int, float, str]], metrics: Dict[str, float]) -> None:
+        """The run's hyperparameters and the names of its final metrics, for TensorBoard's
+        HPARAMS view. The metrics' values are the scalars already logged under those tags
+        (e.g. ``val/iou_mean``), so the run folder keeps one event stream."""
+        if self.writer is None:
+            return
+        from torch.utils.tensorboard.summary import hparams as hparams_summary
+
+        experiment, session_start, session_end = hparams_summary(hparams, metrics)
+        file_writer = self.writer._get_file_writer()  # SummaryWriter.add_hparams would open a second run folder
+        for summary in (experiment, session_start, session_end):
+            file_writer.add_summary(summary)
 
     def close(self) -> None:
         if self.writer is not None:

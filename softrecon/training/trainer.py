@@ -18,6 +18,7 @@ iterations with a restart in between gives the weights of 2N straight iterations
 from __future__ import annotations
 
 import os
+import time
 from typing import Any, Dict, Optional
 
 import torch
@@ -38,6 +39,7 @@ from .assemble import seed_everything
 from .callbacks import default_callbacks
 from .loop import BatchStream, FitLoop
 from .objective import StepOutput
+from .summary import TrainSummary
 from .validation import validate
 
 
@@ -83,6 +85,9 @@ class Trainer:
         self.resumed_from: Optional[str] = checkpoint_file
         if state is not None:
             self.load_state_dict(state)
+        self.start_iteration = self.iteration
+        self.last_validation: Optional[Dict[str, float]] = None  # the latest validate(), with its iteration
+        self._fit_started: Optional[float] = None
 
     # ------------------------------------------------------------------ views of the pieces
     @property
@@ -169,15 +174,33 @@ class Trainer:
         if self._val_dataset is None:
             self._val_dataset = open_dataset(self.cfg.data, self.cfg.data.val_split)
         cfg = self.cfg
-        return validate(
+        values = validate(
             self.model, self._val_dataset, int(cfg.trainer.val_objects), int(cfg.data.image_size), self.context.device
+        )
+        self.last_validation = dict(values, iteration=self.iteration)
+        return values
+
+    def summary(self) -> TrainSummary:
+        """Where this run stands: iterations, time since ``fit`` started, the last loss
+        (one device read) and the last validation IoU."""
+        last_loss = self.loop.last_loss
+        validation = self.last_validation or {}
+        return TrainSummary(
+            run_dir=self.run_dir,
+            iteration=self.iteration,
+            iterations_this_start=self.iteration - self.start_iteration,
+            seconds=time.perf_counter() - self._fit_started if self._fit_started is not None else 0.0,
+            last_loss=float(last_loss.item()) if last_loss is not None else None,
+            val_iou=validation.get("val/iou_mean"),
+            val_iteration=validation.get("iteration"),
         )
 
     # ------------------------------------------------------------------ the run
     def fit(self) -> str:
-        """Train up to ``trainer.iterations``; returns the run folder."""
+        """Train up to ``trainer.iterations``; returns the run folder (``summary()`` says more)."""
         cfg, main = self.cfg, self.context.is_main
         logger = RunLogger(self.run_dir, main, bool(cfg.logging.tensorboard), purge_step=self.iteration or None)
+        self._fit_started = time.perf_counter()
         try:
             self.loop.run(self, int(cfg.trainer.iterations), default_callbacks(cfg, logger, main))
         finally:
@@ -187,15 +210,23 @@ class Trainer:
         return self.run_dir
 
 
-def train(cfg: DictConfig) -> str:
-    """Train with a composed config; prints the run folder last and returns it."""
+def train(cfg: DictConfig) -> TrainSummary:
+    """Train with a composed config.
+
+    Prints a summary line (iterations, time, last loss, last validation IoU, where the
+    run's files are) and then the run folder, last. Returns the ``TrainSummary``: its
+    ``val_iou`` is what the ``softrecon-train`` command returns to Hydra (a sweeper such
+    as Optuna maximizes it), its ``run_dir`` the run folder.
+    """
     trainer = Trainer(cfg)
     try:
         if trainer.context.is_main and trainer.resumed_from:
             print(f"resuming from {trainer.resumed_from} at iteration {trainer.iteration}", flush=True)
-        run_dir = trainer.fit()
+        trainer.fit()
+        summary = trainer.summary()
     finally:
         teardown_distributed(trainer.context)
     if trainer.context.is_main:
-        print(run_dir, flush=True)
-    return run_dir
+        print(summary.line(), flush=True)
+        print(summary.run_dir, flush=True)
+    return summary
