@@ -10,7 +10,7 @@ imported, so ``python -c "import softrecon._C"`` works on its own.
 import importlib.abc
 import sys
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 class _TorchBeforeKernels(importlib.abc.MetaPathFinder):

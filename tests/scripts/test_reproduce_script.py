@@ -19,8 +19,8 @@ def test_reproduce_orchestration_with_fake_commands(tmp_path, monkeypatch):
 
     def fake_run(command, log_path):
         calls.append(command)
-        args = dict(a.split("=", 1) for a in command[2:] if "=" in a)
-        if command[1].endswith("train.py"):
+        args = dict(a.split("=", 1) for a in command[3:] if "=" in a)
+        if command[2] == "softrecon.cli.train":
             if "+ablation=no_flatten" in command:
                 return 1  # this row's training fails
             run_dir = args.get("paths.run_dir") or args["ckpt_path"]
@@ -44,7 +44,7 @@ def test_reproduce_orchestration_with_fake_commands(tmp_path, monkeypatch):
     assert "| baseline | 25.00 | 25.00 | done |" in text
     assert "| no_flatten |  |  | failed: training" in text
     assert "| no_flatten | `experiment=quick_cpu data=synthetic +ablation=no_flatten trainer.seed=0` |" in text
-    trains = [c for c in calls if c[1].endswith("train.py")]
+    trains = [c for c in calls if c[2] == "softrecon.cli.train"]
     assert len(trains) == 3
     sigma_low = next(c for c in trains if "+ablation=sigma_low" in c)
     assert f"ckpt_path={table_dir / 'sigma_low'}" in sigma_low  # resumed, not restarted
@@ -76,8 +76,8 @@ def test_reproduce_with_several_seeds(tmp_path, monkeypatch):
 
     def fake_run(command, log_path):
         calls.append(command)
-        args = dict(a.split("=", 1) for a in command[2:] if "=" in a)
-        if command[1].endswith("train.py"):
+        args = dict(a.split("=", 1) for a in command[3:] if "=" in a)
+        if command[2] == "softrecon.cli.train":
             os.makedirs(os.path.join(args["paths.run_dir"], "checkpoints"), exist_ok=True)
             return 0
         seed = json.loads(open(os.path.join(args["ckpt_path"], "row.json")).read())["seed"]
@@ -90,10 +90,10 @@ def test_reproduce_with_several_seeds(tmp_path, monkeypatch):
     out = tmp_path / "tables"
     table_dir = out / "ablation" / "synthetic-quick"
     reproduce.main(["--table", "ablation", "--rows", "baseline", "--out", str(out)])
-    assert len([c for c in calls if c[1].endswith("train.py")]) == 1
+    assert len([c for c in calls if c[2] == "softrecon.cli.train"]) == 1
     calls.clear()
     markdown_path = reproduce.main(["--table", "ablation", "--rows", "baseline", "--out", str(out), "--seeds", "0,1,2"])
-    trains = [c for c in calls if c[1].endswith("train.py")]
+    trains = [c for c in calls if c[2] == "softrecon.cli.train"]
     assert sorted(next(a for a in c if a.startswith("trainer.seed=")) for c in trains) == [
         "trainer.seed=1",
         "trainer.seed=2",
@@ -135,10 +135,10 @@ def test_reproduce_data_dir_reaches_training_and_evaluation(tmp_path, monkeypatc
 
     def fake_run(command, log_path):
         calls.append(command)
-        args = dict(a.split("=", 1) for a in command[2:] if "=" in a)
+        args = dict(a.split("=", 1) for a in command[3:] if "=" in a)
         run_dir = args["paths.run_dir"]
         os.makedirs(run_dir, exist_ok=True)
-        if command[1].endswith("eval.py"):
+        if command[2] == "softrecon.cli.eval":
             with open(os.path.join(run_dir, "metrics.json"), "w") as handle:
                 json.dump({"per_class": {"car": 0.5}, "mean": 0.5}, handle)
         return 0

@@ -1,0 +1,323 @@
+"""Reproduce a table of the paper: train (or resume) every row, evaluate it, collect.
+
+    softrecon-reproduce --table ablation --data synthetic --budget quick
+    softrecon-reproduce --table main --data shapenet --budget paper --split both
+    softrecon-reproduce --table gendr --dry-run        # the plan and its time
+
+Each row is a ``train.py`` run with the overrides of its row (``softrecon.experiments.
+tables``: the ablation and GenDR rows are the files of configs/ablation/ and
+configs/gendr/), then ``eval.py`` on the chosen split(s). A row whose training finished
+is not trained again, an interrupted one resumes from its last checkpoint, and an
+evaluated split is not evaluated again; so rerunning the same command after a crash or
+a kill continues where it stopped; a run folder whose saved config is no longer what its
+row composes to (the row's file or its preset changed) is refused, naming the settings,
+before anything trains. Rows run ``--jobs`` at a time. With ``--seeds 0,1,2``
+every row is trained once per seed and the table gives the means over the seeds with
+their spread (the seed-0 runs are those of a single-seed table: adding seeds to a table
+trains only the new ones). The table is written as Markdown and CSV (with the commit,
+overrides, config and seed of every run) to <out>/<table>/<data>-<budget>/table.{md,csv};
+the last line printed is the Markdown's path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import List, Optional, Sequence
+
+# The source tree softrecon runs from: a clone's root (a git checkout, whose commit each
+# row records), or site-packages for an installed softrecon (no commit to record).
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The training and evaluation commands each row runs, as modules of this softrecon.
+TRAIN_COMMAND = [sys.executable, "-m", "softrecon.cli.train"]
+EVAL_COMMAND = [sys.executable, "-m", "softrecon.cli.eval"]
+
+from omegaconf import OmegaConf
+
+from softrecon.config import compose_config
+from softrecon.config.legacy import upgrade_stored_config
+from softrecon.experiments import tables
+from softrecon.rundir.folder import CONFIG_FILE
+from softrecon.utils.atomic import atomic_write
+
+DRIFTED = "trained with another config than its row makes now"
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--table", required=True, choices=("main", "ablation", "gendr"), help="which table to reproduce"
+    )
+    parser.add_argument(
+        "--data",
+        default="synthetic",
+        choices=tuple(tables.DATA_GROUPS),
+        help="dataset (configs/data/<name>.yaml); default synthetic",
+    )
+    parser.add_argument(
+        "--budget",
+        default="quick",
+        choices=tuple(tables.BUDGETS),
+        help="quick: 2-core CPU, minutes per row; paper: 250k iterations on a GPU",
+    )
+    parser.add_argument(
+        "--split",
+        default="val",
+        choices=("val", "test", "both"),
+        help="evaluation split(s); SoftRas published val, NMR test (default val)",
+    )
+    parser.add_argument(
+        "--out",
+        default=os.path.join("outputs", "tables"),
+        help="where the rows and the table go (default outputs/tables)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="the folder holding the datasets (paths.data_dir of training and evaluation; default: the "
+        "configs' data/), e.g. where softrecon-build-realcad built realcad/",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=max(1, (os.cpu_count() or 1) // 2),
+        help="runs (row, seed) trained at once (default: half the cores)",
+    )
+    parser.add_argument(
+        "--seeds",
+        default="0",
+        help="comma-separated trainer.seed values: every row is trained once per seed and the table "
+        "shows the means and the seed-to-seed spread (default 0)",
+    )
+    parser.add_argument("--rows", default=None, help="comma-separated row names to run (default: all)")
+    parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        help="an extra Hydra override for every row, e.g. trainer.iterations=500 (repeatable)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the plan and its estimated time, run nothing")
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="train and evaluate nothing: write the table from the runs already there (missing ones: 'not run')",
+    )
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
+    try:
+        args.seeds = [int(seed) for seed in args.seeds.split(",")]
+    except ValueError:
+        parser.error(f"--seeds must be comma-separated integers, e.g. 0,1,2; got {args.seeds!r}")
+    if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
+        parser.error(f"--seeds must be distinct non-negative integers, got {args.seeds}")
+    return args
+
+
+def git_commit() -> str:
+    """The checkout's commit (with '+dirty' when files differ from it), or 'unknown' (an
+    installed softrecon, or no git)."""
+    if not os.path.exists(os.path.join(SOURCE_ROOT, ".git")):
+        return "unknown"
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=SOURCE_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=SOURCE_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _run(command: List[str], log_path: str) -> int:
+    """Run ``command`` from the current folder, its output appended to ``log_path``."""
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(f"\n$ {' '.join(command)}  # {datetime.datetime.now().isoformat(timespec='seconds')}\n")
+        log.flush()
+        return subprocess.run(command, stdout=log, stderr=subprocess.STDOUT).returncode
+
+
+def _data_dir(args: argparse.Namespace) -> List[str]:
+    """The paths.data_dir override of --data-dir, for training and evaluation alike (a row's
+    identity, the overrides in its row.json, does not include it)."""
+    return [] if args.data_dir is None else [f"paths.data_dir={os.path.abspath(args.data_dir)}"]
+
+
+def _row_overrides(row: tables.Row, seed: int, args: argparse.Namespace) -> List[str]:
+    """The training overrides that make the run (row, seed): its identity in row.json."""
+    return tables.train_overrides(row, tables.BUDGETS[args.budget], args.data, seed) + list(args.override)
+
+
+def config_drift(row: tables.Row, seed: int, args: argparse.Namespace, row_dir: str) -> List[str]:
+    """How the config saved in the run folder of (row, seed) differs from the one its
+    overrides compose to now (``tables.config_drift``); [] when nothing is trained yet. A
+    row whose file, preset or defaults changed since it was trained would otherwise be
+    reused (or resumed) silently."""
+    path = os.path.join(row_dir, CONFIG_FILE)
+    if not os.path.exists(path):
+        return []
+    trained = upgrade_stored_config(OmegaConf.to_container(OmegaConf.load(path)))
+    current = compose_config("train", [*_row_overrides(row, seed, args), *_data_dir(args), f"paths.run_dir={row_dir}"])
+    return tables.config_drift(trained, OmegaConf.to_container(current, resolve=True))
+
+
+def run_row(row: tables.Row, seed: int, args: argparse.Namespace, table_dir: str, splits: Sequence[str]) -> str:
+    """Train (or resume) and evaluate one row with one seed; returns its status."""
+    name = tables.row_dir_name(row, seed)
+    row_dir = os.path.join(table_dir, name)
+    log_dir = os.path.join(table_dir, "logs")
+    os.makedirs(log_dir, exist_ok=True)
+    overrides = _row_overrides(row, seed, args)
+    record_path = os.path.join(row_dir, tables.ROW_RECORD)
+    record = None
+    if os.path.exists(record_path):
+        with open(record_path, encoding="utf-8") as handle:
+            record = json.load(handle)
+        if record.get("overrides") != overrides:
+            return f"failed: {record_path} was trained with other overrides {record.get('overrides')}; remove the folder to retrain"
+    if record is None:
+        resume = os.path.isdir(os.path.join(row_dir, "checkpoints")) and os.listdir(
+            os.path.join(row_dir, "checkpoints")
+        )
+        where = [f"ckpt_path={row_dir}"] if resume else [f"paths.run_dir={row_dir}"]
+        started = time.perf_counter()
+        command = [
+            *TRAIN_COMMAND,
+            *overrides,
+            *_data_dir(args),  # where the data is, not what the row is: not part of its record's overrides
+            *where,
+            "logging.progress=false",
+        ]
+        if _run(command, os.path.join(log_dir, f"{name}_train.log")) != 0:
+            return f"failed: training (see {os.path.join(log_dir, name + '_train.log')})"
+        record = {
+            "row": row.name,
+            "overrides": overrides,
+            "seed": seed,
+            "commit": git_commit(),
+            "config": os.path.join(row_dir, CONFIG_FILE),
+            "train_seconds": round(time.perf_counter() - started, 1),
+            "finished": datetime.datetime.now().isoformat(timespec="seconds"),
+            "status": "done",
+        }
+        with atomic_write(record_path, "w") as handle:
+            json.dump(record, handle, indent=2)
+    for split in splits:
+        if os.path.exists(tables.metrics_path(row_dir, split)):
+            continue
+        command = [
+            *EVAL_COMMAND,
+            f"ckpt_path={row_dir}",
+            f"data={tables.DATA_GROUPS[args.data]}",
+            *_data_dir(args),
+            f"split={split}",
+            f"paths.run_dir={tables.eval_dir(row_dir, split)}",
+            "progress=false",
+        ]
+        if _run(command, os.path.join(log_dir, f"{name}_eval_{split}.log")) != 0:
+            return f"failed: evaluation on {split} (see {os.path.join(log_dir, f'{name}_eval_{split}.log')})"
+    return "done"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> str:
+    args = parse_args(argv)
+    table = tables.get_table(args.table)
+    rows = list(table.rows)
+    if args.rows:
+        wanted = args.rows.split(",")
+        unknown = sorted(set(wanted) - {row.name for row in rows})
+        if unknown:
+            raise SystemExit(f"--rows: unknown rows {unknown}; table {table.name} has {[row.name for row in rows]}")
+        rows = [row for row in rows if row.name in wanted]
+        table = tables.Table(table.name, table.title, tuple(rows), table.published)
+    budget = tables.BUDGETS[args.budget]
+    splits = list(tables.SPLITS) if args.split == "both" else [args.split]
+    table_dir = os.path.join(os.path.abspath(args.out), table.name, f"{args.data}-{args.budget}")
+
+    iterations = tables.iterations_of(budget, args.override)
+    runs = [(row, seed) for row in rows for seed in args.seeds]
+    pending = tables.pending_work(table_dir, runs, splits)
+    estimate = tables.estimate_seconds(pending, budget, args.jobs, iterations)
+    seeds = ",".join(str(seed) for seed in args.seeds)
+    print(
+        f"table {table.name}: {len(rows)} rows x {len(args.seeds)} seed(s) ({seeds}) on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}"
+    )
+    for row in rows:
+        for seed in args.seeds:
+            print(f"  {tables.row_dir_name(row, seed):24s} {' '.join(_row_overrides(row, seed, args))}")
+    if estimate is None:
+        print(f"estimated time: unknown ({budget.measured_on})")
+    elif not pending:
+        print("nothing to run: every run is trained and evaluated")
+    else:
+        print(
+            f"estimated time: {estimate / 60:.0f} min for {len(pending)} run(s) still to train or evaluate, {args.jobs} at a time ({budget.measured_on})"
+        )
+    drifted = {}
+    for row, seed in runs:  # before any training: Hydra's composition is not thread-safe
+        drift = config_drift(row, seed, args, os.path.join(table_dir, tables.row_dir_name(row, seed)))
+        if drift:
+            drifted[row.name, seed] = drift
+            print(f"  {tables.row_dir_name(row, seed)}: {DRIFTED}: {'; '.join(drift)}", file=sys.stderr)
+    if drifted and not (args.dry_run or args.collect):
+        raise SystemExit(
+            f"{len(drifted)} run folder(s) in {table_dir} were {DRIFTED} (above): remove them to retrain, "
+            "or write the table from them as they are with --collect"
+        )
+    if args.dry_run:
+        return ""
+
+    os.makedirs(table_dir, exist_ok=True)
+    if args.collect:
+        runs = []
+    statuses = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(run_row, row, seed, args, table_dir, splits): (row, seed) for row, seed in runs}
+        for future in concurrent.futures.as_completed(futures):
+            row, seed = futures[future]
+            statuses[row.name, seed] = future.result()
+            print(f"  {tables.row_dir_name(row, seed)}: {statuses[row.name, seed]}", flush=True)
+
+    results = []
+    for row in rows:
+        per_seed = []
+        for seed in args.seeds:
+            result = tables.read_row(os.path.join(table_dir, tables.row_dir_name(row, seed)), row, splits)
+            if statuses.get((row.name, seed), "done") != "done":
+                result.status = statuses[row.name, seed]
+            elif (row.name, seed) in drifted and result.status == "done":
+                result.status = f"done, but {DRIFTED}"
+            if not result.record:  # never finished training: show what it was run with
+                result.record = {
+                    "overrides": _row_overrides(row, seed, args),
+                    "seed": seed,
+                }
+            per_seed.append(result)
+        results.append(tables.combine_seeds(per_seed))
+    heading = f"Data: {args.data}; budget: {args.budget} ({iterations} iterations a row); seed(s) {seeds}; made by `softrecon-reproduce {' '.join(sys.argv[1:] if argv is None else argv)}`."
+    markdown_path = os.path.join(table_dir, "table.md")
+    with atomic_write(markdown_path, "w") as handle:
+        handle.write(tables.markdown(table, results, splits, heading, args.data))
+    with atomic_write(os.path.join(table_dir, "table.csv"), "w") as handle:
+        handle.write(tables.csv_text(results, splits))
+    print(open(markdown_path, encoding="utf-8").read())
+    print(markdown_path, flush=True)
+    if any(result.status != "done" for result in results):
+        print("some rows did not finish: see their status above", file=sys.stderr)
+    return markdown_path
+
+
+if __name__ == "__main__":
+    main()
