@@ -16,7 +16,6 @@ None / the path it wrote for success) or a ``@hydra.main`` ``main()``, a row in
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from typing import Dict, Optional, Sequence, Tuple
 

@@ -24,7 +24,6 @@ from softrecon.fitting.cli import run_command
 from softrecon.fitting.config import register_configs
 from softrecon.fitting.run_shape import run_fit_mesh
 
-
 register_configs()
 
 

@@ -20,7 +20,6 @@ from softrecon.fitting.cli import run_command
 from softrecon.fitting.config import register_configs
 from softrecon.fitting.run_pose import run_fit_pose
 
-
 register_configs()
 
 

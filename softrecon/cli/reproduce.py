@@ -31,13 +31,6 @@ import sys
 import time
 from typing import List, Optional, Sequence
 
-# The source tree softrecon runs from: a clone's root (a git checkout, whose commit each
-# row records), or site-packages for an installed softrecon (no commit to record).
-SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# The training and evaluation commands each row runs, as modules of this softrecon.
-TRAIN_COMMAND = [sys.executable, "-m", "softrecon.cli.train"]
-EVAL_COMMAND = [sys.executable, "-m", "softrecon.cli.eval"]
-
 from omegaconf import OmegaConf
 
 from softrecon.config import compose_config
@@ -45,6 +38,13 @@ from softrecon.config.legacy import upgrade_stored_config
 from softrecon.experiments import tables
 from softrecon.rundir.folder import CONFIG_FILE
 from softrecon.utils.atomic import atomic_write
+
+# The source tree softrecon runs from: a clone's root (a git checkout, whose commit each
+# row records), or site-packages for an installed softrecon (no commit to record).
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The training and evaluation commands each row runs, as modules of this softrecon.
+TRAIN_COMMAND = [sys.executable, "-m", "softrecon.cli.train"]
+EVAL_COMMAND = [sys.executable, "-m", "softrecon.cli.eval"]
 
 DRIFTED = "trained with another config than its row makes now"
 

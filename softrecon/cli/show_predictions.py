@@ -19,8 +19,6 @@ before it.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from typing import Optional, Sequence
 
 import numpy as np

@@ -7,9 +7,9 @@ import os
 import pathlib
 import subprocess
 import sys
-import tomllib
 
 import pytest
+import tomllib
 
 from softrecon import cli
 from softrecon.cli import entries
