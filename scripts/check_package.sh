@@ -7,6 +7,7 @@
 # cores) and `softrecon-eval` on that run. torch and the dependencies must be installed
 # already (the set-up of .ci/run); the editable install, if any, is replaced.
 #   bash scripts/check_package.sh [extra softrecon-train overrides]
+# DATA_DIR=<folder> uses the datasets there (paths.data_dir) instead of building them.
 # Prints "package check passed" last; any failing step stops it with its output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,10 +49,12 @@ python -c "import softrecon, os; assert 'site-packages' in softrecon.__file__, s
 python -c "import softrecon._C as c; print(c.with_cuda)"
 softrecon --version
 softrecon-train --help | head -n 1 | grep -q '^softrecon-train: '
+data=()
+if [ -n "${DATA_DIR:-}" ]; then data=("paths.data_dir=$DATA_DIR"); fi
 train_log="$work/train.log"
-softrecon-train trainer.iterations=50 logging.progress=false "$@" | tee "$train_log"
+softrecon-train trainer.iterations=50 logging.progress=false "${data[@]}" "$@" | tee "$train_log"
 run_dir=$(tail -n 1 "$train_log")
 test -f "$run_dir/checkpoints/step_000000050.pt"
 grep -q "^trained to iteration 50 " "$train_log"
-softrecon-eval ckpt_path="$run_dir" max_objects=2 progress=false | tail -n 1 | xargs test -f
+softrecon-eval ckpt_path="$run_dir" max_objects=2 progress=false "${data[@]}" | tail -n 1 | xargs test -f
 echo "package check passed"
