@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# The package as a user gets it: build a wheel of this checkout (compiles the kernels:
-# about 2 min on 2 cores), check that it holds the configs, the realcad class mapping and
+# The package as a user gets it: build a wheel of this checkout (compiles the kernels),
+# check that it holds the configs, the realcad class mapping and
 # the compiled extension, install it (not editable) into the active environment, and from
 # an empty folder elsewhere run the README's build check, `softrecon-train
-# trainer.iterations=50` (building the synthetic dataset there first, a few minutes on 2
-# cores) and `softrecon-eval` on that run. torch and the dependencies must be installed
+# trainer.iterations=50` (building the synthetic dataset there first) and `softrecon-eval` on that run. torch and the dependencies must be installed
 # already (the set-up of .ci/run); the editable install, if any, is replaced.
 #   bash scripts/check_package.sh [extra softrecon-train overrides]
 # DATA_DIR=<folder> uses the datasets there (paths.data_dir) instead of building them.
