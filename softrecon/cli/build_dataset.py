@@ -20,6 +20,7 @@ from softrecon.dataset_builders.mesh_source import (
     load_mesh_record,
     mesh_tasks,
     read_split_file,
+    unmatched_split_ids,
 )
 from softrecon.dataset_builders.writer import FORMATS
 from softrecon.voxel import FILL_MODES
@@ -46,7 +47,9 @@ Input layouts (--layout):
 
 Splits: --split-file (JSON {"train": [ids], "val": [...]} or {class: {split: [ids]}},
 or text lines "<split> <model_id>" / "<class_id> <split> <model_id>"; models not listed
-are left out), or a seeded random split per class by --split-fractions.
+are left out, and ids listed without a mesh are named: a warning, or with --strict an
+error before anything is built, exit status 4), or a seeded random split per class by
+--split-fractions.
 
 Meshes are centred and scaled to the unit box (longest bounding-box side 1) unless
 --no-normalize (then they must lie in [-0.5, 0.5]^3). Meshes that fail to load, have no
@@ -67,6 +70,8 @@ examples:
 """
 
 EXIT_SKIPPED = 3  # --strict and some meshes were skipped
+EXIT_SPLIT_IDS_WITHOUT_MESH = 4  # --strict and the split file names ids without a mesh
+MAX_LISTED = 20  # ids named in a message; the rest are counted
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -117,7 +122,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         "--work-dir", default=None, help="cache of finished meshes for resuming (default: <output>/.work)"
     )
     parser.add_argument(
-        "--strict", action="store_true", help=f"exit with status {EXIT_SKIPPED} when any mesh was skipped"
+        "--strict",
+        action="store_true",
+        help=f"exit with status {EXIT_SKIPPED} when any mesh was skipped, and stop with status "
+        f"{EXIT_SPLIT_IDS_WITHOUT_MESH} before building when the split file names ids without a mesh",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
@@ -127,7 +135,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     entries = discover_meshes(args.input, args.layout, args.class_id)
     if args.split_file:
-        assigned = assign_from_file(entries, read_split_file(args.split_file))
+        assignment = read_split_file(args.split_file)
+        missing = unmatched_split_ids(entries, assignment)
+        if missing:
+            named = ", ".join(f"{c + '/' if c else ''}{m} ({s})" for c, m, s in missing[:MAX_LISTED])
+            more = f" and {len(missing) - MAX_LISTED} more" if len(missing) > MAX_LISTED else ""
+            message = f"{len(missing)} ids of {args.split_file} have no mesh in {args.input}: {named}{more}"
+            if args.strict:
+                print(f"error: {message}", file=sys.stderr)
+                return EXIT_SPLIT_IDS_WITHOUT_MESH
+            print(f"warning: {message}; their splits will be short", file=sys.stderr)
+        assigned = assign_from_file(entries, assignment)
         left_out = len(entries) - len(assigned)
         if left_out:
             print(f"{left_out} of {len(entries)} meshes are not in {args.split_file} and are left out")

@@ -14,6 +14,7 @@ from typing import List, Optional
 
 from softrecon.dataset_builders import IMAGE_SIZES, BuildOptions
 from softrecon.dataset_builders.realcad import PACKAGES, build_realcad, download_debs, find_debs, total_download_size
+from softrecon.dataset_builders.realcad.builder import BuildFolderBusy
 from softrecon.dataset_builders.realcad.catalog import DEFAULT_CLASSES_FILE
 from softrecon.dataset_builders.writer import FORMATS
 from softrecon.voxel import FILL_MODES
@@ -27,7 +28,13 @@ HDF5, per class and split, deterministic 70/10/20 split per class by model id):
   total download {total_download_size() / 1e6:.0f} MB
 
 The packages are fetched with 'apt-get download' (no root needed) into --debs, unless
-their .deb files already lie there. Models are mapped to ShapeNet classes by
+their .deb files already lie there (of several versions, the newest by Debian's version
+comparison). Every .deb is checked, size and SHA-256, before it is unpacked: a download
+against the archive's signed index (what apt-get download --print-uris reports, recorded
+in <debs>/verified.json), a file you supplied against the size and hash softrecon
+records for the Debian bookworm version (or this machine's apt index for another
+version); a file nothing can verify is refused unless --accept-unverified. manifest.csv's
+deb_check column says which check each package passed. Models are mapped to ShapeNet classes by
 softrecon/dataset_builders/realcad/classes.csv (or --classes-file), turned to one pose per class
 (y up, front -z), normalized to the unit box, and checked; duplicates, levels of detail,
 parts, props and models that cannot be read or voxelize to almost nothing are left out.
@@ -35,7 +42,11 @@ parts, props and models that cannot be read or voxelize to almost nothing are le
 creator, face count, or why it was left out; <out>/build_report.txt the class counts.
 
 Resumable: unpacked packages, prepared meshes and rendered objects are cached in
---work-dir (default <out>/.work); rerun the same command after a kill.
+--work-dir (default <out>/.work), each keyed on its content (the .deb's hash, the
+model's bytes, the mesh); rerun the same command after a kill. One build at a time per
+work folder and output folder: a second one stops at once (exit status 4), naming the
+first. A model that cannot be read is left out with its file and reason and the build
+goes on.
 """
 
 EXAMPLES = """\
@@ -46,6 +57,7 @@ examples:
 """
 
 EXIT_PACKAGES_MISSING = 2  # no package could be unpacked
+EXIT_BUSY = 4  # another build holds the work or output folder
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -84,6 +96,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         "--prepare-only", action="store_true", help="stop after preparing the meshes and writing manifest.csv"
     )
+    parser.add_argument(
+        "--accept-unverified",
+        action="store_true",
+        help="use .deb files whose version nothing can verify (marked 'unverified' in manifest.csv)",
+    )
     parser.add_argument("--yes", action="store_true", help="download without asking (the size is printed either way)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser.parse_args(argv)
@@ -117,16 +134,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         voxel_fill=args.voxel_fill,
         formats=tuple(args.formats),
     )
-    report = build_realcad(
-        args.output,
-        debs,
-        work_dir,
-        options,
-        classes_file=args.classes_file,
-        workers=args.workers,
-        progress=not args.no_progress,
-        prepare_only=args.prepare_only,
-    )
+    try:
+        report = build_realcad(
+            args.output,
+            debs,
+            work_dir,
+            options,
+            classes_file=args.classes_file,
+            workers=args.workers,
+            progress=not args.no_progress,
+            prepare_only=args.prepare_only,
+            accept_unverified=args.accept_unverified,
+        )
+    except BuildFolderBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
     print(report.summary())
     print(f"manifest: {os.path.join(args.output, 'manifest.csv')}; took {time.time() - start:.0f} s")
     return EXIT_PACKAGES_MISSING if not any(row["split"] for row in report.rows) else 0

@@ -108,6 +108,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action="store_true",
         help="train and evaluate nothing: write the table from the runs already there (missing ones: 'not run')",
     )
+    add_cluster_arguments(parser)
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
@@ -118,6 +119,72 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
         parser.error(f"--seeds must be distinct non-negative integers, got {args.seeds}")
     return args
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    """--launcher, --slurm, --status, --wait, --poll (docs/CLUSTER.md)."""
+    parser.add_argument(
+        "--launcher",
+        default="local",
+        choices=("local", "slurm"),
+        help="local: run the rows here, --jobs at a time (default); slurm: submit every pending (row, seed) as "
+        "one SLURM job array (settings: configs/hydra/launcher/slurm.yaml and --slurm) and return",
+    )
+    parser.add_argument(
+        "--slurm",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a SLURM job setting over configs/hydra/launcher/slurm.yaml, e.g. partition=gpu (repeatable)",
+    )
+    parser.add_argument(
+        "--status", action="store_true", help="print each run's state (done, pending, running, failed...) and return"
+    )
+    parser.add_argument(
+        "--wait", action="store_true", help="with --launcher slurm: wait for every job, then write the table"
+    )
+    parser.add_argument("--poll", type=float, default=30.0, help="seconds between SLURM state checks of --wait")
+
+
+def slurm_statuses(args, runs, table_dir: str, splits) -> dict:
+    """--launcher slurm / --status / --wait: submit, show or wait for the runs' jobs
+    (``softrecon.experiments.cluster_runs``); returns {(row name, seed): status} of the
+    runs whose job did not finish its row, for the table."""
+    from softrecon.cluster import ScriptFunction
+    from softrecon.experiments import cluster_runs
+
+    names = {tables.row_dir_name(row, seed): (row, seed) for row, seed in runs}
+
+    def done():
+        return {name: not tables.pending_work(table_dir, [run], splits) for name, run in names.items()}
+
+    if args.launcher == "slurm" and not (args.status or args.collect):
+        todo = [name for name, finished in done().items() if not finished]
+        work = [(name, ScriptFunction(__file__, "run_row", *names[name], args, table_dir, splits)) for name in todo]
+        submitted, active = cluster_runs.submit_runs(table_dir, work, args.slurm, name=f"softrecon-{args.table}")
+        for name, job in submitted.items():
+            print(f"  {name:24s} submitted as SLURM job {job}")
+        for name, job in active.items():
+            print(f"  {name:24s} still queued or running as SLURM job {job}: not submitted again")
+        print(f"{len(submitted)} job(s) submitted; follow them with --status (same arguments)", flush=True)
+    if args.wait:
+        statuses = cluster_runs.wait(table_dir, list(names), done, args.poll, out=lambda line: print(line, flush=True))
+    else:
+        statuses = cluster_runs.run_statuses(table_dir, list(names), done())
+        if args.status or args.launcher == "slurm" and not args.collect:
+            for status in statuses:
+                print(status.line())
+    return {
+        (names[s.name][0].name, names[s.name][1]): f"{s.state}: {s.detail.splitlines()[0]}" if s.detail else s.state
+        for s in statuses
+        if s.state != "done"
+    }
+
+
+def _uses_slurm(args, table_dir: str) -> bool:
+    """Whether the runs are SLURM jobs: --launcher slurm, --status, or --collect of a table submitted there."""
+    submitted = os.path.exists(os.path.join(table_dir, "slurm_jobs.json"))  # cluster_runs.JOBS_FILE
+    return args.launcher == "slurm" or args.status or (args.collect and submitted)
 
 
 def git_commit() -> str:
@@ -280,9 +347,14 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         return ""
 
     os.makedirs(table_dir, exist_ok=True)
+    statuses = {}
+    if _uses_slurm(args, table_dir):
+        statuses = slurm_statuses(args, runs, table_dir, splits)
+        if not (args.wait or args.collect):
+            return ""
+        runs = []  # the jobs did the work
     if args.collect:
         runs = []
-    statuses = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(run_row, row, seed, args, table_dir, splits): (row, seed) for row, seed in runs}
         for future in concurrent.futures.as_completed(futures):

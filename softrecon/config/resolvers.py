@@ -19,9 +19,11 @@ def launch_id() -> str:
 
 
 def register_resolvers() -> None:
-    """Register ``${softrecon.launch_id:}`` (idempotent)."""
+    """Register ``${softrecon.launch_id:}`` (idempotent). Cached: a sweep's jobs that
+    submitit runs in other processes (and their requeues) resolve Hydra's sweep folder
+    from the launcher's cached value, so they all land in the launcher's folder."""
     if not OmegaConf.has_resolver("softrecon.launch_id"):
-        OmegaConf.register_new_resolver("softrecon.launch_id", launch_id)
+        OmegaConf.register_new_resolver("softrecon.launch_id", launch_id, use_cache=True)
 
 
 register_resolvers()

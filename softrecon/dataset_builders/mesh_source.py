@@ -195,6 +195,21 @@ def assign_from_file(
     return result
 
 
+def unmatched_split_ids(
+    entries: Sequence[MeshEntry], assignment: Dict[Tuple[Optional[str], str], str]
+) -> List[Tuple[Optional[str], str, str]]:
+    """The ids a split file names that no mesh has: [(class id or None, model id, split)],
+    sorted (a key with a class must match a mesh of that class)."""
+    with_class = {(entry.class_id, entry.model_id) for entry in entries}
+    ids = {entry.model_id for entry in entries}
+    missing = [
+        (class_id, model_id, split)
+        for (class_id, model_id), split in assignment.items()
+        if ((class_id, model_id) not in with_class if class_id is not None else model_id not in ids)
+    ]
+    return sorted(missing, key=lambda item: (item[0] or "", item[1]))
+
+
 def assign_by_fractions(entries: Sequence[MeshEntry], fractions: Dict[str, float], seed: int) -> Dict[MeshEntry, str]:
     """Seeded random split per class: each class's models (sorted by id) are shuffled with
     ``seed`` and cut by ``fractions`` (e.g. {'train': 0.8, 'val': 0.1, 'test': 0.1})."""

@@ -124,7 +124,7 @@ class PoseFitOptions:
         gamma_start, gamma_end: depth-softmax temperature, annealed likewise.
         rgb_weight: weight of the colour MSE term.
         silhouette_weight: weight of the silhouette soft IoU term.
-        frame_every: record a GIF frame every this many steps (0: none).
+        gif_every: record a GIF frame every this many steps (0: none).
     """
 
     steps: int = 150
@@ -135,7 +135,7 @@ class PoseFitOptions:
     gamma_end: float = 1e-4
     rgb_weight: float = 1.0
     silhouette_weight: float = 1.0
-    frame_every: int = 5
+    gif_every: int = 5
 
     def __post_init__(self) -> None:
         if self.steps < 1:
@@ -146,8 +146,8 @@ class PoseFitOptions:
         for name in ("rgb_weight", "silhouette_weight"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
-        if self.frame_every < 0:
-            raise ValueError(f"frame_every must be >= 0 (0: no frames), got {self.frame_every!r}")
+        if self.gif_every < 0:
+            raise ValueError(f"gif_every must be >= 0 (0: no frames), got {self.gif_every!r}")
 
 
 @dataclasses.dataclass
@@ -264,12 +264,12 @@ def fit_pose(
         if errors:
             postfix["rot_err"] = f"{errors[-1]:.1f}"
         bar.set_postfix(postfix)
-        if options.frame_every and step % options.frame_every == 0:
+        if options.gif_every and step % options.gif_every == 0:
             frames.append(_pose_frame(target, rendered.detach(), settings))
     track_error()
     with torch.no_grad():
         final = render_rgba(pose(vertices), faces, colors, camera, step_settings)[0]
-    if options.frame_every:
+    if options.gif_every:
         frames.append(_pose_frame(target, final, settings))
     return PoseFitResult(pose.rotation().detach(), pose.translation.detach().clone(), losses, errors, frames)
 

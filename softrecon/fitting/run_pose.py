@@ -87,7 +87,7 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
         gamma_end=cfg.gamma_end,
         rgb_weight=cfg.rgb_weight,
         silhouette_weight=cfg.silhouette_weight,
-        frame_every=cfg.gif_every,
+        gif_every=cfg.gif_every,
     )
     vertices, faces, colors = load_pose_object(cfg.target, cfg.object_level)
     camera = PerspectiveCamera.from_spherical(
@@ -164,4 +164,4 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
 
 def _without_frames(options: PoseFitOptions) -> PoseFitOptions:
     """The same options without GIF frames (only the first start is filmed)."""
-    return dataclasses.replace(options, frame_every=0)
+    return dataclasses.replace(options, gif_every=0)

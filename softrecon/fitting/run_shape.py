@@ -206,7 +206,7 @@ def _stage_options(cfg: DictConfig, level: int) -> ShapeFitOptions:
         sigma_end=cfg.sigma_end,
         laplacian_weight=cfg.laplacian_weight * cfg.refine_regularizer_scale**level,
         flatten_weight=cfg.flatten_weight * cfg.refine_regularizer_scale**level,
-        frame_every=cfg.gif_every,
+        gif_every=cfg.gif_every,
         seed=cfg.seed + level,
         color_weight=cfg.color_weight if cfg.fit_colors else 0.0,
     )

@@ -94,7 +94,7 @@ class ShapeFitOptions:
             annealed geometrically.
         laplacian_weight: weight of the Laplacian smoothness term.
         flatten_weight: weight of the flatten term.
-        frame_every: record a GIF frame every this many steps (0: no frames).
+        gif_every: record a GIF frame every this many steps (0: no frames).
         seed: seed of the view sampling.
         color_weight: weight of the RGB mean squared error when colour targets are
             given (0: silhouettes only).
@@ -107,7 +107,7 @@ class ShapeFitOptions:
     sigma_end: float = 3e-5
     laplacian_weight: float = 0.03
     flatten_weight: float = 3e-4
-    frame_every: int = 10
+    gif_every: int = 10
     seed: int = 0
     color_weight: float = 0.0
 
@@ -124,8 +124,8 @@ class ShapeFitOptions:
         for name in ("laplacian_weight", "flatten_weight", "color_weight"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
-        if self.frame_every < 0:
-            raise ValueError(f"frame_every must be >= 0 (0: no frames), got {self.frame_every!r}")
+        if self.gif_every < 0:
+            raise ValueError(f"gif_every must be >= 0 (0: no frames), got {self.gif_every!r}")
 
 
 @dataclasses.dataclass
@@ -251,62 +251,26 @@ def fit_shape(
     Returns:
         A ``ShapeFitResult``.
     """
-    num_views = len(views)
-    if target_silhouettes.dim() != 3 or target_silhouettes.shape[0] != num_views:
-        raise ValueError(
-            f"target_silhouettes must have shape (K={num_views}, H, W), got {tuple(target_silhouettes.shape)}"
-        )
-    if tuple(target_silhouettes.shape[1:]) != tuple(settings.image_size):
-        raise ValueError(
-            f"target_silhouettes are {tuple(target_silhouettes.shape[1:])} but settings.image_size is {settings.image_size}"
-        )
-    if target_colors is not None:
-        if (
-            target_colors.dim() != 4
-            or target_colors.shape[0] != num_views
-            or target_colors.shape[2:] != target_silhouettes.shape[1:]
-        ):
-            raise ValueError(
-                f"target_colors must have shape (K={num_views}, C, H, W) matching the silhouettes, got {tuple(target_colors.shape)}"
-            )
-        if not options.color_weight > 0:
-            raise ValueError(
-                f"target_colors were given but options.color_weight is {options.color_weight!r}; it must be > 0"
-            )
+    _check_targets(target_silhouettes, target_colors, views, settings, options)
     dtype, device = template_vertices.dtype, template_vertices.device
+    num_views = len(views)
     targets = target_silhouettes.to(dtype=dtype, device=device)
+    if target_colors is not None:
+        target_colors = target_colors.to(dtype=dtype, device=device)
     if frame_views is None:
         frame_views = torch.arange(min(num_views, 4))
     deformation = TemplateDeformation(template_vertices, initial_scale=1.0).to(device)
     parameters = list(deformation.parameters())
     color_logits = None
     if target_colors is not None:
-        target_colors = target_colors.to(dtype=dtype, device=device)
-        shape = (template_vertices.shape[0], target_colors.shape[1])
-        if initial_colors is None:
-            start = torch.full(shape, INITIAL_COLOR_LOGIT, dtype=dtype, device=device)
-        else:
-            if tuple(initial_colors.shape) != shape:
-                raise ValueError(f"initial_colors must have shape {shape}, got {tuple(initial_colors.shape)}")
-            start = torch.logit(
-                initial_colors.detach().to(dtype=dtype, device=device).clamp(COLOR_CLAMP, 1 - COLOR_CLAMP)
-            )
-        color_logits = nn.Parameter(start)
+        color_logits = nn.Parameter(_initial_color_logits(template_vertices, target_colors.shape[1], initial_colors))
         parameters.append(color_logits)
+    scene = _ShapeScene(faces, views, color_logits)
     laplacian = LaplacianLoss(faces, template_vertices.shape[0]).to(device)
     flatten = FlattenLoss(faces).to(device)
     optimizer = torch.optim.Adam(parameters, lr=options.lr, betas=ADAM_BETAS)
     generator = torch.Generator().manual_seed(options.seed)
     batch_size = num_views if options.views_per_step == 0 else min(options.views_per_step, num_views)
-
-    def render(vertices: torch.Tensor, view_index: torch.Tensor, step_settings: RasterSettings):
-        """(silhouettes (B, H, W), colour images (B, C, H, W) or None) of the chosen views."""
-        chosen_views = views.subset(view_index)
-        if color_logits is None:
-            return render_silhouettes(vertices, faces, chosen_views, step_settings), None
-        camera = chosen_views.camera(dtype=dtype, device=device)
-        rgba = render_rgba(vertices, faces, torch.sigmoid(color_logits), camera, step_settings)
-        return rgba[:, -1], rgba[:, :-1]
 
     losses: List[float] = []
     frames: List[np.ndarray] = []
@@ -316,7 +280,7 @@ def fit_shape(
         step_settings = settings.replace(sigma=sigma)
         chosen = torch.randperm(num_views, generator=generator)[:batch_size].sort().values.to(device)
         vertices = deformation()
-        silhouettes, colors = render(vertices, chosen, step_settings)
+        silhouettes, colors = scene.render(vertices, chosen, step_settings)
         loss = soft_iou_loss(silhouettes, targets[chosen])
         if colors is not None:
             loss = loss + options.color_weight * (colors - target_colors[chosen]).pow(2).mean()
@@ -332,13 +296,85 @@ def fit_shape(
         bar.set_postfix(loss=f"{losses[-1]:.4f}", sigma=f"{sigma:.1e}")
         if on_step is not None:
             on_step(step, losses[-1])
-        if options.frame_every and (step % options.frame_every == 0 or step == options.steps - 1):
+        if options.gif_every and (step % options.gif_every == 0 or step == options.steps - 1):
             index = frame_views.to(device)
-            with torch.no_grad():
-                current, current_colors = render(deformation(), index, step_settings)
-            rows = [targets[index], current]
-            if current_colors is not None:
-                rows += [target_colors[index], current_colors]
-            frames.append(make_frame(rows, scale=max(1, GIF_TILE_PIXELS // settings.width)))
+            rows = [targets[index]] + ([] if target_colors is None else [target_colors[index]])
+            frames.append(scene.frame(deformation, index, step_settings, rows))
     colors = None if color_logits is None else torch.sigmoid(color_logits).detach()
     return ShapeFitResult(vertices=deformation().detach(), losses=losses, frames=frames, colors=colors)
+
+
+def _check_targets(
+    target_silhouettes: torch.Tensor,
+    target_colors: Optional[torch.Tensor],
+    views: ViewSet,
+    settings: RasterSettings,
+    options: ShapeFitOptions,
+) -> None:
+    """Raise ``ValueError`` naming the argument when the targets do not fit the views,
+    the image size or each other (see ``fit_shape``)."""
+    num_views = len(views)
+    if target_silhouettes.dim() != 3 or target_silhouettes.shape[0] != num_views:
+        raise ValueError(
+            f"target_silhouettes must have shape (K={num_views}, H, W), got {tuple(target_silhouettes.shape)}"
+        )
+    if tuple(target_silhouettes.shape[1:]) != tuple(settings.image_size):
+        raise ValueError(
+            f"target_silhouettes are {tuple(target_silhouettes.shape[1:])} but settings.image_size is {settings.image_size}"
+        )
+    if target_colors is None:
+        return
+    if (
+        target_colors.dim() != 4
+        or target_colors.shape[0] != num_views
+        or target_colors.shape[2:] != target_silhouettes.shape[1:]
+    ):
+        raise ValueError(
+            f"target_colors must have shape (K={num_views}, C, H, W) matching the silhouettes, got {tuple(target_colors.shape)}"
+        )
+    if not options.color_weight > 0:
+        raise ValueError(
+            f"target_colors were given but options.color_weight is {options.color_weight!r}; it must be > 0"
+        )
+
+
+def _initial_color_logits(
+    template_vertices: torch.Tensor, num_channels: int, initial_colors: Optional[torch.Tensor]
+) -> torch.Tensor:
+    """(V, C) logits of the starting vertex colours: mid-grey, or ``initial_colors`` (V, C)
+    in [0, 1] (clamped away from 0 and 1), on the template's dtype and device."""
+    dtype, device = template_vertices.dtype, template_vertices.device
+    shape = (template_vertices.shape[0], num_channels)
+    if initial_colors is None:
+        return torch.full(shape, INITIAL_COLOR_LOGIT, dtype=dtype, device=device)
+    if tuple(initial_colors.shape) != shape:
+        raise ValueError(f"initial_colors must have shape {shape}, got {tuple(initial_colors.shape)}")
+    return torch.logit(initial_colors.detach().to(dtype=dtype, device=device).clamp(COLOR_CLAMP, 1 - COLOR_CLAMP))
+
+
+class _ShapeScene:
+    """What ``fit_shape`` renders: the template's faces from chosen views, with the fitted
+    vertex colours (``color_logits`` (V, C), sigmoid-ed) or as silhouettes alone (None)."""
+
+    def __init__(self, faces: torch.Tensor, views: ViewSet, color_logits: Optional[torch.Tensor]) -> None:
+        self.faces, self.views, self.color_logits = faces, views, color_logits
+
+    def render(self, vertices: torch.Tensor, view_index: torch.Tensor, settings: RasterSettings):
+        """(silhouettes (B, H, W), colour images (B, C, H, W) or None) of the views
+        ``view_index`` (B,) long."""
+        chosen_views = self.views.subset(view_index)
+        if self.color_logits is None:
+            return render_silhouettes(vertices, self.faces, chosen_views, settings), None
+        camera = chosen_views.camera(dtype=vertices.dtype, device=vertices.device)
+        rgba = render_rgba(vertices, self.faces, torch.sigmoid(self.color_logits), camera, settings)
+        return rgba[:, -1], rgba[:, :-1]
+
+    def frame(self, deformation, view_index: torch.Tensor, settings: RasterSettings, target_rows) -> np.ndarray:
+        """One GIF frame: the target silhouettes, the current ones (and, with colours, the
+        target colours, the current colours), one row each."""
+        with torch.no_grad():
+            current, current_colors = self.render(deformation(), view_index, settings)
+        rows = [target_rows[0], current]
+        if current_colors is not None:
+            rows += [target_rows[1], current_colors]
+        return make_frame(rows, scale=max(1, GIF_TILE_PIXELS // settings.width))

@@ -12,6 +12,11 @@ when convex, else ear clipping in their plane), triangle strips (type 4, TORCS .
 unrolled, lines (types 1 and 2) skipped. A file announcing more kids than it holds is
 read up to its end (several FlightGear models do this). Textures are not sampled: faces take their material's colour.
 
+Only a regular file within the limits of ``softrecon.io.limits`` is read: its size
+(``mesh_file_bytes``), objects nested at most ``nesting_depth`` deep, polygons of at most
+``polygon_corners`` corners, at most ``mesh_vertices`` vertices and ``mesh_faces``
+triangles; a file beyond them is refused with a ``MeshLoadError`` naming it.
+
 Transform convention (as the plib and OpenSceneGraph loaders of FlightGear and TORCS):
 an object's points are ``p_parent = p @ rot + loc`` with ``rot`` read row by row, and a
 kid's points are in its parent's frame.
@@ -30,7 +35,9 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from . import limits
 from .errors import MeshLoadError
+from .regular_files import read_regular
 
 SURFACE_TYPE_MASK = 0x0F  # low nibble of the SURF flags: 0 polygon, 1 closed line, 2 line,
 POLYGON = 0  # 4 triangle strip (the TORCS .acc extension)
@@ -186,8 +193,15 @@ def triangulate_polygon(points) -> List[Tuple[int, int, int]]:
     return triangles
 
 
-def _read_object(cursor: _Lines, header: str, transform: Tuple[np.ndarray, np.ndarray], materials, out) -> None:
-    """Read one OBJECT (its header line already consumed) and its kids, appending to ``out``."""
+def _read_object(
+    cursor: _Lines, header: str, transform: Tuple[np.ndarray, np.ndarray], materials, out, depth: int = 1
+) -> None:
+    """Read one OBJECT (its header line already consumed) and its kids, appending to ``out``.
+
+    ``depth`` is the object's nesting level (1 for a top-level object)."""
+    bounds: limits.ReadLimits = out["limits"]
+    if depth > bounds.nesting_depth:
+        raise cursor.error(str(limits.LimitExceeded("nesting_depth", depth, bounds.nesting_depth, "objects nested")))
     rot, loc = np.eye(3), np.zeros(3)
     name = ""
     local_vertices: Optional[np.ndarray] = None
@@ -260,6 +274,10 @@ def _read_object(cursor: _Lines, header: str, transform: Tuple[np.ndarray, np.nd
                     except ValueError:
                         raise cursor.error(f"cannot parse the reference {' '.join(ref)!r}") from None
                 kind = flags & SURFACE_TYPE_MASK
+                if kind == POLYGON and len(indices) > bounds.polygon_corners:
+                    raise cursor.error(
+                        str(limits.LimitExceeded("polygon_corners", len(indices), bounds.polygon_corners, "a polygon"))
+                    )
                 if kind in (POLYGON, TRIANGLE_STRIP) and len(indices) >= 3:
                     surfaces.append((material, kind, indices))
         elif keyword == "kids":
@@ -292,40 +310,49 @@ def _read_object(cursor: _Lines, header: str, transform: Tuple[np.ndarray, np.nd
                 triangles = [(0, 1, 2)]
             else:
                 triangles = triangulate_polygon([corners[i] for i in indices])
+            if len(out["faces"]) + len(triangles) > bounds.mesh_faces:
+                raise cursor.error(
+                    str(
+                        limits.LimitExceeded(
+                            "mesh_faces", len(out["faces"]) + len(triangles), bounds.mesh_faces, "triangles"
+                        )
+                    )
+                )
             for a, b, c in triangles:
                 out["faces"].append((base + indices[a], base + indices[b], base + indices[c]))
                 out["colors"].append(color)
                 out["objects"].append(object_index)
         out["vertices"].append(world)
         out["count"] += len(world)
+        if out["count"] > bounds.mesh_vertices:
+            raise cursor.error(
+                str(limits.LimitExceeded("mesh_vertices", out["count"], bounds.mesh_vertices, "vertices"))
+            )
     for _ in range(kids):
         if _at_end(cursor):
             break  # fewer kids than announced at the end of the file (common; plib reads such files too)
         line = cursor.next("a kid OBJECT")
         if not line.startswith("OBJECT"):
             raise cursor.error(f"expected a kid 'OBJECT', got {line!r}")
-        _read_object(cursor, line, (world_rot, world_loc), materials, out)
+        _read_object(cursor, line, (world_rot, world_loc), materials, out, depth + 1)
 
 
 def read_ac3d(path) -> AC3DMesh:
     """Parse an AC3D (.ac) or TORCS (.acc) file.
 
     Raises:
-        MeshLoadError: the file is missing or unreadable, is not AC3D, is malformed, or has
-            no polygon.
+        MeshLoadError: the file is missing, unreadable or not a regular file, is not AC3D,
+            is malformed, is beyond a limit (``softrecon.io.limits``), or has no polygon.
     """
     path = os.fspath(path)
-    try:
-        with open(path, "r", encoding="latin-1") as handle:
-            lines = handle.read().splitlines()
-    except OSError as error:
-        raise MeshLoadError(path, f"cannot read the file ({error.strerror or error})") from None
+    lines = read_regular(path, "mesh_file_bytes").decode("latin-1").splitlines()
     if not lines or not lines[0].startswith("AC3D"):
         raise MeshLoadError(path, "not an AC3D file (the first line must start with 'AC3D')")
     cursor = _Lines(path, lines)
     cursor.index = 1
     materials: List[Tuple[float, float, float]] = []
     out = {"vertices": [], "faces": [], "colors": [], "objects": [], "names": [], "count": 0}
+    out["limits"] = limits.current()
     identity = (np.eye(3), np.zeros(3))
     while cursor.index < len(lines):
         line = lines[cursor.index].strip()

@@ -12,6 +12,12 @@ When materials give the colours, ``RawMesh`` also keeps the per-corner UVs and e
 face's material, so that ``bake_surface_textures`` can bake the texture per face into
 R x R surface textures instead (``load_mesh(..., texture_resolution=R)``): sharper than
 per-vertex colours wherever the texture has detail finer than the mesh.
+
+Files are read within the limits of ``softrecon.io.limits`` (the OBJ's size, its
+vertices and triangles, each .mtl's size, each texture's size and pixels), and only
+regular files: ``mtllib`` and ``map_Kd`` name files within the OBJ's folder (an absolute
+path, ``..`` or a symbolic link out of it is refused with a warning, and the colours of
+that file are skipped, as for a missing one).
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ import torch
 from ..structures.textures import bake_uv_texture
 from ..utils.arrays import as_numpy
 from ..utils.atomic import atomic_write
+from . import limits
 from .errors import MeshLoadError
+from .regular_files import open_regular, read_regular
 
 # Colour of vertices a material-coloured OBJ leaves uncoloured (no corner in any face).
 UNCOLORED_VERTEX_VALUE = 0.5
@@ -44,7 +52,7 @@ class Material:
     """An .mtl material: what an OBJ's colours are made of."""
 
     diffuse: np.ndarray  # (3,) Kd
-    texture: Optional[np.ndarray] = None  # (H, W, 3) float in [0, 1] of map_Kd, row 0 at the top (v = 1)
+    texture: Optional[np.ndarray] = None  # (H, W, 3) uint8 of map_Kd (value / 255 in [0, 1]), row 0 at the top (v = 1)
 
 
 @dataclass
@@ -79,19 +87,25 @@ def read_obj(path: str) -> RawMesh:
 
     The file is read line by line into compact typed arrays (8 bytes per coordinate and
     index, not Python objects), so a 2M-face mesh parses in a few hundred MB.
+
+    Raises:
+        MeshLoadError: not a regular file, over the limits ``mesh_file_bytes``,
+            ``mesh_vertices`` or ``mesh_faces`` (``softrecon.io.limits``), a line that
+            does not parse (an index beyond any vertex included), no faces.
     """
     xyz = pyarray.array("d")  # x, y, z per vertex
     rgb = pyarray.array("d")  # r, g, b per vertex with a colour
     num_vertices = 0
-    uvs: List[List[float]] = []
+    uvs = pyarray.array("d")  # u, v per texture coordinate
     faces = pyarray.array("q")  # 3 vertex indices per triangle
     corner_uvs = pyarray.array("q")  # per triangle: index into uvs per corner, -1 if none
     face_material: List[Optional[str]] = []
     material_files: List[str] = []
     current_material: Optional[str] = None
 
+    bounds = limits.current()
     try:
-        with open(path, "r", encoding="utf-8", errors="replace") as handle:
+        with io.TextIOWrapper(open_regular(path, "mesh_file_bytes"), encoding="utf-8", errors="replace") as handle:
             for line_number, line in enumerate(handle, start=1):
                 tokens = line.split("#", 1)[0].split()
                 if not tokens:
@@ -105,14 +119,18 @@ def read_obj(path: str) -> RawMesh:
                         if len(args) >= 6:
                             rgb.extend(float(a) for a in args[3:6])
                         num_vertices += 1
+                        if num_vertices > bounds.mesh_vertices:
+                            limits.check("mesh_vertices", num_vertices, "vertices")
                     elif keyword == "vt":
                         if not args:
                             raise ValueError("a texture coordinate needs at least 1 value")
-                        uvs.append([float(a) for a in args[:2]] + [0.0] * (2 - len(args[:2])))
+                        uvs.extend([float(a) for a in args[:2]] + [0.0] * (2 - len(args[:2])))
                     elif keyword == "f":
                         if len(args) < 3:
                             raise ValueError("a face needs at least 3 vertices")
-                        corners = [_parse_corner(a, num_vertices, len(uvs)) for a in args]
+                        if len(faces) // 3 + len(args) - 2 > bounds.mesh_faces:
+                            limits.check("mesh_faces", len(faces) // 3 + len(args) - 2, "triangles")
+                        corners = [_parse_corner(a, num_vertices, len(uvs) // 2, bounds) for a in args]
                         for k in range(1, len(corners) - 1):  # fan triangulation
                             tri = (corners[0], corners[k], corners[k + 1])
                             faces.extend(c[0] for c in tri)
@@ -122,8 +140,12 @@ def read_obj(path: str) -> RawMesh:
                         material_files.extend(args)
                     elif keyword == "usemtl":
                         current_material = " ".join(args) if args else None
+                except limits.LimitExceeded as error:
+                    raise MeshLoadError(path, f"line {line_number}: {error}") from None
                 except ValueError as error:
-                    raise MeshLoadError(path, f"line {line_number}: cannot parse {line.strip()!r} ({error})") from None
+                    raise MeshLoadError(
+                        path, f"line {line_number}: cannot parse {line.strip()[:200]!r} ({error})"
+                    ) from None
     except OSError as error:
         raise MeshLoadError(path, f"cannot read the file ({error.strerror or error})") from None
 
@@ -140,14 +162,15 @@ def read_obj(path: str) -> RawMesh:
     _check_indices(path, faces_array, len(array))
     corner_uvs_array = np.frombuffer(corner_uvs, dtype=np.int64).reshape(-1, 3).copy()
     del corner_uvs
-    if corner_uvs_array.size and corner_uvs_array.max() >= len(uvs):
+    num_uvs = len(uvs) // 2
+    if corner_uvs_array.size and corner_uvs_array.max() >= num_uvs:
         raise MeshLoadError(
-            path, f"texture coordinate index out of range: {corner_uvs_array.max() + 1} (1-based) of {len(uvs)}"
+            path, f"texture coordinate index out of range: {corner_uvs_array.max() + 1} (1-based) of {num_uvs}"
         )
     if colors is None and any(m is not None for m in face_material):
         materials = _load_materials(path, material_files)
         if materials:
-            uv_array = np.asarray(uvs, dtype=np.float64).reshape(-1, 2)
+            uv_array = np.frombuffer(uvs, dtype=np.float64).reshape(-1, 2).copy()
             colors = _material_colors(materials, faces_array, corner_uvs_array, uv_array, face_material, len(array))
             used = sorted({m for m in face_material if m in materials})
             position = {name: k for k, name in enumerate(used)}
@@ -166,17 +189,25 @@ def read_obj(path: str) -> RawMesh:
     return RawMesh(array, faces_array, colors)
 
 
-def _parse_corner(token: str, num_vertices: int, num_uvs: int) -> Tuple[int, int]:
+def _parse_corner(token: str, num_vertices: int, num_uvs: int, bounds: limits.ReadLimits) -> Tuple[int, int]:
     """'i', 'i/t', 'i//n' or 'i/t/n' -> (0-based vertex index, 0-based uv index or -1)."""
     parts = token.split("/")
-    vertex = _resolve(int(parts[0]), num_vertices, "vertex")
-    uv = _resolve(int(parts[1]), num_uvs, "texture coordinate") if len(parts) > 1 and parts[1] else -1
+    vertex = _resolve(int(parts[0]), num_vertices, "vertex", bounds.mesh_vertices)
+    uv = (
+        _resolve(int(parts[1]), num_uvs, "texture coordinate", bounds.mesh_vertices)
+        if len(parts) > 1 and parts[1]
+        else -1
+    )
     return vertex, uv
 
 
-def _resolve(index: int, count: int, what: str) -> int:
-    """OBJ indices are 1-based; negative ones count back from the latest element."""
+def _resolve(index: int, count: int, what: str, most: int) -> int:
+    """OBJ indices are 1-based; negative ones count back from the latest element. A
+    positive index may name an element defined later in the file, but none beyond
+    ``most`` (the limit on elements), so that it fits the int64 arrays."""
     if index > 0:
+        if index > most:
+            raise ValueError(f"{what} index {index} is beyond any {what} (at most {most}: the limit mesh_vertices)")
         return index - 1
     if index < 0:
         if count + index < 0:
@@ -192,16 +223,20 @@ def _check_indices(path: str, faces: np.ndarray, num_vertices: int) -> None:
 
 
 def _load_materials(path: str, material_files: List[str]) -> Dict[str, Material]:
-    """Materials of the .mtl files (relative to the OBJ's folder); missing files are warned about."""
+    """Materials of the .mtl files (within the OBJ's folder); files that are missing,
+    outside the folder, not regular or over their limit are warned about and skipped."""
     materials: Dict[str, Material] = {}
     folder = os.path.dirname(os.path.abspath(path))
     for name in material_files:
         mtl_path = os.path.join(folder, name)
         try:
-            with open(mtl_path, "r", encoding="utf-8", errors="replace") as handle:
-                lines = handle.readlines()
-        except OSError:
-            warnings.warn(f"{path}: material file {mtl_path} cannot be read; colours from it are skipped", stacklevel=3)
+            lines = (
+                read_regular(mtl_path, "text_file_bytes", "the material file", inside=folder)
+                .decode("utf-8", errors="replace")
+                .splitlines()
+            )
+        except MeshLoadError as error:
+            warnings.warn(f"{path}: material file {error}; colours from it are skipped", stacklevel=3)
             continue
         current: Optional[Material] = None
         for line in lines:
@@ -213,30 +248,39 @@ def _load_materials(path: str, material_files: List[str]) -> Dict[str, Material]
             elif current is not None and tokens[0] == "Kd" and len(tokens) >= 4:
                 current.diffuse = np.asarray([float(t) for t in tokens[1:4]])
             elif current is not None and tokens[0] == "map_Kd" and len(tokens) >= 2:
-                current.texture = _load_texture(path, os.path.join(os.path.dirname(mtl_path), tokens[-1]))
+                current.texture = _load_texture(path, os.path.join(os.path.dirname(mtl_path), tokens[-1]), folder)
     return materials
 
 
-def _load_texture(path: str, texture_path: str) -> Optional[np.ndarray]:
+def _load_texture(path: str, texture_path: str, folder: str) -> Optional[np.ndarray]:
+    """(H, W, 3) uint8 of a texture image within ``folder`` and the texture limits, or
+    None (warned about) when it cannot be read."""
     from PIL import Image
 
     try:
-        with Image.open(texture_path) as image:
-            return np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0
-    except (OSError, ValueError):
-        warnings.warn(f"{path}: texture {texture_path} cannot be read; its material uses Kd only", stacklevel=4)
-        return None
+        data = read_regular(texture_path, "texture_file_bytes", "the texture", inside=folder)
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only
+            width, height = image.size
+            limits.check("texture_pixels", width * height, f"the texture has {width} x {height} pixels")
+            return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    except MeshLoadError as error:
+        reason = str(error)
+    except Exception as error:  # noqa: BLE001 - any undecodable image (Pillow raises many kinds)
+        reason = f"{texture_path}: {type(error).__name__}: {error}"
+    warnings.warn(f"{path}: texture {reason}; its material uses Kd only", stacklevel=4)
+    return None
 
 
 def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     """Bilinear texture lookup with wrapping.
 
     Args:
-        texture: (H, W, C) values, row 0 at the top of the image (v = 1).
+        texture: (H, W, C) values, row 0 at the top of the image (v = 1); uint8 values
+            are read as value / 255 (only the texels sampled are converted).
         uv: (K, 2) texture coordinates, u to the right, v up, [0, 1] spanning the image.
 
     Returns:
-        (K, C) sampled values.
+        (K, C) sampled values (float64 for a uint8 texture).
     """
     height, width = texture.shape[:2]
     x = np.mod(uv[:, 0], 1.0) * width - 0.5  # texel centres at half-integers
@@ -244,7 +288,11 @@ def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
     x0, y0 = np.floor(x), np.floor(y)
     fx, fy = (x - x0)[:, None], (y - y0)[:, None]
     x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
-    texel = lambda yy, xx: texture[np.mod(yy, height), np.mod(xx, width)]  # noqa: E731
+
+    def texel(yy, xx):
+        values = texture[np.mod(yy, height), np.mod(xx, width)]
+        return values.astype(np.float64) / 255.0 if values.dtype == np.uint8 else values
+
     top = texel(y0, x0) * (1 - fx) + texel(y0, x0 + 1) * fx
     bottom = texel(y0 + 1, x0) * (1 - fx) + texel(y0 + 1, x0 + 1) * fx
     return top * (1 - fy) + bottom * fy
@@ -312,9 +360,9 @@ def bake_surface_textures(raw: RawMesh, resolution: int) -> Optional[torch.Tenso
         face_uvs = raw.uvs[raw.face_uv_indices[baked]]  # (F_k, 3, 2)
         if not np.isfinite(face_uvs).all():
             raise ValueError("texture coordinates of textured faces contain NaN or inf")
-        image = torch.from_numpy(np.ascontiguousarray(material.texture, dtype=np.float64)).permute(
-            2, 0, 1
-        )  # (3, Ht, Wt)
+        texture = np.asarray(material.texture)
+        pixels = texture.astype(np.float64) / 255.0 if texture.dtype == np.uint8 else texture.astype(np.float64)
+        image = torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1)  # (3, Ht, Wt), for this bake only
         colors[torch.from_numpy(baked)] *= bake_uv_texture(image, torch.from_numpy(face_uvs), resolution)[0]
     return colors
 

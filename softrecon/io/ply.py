@@ -4,6 +4,10 @@ Reads the ``vertex`` element (x, y, z and, when present, red/green/blue colours:
 integer types scaled by 1/255, floating types as they are) and the ``face`` element
 (the list property ``vertex_indices`` or ``vertex_index``; polygons triangulated as
 fans). Other elements and properties are parsed and skipped.
+
+Only a regular file within the limits of ``softrecon.io.limits`` is read
+(``mesh_file_bytes``, ``mesh_vertices``, ``mesh_faces``); counts in the header are
+checked against the bytes the file really holds before anything is allocated.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
+from . import limits
 from .errors import MeshLoadError
 from .obj import RawMesh
+from .regular_files import read_regular
 
 # PLY scalar type names (both spellings) -> numpy type codes, without byte order.
 _PLY_TYPES = {
@@ -28,6 +34,8 @@ _FACE_LIST_NAMES = ("vertex_indices", "vertex_index")
 _COLOR_NAMES = ("red", "green", "blue")
 # Integer colour channels are 8-bit: 255 is full intensity.
 _MAX_8BIT = 255.0
+# The limit that bounds the row count of an element (others: the file's bytes).
+_COUNT_LIMITS = {"vertex": "mesh_vertices", "face": "mesh_faces"}
 
 
 @dataclass
@@ -45,18 +53,24 @@ class _Element:
 
 
 def read_ply(path: str) -> RawMesh:
-    """Parse a PLY file into numpy arrays."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        raise MeshLoadError(path, f"cannot read the file ({error.strerror or error})") from None
+    """Parse a PLY file into numpy arrays.
+
+    Raises:
+        MeshLoadError: not a regular file, over a limit, malformed, no faces, an index
+            out of range.
+    """
+    data = read_regular(path, "mesh_file_bytes")
     try:
         fmt, elements, body = _parse_header(data)
+        for element in elements:
+            if element.name in _COUNT_LIMITS:
+                limits.check(_COUNT_LIMITS[element.name], element.count, f"element {element.name!r} count")
         if fmt is None:
             values = _read_ascii(body, elements)
         else:
             values = _read_binary(body, elements, fmt)
+    except limits.LimitExceeded as error:
+        raise MeshLoadError(path, str(error)) from None
     except (ValueError, IndexError, UnicodeDecodeError) as error:
         raise MeshLoadError(path, f"malformed PLY ({error})") from None
 
@@ -105,7 +119,10 @@ def _parse_header(data: bytes) -> Tuple[Optional[str], List[_Element], bytes]:
         elif tokens[0] == "element":
             if len(tokens) != 3:
                 raise ValueError(f"bad element line {line!r}")
-            elements.append(_Element(tokens[1], int(tokens[2])))
+            count = int(tokens[2])
+            if count < 0:
+                raise ValueError(f"negative element count in {line!r}")
+            elements.append(_Element(tokens[1], count))
         elif tokens[0] == "property":
             if not elements:
                 raise ValueError(f"property before any element: {line!r}")
@@ -174,6 +191,8 @@ def _read_binary(body: bytes, elements: List[_Element], order: str) -> dict:
 
 
 def _frombuffer(body: bytes, dtype: np.dtype, count: int, offset: int, name: str) -> np.ndarray:
+    if count < 0:
+        raise ValueError(f"element {name!r}: negative list length {count}")
     if offset + dtype.itemsize * count > len(body):
         raise ValueError(f"element {name!r}: the file ends early")
     return np.frombuffer(body, dtype=dtype, count=count, offset=offset)
@@ -191,6 +210,8 @@ def _read_binary_lists(body: bytes, element: _Element, order: str, offset: int) 
             cursor += np.dtype(prop.dtype).itemsize
         else:
             count = int(_frombuffer(body, np.dtype(order + prop.count_dtype), 1, cursor, element.name)[0])
+            if count < 0 or count * np.dtype(prop.dtype).itemsize > len(body):
+                raise ValueError(f"element {element.name!r}: list length {count} beyond the file's {len(body)} bytes")
             fields.append((f"n{i}", order + prop.count_dtype))
             fields.append((f"l{i}", order + prop.dtype, (count,)))
             cursor += np.dtype(prop.count_dtype).itemsize + count * np.dtype(prop.dtype).itemsize

@@ -29,8 +29,8 @@ class RunLogger:
         run_dir: the run folder.
         enabled: whether this process writes anything (the main rank).
         tensorboard: whether to write TensorBoard events.
-        purge_step: on resume, the iteration training restarts from: TensorBoard drops
-            events logged after it by the interrupted run.
+        purge_step: on resume, the first step the resumed run logs (the checkpoint's
+            iteration + 1): TensorBoard drops the interrupted run's events from it on.
     """
 
     def __init__(self, run_dir: str, enabled: bool, tensorboard: bool, purge_step: Optional[int] = None) -> None:

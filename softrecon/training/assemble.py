@@ -25,9 +25,10 @@ from softrecon.rundir.checkpoint import (
     resolve_checkpoint,
     run_dir_of,
 )
-from softrecon.rundir.folder import resolve_run_dir
+from softrecon.rundir.folder import hydra_output_dir, resolve_run_dir
 from softrecon.rundir.lock import RunFolderBusy, RunLock
 from softrecon.runtime.distributed import DistContext
+from softrecon.runtime.signals import requeued_slurm_job
 from softrecon.runtime.timing import PhaseTimer
 
 from .objective import MultiViewObjective
@@ -62,6 +63,9 @@ def configure_torch(trainer_cfg: DictConfig) -> None:
 def find_checkpoint(cfg: DictConfig, is_main: bool) -> Optional[str]:
     """The checkpoint to resume from: ``ckpt_path``, or with ``resume=true`` the latest in
     ``paths.run_dir`` (None: a fresh run; rank 0 warns when that folder holds none yet).
+    A requeued SLURM job (SLURM_RESTART_COUNT > 0) continues from the latest checkpoint
+    of its run folder (``paths.run_dir`` or Hydra's output folder, which a requeued job
+    of a sweep finds again) without being told: it is the same run.
 
     Raises:
         ValueError: ``resume=true`` without ``paths.run_dir``, or with a missing folder.
@@ -69,7 +73,11 @@ def find_checkpoint(cfg: DictConfig, is_main: bool) -> Optional[str]:
     if cfg.ckpt_path:
         return resolve_checkpoint(str(cfg.ckpt_path))
     if not cfg.resume:
-        return None
+        folder = (cfg.paths.run_dir or hydra_output_dir()) if requeued_slurm_job() else None
+        found = latest_checkpoint(os.path.join(str(folder), CHECKPOINT_DIR)) if folder else None
+        if found is not None and is_main:
+            print(f"requeued SLURM job: continuing from {found}", flush=True)
+        return found
     run_dir = cfg.paths.run_dir
     if not run_dir:
         raise ValueError("resume=true needs paths.run_dir=<run folder> (or use ckpt_path=<file or run folder>)")

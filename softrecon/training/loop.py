@@ -17,6 +17,7 @@ import torch
 from softrecon.datasets import ViewPairSampler
 from softrecon.models.inference import resize_images
 from softrecon.renderer.settings import RasterSettings
+from softrecon.runtime.signals import StopAgreement
 from softrecon.runtime.timing import PhaseTimer
 
 from .callbacks import Callback
@@ -114,13 +115,21 @@ class FitLoop:
         self.last_loss = output.loss.detach()
         return output
 
-    def run(self, trainer, total: int, callbacks: Sequence[Callback]) -> None:
+    def run(
+        self, trainer, total: int, callbacks: Sequence[Callback], stop: Optional[StopAgreement] = None
+    ) -> Optional[int]:
         """Step up to iteration ``total``, calling each callback after each iteration.
 
         A GPU's recorded non-finite loss is checked before any callback acts on an
         iteration (logs, validates or saves it). ``trainer`` is what callbacks see. The
         batch stream and the callbacks are closed however the loop ends.
+
+        Returns:
+            None when ``total`` was reached; the signal's number when ``stop`` ended the
+            loop at an iteration boundary (after that iteration's callbacks; the caller
+            writes its checkpoint; ``on_fit_end`` is not called).
         """
+        stopped = None
         try:
             for callback in callbacks:
                 callback.on_fit_start(trainer)
@@ -130,9 +139,17 @@ class FitLoop:
                     self.loss_watch.check()
                 for callback in callbacks:
                     callback.on_step_end(trainer, output)
+                stopped = stop.should_stop() if stop is not None else None
+                if stopped is not None and self.iteration < total:
+                    self.loss_watch.check()  # the checkpoint of a stop holds no non-finite step
+                    return stopped
+            stopped = None
             for callback in callbacks:
                 callback.on_fit_end(trainer)
         finally:
+            if stop is not None:
+                stop.close()
             self.batches.close()
             for callback in callbacks:
                 callback.teardown()
+        return stopped

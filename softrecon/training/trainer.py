@@ -18,6 +18,7 @@ iterations with a restart in between gives the weights of 2N straight iterations
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any, Dict, Optional
 
@@ -27,11 +28,18 @@ from omegaconf import DictConfig, OmegaConf
 from softrecon.config.checks import check_train_config
 from softrecon.config.schedule import scheduled
 from softrecon.datasets.open import open_dataset
-from softrecon.rundir.checkpoint import CHECKPOINT_DIR, load_checkpoint, load_weights, save_checkpoint
+from softrecon.rundir.checkpoint import CHECKPOINT_DIR, checkpoint_name, load_checkpoint, load_weights, save_checkpoint
 from softrecon.rundir.lock import RunLock
 from softrecon.rundir.logger import RunLogger
-from softrecon.runtime.distributed import DistContext, broadcast_object, setup_distributed, teardown_distributed
+from softrecon.runtime.distributed import (
+    DistContext,
+    barrier,
+    broadcast_object,
+    setup_distributed,
+    teardown_distributed,
+)
 from softrecon.runtime.rng import get_rng_state, set_rng_state
+from softrecon.runtime.signals import StopAgreement, StopRequest, hand_over
 from softrecon.runtime.timing import PhaseTimer
 
 from . import assemble
@@ -88,6 +96,12 @@ class Trainer:
         self.start_iteration = self.iteration
         self.last_validation: Optional[Dict[str, float]] = None  # the latest validate(), with its iteration
         self._fit_started: Optional[float] = None
+        # SIGTERM / SIGUSR1 / SIGUSR2 during ``fit``: checkpoint at the next iteration
+        # boundary and stop (``softrecon.runtime.signals``); every rank builds its agreement.
+        self.stop_request = StopRequest()
+        self._stop = StopAgreement(self.stop_request, self.context)
+        self.stopped_by: Optional[int] = None  # the signal that ended ``fit`` early
+        self.stop_checkpoint: Optional[str] = None  # the checkpoint written for it
 
     # ------------------------------------------------------------------ views of the pieces
     @property
@@ -197,17 +211,38 @@ class Trainer:
 
     # ------------------------------------------------------------------ the run
     def fit(self) -> str:
-        """Train up to ``trainer.iterations``; returns the run folder (``summary()`` says more)."""
+        """Train up to ``trainer.iterations``; returns the run folder (``summary()`` says more).
+
+        A stop signal (SIGTERM, SIGUSR1, SIGUSR2) received meanwhile ends it after the
+        current iteration with that iteration's checkpoint: ``stopped_by`` is then the
+        signal and ``stop_checkpoint`` the file (``train`` exits, requeueing under SLURM).
+        """
         cfg, main = self.cfg, self.context.is_main
-        logger = RunLogger(self.run_dir, main, bool(cfg.logging.tensorboard), purge_step=self.iteration or None)
+        # On resume, TensorBoard drops what the interrupted run logged after the
+        # checkpoint (steps > iteration); the checkpoint's own step was logged before it.
+        purge_step = self.iteration + 1 if self.iteration else None
+        logger = RunLogger(self.run_dir, main, bool(cfg.logging.tensorboard), purge_step=purge_step)
+        self.stop_request.install()
         self._fit_started = time.perf_counter()
         try:
-            self.loop.run(self, int(cfg.trainer.iterations), default_callbacks(cfg, logger, main))
+            callbacks = default_callbacks(cfg, logger, main)
+            self.stopped_by = self.loop.run(self, int(cfg.trainer.iterations), callbacks, self._stop)
+            if self.stopped_by is not None:
+                self.stop_checkpoint = self._checkpoint_now()
         finally:
             logger.close()
             if self.lock is not None:
                 self.lock.release()
+            self.stop_request.uninstall()
         return self.run_dir
+
+    def _checkpoint_now(self) -> str:
+        """The checkpoint of the current iteration, written unless the loop just did."""
+        path = os.path.join(self.checkpoint_dir, checkpoint_name(self.iteration))
+        if self.context.is_main and not os.path.exists(path):
+            path = self.save_checkpoint()
+        barrier(self.context)  # no rank exits before rank 0 has written it
+        return path
 
 
 def train(cfg: DictConfig) -> TrainSummary:
@@ -226,6 +261,12 @@ def train(cfg: DictConfig) -> TrainSummary:
         summary = trainer.summary()
     finally:
         teardown_distributed(trainer.context)
+    if trainer.stopped_by is not None:
+        where = f"checkpoint of iteration {trainer.iteration} written to {trainer.stop_checkpoint}"
+        interrupted = hand_over(trainer.stop_request, trainer.stopped_by, trainer.context.is_main, where)
+        if trainer.context.is_main:
+            print(f"{interrupted.message}; resume with ckpt_path={summary.run_dir}", file=sys.stderr, flush=True)
+        raise interrupted
     if trainer.context.is_main:
         print(summary.line(), flush=True)
         print(summary.run_dir, flush=True)

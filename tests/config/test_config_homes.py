@@ -95,14 +95,14 @@ def test_the_fitting_configs_state_the_fitting_functions_defaults():
     """configs/fit_mesh.yaml and fit_pose.yaml == the defaults of ShapeFitOptions and
     PoseFitOptions (the library's), for every option both have."""
     mesh, shape_defaults = _fit_config("fit_mesh"), ShapeFitOptions()
-    assert (mesh.renderer.sigma, mesh.gif_every) == (shape_defaults.sigma_start, shape_defaults.frame_every)
+    assert (mesh.renderer.sigma, mesh.gif_every) == (shape_defaults.sigma_start, shape_defaults.gif_every)
     for key in ("steps", "lr", "sigma_end", "laplacian_weight", "flatten_weight", "seed"):
         assert mesh[key] == getattr(shape_defaults, key), key
     pose, pose_defaults = _fit_config("fit_pose"), PoseFitOptions()
     assert (pose.renderer.sigma, pose.renderer.gamma, pose.gif_every) == (
         pose_defaults.sigma_start,
         pose_defaults.gamma_start,
-        pose_defaults.frame_every,
+        pose_defaults.gif_every,
     )
     for key in ("steps", "lr", "sigma_end", "gamma_end", "rgb_weight", "silhouette_weight"):
         assert pose[key] == getattr(pose_defaults, key), key

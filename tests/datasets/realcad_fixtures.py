@@ -1,6 +1,9 @@
 """Tiny fake Debian packages for the realcad tests, written in pure Python (ar + tar.xz)."""
 
+import hashlib
 import io
+import json
+import os
 import tarfile
 import zipfile
 from typing import Dict
@@ -32,6 +35,18 @@ def make_deb(path, files: Dict[str, bytes]) -> None:
             + _ar_member("control.tar.xz", control.getvalue())
             + _ar_member("data.tar.xz", buffer.getvalue())
         )
+
+
+def record_downloads(folder) -> None:
+    """Write ``verified.json`` for every .deb in ``folder`` as ``download_debs`` does after
+    ``apt-get download`` (size and sha256 as the archive's index would give them)."""
+    records = {}
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".deb"):
+            data = open(os.path.join(folder, name), "rb").read()
+            records[name] = dict(size=len(data), sha256=hashlib.sha256(data).hexdigest(), source="a test's index")
+    with open(os.path.join(folder, "verified.json"), "w") as handle:
+        json.dump(records, handle)
 
 
 def box_ac(size=(1.0, 1.0, 1.0), offset=(0.0, 0.0, 0.0), nose=None) -> bytes:

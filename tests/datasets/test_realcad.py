@@ -7,13 +7,13 @@ import re
 
 import numpy as np
 import pytest
-from realcad_fixtures import box_ac, chair_obj, make_deb, sh3f_library
+from realcad_fixtures import box_ac, chair_obj, make_deb, record_downloads, sh3f_library
 
 from softrecon.dataset_builders import BuildOptions
 from softrecon.dataset_builders.realcad import build_realcad, load_rules
 from softrecon.dataset_builders.realcad.catalog import NO_CLASS, SKIP, classify
 from softrecon.dataset_builders.realcad.pose import CANONICAL_FRONT, FRONT_ROTATIONS, canonical_pose
-from softrecon.dataset_builders.realcad.prepare import prepared_path
+from softrecon.dataset_builders.realcad.prepare import PREPARE_VERSION
 from softrecon.datasets.classes import SHAPENET_CLASS_NAMES
 from softrecon.io.deb import DebError, extract_deb
 
@@ -165,6 +165,7 @@ def fake_debs(tmp_path_factory):
         },
     )
     (folder / "flightgear-data-ai_2020_all.deb").write_bytes(b"!<arch>\n" + b"x" * 70)  # corrupt
+    record_downloads(folder)
     return folder
 
 
@@ -223,6 +224,14 @@ def test_builder_on_fake_packages(built, fake_debs):
                 assert (out / "data" / f"{class_id}_{split}.h5").exists()
         assert sorted(ids) == sorted(m for m, r in placed.items() if r["class_id"] == class_id)
     assert "chair" in (out / "data" / "build_report.txt").read_text()
+
+
+def prepared_path(meshes, model_id, front):
+    """The one prepared mesh of a model in the cache (content-keyed names)."""
+    import glob
+
+    (found,) = glob.glob(os.path.join(meshes, glob.escape(model_id) + f"@{front}.*.v{PREPARE_VERSION}.npz"))
+    return found
 
 
 def test_builder_poses_and_resume(built, fake_debs):

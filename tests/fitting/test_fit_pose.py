@@ -26,9 +26,7 @@ def _scene():
 
 def test_pose_fit_from_a_perturbed_start_converges_under_occlusion():
     vertices, faces, colors, camera = _scene()
-    options = PoseFitOptions(
-        steps=60, sigma_start=3e-3, sigma_end=1e-5, gamma_start=3e-2, gamma_end=1e-4, frame_every=0
-    )
+    options = PoseFitOptions(steps=60, sigma_start=3e-3, sigma_end=1e-5, gamma_start=3e-2, gamma_end=1e-4, gif_every=0)
     settings = RasterSettings(image_size=IMAGE_SIZE, sigma=options.sigma_end, gamma=options.gamma_end)
     with torch.no_grad():
         clean = render_rgba(vertices, faces, colors, camera, settings)[0]

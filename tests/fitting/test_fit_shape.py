@@ -26,7 +26,7 @@ def test_fitting_an_ellipsoid_raises_heldout_silhouette_iou():
     template = template * 0.5
     initial = _heldout_iou(template, faces, views.subset(heldout), targets[heldout])
 
-    options = ShapeFitOptions(steps=30, lr=0.01, sigma_start=1e-3, sigma_end=1e-4, frame_every=10)
+    options = ShapeFitOptions(steps=30, lr=0.01, sigma_start=1e-3, sigma_end=1e-4, gif_every=10)
     result = fit_shape(template, faces, targets[fit], views.subset(fit), RasterSettings(image_size=IMAGE_SIZE), options)
 
     final = _heldout_iou(result.vertices, faces, views.subset(heldout), targets[heldout])
@@ -68,7 +68,7 @@ def test_fitting_colors_lowers_the_color_error():
     silhouettes = hard_silhouettes(target, faces, views, IMAGE_SIZE)
     images = hard_color_images(target, faces, target_colors, views, IMAGE_SIZE)
     template = sphere * 0.5
-    options = ShapeFitOptions(steps=25, lr=0.02, sigma_start=1e-3, sigma_end=1e-4, frame_every=0, color_weight=1.0)
+    options = ShapeFitOptions(steps=25, lr=0.02, sigma_start=1e-3, sigma_end=1e-4, gif_every=0, color_weight=1.0)
 
     result = fit_shape(
         template, faces, silhouettes, views, RasterSettings(image_size=IMAGE_SIZE), options, target_colors=images

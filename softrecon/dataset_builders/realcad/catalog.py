@@ -162,8 +162,8 @@ def discover(unpacked: Dict[str, str]) -> Tuple[List[Candidate], List[Tuple[str,
             if source == "sh3d":
                 try:
                     entries = read_catalog(file)
-                except ValueError as error:
-                    problems.append((in_package, str(error)))
+                except Exception as error:  # noqa: BLE001 - one bad library never aborts the build
+                    problems.append((in_package, str(error) if isinstance(error, ValueError) else repr(error)))
                     continue
                 for entry in entries:
                     candidates.append(

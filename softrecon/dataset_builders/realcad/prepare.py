@@ -4,7 +4,14 @@ an .npz mesh; ``load_prepared`` is the ``build.run_build`` producer that reads i
 AC3D effect objects (wakes, light cones, flares) and objects detached far from the model
 (towed gear) are dropped (``object_mask``). A model is left out, with the reason, when it cannot be read, normalizes to nothing
 (all vertices at one point), is a flat fragment, has too many faces to render in
-reasonable time, or voxelizes to almost nothing.
+reasonable time, or voxelizes to almost nothing. Any error reading one model (a
+malformed file, a limit of ``softrecon.io.limits``, a reader's bug) leaves that model
+out with its file and the reason; the build goes on.
+
+The cache is keyed on content: a prepared mesh (or the reason a model was left out) is
+reused only for the same model bytes (the AC3D file; the furniture piece's zip members
+and rotation), pose, reader limits and ``PREPARE_VERSION``. Errors that may not recur
+(the file system, memory, an unexpected exception) are never cached.
 
 Shape symbols: V vertices, F faces.
 """
@@ -12,6 +19,9 @@ Shape symbols: V vertices, F faces.
 from __future__ import annotations
 
 import dataclasses
+import glob
+import hashlib
+import json
 import os
 import re
 import warnings
@@ -19,8 +29,9 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from softrecon.io import limits
 from softrecon.io.ac3d import AC3DMesh, read_ac3d
-from softrecon.io.sh3f import read_furniture_model
+from softrecon.io.sh3f import model_digest, read_furniture_model
 from softrecon.utils.atomic import atomic_write
 from softrecon.voxel import voxelize
 
@@ -45,7 +56,9 @@ DETACHED_MARGIN = 0.25
 _SIGNATURE_DECIMALS = 3  # bounding-box sides compared to 1e-3 of the unit box
 # Part of the cache names: bump it when reading or checking changes, so that models
 # prepared (or left out) by an older version are prepared again.
-PREPARE_VERSION = 4
+PREPARE_VERSION = 5
+_KEY_CHARS = 32  # hex digits of the content key in a cache file's name (128 bits)
+UNREADABLE = "unreadable"  # the left-out reason's kind for a model that cannot be read
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,40 +120,96 @@ def object_mask(mesh: AC3DMesh) -> np.ndarray:
     return keep
 
 
-def prepared_path(work_dir: str, model_id: str, front: str) -> str:
-    """Where the prepared mesh of a model in a pose is cached."""
-    return os.path.join(work_dir, f"{model_id}@{front}.v{PREPARE_VERSION}.npz")
+def content_key(candidate: Candidate, front: str) -> str:
+    """SHA-256 of everything a prepared model depends on: the model's bytes, its pose,
+    the reader limits and ``PREPARE_VERSION``.
+
+    Raises:
+        MeshLoadError (a ValueError): the model's file or library cannot be read.
+        OSError: the file system.
+    """
+    digest = hashlib.sha256()
+    settings = dict(version=PREPARE_VERSION, front=front, limits=dataclasses.asdict(limits.current()))
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    if candidate.entry is not None:
+        digest.update(model_digest(candidate.file, candidate.entry).encode())
+    else:
+        with open(candidate.file, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
-def _cache_paths(work_dir: str, model_id: str, front: str) -> Tuple[str, str]:
-    return prepared_path(work_dir, model_id, front), os.path.join(
-        work_dir, f"{model_id}@{front}.v{PREPARE_VERSION}.skip.txt"
-    )
+def prepared_path(work_dir: str, model_id: str, front: str, key: str) -> str:
+    """Where the prepared mesh of a model in a pose, of content key ``key``, is cached."""
+    return os.path.join(work_dir, f"{model_id}@{front}.{key[:_KEY_CHARS]}.v{PREPARE_VERSION}.npz")
+
+
+def _skip_path(work_dir: str, model_id: str, front: str, key: str) -> str:
+    return os.path.join(work_dir, f"{model_id}@{front}.{key[:_KEY_CHARS]}.v{PREPARE_VERSION}.skip.txt")
+
+
+def _drop_other_entries(work_dir: str, model_id: str, keep: str) -> None:
+    """Remove the model's cache files of other contents, poses or versions."""
+    for path in glob.glob(os.path.join(glob.escape(work_dir), glob.escape(model_id) + "@*")):
+        if path != keep:
+            os.remove(path)
 
 
 def prepare(candidate: Candidate, front: str, work_dir: str) -> Prepared:
-    """Prepare one model into ``work_dir`` (once: a cached result is returned as is)."""
-    mesh_path, skip_path = _cache_paths(work_dir, candidate.model_id, front)
-    if os.path.isfile(mesh_path):
-        with np.load(mesh_path) as cached:
-            return Prepared(mesh_path, "", int(cached["source_faces"]), tuple(cached["signature"].tolist()))
-    if os.path.isfile(skip_path):
-        with open(skip_path) as handle:
-            faces, reason = handle.read().split("\t", 1)
-        return Prepared(None, reason.strip(), int(faces))
-    result = _prepare(candidate, front, mesh_path)
-    if result.path is None:
-        os.makedirs(work_dir, exist_ok=True)
+    """Prepare one model into ``work_dir``, or reuse the result cached for the same
+    content (see the module's docstring). Never raises for a bad model: it comes back
+    left out, with the reason."""
+    try:
+        key = content_key(candidate, front)
+    except Exception as error:  # noqa: BLE001 - the file itself cannot be read: reported, not cached
+        return Prepared(None, f"{UNREADABLE}: {_describe(candidate, error)}")
+    mesh_path, skip_path = (
+        prepared_path(work_dir, candidate.model_id, front, key),
+        _skip_path(work_dir, candidate.model_id, front, key),
+    )
+    try:
+        if os.path.isfile(mesh_path):
+            with np.load(mesh_path) as cached:
+                return Prepared(mesh_path, "", int(cached["source_faces"]), tuple(cached["signature"].tolist()))
+        if os.path.isfile(skip_path):
+            with open(skip_path) as handle:
+                faces, reason = handle.read().split("\t", 1)
+            return Prepared(None, reason.strip(), int(faces))
+    except Exception:  # noqa: BLE001 - a damaged cache entry is prepared again
+        pass
+    result, lasting = _prepare(candidate, front, mesh_path)
+    os.makedirs(work_dir, exist_ok=True)
+    if result.path is None and lasting:
         with atomic_write(skip_path, "w") as handle:
             handle.write(f"{result.faces}\t{result.reason}\n")
+    if result.path is not None or lasting:
+        _drop_other_entries(work_dir, candidate.model_id, result.path or skip_path)
     return result
 
 
-def _prepare(candidate: Candidate, front: str, mesh_path: str) -> Prepared:
+def _describe(candidate: Candidate, error: BaseException) -> str:
+    """An error's message, naming the model's file when the message does not."""
+    text = str(error)
+    if candidate.file in text:
+        return text
+    return f"{candidate.path}: {type(error).__name__}: {text}"
+
+
+def _prepare(candidate: Candidate, front: str, mesh_path: str) -> Tuple[Prepared, bool]:
+    """The outcome, and whether it lasts (is decided by the model's content alone)."""
     try:
-        vertices, faces, colors = read_candidate(candidate)
-    except (ValueError, OSError) as error:  # MeshLoadError is a ValueError
-        return Prepared(None, f"unreadable: {error}")
+        return _prepare_readable(candidate, front, mesh_path), True
+    except Exception as error:  # noqa: BLE001 - one bad model never aborts the build
+        # A malformed file or a limit (MeshLoadError, a ValueError) recurs with the same
+        # bytes; anything else (the file system, memory, a reader's bug) may not.
+        lasting = isinstance(error, ValueError)
+        return Prepared(None, f"{UNREADABLE}: {_describe(candidate, error)}"), lasting
+
+
+def _prepare_readable(candidate: Candidate, front: str, mesh_path: str) -> Prepared:
+    """Read, check and cache one model; raises when it cannot be read."""
+    vertices, faces, colors = read_candidate(candidate)
     count = len(faces)
     if count > MAX_FACES:
         return Prepared(None, f"too many faces ({count} > {MAX_FACES})", count)
