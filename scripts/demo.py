@@ -1,16 +1,10 @@
-"""A local web page to try a model: ``python scripts/demo.py MODEL`` (needs ``pip install -e ".[demo]"``)
+#!/usr/bin/env python
+"""``softrecon-demo`` from a clone: ``python scripts/demo.py --help``; the code is
+softrecon/predict/demo.py."""
 
-A thin wrapper of ``softrecon.predict.demo.main``; ``--help`` explains the options,
-docs/RECONSTRUCT.md the framing and the output.
-"""
-
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from softrecon.predict.demo import main  # noqa: E402
+from softrecon.cli import run
 
 if __name__ == "__main__":
-    result = main()
-    sys.exit(result if isinstance(result, int) else 0)
+    sys.exit(run("demo", prog="demo.py"))

@@ -1,39 +1,10 @@
-"""Fit a template sphere to target silhouettes (rendered from a mesh, or given as images
-with their cameras) with the soft rasterizer, optionally coarse-to-fine.
+#!/usr/bin/env python
+"""``softrecon-fit-mesh`` from a clone: ``python scripts/fit_mesh.py --help``; the code is
+softrecon/cli/fit_mesh.py."""
 
-    python scripts/fit_mesh.py target=/path/to/mesh.obj [steps=200 image_size=64 ...]
-    python scripts/fit_mesh.py images=images.npy cameras=cameras.npy [reference=mesh.obj]
-    python scripts/fit_mesh.py images=views/ cameras=views/cameras.json subdivisions=2
-    python scripts/fit_mesh.py target=mesh.obj renderer.dist_cdf=gaussian
+import sys
 
-Options and defaults: configs/fit_mesh.yaml (``--help`` prints them); the rasterizer
-settings are the ``renderer`` config group shared with train.py. Writes fitted.obj, fitting.gif and
-metrics.json into the run folder (hydra.run.dir); the LAST line printed is the path
-of metrics.json. A bad input (missing or unreadable mesh, no faces, NaN, a bad option
-value) prints one line naming it on stderr and exits with status 2; an unknown or
-mistyped option is refused by Hydra before anything runs.
-"""
-
-from __future__ import annotations
-
-import os
-
-import hydra
-from omegaconf import DictConfig
-
-from softrecon.fitting.cli import run_command
-from softrecon.fitting.config import register_configs
-from softrecon.fitting.run_shape import run_fit_mesh
-
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "configs")
-
-register_configs()
-
-
-@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="fit_mesh")
-def main(cfg: DictConfig) -> None:
-    run_command("fit_mesh", run_fit_mesh, cfg)
-
+from softrecon.cli import run
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run("fit-mesh", prog="fit_mesh.py"))

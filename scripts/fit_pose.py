@@ -1,35 +1,10 @@
-"""Recover the rigid pose of a coloured mesh from one occluded image (annealed blur).
+#!/usr/bin/env python
+"""``softrecon-fit-pose`` from a clone: ``python scripts/fit_pose.py --help``; the code is
+softrecon/cli/fit_pose.py."""
 
-    python scripts/fit_pose.py [target=/path/to/mesh.obj] [num_starts=10 ...]
+import sys
 
-Options and defaults: configs/fit_pose.yaml (``--help`` prints them; default target: a
-built-in procedural coloured object); the rasterizer settings are the ``renderer`` config
-group shared with train.py. Writes pose_fitting.gif and metrics.json into the run folder
-(hydra.run.dir); the LAST line printed is the path of metrics.json. A bad input prints
-one line naming it on stderr and exits with status 2; an unknown or mistyped option is
-refused by Hydra before anything runs.
-"""
-
-from __future__ import annotations
-
-import os
-
-import hydra
-from omegaconf import DictConfig
-
-from softrecon.fitting.cli import run_command
-from softrecon.fitting.config import register_configs
-from softrecon.fitting.run_pose import run_fit_pose
-
-CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "configs")
-
-register_configs()
-
-
-@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="fit_pose")
-def main(cfg: DictConfig) -> None:
-    run_command("fit_pose", run_fit_pose, cfg)
-
+from softrecon.cli import run
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run("fit-pose", prog="fit_pose.py"))

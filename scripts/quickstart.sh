@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# One command from a fresh checkout: install (pinned CPU torch first), build the kernels,
-# generate the embedded synthetic dataset on first use, train the quick CPU preset and
-# evaluate it. Extra arguments go to train.py as Hydra overrides, e.g.
+# One command from a fresh checkout: install (the tested versions of constraints.txt,
+# torch first), build the kernels, generate the embedded synthetic dataset on first use,
+# train the quick CPU preset and evaluate it. Extra arguments go to softrecon-train as
+# Hydra overrides, e.g.
 #   bash scripts/quickstart.sh trainer.iterations=500
 # It ends by exporting the trained model as one file (<run dir>/model.pt) and printing
 # how to reconstruct pictures and open the demo page with it (docs/RECONSTRUCT.md).
@@ -9,23 +10,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python -m pip install --upgrade setuptools wheel  # --no-build-isolation builds with these
-python -m pip install torch==2.13.0
-python -m pip install --no-build-isolation -e ".[dev]"
+python -m pip install -c constraints.txt --upgrade setuptools wheel  # --no-build-isolation builds with these
+python -m pip install -c constraints.txt torch
+python -m pip install -c constraints.txt --no-build-isolation -e ".[dev]"
 
 train_log=$(mktemp)
 trap 'rm -f "$train_log"' EXIT
-python train.py "$@" | tee "$train_log"
+softrecon-train "$@" | tee "$train_log"
 run_dir=$(tail -n 1 "$train_log")
-python eval.py ckpt_path="$run_dir" | tee "$train_log"
+softrecon-eval ckpt_path="$run_dir" | tee "$train_log"
 eval_json=$(tail -n 1 "$train_log")
 
-model_file=$(python scripts/export_model.py "$run_dir" -o "$run_dir/model.pt" | tail -n 1)
+model_file=$(softrecon-export-model "$run_dir" -o "$run_dir/model.pt" | tail -n 1)
 cat <<EOF
 
 Your model: $model_file
-  reconstruct pictures:  python scripts/reconstruct.py $model_file picture.png more_pictures/ -o meshes/
-  try it in a browser:   pip install -e ".[demo]" && python scripts/demo.py $model_file
+  reconstruct pictures:  softrecon-reconstruct $model_file picture.png more_pictures/ -o meshes/
+  try it in a browser:   pip install -e ".[demo]" && softrecon-demo $model_file
   (what a picture must look like, and what comes out: docs/RECONSTRUCT.md)
 
 EOF

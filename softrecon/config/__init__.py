@@ -16,6 +16,7 @@ from .schema import (
     TrainerConfig,
     register_configs,
 )
+from .strict import UnknownConfigKeyError, refuse_unknown_keys
 
 __all__ = [
     "CONFIG_DIR",
@@ -31,7 +32,9 @@ __all__ = [
     "ScheduleConfig",
     "TrainConfig",
     "TrainerConfig",
+    "UnknownConfigKeyError",
     "launch_id",
     "register_configs",
     "register_resolvers",
+    "refuse_unknown_keys",
 ]

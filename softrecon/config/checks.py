@@ -8,6 +8,8 @@ from typing import Iterable, Tuple
 
 from omegaconf import DictConfig
 
+from .strict import refuse_unknown_keys
+
 # (key, smallest allowed value, what it means when 0 is allowed)
 _TRAIN_MINIMUMS: Tuple[Tuple[str, int, str], ...] = (
     ("trainer.iterations", 0, ""),
@@ -45,7 +47,9 @@ def _check_minimums(cfg: DictConfig, minimums: Iterable[Tuple[str, int, str]]) -
 
 
 def check_train_config(cfg: DictConfig) -> None:
-    """Raise ValueError naming the first key of ``configs/train.yaml`` out of range."""
+    """Raise ValueError naming the first key of ``configs/train.yaml`` out of range, or
+    the keys no schema declares (``strict.UnknownConfigKeyError``)."""
+    refuse_unknown_keys(cfg)
     _check_minimums(cfg, _TRAIN_MINIMUMS)
     decay_at = list(cfg.schedule.decay_at)
     if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in decay_at):
@@ -57,7 +61,9 @@ def check_train_config(cfg: DictConfig) -> None:
 
 
 def check_eval_config(cfg: DictConfig) -> None:
-    """Raise ValueError naming the first key of ``configs/eval.yaml`` out of range."""
+    """Raise ValueError naming the first key of ``configs/eval.yaml`` out of range, or
+    the keys no schema declares (``strict.UnknownConfigKeyError``)."""
+    refuse_unknown_keys(cfg)
     _check_minimums(cfg, _EVAL_MINIMUMS)
     if cfg.max_objects is not None and (isinstance(cfg.max_objects, bool) or cfg.max_objects < 1):
         raise ValueError(f"max_objects must be >= 1 or null, got {cfg.max_objects}")

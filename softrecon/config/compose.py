@@ -9,6 +9,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
 from . import resolvers, schema  # noqa: F401  (registers the resolvers and schemas)
+from .strict import refuse_unknown_keys
 
 # The configs ship inside the package (softrecon/configs/; the repository's top-level
 # configs/ is a link to it), so an installed softrecon composes them from any folder.
@@ -22,12 +23,15 @@ def compose_config(
 
     Raises:
         ValueError: the package's configs/ folder is missing (a broken install).
-        hydra.errors.ConfigCompositionException (and OmegaConf errors): an unknown key,
-            a value of the wrong type, a missing group option.
+        hydra.errors.ConfigCompositionException (and OmegaConf errors): an unknown key
+            (``+key=value`` appended ones too: ``strict.UnknownConfigKeyError``), a value
+            of the wrong type, a missing group option.
     """
     if not os.path.isdir(CONFIG_DIR):
         raise ValueError(
             f"config folder {CONFIG_DIR!r} not found: the installed softrecon package is incomplete (reinstall it)"
         )
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return compose(config_name=config_name, overrides=list(overrides), return_hydra_config=return_hydra_config)
+        cfg = compose(config_name=config_name, overrides=list(overrides), return_hydra_config=return_hydra_config)
+    refuse_unknown_keys(cfg)
+    return cfg

@@ -1,4 +1,4 @@
-"""``python scripts/demo.py MODEL``: a local web page to try a model (Gradio).
+"""``softrecon-demo MODEL``: a local web page to try a model (Gradio).
 
 Drop or pick a picture (RGBA with a transparent background, or RGB on a plain one): the
 page shows what the model sees (the picture cropped, scaled and centred into the
@@ -159,9 +159,7 @@ def build_demo(model: ImageToMesh, examples: Sequence[str] = (), folder: Optiona
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="exported model file, checkpoint or run folder")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument(

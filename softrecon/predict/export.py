@@ -1,4 +1,4 @@
-"""``python scripts/export_model.py RUN -o model.pt``: one shareable model file.
+"""``softrecon-export-model RUN -o model.pt``: one shareable model file.
 
 RUN is a run folder (its latest checkpoint) or a checkpoint file. The file holds the
 weights, the model's config, the image protocol (framed size, framing measured on the
@@ -20,9 +20,7 @@ from .model_file import ModelFileError, export_payload, save_model_file
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="export_model", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", help="run folder or checkpoint file")
     parser.add_argument("-o", "--output", required=True, help="the model file to write (e.g. model.pt)")
     parser.add_argument(

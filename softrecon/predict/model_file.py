@@ -1,6 +1,6 @@
 """Exported model files: one file that holds everything needed to use a trained model.
 
-``python scripts/export_model.py RUN -o model.pt`` writes a dict of tensors and plain
+``softrecon-export-model RUN -o model.pt`` writes a dict of tensors and plain
 builtins only (it loads with ``torch.load(weights_only=True)``; no pickled code runs):
 
 =================== ==========================================================================

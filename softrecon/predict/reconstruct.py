@@ -1,4 +1,4 @@
-"""``python scripts/reconstruct.py MODEL INPUT... -o OUT``: one mesh per picture.
+"""``softrecon-reconstruct MODEL INPUT... -o OUT``: one mesh per picture.
 
 MODEL is an exported model file (``scripts/export_model.py``), a checkpoint or a run
 folder; each INPUT a picture or a folder of them (its image files, not its sub-folders).
@@ -35,9 +35,7 @@ INPUT_SUFFIX = "_input.png"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="reconstruct", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="exported model file, checkpoint or run folder")
     parser.add_argument("inputs", nargs="+", help="pictures, or folders of pictures")
     parser.add_argument("-o", "--output", required=True, help="folder for the meshes (made if missing)")

@@ -1,5 +1,6 @@
-"""What a run writes besides checkpoints: TensorBoard scalars and image grids, .obj meshes
-(textured, with their .mtl and .png, for the colour model).
+"""What a run writes besides checkpoints: TensorBoard scalars, image grids, meshes, text
+and hyperparameters; .obj meshes (textured, with their .mtl and .png, for the colour
+model).
 
 Only the main rank logs; on the other ranks (and with TensorBoard off) every method is
 a no-op, so the training loop never branches on the rank to log.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Dict, Optional, Set
+from typing import Dict, Optional, Set, Union
 
 import torch
 
@@ -124,7 +125,8 @@ class RunLogger:
         textures: Optional[torch.Tensor] = None,
     ) -> None:
         """Write the first ``count`` meshes as <run>/meshes/step_<step>_<k>.obj (textured
-        OBJs with .mtl and .png atlas when ``textures`` are given).
+        OBJs with .mtl and .png atlas when ``textures`` are given), and show them in
+        TensorBoard's mesh view (``meshes/prediction``, geometry only).
 
         Args:
             vertices: (N, V, 3) float, object frame.
@@ -144,6 +146,41 @@ class RunLogger:
                     save_textured_obj(path, vertices[k].detach().cpu(), faces.cpu(), textures[k].detach().cpu())
         except OSError as error:
             self._failure("meshes", error)
+        if self.writer is not None:
+            shown = min(count, vertices.shape[0])
+            try:
+                self.writer.add_mesh(
+                    "meshes/prediction",
+                    vertices=vertices[:shown].detach().float().cpu(),
+                    faces=faces.cpu()[None].expand(shown, -1, -1),
+                    global_step=step,
+                )
+            except OSError as error:
+                self._failure("tensorboard", error)
+
+    def text(self, tag: str, text: str, step: int) -> None:
+        """``text`` shown verbatim (as a code block) under ``tag`` in TensorBoard's TEXT view."""
+        if self.writer is not None:
+            try:
+                self.writer.add_text(tag, "\n".join("    " + line for line in text.splitlines()), step)
+            except OSError as error:
+                self._failure("tensorboard", error)
+
+    def hparams(self, hparams: Dict[str, Union[bool, int, float, str]], metrics: Dict[str, float]) -> None:
+        """The run's hyperparameters and the names of its final metrics, for TensorBoard's
+        HPARAMS view. The metrics' values are the scalars already logged under those tags
+        (e.g. ``val/iou_mean``), so the run folder keeps one event stream."""
+        if self.writer is None:
+            return
+        from torch.utils.tensorboard.summary import hparams as hparams_summary
+
+        experiment, session_start, session_end = hparams_summary(hparams, metrics)
+        try:
+            file_writer = self.writer._get_file_writer()  # SummaryWriter.add_hparams would open a second run folder
+            for summary in (experiment, session_start, session_end):
+                file_writer.add_summary(summary)
+        except OSError as error:
+            self._failure("tensorboard", error)
 
     def close(self) -> None:
         """Flush and close TensorBoard's writer (a failing one is dropped, with a warning)."""

@@ -19,6 +19,7 @@ from softrecon.rundir.checkpoint import (
 from .callbacks import Callback
 from .loop import FitLoop
 from .objective import MultiViewObjective, StepOutput
+from .summary import TrainSummary
 from .task import ReconstructionTask
 from .trainer import Trainer, train
 
@@ -29,6 +30,7 @@ __all__ = [
     "MultiViewObjective",
     "ReconstructionTask",
     "StepOutput",
+    "TrainSummary",
     "Trainer",
     "list_checkpoints",
     "load_checkpoint",

@@ -84,6 +84,8 @@ class FitLoop:
         self.timer = timer
         self.loss_watch = LossWatch()
         self.iteration = 0  # iterations done; the next step runs at this one
+        # The last iteration's total loss, on the device (read only at the end); None before the first.
+        self.last_loss: Optional[torch.Tensor] = None
 
     def apply_schedule(self, iteration: int) -> RasterSettings:
         """Set the optimizer's lr for ``iteration``; return the renderer settings of that
@@ -110,6 +112,7 @@ class FitLoop:
         self.loss_watch.watch(output.loss, self.iteration)
         self.iteration += 1
         output.inputs = batch["images_a"]
+        self.last_loss = output.loss.detach()
         return output
 
     def run(

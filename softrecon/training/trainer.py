@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any, Dict, Optional
 
 import torch
@@ -46,6 +47,7 @@ from .assemble import seed_everything
 from .callbacks import default_callbacks
 from .loop import BatchStream, FitLoop
 from .objective import StepOutput
+from .summary import TrainSummary
 from .validation import validate
 
 
@@ -92,6 +94,9 @@ class Trainer:
         self.resumed_from: Optional[str] = checkpoint_file
         if state is not None:
             self.load_state_dict(state)
+        self.start_iteration = self.iteration
+        self.last_validation: Optional[Dict[str, float]] = None  # the latest validate(), with its iteration
+        self._fit_started: Optional[float] = None
         # SIGTERM / SIGUSR1 / SIGUSR2 during ``fit``: checkpoint at the next iteration
         # boundary and stop (``softrecon.runtime.signals``); every rank builds its agreement.
         self.stop_request = StopRequest()
@@ -184,13 +189,30 @@ class Trainer:
         if self._val_dataset is None:
             self._val_dataset = open_dataset(self.cfg.data, self.cfg.data.val_split)
         cfg = self.cfg
-        return validate(
+        values = validate(
             self.model, self._val_dataset, int(cfg.trainer.val_objects), int(cfg.data.image_size), self.context.device
+        )
+        self.last_validation = dict(values, iteration=self.iteration)
+        return values
+
+    def summary(self) -> TrainSummary:
+        """Where this run stands: iterations, time since ``fit`` started, the last loss
+        (one device read) and the last validation IoU."""
+        last_loss = self.loop.last_loss
+        validation = self.last_validation or {}
+        return TrainSummary(
+            run_dir=self.run_dir,
+            iteration=self.iteration,
+            iterations_this_start=self.iteration - self.start_iteration,
+            seconds=time.perf_counter() - self._fit_started if self._fit_started is not None else 0.0,
+            last_loss=float(last_loss.item()) if last_loss is not None else None,
+            val_iou=validation.get("val/iou_mean"),
+            val_iteration=validation.get("iteration"),
         )
 
     # ------------------------------------------------------------------ the run
     def fit(self) -> str:
-        """Train up to ``trainer.iterations``; returns the run folder.
+        """Train up to ``trainer.iterations``; returns the run folder (``summary()`` says more).
 
         A stop signal (SIGTERM, SIGUSR1, SIGUSR2) received meanwhile ends it after the
         current iteration with that iteration's checkpoint: ``stopped_by`` is then the
@@ -202,6 +224,7 @@ class Trainer:
         purge_step = self.iteration + 1 if self.iteration else None
         logger = RunLogger(self.run_dir, main, bool(cfg.logging.tensorboard), purge_step=purge_step)
         self.stop_request.install()
+        self._fit_started = time.perf_counter()
         try:
             callbacks = default_callbacks(cfg, logger, main)
             self.stopped_by = self.loop.run(self, int(cfg.trainer.iterations), callbacks, self._stop)
@@ -223,21 +246,29 @@ class Trainer:
         return path
 
 
-def train(cfg: DictConfig) -> str:
-    """Train with a composed config; prints the run folder last and returns it."""
+def train(cfg: DictConfig) -> TrainSummary:
+    """Train with a composed config.
+
+    Prints a summary line (iterations, time, last loss, last validation IoU, where the
+    run's files are) and then the run folder, last. Returns the ``TrainSummary``: its
+    ``val_iou`` is what the ``softrecon-train`` command returns to Hydra (a sweeper such
+    as Optuna maximizes it), its ``run_dir`` the run folder.
+    """
     trainer = Trainer(cfg)
     try:
         if trainer.context.is_main and trainer.resumed_from:
             print(f"resuming from {trainer.resumed_from} at iteration {trainer.iteration}", flush=True)
-        run_dir = trainer.fit()
+        trainer.fit()
+        summary = trainer.summary()
     finally:
         teardown_distributed(trainer.context)
     if trainer.stopped_by is not None:
         where = f"checkpoint of iteration {trainer.iteration} written to {trainer.stop_checkpoint}"
         interrupted = hand_over(trainer.stop_request, trainer.stopped_by, trainer.context.is_main, where)
         if trainer.context.is_main:
-            print(f"{interrupted.message}; resume with ckpt_path={run_dir}", file=sys.stderr, flush=True)
+            print(f"{interrupted.message}; resume with ckpt_path={summary.run_dir}", file=sys.stderr, flush=True)
         raise interrupted
     if trainer.context.is_main:
-        print(run_dir, flush=True)
-    return run_dir
+        print(summary.line(), flush=True)
+        print(summary.run_dir, flush=True)
+    return summary

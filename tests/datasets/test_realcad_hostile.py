@@ -278,10 +278,7 @@ def test_a_second_build_on_a_busy_folder_stops_at_once_naming_the_first(tmp_path
 
 
 def _build_dataset_script():
-    spec = importlib.util.spec_from_file_location("build_dataset_script", REPO / "scripts" / "build_dataset.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("softrecon.cli.build_dataset")  # behind scripts/build_dataset.py
 
 
 def test_unmatched_split_ids():

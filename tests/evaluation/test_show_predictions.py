@@ -14,10 +14,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def show():
-    spec = importlib.util.spec_from_file_location("show_predictions_script", REPO / "scripts" / "show_predictions.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("softrecon.cli.show_predictions")
 
 
 def test_one_row_of_four_tiles_per_object_and_the_prediction_is_drawn(show, sphere_setup, tmp_path, capsys):  # noqa: F811

@@ -23,7 +23,7 @@ def fake_train(command, run_dir):
     and config.yaml (the config its command composes to)."""
     os.makedirs(os.path.join(run_dir, "checkpoints"), exist_ok=True)
     with _COMPOSING:
-        config = compose_config("train", [a for a in command[2:] if not a.startswith("ckpt_path=")])
+        config = compose_config("train", [a for a in command[3:] if not a.startswith("ckpt_path=")])
     OmegaConf.save(config, os.path.join(run_dir, CONFIG_FILE), resolve=True)
 
 
@@ -49,8 +49,8 @@ def test_reproduce_orchestration_with_fake_commands(tmp_path, monkeypatch):
 
     def fake_run(command, log_path):
         calls.append(command)
-        args = dict(a.split("=", 1) for a in command[2:] if "=" in a)
-        if command[1].endswith("train.py"):
+        args = dict(a.split("=", 1) for a in command[3:] if "=" in a)
+        if command[2] == "softrecon.cli.train":
             if "+ablation=no_flatten" in command:
                 return 1  # this row's training fails
             fake_train(command, args.get("paths.run_dir") or args["ckpt_path"])
@@ -86,7 +86,7 @@ def test_reproduce_orchestration_with_fake_commands(tmp_path, monkeypatch):
     assert "| baseline | 25.00 | 25.00 | done |" in text
     assert "| no_flatten |  |  | failed: training" in text
     assert "| no_flatten | `experiment=quick_cpu data=synthetic +ablation=no_flatten trainer.seed=0` |" in text
-    trains = [c for c in calls if c[1].endswith("train.py")]
+    trains = [c for c in calls if c[2] == "softrecon.cli.train"]
     assert len(trains) == 3
     sigma_low = next(c for c in trains if "+ablation=sigma_low" in c)
     assert f"ckpt_path={table_dir / 'sigma_low'}" in sigma_low  # resumed, not restarted
@@ -118,8 +118,8 @@ def test_reproduce_with_several_seeds(tmp_path, monkeypatch):
 
     def fake_run(command, log_path):
         calls.append(command)
-        args = dict(a.split("=", 1) for a in command[2:] if "=" in a)
-        if command[1].endswith("train.py"):
+        args = dict(a.split("=", 1) for a in command[3:] if "=" in a)
+        if command[2] == "softrecon.cli.train":
             fake_train(command, args["paths.run_dir"])
             return 0
         seed = json.loads(open(os.path.join(args["ckpt_path"], "row.json")).read())["seed"]
@@ -132,10 +132,10 @@ def test_reproduce_with_several_seeds(tmp_path, monkeypatch):
     out = tmp_path / "tables"
     table_dir = out / "ablation" / "synthetic-quick"
     reproduce.main(["--table", "ablation", "--rows", "baseline", "--out", str(out), "--seeds", "0"])
-    assert len([c for c in calls if c[1].endswith("train.py")]) == 1
+    assert len([c for c in calls if c[2] == "softrecon.cli.train"]) == 1
     calls.clear()
     markdown_path = reproduce.main(["--table", "ablation", "--rows", "baseline", "--out", str(out), "--seeds", "0,1,2"])
-    trains = [c for c in calls if c[1].endswith("train.py")]
+    trains = [c for c in calls if c[2] == "softrecon.cli.train"]
     assert sorted(next(a for a in c if a.startswith("trainer.seed=")) for c in trains) == [
         "trainer.seed=1",
         "trainer.seed=2",
@@ -177,8 +177,8 @@ def _fake_commands(reproduce, monkeypatch):
 
     def fake_run(command, log_path):
         calls.append(command)
-        args = dict(a.split("=", 1) for a in command[2:] if "=" in a)
-        if command[1].endswith("train.py"):
+        args = dict(a.split("=", 1) for a in command[3:] if "=" in a)
+        if command[2] == "softrecon.cli.train":
             fake_train(command, args.get("paths.run_dir") or args["ckpt_path"])
             return 0
         os.makedirs(args["paths.run_dir"], exist_ok=True)
@@ -233,7 +233,7 @@ def test_reproduce_data_dir_reaches_training_and_evaluation(tmp_path, monkeypatc
     text = open(reproduce.main(argv + ["--data-dir", str(datasets), "--collect"])).read()
     assert "| silhouette |  | val evaluated on other data |" in text  # no value left: no class column
     reproduce.main(argv + ["--data-dir", str(datasets)])
-    assert [c[1].rsplit(os.sep, 1)[-1] for c in calls] == ["eval.py"]
+    assert [c[2] for c in calls] == ["softrecon.cli.eval"]
     assert [n for n in os.listdir(row_dir) if n.startswith("eval_val_superseded_")]
     assert json.loads((row_dir / "eval_val" / tables.EVAL_DATA_RECORD).read_text()) == record["data"]
 

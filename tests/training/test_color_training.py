@@ -34,10 +34,8 @@ def test_color_model_trains_and_writes_textured_meshes(tiny_dataset, tmp_path):
     assert any(not torch.equal(before[name], after[name]) for name in before)  # the colour head learns
     trainer.close()
     run_dir = str(tmp_path / "run")
-    assert (
-        train(compose_config("train", tiny_overrides(tiny_dataset, run_dir, iterations=2, **COLOR) + logging))
-        == run_dir
-    )
+    summary = train(compose_config("train", tiny_overrides(tiny_dataset, run_dir, iterations=2, **COLOR) + logging))
+    assert summary.run_dir == run_dir
     meshes = sorted(os.listdir(os.path.join(run_dir, "meshes")))
     assert meshes == ["step_000000002_0.mtl", "step_000000002_0.obj", "step_000000002_0_texture.png"]
 

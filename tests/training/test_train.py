@@ -35,8 +35,15 @@ def test_train_runs_logs_and_prints_the_run_dir_last(tiny_dataset, tmp_path, cap
         "trainer.val_objects=1",
     ]
     returned = train(compose_config("train", overrides))
-    assert returned == run_dir
-    assert capsys.readouterr().out.strip().splitlines()[-1] == run_dir
+    assert returned.run_dir == run_dir and returned.iteration == 2 and returned.val_iteration == 2
+    assert 0.0 <= returned.val_iou <= 1.0 and returned.last_loss > 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1] == run_dir
+    assert (
+        lines[-2].startswith("trained to iteration 2 (2 this start")
+        and f"validation voxel IoU {returned.val_iou:.4f}" in lines[-2]
+    )
+    assert f"run folder {run_dir}: checkpoints/, config.yaml, tensorboard/, meshes/" in lines[-2]
     checkpoints = list_checkpoints(os.path.join(run_dir, "checkpoints"))
     assert [os.path.basename(p) for p in checkpoints] == ["step_000000002.pt"]
     # A plain weights_only load works: only tensors, containers, numbers and strings.
@@ -132,3 +139,36 @@ def test_bad_trainer_settings_fail_with_a_named_key(tiny_dataset, tmp_path):
         Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path), **{"trainer.checkpoint_every": 0})))
     with pytest.raises(ValueError, match="batch_size"):
         Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path), **{"data.batch_size": 0})))
+
+
+def test_a_run_shorter_than_its_intervals_still_validates_and_shows_its_end(tiny_dataset, tmp_path, capsys):
+    # Intervals far beyond the run's 3 iterations: validation, images and meshes still
+    # come at the last iteration; TensorBoard also gets the meshes, the config as text
+    # and the hyperparameters with the final metrics.
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run_dir = str(tmp_path / "run")
+    overrides = tiny_overrides(tiny_dataset, run_dir, iterations=3)
+    overrides += [
+        "logging=default",
+        "logging.progress=false",
+        "logging.mesh_samples=1",
+        "trainer.val_every=1000",
+        "trainer.image_every=1000",
+        "trainer.mesh_every=1000",
+        "trainer.val_objects=1",
+    ]
+    summary = train(compose_config("train", overrides))
+    assert summary.val_iteration == 3 and summary.val_iou is not None
+    assert os.listdir(os.path.join(run_dir, "meshes")) == ["step_000000003_0.obj"]
+    events = EventAccumulator(os.path.join(run_dir, "tensorboard"), size_guidance={"tensors": 0})
+    events.Reload()
+    tags = events.Tags()
+    assert "val/iou_mean" in tags["scalars"] and [e.step for e in events.Scalars("val/iou_mean")] == [3]
+    assert {"images/input", "images/silhouettes_rendered_vs_target"} <= set(tags["images"])
+    assert {"meshes/prediction_VERTEX", "meshes/prediction_FACE", "config/text_summary"} <= set(tags["tensors"])
+    config_text = events.Tensors("config/text_summary")[0].tensor_proto.string_val[0].decode()
+    assert "iterations: 3" in config_text
+    plugins = events.PluginTagToContent("hparams")
+    assert "_hparams_/experiment" in plugins and "_hparams_/session_start_info" in plugins
+    assert b"val/iou_mean" in plugins["_hparams_/experiment"] and b"optim.lr" in plugins["_hparams_/experiment"]

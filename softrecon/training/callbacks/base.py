@@ -33,3 +33,9 @@ class Callback:
 def every(iteration: int, interval: int) -> bool:
     """Whether an interval setting (0: never) falls on ``iteration``."""
     return bool(interval) and iteration % interval == 0
+
+
+def every_and_last(iteration: int, interval: int, total: int) -> bool:
+    """Whether an interval setting (0: never) falls on ``iteration``, or ``iteration`` is
+    the run's last (``total``): a run shorter than the interval still shows its end."""
+    return bool(interval) and (iteration % interval == 0 or iteration == total)

@@ -13,7 +13,7 @@ from softrecon.rundir.folder import CONFIG_FILE
 from softrecon.rundir.logger import RunLogger
 from softrecon.utils.atomic import atomic_write
 
-from .base import Callback, every
+from .base import Callback, every, every_and_last
 
 
 class Checkpointing(Callback):
@@ -60,19 +60,21 @@ class Checkpointing(Callback):
 
 class Validation(Callback):
     """The cheap validation voxel IoU (``trainer.validate``) every ``val_every``
-    iterations (0: never), on the main rank: logged as ``val/*`` scalars and printed.
+    iterations and at the last one (0: never), on the main rank: logged as ``val/*``
+    scalars and printed.
 
     Args:
         logger: the run's logger.
         val_every: ``trainer.val_every``.
+        total: the last iteration.
         is_main: whether this process validates (rank 0).
     """
 
-    def __init__(self, logger: RunLogger, val_every: int, is_main: bool) -> None:
-        self.logger, self.val_every, self.is_main = logger, val_every, is_main
+    def __init__(self, logger: RunLogger, val_every: int, total: int, is_main: bool) -> None:
+        self.logger, self.val_every, self.total, self.is_main = logger, val_every, total, is_main
 
     def acts_at(self, iteration: int) -> bool:
-        return every(iteration, self.val_every)
+        return every_and_last(iteration, self.val_every, self.total)
 
     def on_step_end(self, trainer, output) -> None:
         it = trainer.iteration

@@ -1,8 +1,11 @@
-"""Callbacks that show and record a run: progress bar, TensorBoard scalars, images, meshes.
+"""Callbacks that show and record a run: progress bar, TensorBoard scalars, images,
+meshes, and the run's record (its config as text, hyperparameters with final metrics).
 
 The scalars, images and meshes go through one ``softrecon.rundir.logger.RunLogger``
 (a no-op on the ranks other than the main one). Loss scalars are read back from the
-device (``.item()``) only on the iterations that log them.
+device (``.item()``) only on the iterations that log them. Images and meshes are also
+written at the run's last iteration (unless their interval is 0), so a run shorter than
+the interval still shows its result.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 import math
 import time
 
+from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from softrecon.rundir.logger import RunLogger
 
-from .base import Callback, every
+from .base import Callback, every, every_and_last
 
 
 def _logs_at(iteration: int, log_every: int, total: int) -> bool:
@@ -98,14 +102,15 @@ class ScalarLog(Callback):
 
 
 class ImageLog(Callback):
-    """TensorBoard image grids every ``image_every`` iterations (0: never): the input
-    images, rendered vs target silhouettes and, for the colour model, colours."""
+    """TensorBoard image grids every ``image_every`` iterations and at the last one (0:
+    never): the input images, rendered vs target silhouettes and, for the colour model,
+    colours."""
 
-    def __init__(self, logger: RunLogger, image_every: int) -> None:
-        self.logger, self.image_every = logger, image_every
+    def __init__(self, logger: RunLogger, image_every: int, total: int) -> None:
+        self.logger, self.image_every, self.total = logger, image_every, total
 
     def acts_at(self, iteration: int) -> bool:
-        return every(iteration, self.image_every)
+        return every_and_last(iteration, self.image_every, self.total)
 
     def on_step_end(self, trainer, output) -> None:
         if self.acts_at(trainer.iteration):
@@ -121,14 +126,62 @@ class ImageLog(Callback):
 
 class MeshLog(Callback):
     """``samples`` predicted meshes (.obj, textured for the colour model) under
-    ``<run>/meshes`` every ``mesh_every`` iterations (0: never)."""
+    ``<run>/meshes`` and in TensorBoard's mesh view, every ``mesh_every`` iterations and
+    at the last one (0: never)."""
 
-    def __init__(self, logger: RunLogger, mesh_every: int, samples: int) -> None:
-        self.logger, self.mesh_every, self.samples = logger, mesh_every, samples
+    def __init__(self, logger: RunLogger, mesh_every: int, samples: int, total: int) -> None:
+        self.logger, self.mesh_every, self.samples, self.total = logger, mesh_every, samples, total
 
     def acts_at(self, iteration: int) -> bool:
-        return every(iteration, self.mesh_every)
+        return every_and_last(iteration, self.mesh_every, self.total)
 
     def on_step_end(self, trainer, output) -> None:
         if self.acts_at(trainer.iteration):
             self.logger.meshes(trainer.iteration, output.vertices, trainer.model.faces, self.samples, output.textures)
+
+
+def flat_hparams(cfg: DictConfig) -> dict:
+    """The config's leaves as TensorBoard hyperparameters: ``{'optim.lr': 3e-4, ...}``;
+    lists become their text, None the text 'null', keys starting with '_' are left out."""
+    out = {}
+
+    def walk(node, prefix):
+        for key, value in node.items():
+            if str(key).startswith("_"):
+                continue
+            name = f"{prefix}{key}"
+            if isinstance(value, dict):
+                walk(value, name + ".")
+            elif isinstance(value, (bool, int, float, str)):
+                out[name] = value
+            else:
+                out[name] = "null" if value is None else str(value)
+
+    walk(OmegaConf.to_container(cfg, resolve=True), "")
+    return out
+
+
+class RunRecord(Callback):
+    """The run's record in TensorBoard: the config as text at each (re)start, and at the
+    end the hyperparameters (every config leaf) with the final metrics (the last
+    validation IoU and loss), for TensorBoard's HPARAMS view across runs.
+
+    Args:
+        logger: the run's logger.
+        cfg: the run's config.
+    """
+
+    def __init__(self, logger: RunLogger, cfg: DictConfig) -> None:
+        self.logger, self.cfg = logger, cfg
+
+    def on_fit_start(self, trainer) -> None:
+        self.logger.text("config", OmegaConf.to_yaml(self.cfg, resolve=True), trainer.iteration)
+
+    def on_fit_end(self, trainer) -> None:
+        summary = trainer.summary()
+        metrics = {}
+        if summary.val_iou is not None:
+            metrics["val/iou_mean"] = summary.val_iou
+        if summary.last_loss is not None:
+            metrics["loss/total"] = summary.last_loss
+        self.logger.hparams(flat_hparams(self.cfg), metrics)
