@@ -2,7 +2,7 @@
 bad pictures named and skipped, OUT printed last; the colour model's textured OBJ."""
 
 import csv
-import importlib.util
+import importlib
 import pathlib
 
 import imageio.v3 as iio
@@ -18,10 +18,8 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _script(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_script", REPO / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The command behind scripts/<name>.py (its module of softrecon.cli)."""
+    return importlib.import_module(f"softrecon.cli.{name}")
 
 
 @pytest.fixture()
