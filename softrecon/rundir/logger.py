@@ -17,6 +17,7 @@ Shape symbols: B batch, S image side, V vertices, F faces, T texels per face.
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from typing import Dict, Optional, Set, Union
 
@@ -49,7 +50,9 @@ class RunLogger:
             from torch.utils.tensorboard import SummaryWriter
 
             try:
-                self.writer = SummaryWriter(os.path.join(run_dir, TENSORBOARD_DIR), purge_step=purge_step)
+                folder = os.path.join(run_dir, TENSORBOARD_DIR)
+                _wait_for_a_later_event_file_name(folder)
+                self.writer = SummaryWriter(folder, purge_step=purge_step)
             except OSError as error:
                 self._failure("tensorboard", error)
 
@@ -191,3 +194,25 @@ class RunLogger:
             except OSError as error:
                 self._failure("tensorboard", error)
             self.writer = None
+
+
+def _wait_for_a_later_event_file_name(folder: str) -> None:
+    """Wait (at most about a second) until a new event file's name sorts after every one
+    in ``folder``.
+
+    TensorBoard reads a folder's event files in the order of their names,
+    ``events.out.tfevents.<whole seconds>.<host>.<pid>.<counter>``, and a resumed run's
+    purge only drops what it reads before the new file. A resume started within the same
+    second as the previous writer (a fast requeue, or one process that trains twice)
+    could otherwise get a name that sorts first (counter 10 before 9), and its purge
+    would drop its own new scalars instead of the interrupted run's.
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    stamps = [int(parts[3]) for parts in (n.split(".") for n in names) if len(parts) > 3 and parts[3].isdigit()]
+    if stamps:
+        wait = max(stamps) + 1 - time.time()
+        if wait > 0:
+            time.sleep(wait)
