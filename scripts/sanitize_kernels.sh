@@ -51,7 +51,7 @@ log "building softrecon._C with -fsanitize=$SANITIZERS in $WORK"
         "$PYTHON" setup.py -q build_ext --inplace >"$WORK/build.log" 2>&1
 ) || { tail -n 30 "$WORK/build.log" >&2; log "build FAILED (log above)" >&2; exit 1; }
 lib="$(ls "$WORK"/softrecon/_C*.so)"
-if ! nm -D "$lib" | grep -q __asan_report; then
+if ! nm -D "$lib" | grep __asan_report >/dev/null; then  # no -q: an early exit fails the pipe
     log "$lib has no AddressSanitizer instrumentation: CFLAGS did not reach the compiler" >&2
     exit 1
 fi
