@@ -11,9 +11,10 @@
 # own build is left alone: the CPU build (no CUDA even on a GPU machine) with
 #   CFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
 #           -fno-omit-frame-pointer -g"   LDFLAGS="-fsanitize=address,undefined,float-cast-overflow"
-# then pytest with libasan preloaded (python itself is not instrumented) and
-# ASAN_OPTIONS=detect_leaks=0 (the interpreter's own allocations at exit are no finding).
-# Any report stops the run with a non-zero exit status and the sanitizer's stack trace.
+# then pytest with libasan (and libstdc++) preloaded, python itself not being instrumented,
+# and ASAN_OPTIONS=detect_leaks=0 (the interpreter's own allocations at exit are no
+# finding). The first report stops the run; it is printed from its log file, and the exit
+# status is non-zero.
 # PYTHON (default python) must have torch and softrecon's dependencies; the C++ compiler is
 # torch's (c++), GCC or Clang with its sanitizer runtimes (Debian: libasan8, libubsan1).
 # docs/KERNELS.md has what a run showed; it is a manual check, not part of the default tests
@@ -32,6 +33,10 @@ if [ ! -e "$asan" ]; then
     exit 2
 fi
 asan="$(readlink -f "$asan")"
+# libstdc++ preloaded too: python does not link it, and without it ASan's __cxa_throw
+# interceptor finds no real __cxa_throw when the extension throws (a CHECK failure of
+# the sanitizer, not a finding).
+stdcxx="$(readlink -f "$("$CXX_BIN" -print-file-name=libstdc++.so)")"
 
 WORK="${SANITIZE_DIR:-$(mktemp -d)}"
 mkdir -p "$WORK"
@@ -61,13 +66,25 @@ log "built in $(( $(date +%s) - start )) s: $lib"
 start=$(date +%s)
 log "pytest $* (libasan preloaded: $asan)"
 cd "$WORK"
+# Reports go to files (pytest's capture would swallow a report that ends the process).
+reports="$WORK/sanitizer-report"
+rm -f "$reports".*
 set +e
-LD_PRELOAD="$asan" \
-    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:detect_odr_violation=0:print_summary=1" \
-    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:print_summary=1" \
+LD_PRELOAD="$asan $stdcxx" \
+    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:detect_odr_violation=0:log_path=$reports" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports" \
     PYTHONPATH="$WORK" \
     "$PYTHON" -m pytest -q -p no:cacheprovider "$@"
 rc=$?
 set -e
-log "pytest exit status $rc after $(( $(date +%s) - start )) s ($( [ $rc -eq 0 ] && echo 'no sanitizer report' || echo 'see above' ))"
+seconds=$(( $(date +%s) - start ))
+if compgen -G "$reports.*" >/dev/null; then
+    for report in "$reports".*; do
+        echo "---- $report"
+        head -n 60 "$report"
+    done
+    log "SANITIZER REPORT (above; pytest exit status $rc after $seconds s)"
+    exit 1
+fi
+log "pytest exit status $rc after $seconds s, no sanitizer report"
 exit $rc

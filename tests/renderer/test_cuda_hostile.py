@@ -55,14 +55,16 @@ def test_extreme_and_subnormal_coordinates(backend, dtype):
 
 @pytest.mark.parametrize("image_size", [(1, 1), (1, 70), (70, 1), (33, 49)])
 def test_faces_covering_every_tile_of_odd_sized_images(backend, image_size):
-    """Large faces over images of one pixel, one row or column, and several rows of tiles that
-    end in partial tiles: every (face, tile) an entry, the last tile's threads beyond the
-    image edge idle, batch of 3 (one empty)."""
+    """Faces over images of one pixel, one row or column, and several rows of tiles that end
+    in partial tiles (the last tile's threads beyond the image edge idle), two of them
+    covering every tile; batch of 3, one mesh all padding."""
     fv, fc = random_scene(3, 40, torch.Generator().manual_seed(5), extent=1.5)
+    cover = torch.tensor([[-10.0, -10.0, 2.0], [10.0, -10.0, 2.0], [0.0, 10.0, 2.0]], dtype=fv.dtype)
+    fv[:2, :2] = torch.stack([cover, cover + torch.tensor([0.0, 0.0, 0.5], dtype=fv.dtype)])
     fv[2] = 0  # an all-padding mesh
     settings = RasterSettings(image_size=image_size, sigma=1e-2, gamma=0.3, near=1.0, far=3.0)
     tiles = -(-image_size[0] // TILE) * -(-image_size[1] // TILE)
-    assert _entries(backend, fv, settings) >= 40 * tiles  # the first image: at least every face once per tile
+    assert _entries(backend, fv, settings) >= 2 * 2 * tiles  # the covering faces of two images, each tile
     got = render_on(backend, fv, fc, settings)
     assert got[0][2, -1].abs().max() == 0
     assert_matches(got, render_with_grads(kernel, fv, fc, settings), TOLERANCE[torch.float64])
