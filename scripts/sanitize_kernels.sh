@@ -7,7 +7,8 @@
 #   bash scripts/sanitize_kernels.sh [PYTEST ARGS...]   (default: tests/renderer/test_cuda*.py)
 #
 # On a copy of the checkout (git's tracked and unignored files) in SANITIZE_DIR (default:
-# a temporary folder, removed afterwards unless SANITIZE_KEEP=1), so that the checkout's
+# a temporary folder, removed afterwards unless SANITIZE_KEEP=1; shared/ beside the
+# checkout, where the golden cases lie, is linked beside the copy), so that the checkout's
 # own build is left alone: the CPU build (no CUDA even on a GPU machine) with
 #   CFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
 #           -fno-omit-frame-pointer -g"   LDFLAGS="-fsanitize=address,undefined,float-cast-overflow"
@@ -38,10 +39,17 @@ asan="$(readlink -f "$asan")"
 # the sanitizer, not a finding).
 stdcxx="$(readlink -f "$("$CXX_BIN" -print-file-name=libstdc++.so)")"
 
-WORK="${SANITIZE_DIR:-$(mktemp -d)}"
+if [ -n "${SANITIZE_DIR:-}" ]; then
+    WORK="$SANITIZE_DIR"
+else
+    scratch="$(mktemp -d)"
+    WORK="$scratch/softrecon"
+    [ "${SANITIZE_KEEP:-0}" = 1 ] || trap 'rm -rf "$scratch"' EXIT
+fi
 mkdir -p "$WORK"
-if [ -z "${SANITIZE_DIR:-}" ] && [ "${SANITIZE_KEEP:-0}" != 1 ]; then
-    trap 'rm -rf "$WORK"' EXIT
+# The golden cases are read from shared/golden beside the checkout: beside the copy too.
+if [ -d "$ROOT/../shared/golden" ] && [ ! -e "$WORK/../shared" ]; then
+    ln -s "$(cd "$ROOT/../shared" && pwd)" "$WORK/../shared"
 fi
 git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C "$WORK"
 rm -f "$WORK"/softrecon/_C*.so
