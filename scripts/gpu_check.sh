@@ -58,7 +58,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --offline) MODE=offline; shift ;;
         --online) MODE=online; shift ;;
-        -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
         -*) echo "gpu_check: unknown option '$1' (--offline, --online, or an output folder)" >&2; exit 2 ;;
         *)
             if [ -n "$OUT" ]; then

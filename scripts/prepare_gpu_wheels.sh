@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
         --dest) DEST="${2:?--dest needs a folder}"; shift 2 ;;
         --python-version) PY_VERSION="${2:?--python-version needs X.Y}"; shift 2 ;;
         --have) HAVE="${2:?--have needs a file}"; shift 2 ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "prepare_gpu_wheels: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
