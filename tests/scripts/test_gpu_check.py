@@ -34,13 +34,22 @@ def _stand_in_gpu(tmp_path):
 
 def test_offline_mode_is_chosen_where_no_index_answers_and_the_summary_comes_last(tmp_path):
     """No package index for pip (an unreachable one, and --no-index): the offline mode, with
-    the machine's python (here a CPU torch, which it refuses by name before building), the
-    later stages skipped, the summary written to the folder given and printed last."""
+    the machine's python (here one whose torch is a stand-in CPU build, which it refuses by
+    name before building), the later stages skipped, the summary written to the folder
+    given and printed last."""
     out = tmp_path / "out"
+    fake = tmp_path / "fake"
+    (fake / "torch").mkdir(parents=True)
+    (fake / "torch" / "__init__.py").write_text(
+        "import types\n__version__ = '0.0+cpu'\nversion = types.SimpleNamespace(cuda=None)\n"
+    )
+    python = tmp_path / "python3"
+    python.write_text(f'#!/bin/sh\nPYTHONPATH="{fake}" exec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env.update(
         NVIDIA_SMI=_stand_in_gpu(tmp_path),
-        PYTHON=sys.executable,
+        PYTHON=str(python),
         PIP_CONFIG_FILE=os.devnull,
         PIP_INDEX_URL="http://127.0.0.1:9/",
         PIP_NO_INDEX="1",
