@@ -12,7 +12,8 @@ from omegaconf import OmegaConf
 # What a job may set, as in hydra-submitit-launcher's SlurmQueueConf (submitit's names
 # without the ``slurm_`` prefix). The Hydra-only keys (the folder, the name, _target_)
 # are not job settings.
-LAUNCHER_KEYS = (
+# Settings without the ``slurm_`` prefix in submitit's AutoExecutor (shared by its clusters).
+GENERIC_KEYS = (
     "timeout_min",
     "cpus_per_task",
     "gpus_per_node",
@@ -20,6 +21,8 @@ LAUNCHER_KEYS = (
     "mem_gb",
     "nodes",
     "stderr_to_stdout",
+)
+LAUNCHER_KEYS = GENERIC_KEYS + (
     "partition",
     "qos",
     "comment",

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Sequence
 
+from .settings import GENERIC_KEYS
+
 # Settings of submitit's executor itself (the rest are sbatch's), as hydra-submitit-launcher splits them.
 EXECUTOR_KEYS = ("max_num_timeout",)
-# Settings without the ``slurm_`` prefix in submitit's AutoExecutor (shared by its clusters).
-GENERIC_KEYS = (
-    "timeout_min",
-    "cpus_per_task",
-    "gpus_per_node",
-    "tasks_per_node",
-    "mem_gb",
-    "nodes",
-    "stderr_to_stdout",
-)
 
 
 def submit_array(functions: Sequence[Callable[[], Any]], folder: str, settings: Dict[str, Any], name: str) -> List[str]:
