@@ -160,14 +160,28 @@ def test_reproduce_on_slurm_with_a_failing_row_status_and_collect(tiny, tmp_path
     (synthetic / MARKER_NAME).write_text(json.dumps({"config": SyntheticConfig().to_json()}))
     out = tmp_path / "tables"
     table_dir = out / "ablation" / "synthetic-quick"
-    # no_flatten is made to fail: its folder holds a record of other overrides.
-    (table_dir / "no_flatten").mkdir(parents=True)
-    (table_dir / "no_flatten" / "row.json").write_text(json.dumps({"overrides": ["something else"]}))
     tiny_model = _train_overrides(str(synthetic), 3)
     tiny_model = [o for o in tiny_model if not o.startswith(("data.root=", "data.synthetic=", "logging"))]
     args = ["--table", "ablation", "--rows", "baseline,no_flatten", "--data-dir", str(data_dir), "--out", str(out)]
-    args += [f"--override={o}" for o in tiny_model] + ["--poll", "1"]
+    args += ["--seeds", "0"] + [f"--override={o}" for o in tiny_model] + ["--poll", "1"]
     args += ["--slurm", "gpus_per_node=null", "--slurm", "mem_gb=null", "--slurm", "cpus_per_task=1"]
+    # no_flatten is made to fail inside its job: its folder passes every check made before
+    # submitting (its config.yaml is the one its row composes to), but the checkpoint it
+    # resumes from is damaged, so its training stops with an error naming the file.
+    from omegaconf import OmegaConf
+
+    from softrecon.cli import reproduce as reproduce_command
+    from softrecon.config import compose_config
+    from softrecon.experiments import tables
+
+    parsed = reproduce_command.parse_args(args)
+    row = next(r for r in tables.get_table("ablation").rows if r.name == "no_flatten")
+    row_dir = table_dir / "no_flatten"
+    (row_dir / "checkpoints").mkdir(parents=True)
+    (row_dir / "checkpoints" / "step_000000001.pt").write_bytes(b"not a checkpoint")
+    overrides = [*reproduce_command._row_overrides(row, 0, parsed), *reproduce_command._data_dir(parsed)]
+    composed = compose_config("train", [*overrides, f"paths.run_dir={row_dir}"])
+    OmegaConf.save(composed, row_dir / "config.yaml", resolve=True)
 
     def reproduce(*more):
         done = subprocess.run(
@@ -190,7 +204,7 @@ def test_reproduce_on_slurm_with_a_failing_row_status_and_collect(tiny, tmp_path
     status = reproduce("--status")
     print(status)
     assert "baseline                 done" in status
-    assert "no_flatten               failed" in status and "trained with other overrides" in status
+    assert "no_flatten               failed" in status and "step_000000001.pt" in status
     table = (table_dir / "table.md").read_text()
     assert "| no_flatten |  |  |  | failed:" in table and "| baseline |" in table and "| done |" in table, waited
     collected = reproduce("--collect")
