@@ -102,7 +102,9 @@ def test_a_hydra_sweep_of_two_runs_through_the_slurm_launcher(tiny, tmp_path):
 
 
 def test_a_job_requeued_mid_run_resumes_and_ends_bit_equal_to_an_uninterrupted_run(tiny, tmp_path):
-    iterations = 200
+    # Long enough that the requeue, sent half a second after the loop starts, always
+    # lands mid-run (200 iterations of the tiny model take 2 s on an idle 2-core CPU).
+    iterations = 1500
     overrides = _train_overrides(tiny, iterations)
     straight = tmp_path / "straight"
     done = subprocess.run(
@@ -139,7 +141,7 @@ def test_a_job_requeued_mid_run_resumes_and_ends_bit_equal_to_an_uninterrupted_r
         while not (run_dir / "config.yaml").exists():  # the loop has started
             assert time.time() < deadline, log.read_text() if log.exists() else "no log"
             time.sleep(0.2)
-        time.sleep(2.0)
+        time.sleep(0.5)
         subprocess.run(["scontrol", "requeue", job], check=True)
         final = _wait_job(job)
     finally:
