@@ -7,8 +7,8 @@
 #   bash scripts/sanitize_kernels.sh [PYTEST ARGS...]   (default: tests/renderer/test_cuda*.py)
 #
 # On a copy of the checkout (git's tracked and unignored files) in SANITIZE_DIR (default:
-# a temporary folder, removed afterwards unless SANITIZE_KEEP=1; shared/ beside the
-# checkout, where the golden cases lie, is linked beside the copy), so that the checkout's
+# a temporary folder, removed afterwards unless SANITIZE_KEEP=1; the golden cases come
+# along in tests/golden), so that the checkout's
 # own build is left alone: the CPU build (no CUDA even on a GPU machine) with
 #   CFLAGS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
 #           -fno-omit-frame-pointer -g"   LDFLAGS="-fsanitize=address,undefined,float-cast-overflow"
@@ -47,10 +47,7 @@ else
     [ "${SANITIZE_KEEP:-0}" = 1 ] || trap 'rm -rf "$scratch"' EXIT
 fi
 mkdir -p "$WORK"
-# The golden cases are read from shared/golden beside the checkout: beside the copy too.
-if [ -d "$ROOT/../shared/golden" ] && [ ! -e "$WORK/../shared" ]; then
-    ln -s "$(cd "$ROOT/../shared" && pwd)" "$WORK/../shared"
-fi
+# The golden cases ship in tests/golden, so the copy below holds them.
 git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C "$WORK"
 rm -f "$WORK"/softrecon/_C*.so
 
