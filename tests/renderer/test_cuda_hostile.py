@@ -8,12 +8,10 @@ broadcast (stride 0) inputs, textures. Each case against the CPU kernel.
 
 import pytest
 import torch
-
-from softrecon.renderer import RasterSettings, soft_rasterize
-from softrecon.renderer import _kernels
-
 from kernel_helpers import TOLERANCE, assert_matches, kernel, random_scene, render_with_grads
 from test_cuda import BACKENDS, on, render_on
+
+from softrecon.renderer import RasterSettings, _kernels, soft_rasterize
 
 # Edge of the CUDA back end's square tiles (kCudaTileSize in csrc/common/).
 TILE = 16
