@@ -63,7 +63,10 @@ SUPERSEDED_EVAL = "_superseded_"  # eval_<split>_superseded_<time>/: an evaluati
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--table", required=True, choices=("main", "ablation", "gendr"), help="which table to reproduce"
+        "--table",
+        required=True,
+        choices=("main", "ablation", "gendr", "fitting"),
+        help="which table to reproduce (fitting: shape and pose fits per renderer on shipped meshes)",
     )
     parser.add_argument(
         "--data",
@@ -392,6 +395,10 @@ def run_row(
 
 def main(argv: Optional[Sequence[str]] = None) -> str:
     args = parse_args(argv)
+    if args.table == "fitting":  # fits, not training runs: their own runner
+        from softrecon.cli import reproduce_fitting
+
+        return reproduce_fitting.main(args)
     table = tables.get_table(args.table)
     rows = list(table.rows)
     if args.rows:
