@@ -87,8 +87,21 @@ class FitCase:
         return self.kind + "_" + "".join(c if c.isalnum() else "_" for c in self.name).strip("_")
 
 
+ASSETS_MARK = "<assets>"
+
+
+def _assets_dir() -> str:
+    return str(files("softrecon") / "assets" / "meshes")
+
+
 def _asset(relative: str) -> str:
-    return str(files("softrecon") / "assets" / "meshes" / relative)
+    return os.path.join(_assets_dir(), relative)
+
+
+def portable(overrides: Sequence[str]) -> List[str]:
+    """The overrides as a request records them: shipped meshes as ``<assets>/...``, so that
+    a table's runs stay valid when the checkout or the installed package moves."""
+    return [o.replace(_assets_dir(), ASSETS_MARK) for o in overrides]
 
 
 def fitting_cases(budget: FittingBudget) -> List[FitCase]:
@@ -136,9 +149,9 @@ def read_run(folder: str, overrides: Sequence[str]) -> Optional[Dict]:
     if os.path.isfile(request_path):
         with open(request_path, encoding="utf-8") as f:
             recorded = json.load(f).get("overrides")
-    if recorded != list(overrides):
+    if recorded != portable(overrides):
         raise RequestMismatch(
-            f"{folder}: fitted with overrides {recorded} but the table now asks for {list(overrides)}; "
+            f"{folder}: fitted with overrides {recorded} but the table now asks for {portable(overrides)}; "
             "delete the folder or write the table to another --out"
         )
     with open(metrics_path, encoding="utf-8") as f:
@@ -149,7 +162,7 @@ def run_fit(case: FitCase, folder: str, overrides: Sequence[str], threads: int =
     """Run one fit as a subprocess of this Python (its output goes to ``fit.log``)."""
     os.makedirs(folder, exist_ok=True)
     with atomic_write(os.path.join(folder, REQUEST_FILE)) as f:
-        json.dump({"kind": case.kind, "name": case.name, "overrides": list(overrides)}, f, indent=1)
+        json.dump({"kind": case.kind, "name": case.name, "overrides": portable(overrides)}, f, indent=1)
     command = [sys.executable, "-m", FIT_COMMANDS[case.kind], *overrides]
     command += [f"num_threads={threads}", f"hydra.run.dir={folder}"]
     with open(os.path.join(folder, "fit.log"), "w", encoding="utf-8") as log:

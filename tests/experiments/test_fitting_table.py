@@ -94,6 +94,12 @@ def test_a_run_with_other_overrides_is_refused(tmp_path):
     assert ft.read_run(str(tmp_path / "missing"), ["steps=5"]) is None
 
 
+def test_requests_record_shipped_meshes_wherever_the_package_lies():
+    case = next(c for c in ft.fitting_cases(ft.BUDGETS["quick"]) if c.name == "cow")
+    recorded = ft.portable(ft.run_overrides(case, "softras", 0))
+    assert f"target={ft.ASSETS_MARK}/cow/cow.obj" in recorded
+
+
 @pytest.mark.parametrize("option", [["--launcher", "slurm"], ["--override", "x=1"], ["--rows", "nope"]])
 def test_options_that_do_not_apply_are_refused(option, tmp_path):
     with pytest.raises(SystemExit):
