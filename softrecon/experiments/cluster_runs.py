@@ -30,11 +30,12 @@ from softrecon.cluster import (
 from softrecon.rundir.checkpoint import CHECKPOINT_DIR, latest_checkpoint
 from softrecon.utils.atomic import atomic_write
 
-from . import tables
+from .catalogue import CONFIG_DIR
+from .run_folder import ROW_RECORD
 
 JOBS_FILE = "slurm_jobs.json"  # in the table folder: {run folder name: its latest job id}
 SUBMITIT_DIR = "slurm"  # in the table folder: submitit's pickles and the jobs' logs
-LAUNCHER_CONFIG = os.path.join(tables.CONFIG_DIR, "hydra", "launcher", "slurm.yaml")  # the job settings
+LAUNCHER_CONFIG = os.path.join(CONFIG_DIR, "hydra", "launcher", "slurm.yaml")  # the job settings
 FINAL = ("done", "failed", "cancelled", "not submitted")  # states that no longer change by themselves
 
 
@@ -122,7 +123,7 @@ def run_status(table_dir: str, name: str, done: bool, job_id: Optional[str], sta
             why = [f"{state.restarts} requeue(s)"] if state.restarts else []
             why += [f"waiting for {state.reason}"] if state.reason not in ("None", "") else []
             return RunStatus(name, kind, ", ".join(why), job_id)
-        if os.path.exists(os.path.join(run_dir, tables.ROW_RECORD)):
+        if os.path.exists(os.path.join(run_dir, ROW_RECORD)):
             return RunStatus(name, "running", "trained; evaluating", job_id)
         iteration = _checkpoint_iteration(run_dir)
         where = f"last checkpoint at iteration {iteration}" if iteration is not None else "no checkpoint yet"
