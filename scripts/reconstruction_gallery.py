@@ -69,10 +69,8 @@ def gallery_rows(model, pictures: Sequence[str], as_is: bool = False):
 
 
 def main(argv: Optional[Sequence[str]] = None) -> str:
-    import imageio.v3 as iio
-
     from softrecon.predict import load_model
-    from softrecon.utils.atomic import atomic_write
+    from softrecon.utils.png import save_png
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="exported model file, checkpoint or run folder")
@@ -85,8 +83,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     rows, labels = gallery_rows(load_model(args.model), args.pictures, args.as_is)
     for k, label in enumerate(labels):
         print(f"row {k}: {label}")
-    with atomic_write(args.output, "wb") as handle:
-        handle.write(iio.imwrite("<bytes>", np.concatenate(rows, axis=0), extension=".png"))
+    save_png(args.output, np.concatenate(rows, axis=0))
     print(args.output)
     return args.output
 

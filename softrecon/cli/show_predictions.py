@@ -92,9 +92,7 @@ def prediction_rows(args) -> tuple:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> str:
-    import imageio.v3 as iio
-
-    from softrecon.utils.atomic import atomic_write
+    from softrecon.utils.png import save_png
 
     args = build_parser().parse_args(argv)
     if args.per_class < 1:
@@ -106,8 +104,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     rows, labels = prediction_rows(args)
     for k, label in enumerate(labels):
         print(f"row {k}: {label}")
-    with atomic_write(args.output, "wb") as handle:
-        handle.write(iio.imwrite("<bytes>", np.concatenate(rows, axis=0), extension=".png"))
+    save_png(args.output, np.concatenate(rows, axis=0))
     print(args.output)
     return args.output
 
