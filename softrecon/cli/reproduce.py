@@ -189,7 +189,7 @@ def slurm_statuses(args, runs, table_dir: str, splits) -> dict:
     return {
         (names[s.name][0].name, names[s.name][1]): f"{s.state}: {s.detail.splitlines()[0]}" if s.detail else s.state
         for s in statuses
-        if s.state != "done"
+        if s.state != RunState.DONE
     }
 
 
@@ -388,32 +388,30 @@ def run_row(
     return RunState.DONE
 
 
-def main(argv: Optional[Sequence[str]] = None) -> str:
-    args = parse_args(argv)
-    table = catalogue.get_table(args.table)
-    rows = list(table.rows)
-    if args.rows:
-        wanted = args.rows.split(",")
-        unknown = sorted(set(wanted) - {row.name for row in rows})
-        if unknown:
-            raise SystemExit(f"--rows: unknown rows {unknown}; table {table.name} has {[row.name for row in rows]}")
-        rows = [row for row in rows if row.name in wanted]
-        table = catalogue.Table(table.name, table.title, tuple(rows), table.published)
-    budget = budgets.BUDGETS[args.budget]
-    splits = list(catalogue.SPLITS) if args.split == "both" else [args.split]
-    table_dir = os.path.join(os.path.abspath(args.out), table.name, f"{args.data}-{args.budget}")
+def _chosen_rows(table: catalogue.Table, names: Optional[str]) -> catalogue.Table:
+    """The table with only the rows of ``--rows`` (comma-separated; None: all)."""
+    if not names:
+        return table
+    wanted = names.split(",")
+    unknown = sorted(set(wanted) - {row.name for row in table.rows})
+    if unknown:
+        raise SystemExit(f"--rows: unknown rows {unknown}; table {table.name} has {[row.name for row in table.rows]}")
+    rows = [row for row in table.rows if row.name in wanted]
+    return catalogue.Table(table.name, table.title, tuple(rows), table.published)
 
-    iterations = planning.iterations_of(budget, args.override)
-    runs = [(row, seed) for row in rows for seed in args.seeds]
+
+def print_plan(table: catalogue.Table, args, table_dir: str, splits, iterations: int) -> None:
+    """Every run's overrides and the estimated time of what is left to do."""
+    budget = budgets.BUDGETS[args.budget]
+    runs = [(row, seed) for row in table.rows for seed in args.seeds]
     pending = planning.pending_work(table_dir, runs, splits)
     estimate = planning.estimate_seconds(pending, budget, args.jobs, iterations)
     seeds = ",".join(str(seed) for seed in args.seeds)
     print(
-        f"table {table.name}: {len(rows)} rows x {len(args.seeds)} seed(s) ({seeds}) on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}"
+        f"table {table.name}: {len(table.rows)} rows x {len(args.seeds)} seed(s) ({seeds}) on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}"
     )
-    for row in rows:
-        for seed in args.seeds:
-            print(f"  {RunFolder.name(row.name, seed):24s} {' '.join(_row_overrides(row, seed, args))}")
+    for row, seed in runs:
+        print(f"  {RunFolder.name(row.name, seed):24s} {' '.join(_row_overrides(row, seed, args))}")
     if estimate is None:
         print(f"estimated time: unknown ({budget.measured_on})")
     elif not pending:
@@ -422,9 +420,12 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         print(
             f"estimated time: {estimate / 60:.0f} min for {len(pending)} run(s) still to train or evaluate, {args.jobs} at a time ({budget.measured_on})"
         )
-    drifted = {}
-    data = data_configs(rows, args)  # before any training: Hydra's composition is not thread-safe
-    identities = {name: drift.data_identity(config, os.getcwd()) for name, config in data.items()}
+
+
+def refused_folders(runs, args, table_dir: str, identities: dict) -> dict:
+    """{(row name, seed): why} of the run folders that may not be reused as they are
+    (``reuse_refusal``, ``config_drift``), each printed on stderr with its details."""
+    refused = {}
     for row, seed in runs:
         row_dir = RunFolder.of(table_dir, row.name, seed).path
         refusal = reuse_refusal(row_dir, identities[row.name])
@@ -432,8 +433,60 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         if refusal is None and drift_lines:
             refusal = DRIFTED, "; ".join(drift_lines)
         if refusal:
-            drifted[row.name, seed] = refusal[0]
+            refused[row.name, seed] = refusal[0]
             print(f"  {RunFolder.name(row.name, seed)}: {refusal[0]}: {refusal[1]}", file=sys.stderr)
+    return refused
+
+
+def run_all(runs, args, table_dir: str, splits, data: dict) -> dict:
+    """Train and evaluate ``runs``, ``--jobs`` at a time; {(row name, seed): status}."""
+    statuses = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {
+            pool.submit(run_row, row, seed, args, table_dir, splits, data[row.name]): (row, seed) for row, seed in runs
+        }
+        for future in concurrent.futures.as_completed(futures):
+            row, seed = futures[future]
+            statuses[row.name, seed] = future.result()
+            print(f"  {RunFolder.name(row.name, seed)}: {statuses[row.name, seed]}", flush=True)
+    return statuses
+
+
+def collect_row(row, seed, args, table_dir: str, splits, data: dict, statuses: dict, drifted: dict):
+    """The result of run (row, seed) as the table shows it: an evaluation of other data
+    left out, the status of a run that failed here or on SLURM, a drifted folder marked."""
+    row_dir = RunFolder.of(table_dir, row.name, seed).path
+    result = collect.read_row(row_dir, row, splits)
+    identity = drift.data_identity(data[row.name], os.getcwd())  # made by the training, perhaps
+    for split in list(result.iou) if (row.name, seed) not in drifted else ():  # (those are marked)
+        if stale_evaluation(row_dir, split, identity):  # --collect: an evaluation of other data, left out
+            del result.iou[split]
+            done = result.status == RunState.DONE
+            result.status = f"{split} evaluated on other data" if done else result.status
+    if statuses.get((row.name, seed), RunState.DONE) != RunState.DONE:
+        result.status = statuses[row.name, seed]
+    elif (row.name, seed) in drifted and result.status == RunState.DONE:
+        result.status = f"{RunState.DONE}, but {drifted[row.name, seed]}"
+    if not result.record:  # never finished training: show what it was run with
+        result.record = {
+            "overrides": _row_overrides(row, seed, args),
+            "seed": seed,
+        }
+    return result
+
+
+def main(argv: Optional[Sequence[str]] = None) -> str:
+    args = parse_args(argv)
+    table = _chosen_rows(catalogue.get_table(args.table), args.rows)
+    rows = list(table.rows)
+    splits = list(catalogue.SPLITS) if args.split == "both" else [args.split]
+    table_dir = os.path.join(os.path.abspath(args.out), table.name, f"{args.data}-{args.budget}")
+    iterations = planning.iterations_of(budgets.BUDGETS[args.budget], args.override)
+    runs = [(row, seed) for row in rows for seed in args.seeds]
+    print_plan(table, args, table_dir, splits, iterations)
+    data = data_configs(rows, args)  # before any training: Hydra's composition is not thread-safe
+    identities = {name: drift.data_identity(config, os.getcwd()) for name, config in data.items()}
+    drifted = refused_folders(runs, args, table_dir, identities)
     if drifted and not (args.dry_run or args.collect):
         raise SystemExit(
             f"{len(drifted)} run folder(s) in {table_dir} cannot be reused (above): remove them to retrain, "
@@ -451,39 +504,15 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         runs = []  # the jobs did the work
     if args.collect:
         runs = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {
-            pool.submit(run_row, row, seed, args, table_dir, splits, data[row.name]): (row, seed) for row, seed in runs
-        }
-        for future in concurrent.futures.as_completed(futures):
-            row, seed = futures[future]
-            statuses[row.name, seed] = future.result()
-            print(f"  {RunFolder.name(row.name, seed)}: {statuses[row.name, seed]}", flush=True)
-
-    results = []
-    for row in rows:
-        per_seed = []
-        for seed in args.seeds:
-            row_dir = RunFolder.of(table_dir, row.name, seed).path
-            result = collect.read_row(row_dir, row, splits)
-            identity = drift.data_identity(data[row.name], os.getcwd())  # made by the training, perhaps
-            for split in list(result.iou) if (row.name, seed) not in drifted else ():  # (those are marked)
-                if stale_evaluation(row_dir, split, identity):  # --collect: an evaluation of other data, left out
-                    del result.iou[split]
-                    done = result.status == RunState.DONE
-                    result.status = f"{split} evaluated on other data" if done else result.status
-            if statuses.get((row.name, seed), RunState.DONE) != RunState.DONE:
-                result.status = statuses[row.name, seed]
-            elif (row.name, seed) in drifted and result.status == RunState.DONE:
-                result.status = f"{RunState.DONE}, but {drifted[row.name, seed]}"
-            if not result.record:  # never finished training: show what it was run with
-                result.record = {
-                    "overrides": _row_overrides(row, seed, args),
-                    "seed": seed,
-                }
-            per_seed.append(result)
-        results.append(collect.combine_seeds(per_seed))
+    statuses.update(run_all(runs, args, table_dir, splits, data))
+    results = [
+        collect.combine_seeds(
+            [collect_row(row, seed, args, table_dir, splits, data, statuses, drifted) for seed in args.seeds]
+        )
+        for row in rows
+    ]
     folders = ", ".join(sorted({identity["root"] for identity in identities.values()}))
+    seeds = ",".join(str(seed) for seed in args.seeds)
     heading = f"Data: {args.data} (folder {folders}); budget: {args.budget} ({iterations} iterations a row); seed(s) {seeds}; made by `softrecon-reproduce {' '.join(sys.argv[1:] if argv is None else argv)}`."
     markdown_path = os.path.join(table_dir, "table.md")
     with atomic_write(markdown_path, "w") as handle:

@@ -29,13 +29,20 @@ METRICS_FILE = "metrics.json"  # eval_<split>/metrics.json: eval.py's result
 
 
 class RunState(str, enum.Enum):
-    """Where a run (row, seed) stands, as the table prints it. A status with a reason is
-    ``status.because(reason)`` ('failed: training (see ...)'); a plain one is the member."""
+    """Where a run (row, seed) stands, as the table and ``--status`` print it. A status with
+    a reason is ``status.because(reason)`` ('failed: training (see ...)'); a plain one is
+    the member. The members compare equal to their text (a ``str`` enum)."""
 
     DONE = "done"
     NOT_RUN = "not run"  # no row.json: never trained to its end
     NOT_EVALUATED = "not evaluated"  # trained, some split not evaluated
     FAILED = "failed"
+    # The states of a run submitted to SLURM (``cluster_runs``) until it is done or failed.
+    NOT_SUBMITTED = "not submitted"
+    PENDING = "pending"
+    REQUEUED = "requeued"
+    RUNNING = "running"
+    CANCELLED = "cancelled"
 
     def __str__(self) -> str:
         return self.value

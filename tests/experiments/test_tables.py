@@ -197,3 +197,24 @@ def test_config_drift():
     assert drift.config_drift(trained, current) == ["renderer.sigma: 0.0001 -> 3e-05"]
     assert drift.config_drift(current, current) == []
     assert drift.config_drift({"loss": {"w": [1, 2]}}, {"loss": {"w": [1, 3]}}) == ["loss.w: [1, 2] -> [1, 3]"]
+
+
+def test_run_state_prints_and_compares_as_its_text():
+    state = run_folder.RunState
+    assert state.DONE == "done" and f"{state.NOT_RUN}" == "not run" and str(state.FAILED) == "failed"
+    assert f"{state.DONE:>6s}" == "  done"
+    assert state.FAILED.because("training (see x.log)") == "failed: training (see x.log)"
+    assert json.dumps({"status": state.DONE}) == '{"status": "done"}'
+
+
+def test_run_folder_layout(tmp_path):
+    """The layout reproduce.py and the collector share: <row>[-seed<s>]/row.json, eval_<split>/..."""
+    folder = RunFolder.of(str(tmp_path), "baseline", 2)
+    assert folder.path == str(tmp_path / "baseline-seed2") and RunFolder.of(str(tmp_path), "b", 0).path.endswith("/b")
+    assert not folder.trained() and folder.read_record() is None and not folder.has_checkpoints()
+    os.makedirs(folder.path)
+    folder.write_record({"status": run_folder.RunState.DONE.value, "seed": 2})
+    assert folder.trained() and folder.read_record() == {"status": "done", "seed": 2}
+    assert folder.metrics_path("val") == str(tmp_path / "baseline-seed2" / "eval_val" / "metrics.json")
+    assert folder.eval_data_path("test").endswith("eval_test/data.json") and not folder.evaluated("val")
+    assert folder.config_path.endswith("baseline-seed2/config.yaml")
