@@ -69,8 +69,8 @@ def gallery_rows(model, pictures: Sequence[str], as_is: bool = False):
 
 
 def main(argv: Optional[Sequence[str]] = None) -> str:
+    from softrecon.cli.show_predictions import write_rows
     from softrecon.predict import load_model
-    from softrecon.utils.png import save_png
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="exported model file, checkpoint or run folder")
@@ -81,11 +81,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     if not args.output.lower().endswith(".png"):
         parser.error(f"--output must end in .png, got {args.output!r}")
     rows, labels = gallery_rows(load_model(args.model), args.pictures, args.as_is)
-    for k, label in enumerate(labels):
-        print(f"row {k}: {label}")
-    save_png(args.output, np.concatenate(rows, axis=0))
-    print(args.output)
-    return args.output
+    return write_rows(args.output, rows, labels)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from softrecon.dataset_builders.mesh_source import (
     unmatched_split_ids,
 )
 
-from .build_options import add_build_arguments, build_options
+from .build_options import add_build_arguments, build_options, new_parser
 
 DESCRIPTION = """\
 Render the 24 ShapeNet-benchmark views (camera distance 2.732, elevation 30 deg,
@@ -76,11 +76,7 @@ MAX_LISTED = 20  # ids named in a message; the rest are counted
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=DESCRIPTION,
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = new_parser(DESCRIPTION, EXAMPLES)
     parser.add_argument("input", help="folder of meshes (see the layouts above)")
     parser.add_argument("output", help="dataset folder to write (created if missing)")
     parser.add_argument("--layout", choices=LAYOUTS, default="auto", help="input layout (default: %(default)s)")

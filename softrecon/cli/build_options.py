@@ -11,6 +11,13 @@ from softrecon.dataset_builders.writer import FORMATS
 from softrecon.voxel import FILL_MODES
 
 
+def new_parser(description: str, examples: str) -> argparse.ArgumentParser:
+    """A command's parser: its description, then its examples after the options, as written."""
+    return argparse.ArgumentParser(
+        description=description, epilog=examples, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
 def add_build_arguments(parser: argparse.ArgumentParser, workers_help: str) -> None:
     """--image-size, --voxel-resolution, --voxel-fill, --formats, --workers, --no-progress."""
     parser.add_argument(

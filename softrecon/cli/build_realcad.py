@@ -16,7 +16,7 @@ from softrecon.dataset_builders.realcad import PACKAGES, build_realcad, download
 from softrecon.dataset_builders.realcad.builder import BuildFolderBusy
 from softrecon.dataset_builders.realcad.catalog import DEFAULT_CLASSES_FILE
 
-from .build_options import add_build_arguments, build_options
+from .build_options import add_build_arguments, build_options, new_parser
 
 DESCRIPTION = f"""\
 Fetch four Debian packages of free CAD models, unpack them without root, and build a
@@ -60,11 +60,7 @@ EXIT_BUSY = 4  # another build holds the work or output folder
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=DESCRIPTION,
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = new_parser(DESCRIPTION, EXAMPLES)
     parser.add_argument("output", help="dataset folder to write (created if missing)")
     parser.add_argument(
         "--debs",

@@ -21,7 +21,7 @@ or --data-root.
 from __future__ import annotations
 
 import argparse
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -91,9 +91,19 @@ def prediction_rows(args) -> tuple:
     return rows, labels
 
 
-def main(argv: Optional[Sequence[str]] = None) -> str:
+def write_rows(path: str, rows: List[np.ndarray], labels: List[str]) -> str:
+    """Stack the picture rows (each (h, W, C) uint8) top to bottom into the PNG ``path``,
+    after printing each row's label; print and return the path (the last line)."""
     from softrecon.utils.png import save_png
 
+    for k, label in enumerate(labels):
+        print(f"row {k}: {label}")
+    save_png(path, np.concatenate(rows, axis=0))
+    print(path)
+    return path
+
+
+def main(argv: Optional[Sequence[str]] = None) -> str:
     args = build_parser().parse_args(argv)
     if args.per_class < 1:
         raise SystemExit(f"--per-class must be >= 1, got {args.per_class}")
@@ -102,11 +112,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     if not args.output.lower().endswith(".png"):
         raise SystemExit(f"--output must end in .png, got {args.output!r}")
     rows, labels = prediction_rows(args)
-    for k, label in enumerate(labels):
-        print(f"row {k}: {label}")
-    save_png(args.output, np.concatenate(rows, axis=0))
-    print(args.output)
-    return args.output
+    return write_rows(args.output, rows, labels)
 
 
 if __name__ == "__main__":
