@@ -64,13 +64,13 @@ def bench(preset: str, iterations: int, warmup: int, data_root: str, extra, run_
         cfg = compose_config("train", overrides)
         trainer = Trainer(cfg)
         for _ in range(warmup):
-            trainer.train_step()
+            trainer.loop.step()
         trainer.timer.reset()
         start = time.perf_counter()
         for _ in range(iterations):
-            trainer.train_step()
+            trainer.loop.step()
         elapsed = time.perf_counter() - start
-        trainer.close()
+        trainer.loop.batches.close()
         if keep:
             trainer.save_checkpoint()  # <run_dir>/checkpoints: eval.py can score the run
     totals = trainer.timer.totals

@@ -69,10 +69,8 @@ def gallery_rows(model, pictures: Sequence[str], as_is: bool = False):
 
 
 def main(argv: Optional[Sequence[str]] = None) -> str:
-    import imageio.v3 as iio
-
+    from softrecon.cli.show_predictions import write_rows
     from softrecon.predict import load_model
-    from softrecon.utils.atomic import atomic_write
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="exported model file, checkpoint or run folder")
@@ -83,12 +81,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     if not args.output.lower().endswith(".png"):
         parser.error(f"--output must end in .png, got {args.output!r}")
     rows, labels = gallery_rows(load_model(args.model), args.pictures, args.as_is)
-    for k, label in enumerate(labels):
-        print(f"row {k}: {label}")
-    with atomic_write(args.output, "wb") as handle:
-        handle.write(iio.imwrite("<bytes>", np.concatenate(rows, axis=0), extension=".png"))
-    print(args.output)
-    return args.output
+    return write_rows(args.output, rows, labels)
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ def test_every_subpackage_has_a_layer():
 def test_the_parser_sees_relative_and_module_imports():
     # A self-check, so that the test below cannot pass by seeing no imports at all.
     imports = {name for _, name in _imported_modules(PACKAGE / "training" / "trainer.py")}
-    assert "softrecon.rundir.checkpoint" in imports and "softrecon.training.objective" in imports
+    assert "softrecon.rundir.checkpoint" in imports and "softrecon.training.loop" in imports
     imports = {name for _, name in _imported_modules(PACKAGE / "renderer" / "cameras.py")}
     assert "softrecon.protocol" in imports
     assert (

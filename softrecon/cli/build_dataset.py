@@ -11,7 +11,7 @@ import os
 import sys
 from typing import List, Optional
 
-from softrecon.dataset_builders import IMAGE_SIZES, BuildOptions, run_build
+from softrecon.dataset_builders import run_build
 from softrecon.dataset_builders.mesh_source import (
     LAYOUTS,
     assign_by_fractions,
@@ -22,8 +22,8 @@ from softrecon.dataset_builders.mesh_source import (
     read_split_file,
     unmatched_split_ids,
 )
-from softrecon.dataset_builders.writer import FORMATS
-from softrecon.voxel import FILL_MODES
+
+from .build_options import add_build_arguments, build_options, new_parser
 
 DESCRIPTION = """\
 Render the 24 ShapeNet-benchmark views (camera distance 2.732, elevation 30 deg,
@@ -76,11 +76,7 @@ MAX_LISTED = 20  # ids named in a message; the rest are counted
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=DESCRIPTION,
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = new_parser(DESCRIPTION, EXAMPLES)
     parser.add_argument("input", help="folder of meshes (see the layouts above)")
     parser.add_argument("output", help="dataset folder to write (created if missing)")
     parser.add_argument("--layout", choices=LAYOUTS, default="auto", help="input layout (default: %(default)s)")
@@ -96,29 +92,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help="seeded random split per class (default when no --split-file: 0.8 0.1 0.1)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random split (default: %(default)s)")
-    parser.add_argument(
-        "--image-size",
-        type=int,
-        default=64,
-        help=f"image size S; the usual ones are {', '.join(map(str, IMAGE_SIZES))} (default: %(default)s)",
-    )
-    parser.add_argument("--voxel-resolution", type=int, default=32, help="voxel resolution R (default: %(default)s)")
-    parser.add_argument(
-        "--voxel-fill",
-        choices=FILL_MODES,
-        default="flood",
-        help="interior fill: flood (exact for closed meshes, default), carve (robust to large holes), none",
-    )
-    parser.add_argument(
-        "--formats", nargs="+", choices=FORMATS, default=list(FORMATS), help="files to write (default: both)"
-    )
+    add_build_arguments(parser, workers_help="parallel worker processes")
     parser.add_argument(
         "--no-compress", action="store_true", help="store the npz members uncompressed (memory-mappable)"
     )
     parser.add_argument(
         "--no-normalize", action="store_true", help="keep the file coordinates (must already be in the unit box)"
     )
-    parser.add_argument("--workers", type=int, default=1, help="parallel worker processes (default: %(default)s)")
     parser.add_argument(
         "--work-dir", default=None, help="cache of finished meshes for resuming (default: <output>/.work)"
     )
@@ -128,7 +108,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help=f"exit with status {EXIT_SKIPPED} when any mesh was skipped, and stop with status "
         f"{EXIT_SPLIT_IDS_WITHOUT_MESH} before building when the split file names ids without a mesh",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
 
@@ -153,13 +132,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     else:
         fractions = args.split_fractions or [0.8, 0.1, 0.1]
         assigned = assign_by_fractions(entries, dict(zip(("train", "val", "test"), fractions)), args.seed)
-    options = BuildOptions(
-        image_size=args.image_size,
-        voxel_resolution=args.voxel_resolution,
-        voxel_fill=args.voxel_fill,
-        formats=tuple(args.formats),
-        compress=not args.no_compress,
-    )
+    options = build_options(args, compress=not args.no_compress)
     work_dir = args.work_dir or os.path.join(args.output, ".work")
     report = run_build(
         mesh_tasks(assigned, normalize=not args.no_normalize),

@@ -12,12 +12,11 @@ import sys
 import time
 from typing import List, Optional
 
-from softrecon.dataset_builders import IMAGE_SIZES, BuildOptions
 from softrecon.dataset_builders.realcad import PACKAGES, build_realcad, download_debs, find_debs, total_download_size
 from softrecon.dataset_builders.realcad.builder import BuildFolderBusy
 from softrecon.dataset_builders.realcad.catalog import DEFAULT_CLASSES_FILE
-from softrecon.dataset_builders.writer import FORMATS
-from softrecon.voxel import FILL_MODES
+
+from .build_options import add_build_arguments, build_options, new_parser
 
 DESCRIPTION = f"""\
 Fetch four Debian packages of free CAD models, unpack them without root, and build a
@@ -61,11 +60,7 @@ EXIT_BUSY = 4  # another build holds the work or output folder
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=DESCRIPTION,
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = new_parser(DESCRIPTION, EXAMPLES)
     parser.add_argument("output", help="dataset folder to write (created if missing)")
     parser.add_argument(
         "--debs",
@@ -79,20 +74,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         "--classes-file", default=DEFAULT_CLASSES_FILE, help="class mapping CSV (default: the packaged classes.csv)"
     )
-    parser.add_argument(
-        "--image-size",
-        type=int,
-        default=64,
-        help=f"image size S; usual: {', '.join(map(str, IMAGE_SIZES))} (default: %(default)s)",
-    )
-    parser.add_argument("--voxel-resolution", type=int, default=32, help="voxel resolution R (default: %(default)s)")
-    parser.add_argument(
-        "--voxel-fill", choices=FILL_MODES, default="flood", help="interior fill (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--formats", nargs="+", choices=FORMATS, default=list(FORMATS), help="files to write (default: both)"
-    )
-    parser.add_argument("--workers", type=int, default=1, help="parallel render processes (default: %(default)s)")
+    add_build_arguments(parser, workers_help="parallel render processes")
     parser.add_argument(
         "--prepare-only", action="store_true", help="stop after preparing the meshes and writing manifest.csv"
     )
@@ -102,7 +84,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help="use .deb files whose version nothing can verify (marked 'unverified' in manifest.csv)",
     )
     parser.add_argument("--yes", action="store_true", help="download without asking (the size is printed either way)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser.parse_args(argv)
 
 
@@ -128,12 +109,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if all(path is None for path in debs.values()):
         print(f"error: no package .deb in {debs_dir}; see --help", file=sys.stderr)
         return EXIT_PACKAGES_MISSING
-    options = BuildOptions(
-        image_size=args.image_size,
-        voxel_resolution=args.voxel_resolution,
-        voxel_fill=args.voxel_fill,
-        formats=tuple(args.formats),
-    )
+    options = build_options(args)
     try:
         report = build_realcad(
             args.output,

@@ -97,9 +97,7 @@ def _labelled(cells: List[List[np.ndarray]], size: int) -> np.ndarray:
 
 def main(argv: Optional[Sequence[str]] = None) -> str:
     """Parse ``argv``, render the grid, write it atomically; return (and print last) the path."""
-    import imageio.v3 as iio
-
-    from softrecon.utils.atomic import atomic_write
+    from softrecon.utils.png import save_png
 
     args = build_parser().parse_args(argv)
     path = args.output or os.path.splitext(os.path.basename(args.mesh))[0] + "_gendr.png"
@@ -110,8 +108,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     except ValueError as error:  # MeshLoadError included: its message names the file
         print(f"compare_gendr.py: error: {error}", file=sys.stderr)
         sys.exit(BAD_INPUT_STATUS)
-    with atomic_write(path, "wb") as handle:
-        handle.write(iio.imwrite("<bytes>", grid, extension=".png"))
+    save_png(path, grid)
     print(path, flush=True)
     return path
 

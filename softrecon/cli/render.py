@@ -317,11 +317,12 @@ def write_output(path: str, frames: np.ndarray, turntable: bool, fps: float) -> 
     import imageio.v3 as iio
 
     from softrecon.utils.atomic import atomic_write
+    from softrecon.utils.png import save_png
 
-    if turntable:
-        data = iio.imwrite("<bytes>", frames[..., :3], extension=".gif", duration=1000.0 / fps, loop=0)
-    else:
-        data = iio.imwrite("<bytes>", np.concatenate(list(frames), axis=1), extension=".png")
+    if not turntable:
+        save_png(path, np.concatenate(list(frames), axis=1))
+        return
+    data = iio.imwrite("<bytes>", frames[..., :3], extension=".gif", duration=1000.0 / fps, loop=0)
     with atomic_write(path, "wb") as handle:
         handle.write(data)
 

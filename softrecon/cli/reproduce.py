@@ -41,7 +41,8 @@ from omegaconf import OmegaConf
 
 from softrecon.config import compose_config
 from softrecon.config.legacy import upgrade_stored_config
-from softrecon.experiments import tables
+from softrecon.experiments import budgets, catalogue, collect, drift, fitting_table, planning, render
+from softrecon.experiments.run_folder import ROW_RECORD, RunFolder, RunState
 from softrecon.rundir.checkpoint import CHECKPOINT_DIR
 from softrecon.rundir.folder import CONFIG_FILE
 from softrecon.utils import provenance
@@ -65,19 +66,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         "--table",
         required=True,
-        choices=("main", "ablation", "gendr", "fitting"),
-        help="which table to reproduce (fitting: shape and pose fits per renderer on shipped meshes)",
+        choices=(*catalogue.TABLES, fitting_table.NAME),
+        help=f"which table to reproduce ({fitting_table.NAME}: shape and pose fits per renderer on shipped meshes)",
     )
     parser.add_argument(
         "--data",
         default="synthetic",
-        choices=tuple(tables.DATA_GROUPS),
+        choices=tuple(catalogue.DATA_GROUPS),
         help="dataset (configs/data/<name>.yaml); default synthetic",
     )
     parser.add_argument(
         "--budget",
         default="quick",
-        choices=tuple(tables.BUDGETS),
+        choices=tuple(budgets.BUDGETS),
         help="quick: 2-core CPU, minutes per row; paper: 250k iterations on a GPU",
     )
     parser.add_argument(
@@ -169,10 +170,10 @@ def slurm_statuses(args, runs, table_dir: str, splits) -> dict:
     from softrecon.cluster import ScriptFunction
     from softrecon.experiments import cluster_runs
 
-    names = {tables.row_dir_name(row, seed): (row, seed) for row, seed in runs}
+    names = {RunFolder.name(row.name, seed): (row, seed) for row, seed in runs}
 
     def done():
-        return {name: not tables.pending_work(table_dir, [run], splits) for name, run in names.items()}
+        return {name: not planning.pending_work(table_dir, [run], splits) for name, run in names.items()}
 
     if args.launcher == "slurm" and not (args.status or args.collect):
         todo = [name for name, finished in done().items() if not finished]
@@ -193,7 +194,7 @@ def slurm_statuses(args, runs, table_dir: str, splits) -> dict:
     return {
         (names[s.name][0].name, names[s.name][1]): f"{s.state}: {s.detail.splitlines()[0]}" if s.detail else s.state
         for s in statuses
-        if s.state != "done"
+        if s.state != RunState.DONE
     }
 
 
@@ -223,22 +224,22 @@ def _data_dir(args: argparse.Namespace) -> List[str]:
     return [] if args.data_dir is None else [f"paths.data_dir={os.path.abspath(args.data_dir)}"]
 
 
-def _row_overrides(row: tables.Row, seed: int, args: argparse.Namespace) -> List[str]:
+def _row_overrides(row: catalogue.Row, seed: int, args: argparse.Namespace) -> List[str]:
     """The training overrides that make the run (row, seed): its identity in row.json."""
-    return tables.train_overrides(row, tables.BUDGETS[args.budget], args.data, seed) + list(args.override)
+    return planning.train_overrides(row, budgets.BUDGETS[args.budget], args.data, seed) + list(args.override)
 
 
 def _eval_overrides(args: argparse.Namespace) -> List[str]:
     """eval.py's data overrides: the data group, then the --override settings of the groups
     it shares with train.py (a row trained on 2 classes is scored on those 2), --data-dir."""
-    return [f"data={tables.DATA_GROUPS[args.data]}", *tables.shared_overrides(args.override), *_data_dir(args)]
+    return [f"data={catalogue.DATA_GROUPS[args.data]}", *drift.shared_overrides(args.override), *_data_dir(args)]
 
 
-def data_configs(rows: Sequence[tables.Row], args: argparse.Namespace) -> dict:
+def data_configs(rows: Sequence[catalogue.Row], args: argparse.Namespace) -> dict:
     """{row name: the resolved ``data`` config train.py reads for the row (any seed)}.
 
     Raises:
-        SystemExit: eval.py would read other data (``tables.DATA_KEYS``) than train.py,
+        SystemExit: eval.py would read other data (``drift.DATA_KEYS``) than train.py,
             e.g. a row file that sets a data key eval.py does not get.
     """
     evaluation = compose_config("eval", [*_eval_overrides(args), "ckpt_path=unused"])
@@ -249,7 +250,7 @@ def data_configs(rows: Sequence[tables.Row], args: argparse.Namespace) -> dict:
         trained = configs[row.name] = OmegaConf.to_container(train.data, resolve=True)
         differing = [
             f"data.{key}: {trained.get(key)!r} vs {scored.get(key)!r}"
-            for key in tables.DATA_KEYS
+            for key in drift.DATA_KEYS
             if trained.get(key) != scored.get(key)
         ]
         if differing:
@@ -261,19 +262,18 @@ def data_configs(rows: Sequence[tables.Row], args: argparse.Namespace) -> dict:
 
 
 def recorded_data(row_dir: str) -> Optional[dict]:
-    """The data a run folder was trained on (``tables.data_identity``): row.json's record,
+    """The data a run folder was trained on (``drift.data_identity``): row.json's record,
     else (an interrupted run, a row.json from before the record) the data.root of its
     config.yaml without a fingerprint; None when neither is there."""
-    record_path = os.path.join(row_dir, tables.ROW_RECORD)
-    if os.path.exists(record_path):
-        with open(record_path, encoding="utf-8") as handle:
-            data = json.load(handle).get("data")
-        if data:
-            return data
-    config_path = os.path.join(row_dir, CONFIG_FILE)
-    if not os.path.exists(config_path):
+    folder = RunFolder(row_dir)
+    data = (folder.read_record() or {}).get("data")
+    if data:
+        return data
+    if not os.path.exists(folder.config_path):
         return None
-    root = OmegaConf.to_container(OmegaConf.load(config_path)).get("data", {}).get("root")  # data, never resolved
+    root = (
+        OmegaConf.to_container(OmegaConf.load(folder.config_path)).get("data", {}).get("root")
+    )  # data, never resolved
     return (
         None if root is None else {"root": os.path.normpath(os.path.join(os.getcwd(), str(root))), "fingerprint": None}
     )
@@ -282,14 +282,15 @@ def recorded_data(row_dir: str) -> Optional[dict]:
 def reuse_refusal(row_dir: str, identity: dict) -> Optional[tuple]:
     """Why the run folder of a (row, seed) may not be reused or resumed as it is:
     (NO_CONFIG, what it holds) or (OTHER_DATA, how the data differs from ``identity``,
-    ``tables.data_identity`` of the row's data now); None if it may."""
-    holds = [name for name in (tables.ROW_RECORD, CHECKPOINT_DIR) if os.path.exists(os.path.join(row_dir, name))]
+    ``drift.data_identity`` of the row's data now); None if it may."""
+    folder = RunFolder(row_dir)
+    holds = [name for name in (ROW_RECORD, CHECKPOINT_DIR) if os.path.exists(os.path.join(row_dir, name))]
     if not holds:
         return None
-    if not os.path.exists(os.path.join(row_dir, CONFIG_FILE)):
+    if not os.path.exists(folder.config_path):
         return NO_CONFIG, f"it holds {' and '.join(holds)}"
     recorded = recorded_data(row_dir)
-    mismatch = None if recorded is None else tables.data_mismatch(recorded, identity)
+    mismatch = None if recorded is None else drift.data_mismatch(recorded, identity)
     return None if mismatch is None else (OTHER_DATA, mismatch)
 
 
@@ -297,19 +298,20 @@ def stale_evaluation(row_dir: str, split: str, identity: dict) -> Optional[str]:
     """How the data an existing evaluation of ``split`` read differs from ``identity``
     (its eval_<split>/data.json, or for an older one metrics.json's data_root); None
     when it read the same data, or there is no evaluation, or nothing says what it read."""
-    path = tables.metrics_path(row_dir, split)
+    folder = RunFolder(row_dir)
+    path = folder.metrics_path(split)
     if not os.path.exists(path):
         return None
-    record_path = tables.eval_data_path(row_dir, split)
+    record_path = folder.eval_data_path(split)
     with open(record_path if os.path.exists(record_path) else path, encoding="utf-8") as handle:
         record = json.load(handle)
     recorded = record if os.path.exists(record_path) else {"root": record.get("data_root"), "fingerprint": None}
-    return tables.data_mismatch(recorded, identity) if recorded.get("root") else None
+    return drift.data_mismatch(recorded, identity) if recorded.get("root") else None
 
 
-def config_drift(row: tables.Row, seed: int, args: argparse.Namespace, row_dir: str) -> List[str]:
+def config_drift(row: catalogue.Row, seed: int, args: argparse.Namespace, row_dir: str) -> List[str]:
     """How the config saved in the run folder of (row, seed) differs from the one its
-    overrides compose to now (``tables.config_drift``); [] when nothing is trained yet. A
+    overrides compose to now (``drift.config_drift``); [] when nothing is trained yet. A
     row whose file, preset or defaults changed since it was trained would otherwise be
     reused (or resumed) silently."""
     path = os.path.join(row_dir, CONFIG_FILE)
@@ -317,11 +319,11 @@ def config_drift(row: tables.Row, seed: int, args: argparse.Namespace, row_dir: 
         return []
     trained = upgrade_stored_config(OmegaConf.to_container(OmegaConf.load(path)))
     current = compose_config("train", [*_row_overrides(row, seed, args), *_data_dir(args), f"paths.run_dir={row_dir}"])
-    return tables.config_drift(trained, OmegaConf.to_container(current, resolve=True))
+    return drift.config_drift(trained, OmegaConf.to_container(current, resolve=True))
 
 
 def run_row(
-    row: tables.Row,
+    row: catalogue.Row,
     seed: int,
     args: argparse.Namespace,
     table_dir: str,
@@ -331,22 +333,19 @@ def run_row(
     """Train (or resume) and evaluate one row with one seed; returns its status. ``data``
     is the row's ``data_config`` (composed here when not given: not in a thread)."""
     data = data_configs([row], args)[row.name] if data is None else data
-    name = tables.row_dir_name(row, seed)
-    row_dir = os.path.join(table_dir, name)
+    name = RunFolder.name(row.name, seed)
+    folder = RunFolder.of(table_dir, row.name, seed)
+    row_dir = folder.path
     log_dir = os.path.join(table_dir, "logs")
     os.makedirs(log_dir, exist_ok=True)
     overrides = _row_overrides(row, seed, args)
-    record_path = os.path.join(row_dir, tables.ROW_RECORD)
-    record = None
-    if os.path.exists(record_path):
-        with open(record_path, encoding="utf-8") as handle:
-            record = json.load(handle)
-        if record.get("overrides") != overrides:
-            return f"failed: {record_path} was trained with other overrides {record.get('overrides')}; remove the folder to retrain"
-    if record is None:
-        resume = os.path.isdir(os.path.join(row_dir, "checkpoints")) and os.listdir(
-            os.path.join(row_dir, "checkpoints")
+    record = folder.read_record()
+    if record is not None and record.get("overrides") != overrides:
+        return RunState.FAILED.because(
+            f"{folder.record_path} was trained with other overrides {record.get('overrides')}; remove the folder to retrain"
         )
+    if record is None:
+        resume = folder.has_checkpoints()
         where = [f"ckpt_path={row_dir}"] if resume else [f"paths.run_dir={row_dir}"]
         started = time.perf_counter()
         command = [
@@ -357,72 +356,67 @@ def run_row(
             "logging.progress=false",
         ]
         if _run(command, os.path.join(log_dir, f"{name}_train.log")) != 0:
-            return f"failed: training (see {os.path.join(log_dir, name + '_train.log')})"
+            return RunState.FAILED.because(f"training (see {os.path.join(log_dir, name + '_train.log')})")
         record = {
             "row": row.name,
             "overrides": overrides,
             "seed": seed,
             "commit": git_commit(),
-            "config": os.path.join(row_dir, CONFIG_FILE),
-            "data": tables.data_identity(data, os.getcwd()),  # what it was trained on
+            "config": folder.config_path,
+            "data": drift.data_identity(data, os.getcwd()),  # what it was trained on
             "train_seconds": round(time.perf_counter() - started, 1),
             "finished": datetime.datetime.now().isoformat(timespec="seconds"),
-            "status": "done",
+            "status": RunState.DONE.value,
         }
-        with atomic_write(record_path, "w") as handle:
-            json.dump(record, handle, indent=2)
-    identity = tables.data_identity(data, os.getcwd())
+        folder.write_record(record)
+    identity = drift.data_identity(data, os.getcwd())
     for split in splits:
-        if os.path.exists(tables.metrics_path(row_dir, split)):
+        if folder.evaluated(split):
             if stale_evaluation(row_dir, split, identity) is None:
                 continue
             stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S_%f")  # made on other data: kept aside, redone
-            os.replace(tables.eval_dir(row_dir, split), tables.eval_dir(row_dir, split) + SUPERSEDED_EVAL + stamp)
+            os.replace(folder.eval_dir(split), folder.eval_dir(split) + SUPERSEDED_EVAL + stamp)
         command = [
             *EVAL_COMMAND,
             f"ckpt_path={row_dir}",
             *_eval_overrides(args),
             f"split={split}",
-            f"paths.run_dir={tables.eval_dir(row_dir, split)}",
+            f"paths.run_dir={folder.eval_dir(split)}",
             "progress=false",
         ]
         if _run(command, os.path.join(log_dir, f"{name}_eval_{split}.log")) != 0:
-            return f"failed: evaluation on {split} (see {os.path.join(log_dir, f'{name}_eval_{split}.log')})"
-        with atomic_write(tables.eval_data_path(row_dir, split), "w") as handle:
+            return RunState.FAILED.because(
+                f"evaluation on {split} (see {os.path.join(log_dir, f'{name}_eval_{split}.log')})"
+            )
+        with atomic_write(folder.eval_data_path(split), "w") as handle:
             json.dump(identity, handle, indent=2)
-    return "done"
+    return RunState.DONE
 
 
-def main(argv: Optional[Sequence[str]] = None) -> str:
-    args = parse_args(argv)
-    if args.table == "fitting":  # fits, not training runs: their own runner
-        from softrecon.cli import reproduce_fitting
+def _chosen_rows(table: catalogue.Table, names: Optional[str]) -> catalogue.Table:
+    """The table with only the rows of ``--rows`` (comma-separated; None: all)."""
+    if not names:
+        return table
+    wanted = names.split(",")
+    unknown = sorted(set(wanted) - {row.name for row in table.rows})
+    if unknown:
+        raise SystemExit(f"--rows: unknown rows {unknown}; table {table.name} has {[row.name for row in table.rows]}")
+    rows = [row for row in table.rows if row.name in wanted]
+    return catalogue.Table(table.name, table.title, tuple(rows), table.published)
 
-        return reproduce_fitting.main(args)
-    table = tables.get_table(args.table)
-    rows = list(table.rows)
-    if args.rows:
-        wanted = args.rows.split(",")
-        unknown = sorted(set(wanted) - {row.name for row in rows})
-        if unknown:
-            raise SystemExit(f"--rows: unknown rows {unknown}; table {table.name} has {[row.name for row in rows]}")
-        rows = [row for row in rows if row.name in wanted]
-        table = tables.Table(table.name, table.title, tuple(rows), table.published)
-    budget = tables.BUDGETS[args.budget]
-    splits = list(tables.SPLITS) if args.split == "both" else [args.split]
-    table_dir = os.path.join(os.path.abspath(args.out), table.name, f"{args.data}-{args.budget}")
 
-    iterations = tables.iterations_of(budget, args.override)
-    runs = [(row, seed) for row in rows for seed in args.seeds]
-    pending = tables.pending_work(table_dir, runs, splits)
-    estimate = tables.estimate_seconds(pending, budget, args.jobs, iterations)
+def print_plan(table: catalogue.Table, args, table_dir: str, splits, iterations: int) -> None:
+    """Every run's overrides and the estimated time of what is left to do."""
+    budget = budgets.BUDGETS[args.budget]
+    runs = [(row, seed) for row in table.rows for seed in args.seeds]
+    pending = planning.pending_work(table_dir, runs, splits)
+    estimate = planning.estimate_seconds(pending, budget, args.jobs, iterations)
     seeds = ",".join(str(seed) for seed in args.seeds)
     print(
-        f"table {table.name}: {len(rows)} rows x {len(args.seeds)} seed(s) ({seeds}) on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}"
+        f"table {table.name}: {len(table.rows)} rows x {len(args.seeds)} seed(s) ({seeds}) on {args.data}, budget {args.budget} ({iterations} iterations a row), split {'+'.join(splits)}"
     )
-    for row in rows:
-        for seed in args.seeds:
-            print(f"  {tables.row_dir_name(row, seed):24s} {' '.join(_row_overrides(row, seed, args))}")
+    for row, seed in runs:
+        print(f"  {RunFolder.name(row.name, seed):24s} {' '.join(_row_overrides(row, seed, args))}")
     if estimate is None:
         print(f"estimated time: unknown ({budget.measured_on})")
     elif not pending:
@@ -431,18 +425,77 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         print(
             f"estimated time: {estimate / 60:.0f} min for {len(pending)} run(s) still to train or evaluate, {args.jobs} at a time ({budget.measured_on})"
         )
-    drifted = {}
-    data = data_configs(rows, args)  # before any training: Hydra's composition is not thread-safe
-    identities = {name: tables.data_identity(config, os.getcwd()) for name, config in data.items()}
+
+
+def refused_folders(runs, args, table_dir: str, identities: dict) -> dict:
+    """{(row name, seed): why} of the run folders that may not be reused as they are
+    (``reuse_refusal``, ``config_drift``), each printed on stderr with its details."""
+    refused = {}
     for row, seed in runs:
-        row_dir = os.path.join(table_dir, tables.row_dir_name(row, seed))
+        row_dir = RunFolder.of(table_dir, row.name, seed).path
         refusal = reuse_refusal(row_dir, identities[row.name])
-        drift = config_drift(row, seed, args, row_dir)
-        if refusal is None and drift:
-            refusal = DRIFTED, "; ".join(drift)
+        drift_lines = config_drift(row, seed, args, row_dir)
+        if refusal is None and drift_lines:
+            refusal = DRIFTED, "; ".join(drift_lines)
         if refusal:
-            drifted[row.name, seed] = refusal[0]
-            print(f"  {tables.row_dir_name(row, seed)}: {refusal[0]}: {refusal[1]}", file=sys.stderr)
+            refused[row.name, seed] = refusal[0]
+            print(f"  {RunFolder.name(row.name, seed)}: {refusal[0]}: {refusal[1]}", file=sys.stderr)
+    return refused
+
+
+def run_all(runs, args, table_dir: str, splits, data: dict) -> dict:
+    """Train and evaluate ``runs``, ``--jobs`` at a time; {(row name, seed): status}."""
+    statuses = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {
+            pool.submit(run_row, row, seed, args, table_dir, splits, data[row.name]): (row, seed) for row, seed in runs
+        }
+        for future in concurrent.futures.as_completed(futures):
+            row, seed = futures[future]
+            statuses[row.name, seed] = future.result()
+            print(f"  {RunFolder.name(row.name, seed)}: {statuses[row.name, seed]}", flush=True)
+    return statuses
+
+
+def collect_row(row, seed, args, table_dir: str, splits, data: dict, statuses: dict, drifted: dict):
+    """The result of run (row, seed) as the table shows it: an evaluation of other data
+    left out, the status of a run that failed here or on SLURM, a drifted folder marked."""
+    row_dir = RunFolder.of(table_dir, row.name, seed).path
+    result = collect.read_row(row_dir, row, splits)
+    identity = drift.data_identity(data[row.name], os.getcwd())  # made by the training, perhaps
+    for split in list(result.iou) if (row.name, seed) not in drifted else ():  # (those are marked)
+        if stale_evaluation(row_dir, split, identity):  # --collect: an evaluation of other data, left out
+            del result.iou[split]
+            done = result.status == RunState.DONE
+            result.status = f"{split} evaluated on other data" if done else result.status
+    if statuses.get((row.name, seed), RunState.DONE) != RunState.DONE:
+        result.status = statuses[row.name, seed]
+    elif (row.name, seed) in drifted and result.status == RunState.DONE:
+        result.status = f"{RunState.DONE}, but {drifted[row.name, seed]}"
+    if not result.record:  # never finished training: show what it was run with
+        result.record = {
+            "overrides": _row_overrides(row, seed, args),
+            "seed": seed,
+        }
+    return result
+
+
+def main(argv: Optional[Sequence[str]] = None) -> str:
+    args = parse_args(argv)
+    if args.table == fitting_table.NAME:  # fits, not training runs: their own runner
+        from softrecon.cli import reproduce_fitting
+
+        return reproduce_fitting.main(args)
+    table = _chosen_rows(catalogue.get_table(args.table), args.rows)
+    rows = list(table.rows)
+    splits = list(catalogue.SPLITS) if args.split == "both" else [args.split]
+    table_dir = os.path.join(os.path.abspath(args.out), table.name, f"{args.data}-{args.budget}")
+    iterations = planning.iterations_of(budgets.BUDGETS[args.budget], args.override)
+    runs = [(row, seed) for row in rows for seed in args.seeds]
+    print_plan(table, args, table_dir, splits, iterations)
+    data = data_configs(rows, args)  # before any training: Hydra's composition is not thread-safe
+    identities = {name: drift.data_identity(config, os.getcwd()) for name, config in data.items()}
+    drifted = refused_folders(runs, args, table_dir, identities)
     if drifted and not (args.dry_run or args.collect):
         raise SystemExit(
             f"{len(drifted)} run folder(s) in {table_dir} cannot be reused (above): remove them to retrain, "
@@ -460,47 +513,24 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         runs = []  # the jobs did the work
     if args.collect:
         runs = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {
-            pool.submit(run_row, row, seed, args, table_dir, splits, data[row.name]): (row, seed) for row, seed in runs
-        }
-        for future in concurrent.futures.as_completed(futures):
-            row, seed = futures[future]
-            statuses[row.name, seed] = future.result()
-            print(f"  {tables.row_dir_name(row, seed)}: {statuses[row.name, seed]}", flush=True)
-
-    results = []
-    for row in rows:
-        per_seed = []
-        for seed in args.seeds:
-            row_dir = os.path.join(table_dir, tables.row_dir_name(row, seed))
-            result = tables.read_row(row_dir, row, splits)
-            identity = tables.data_identity(data[row.name], os.getcwd())  # made by the training, perhaps
-            for split in list(result.iou) if (row.name, seed) not in drifted else ():  # (those are marked)
-                if stale_evaluation(row_dir, split, identity):  # --collect: an evaluation of other data, left out
-                    del result.iou[split]
-                    result.status = f"{split} evaluated on other data" if result.status == "done" else result.status
-            if statuses.get((row.name, seed), "done") != "done":
-                result.status = statuses[row.name, seed]
-            elif (row.name, seed) in drifted and result.status == "done":
-                result.status = f"done, but {drifted[row.name, seed]}"
-            if not result.record:  # never finished training: show what it was run with
-                result.record = {
-                    "overrides": _row_overrides(row, seed, args),
-                    "seed": seed,
-                }
-            per_seed.append(result)
-        results.append(tables.combine_seeds(per_seed))
+    statuses.update(run_all(runs, args, table_dir, splits, data))
+    results = [
+        collect.combine_seeds(
+            [collect_row(row, seed, args, table_dir, splits, data, statuses, drifted) for seed in args.seeds]
+        )
+        for row in rows
+    ]
     folders = ", ".join(sorted({identity["root"] for identity in identities.values()}))
+    seeds = ",".join(str(seed) for seed in args.seeds)
     heading = f"Data: {args.data} (folder {folders}); budget: {args.budget} ({iterations} iterations a row); seed(s) {seeds}; made by `softrecon-reproduce {' '.join(sys.argv[1:] if argv is None else argv)}`."
     markdown_path = os.path.join(table_dir, "table.md")
     with atomic_write(markdown_path, "w") as handle:
-        handle.write(tables.markdown(table, results, splits, heading, args.data))
+        handle.write(render.markdown(table, results, splits, heading, args.data))
     with atomic_write(os.path.join(table_dir, "table.csv"), "w") as handle:
-        handle.write(tables.csv_text(results, splits))
+        handle.write(render.csv_text(results, splits))
     print(open(markdown_path, encoding="utf-8").read())
     print(markdown_path, flush=True)
-    if any(result.status != "done" for result in results):
+    if any(result.status != RunState.DONE for result in results):
         print("some rows did not finish: see their status above", file=sys.stderr)
     return markdown_path
 

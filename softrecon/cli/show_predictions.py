@@ -21,7 +21,7 @@ or --data-root.
 from __future__ import annotations
 
 import argparse
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -91,11 +91,19 @@ def prediction_rows(args) -> tuple:
     return rows, labels
 
 
+def write_rows(path: str, rows: List[np.ndarray], labels: List[str]) -> str:
+    """Stack the picture rows (each (h, W, C) uint8) top to bottom into the PNG ``path``,
+    after printing each row's label; print and return the path (the last line)."""
+    from softrecon.utils.png import save_png
+
+    for k, label in enumerate(labels):
+        print(f"row {k}: {label}")
+    save_png(path, np.concatenate(rows, axis=0))
+    print(path)
+    return path
+
+
 def main(argv: Optional[Sequence[str]] = None) -> str:
-    import imageio.v3 as iio
-
-    from softrecon.utils.atomic import atomic_write
-
     args = build_parser().parse_args(argv)
     if args.per_class < 1:
         raise SystemExit(f"--per-class must be >= 1, got {args.per_class}")
@@ -104,12 +112,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     if not args.output.lower().endswith(".png"):
         raise SystemExit(f"--output must end in .png, got {args.output!r}")
     rows, labels = prediction_rows(args)
-    for k, label in enumerate(labels):
-        print(f"row {k}: {label}")
-    with atomic_write(args.output, "wb") as handle:
-        handle.write(iio.imwrite("<bytes>", np.concatenate(rows, axis=0), extension=".png"))
-    print(args.output)
-    return args.output
+    return write_rows(args.output, rows, labels)
 
 
 if __name__ == "__main__":

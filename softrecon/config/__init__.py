@@ -3,6 +3,7 @@
 from .compose import CONFIG_DIR, compose_config
 from .resolvers import launch_id, register_resolvers
 from .schema import (
+    CallbacksConfig,
     DataConfig,
     EvalConfig,
     LoggingConfig,
@@ -19,6 +20,7 @@ from .schema import (
 from .strict import UnknownConfigKeyError, refuse_unknown_keys
 
 __all__ = [
+    "CallbacksConfig",
     "CONFIG_DIR",
     "compose_config",
     "DataConfig",

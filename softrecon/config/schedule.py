@@ -4,7 +4,8 @@ from the ``schedule`` config group (``configs/schedule/``)."""
 from __future__ import annotations
 
 import math
-from typing import Dict, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Dict, Mapping, Sequence, Tuple
 
 
 def step_decay(base: float, iteration: int, decay_at: Sequence[int], factor: float) -> float:
@@ -38,11 +39,43 @@ def step_decay(base: float, iteration: int, decay_at: Sequence[int], factor: flo
 SCHEDULED = {"lr": ("optim", "lr"), "sigma": ("renderer", "sigma")}
 
 
-def scheduled(config: Mapping, iteration: int) -> Dict[str, float]:
-    """The scheduled values of a run at ``iteration``: the one reading of the ``schedule`` group.
+@dataclass(frozen=True)
+class Schedule:
+    """The lr / sigma step schedule of one run, read from its config once
+    (``from_config``); ``at(i)`` gives the values of iteration i.
 
-    Training (each step's lr and sigma) and evaluation (the sigma a checkpoint was left
-    at) both call it, with a composed config or the plain dict stored in a checkpoint.
+    Attributes:
+        bases: name of ``SCHEDULED`` -> its value at iteration 0 (those the config holds).
+        decay_at: the milestones (``schedule.decay_at``).
+        factor: the multiplier per milestone (``schedule.decay_factor``).
+    """
+
+    bases: Mapping[str, float]
+    decay_at: Tuple[int, ...] = ()
+    factor: float = 1.0
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "Schedule":
+        """The schedule of a run config, composed or the plain dict a checkpoint stores:
+        the one reading of the ``schedule`` group (without one nothing decays)."""
+        schedule = config.get("schedule") or {}
+        bases = {}
+        for name, (group, key) in SCHEDULED.items():
+            base = (config.get(group) or {}).get(key)
+            if base is not None:
+                bases[name] = float(base)
+        return cls(bases, tuple(schedule.get("decay_at", [])), float(schedule.get("decay_factor", 1.0)))
+
+    def at(self, iteration: int) -> Dict[str, float]:
+        """``{'lr': ..., 'sigma': ...}`` at ``iteration`` (>= 0), each of the bases."""
+        return {name: step_decay(base, iteration, self.decay_at, self.factor) for name, base in self.bases.items()}
+
+
+def scheduled(config: Mapping, iteration: int) -> Dict[str, float]:
+    """The scheduled values of a run at ``iteration``: ``Schedule.from_config(config).at(iteration)``.
+
+    Training builds its ``Schedule`` once; evaluation (the sigma a checkpoint was left
+    at) calls this with the plain dict stored in a checkpoint.
 
     Args:
         config: a run config holding ``schedule.decay_at`` / ``schedule.decay_factor``
@@ -52,11 +85,4 @@ def scheduled(config: Mapping, iteration: int) -> Dict[str, float]:
     Returns:
         ``{'lr': ..., 'sigma': ...}``, each of ``SCHEDULED`` whose base the config holds.
     """
-    schedule = config.get("schedule") or {}
-    decay_at, factor = list(schedule.get("decay_at", [])), float(schedule.get("decay_factor", 1.0))
-    values = {}
-    for name, (group, key) in SCHEDULED.items():
-        base = (config.get(group) or {}).get(key)
-        if base is not None:
-            values[name] = step_decay(float(base), iteration, decay_at, factor)
-    return values
+    return Schedule.from_config(config).at(iteration)

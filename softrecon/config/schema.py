@@ -146,6 +146,15 @@ class LoggingConfig:
 
 
 @dataclass
+class CallbacksConfig:
+    """The training loop's callbacks (``configs/callbacks/``)."""
+
+    # Names of ``softrecon.training.callbacks.CALLBACKS``, in the order they act on an
+    # iteration; the checkpoint last. Checked at start-up (an unknown name fails).
+    enabled: List[str] = MISSING
+
+
+@dataclass
 class PathsConfig:
     """Folders. ``run_dir`` null: Hydra's output folder, or outputs/<time> without Hydra."""
 
@@ -168,6 +177,7 @@ class TrainConfig:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     resume: bool = MISSING  # continue from the latest checkpoint in paths.run_dir
     ckpt_path: Optional[str] = MISSING  # continue from this checkpoint (file or run folder)

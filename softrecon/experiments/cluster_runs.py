@@ -30,21 +30,22 @@ from softrecon.cluster import (
 from softrecon.rundir.checkpoint import CHECKPOINT_DIR, latest_checkpoint
 from softrecon.utils.atomic import atomic_write
 
-from . import tables
+from .catalogue import CONFIG_DIR
+from .run_folder import ROW_RECORD, RunState
 
 JOBS_FILE = "slurm_jobs.json"  # in the table folder: {run folder name: its latest job id}
 SUBMITIT_DIR = "slurm"  # in the table folder: submitit's pickles and the jobs' logs
-LAUNCHER_CONFIG = os.path.join(tables.CONFIG_DIR, "hydra", "launcher", "slurm.yaml")  # the job settings
-FINAL = ("done", "failed", "cancelled", "not submitted")  # states that no longer change by themselves
+LAUNCHER_CONFIG = os.path.join(CONFIG_DIR, "hydra", "launcher", "slurm.yaml")  # the job settings
+FINAL = (RunState.DONE, RunState.FAILED, RunState.CANCELLED, RunState.NOT_SUBMITTED)  # no longer change by themselves
 
 
 @dataclasses.dataclass(frozen=True)
 class RunStatus:
-    """One run's state: 'done', 'pending', 'requeued', 'running', 'failed', 'cancelled'
-    or 'not submitted'; ``detail`` says more (iteration, reason, log tail)."""
+    """One run's state (a ``RunState``: done, pending, requeued, running, failed, cancelled
+    or not submitted); ``detail`` says more (iteration, reason, log tail)."""
 
     name: str
-    state: str
+    state: RunState
     detail: str = ""
     job_id: Optional[str] = None
 
@@ -112,32 +113,35 @@ def run_status(table_dir: str, name: str, done: bool, job_id: Optional[str], sta
     """The state of the run ``name`` of ``table_dir`` (``done``: its row is trained and
     evaluated; ``state``: its job's ``JobState`` when the controller knows it)."""
     if done:
-        return RunStatus(name, "done", job_id=job_id)
+        return RunStatus(name, RunState.DONE, job_id=job_id)
     if job_id is None:
-        return RunStatus(name, "not submitted")
+        return RunStatus(name, RunState.NOT_SUBMITTED)
     run_dir = os.path.join(table_dir, name)
     if state is not None and state.active:
         if state.state == "PENDING" or state.state == "REQUEUED":
-            kind = "requeued" if state.restarts else "pending"
+            kind = RunState.REQUEUED if state.restarts else RunState.PENDING
             why = [f"{state.restarts} requeue(s)"] if state.restarts else []
             why += [f"waiting for {state.reason}"] if state.reason not in ("None", "") else []
             return RunStatus(name, kind, ", ".join(why), job_id)
-        if os.path.exists(os.path.join(run_dir, tables.ROW_RECORD)):
-            return RunStatus(name, "running", "trained; evaluating", job_id)
+        if os.path.exists(os.path.join(run_dir, ROW_RECORD)):
+            return RunStatus(name, RunState.RUNNING, "trained; evaluating", job_id)
         iteration = _checkpoint_iteration(run_dir)
         where = f"last checkpoint at iteration {iteration}" if iteration is not None else "no checkpoint yet"
         requeues = f" (after {state.restarts} requeue(s))" if state.restarts else ""
-        return RunStatus(name, "running", f"{where}{requeues}, for {state.run_time}", job_id)
+        return RunStatus(name, RunState.RUNNING, f"{where}{requeues}, for {state.run_time}", job_id)
     files = job_files(os.path.join(table_dir, SUBMITIT_DIR), job_id)
     outcome = job_result(os.path.join(table_dir, SUBMITIT_DIR), job_id)
     if outcome is not None and outcome[0] == "error":
-        return RunStatus(name, "failed", "the job raised:\n" + "\n".join(str(outcome[1]).splitlines()[-12:]), job_id)
-    if outcome is not None and str(outcome[1]).startswith("failed: "):
-        return RunStatus(name, "failed", _failure(str(outcome[1])[len("failed: ") :], files), job_id)
+        return RunStatus(
+            name, RunState.FAILED, "the job raised:\n" + "\n".join(str(outcome[1]).splitlines()[-12:]), job_id
+        )
+    failed = RunState.FAILED.because("")  # how run_row's status of a failure starts
+    if outcome is not None and str(outcome[1]).startswith(failed):
+        return RunStatus(name, RunState.FAILED, _failure(str(outcome[1])[len(failed) :], files), job_id)
     if state is not None and state.state == "CANCELLED":
-        return RunStatus(name, "cancelled", f"job cancelled ({state.reason}); submit again to continue", job_id)
+        return RunStatus(name, RunState.CANCELLED, f"job cancelled ({state.reason}); submit again to continue", job_id)
     ended = f"job ended {state.state} (exit code {state.exit_code})" if state else "the job left the queue"
-    return RunStatus(name, "failed", _failure(f"{ended} without finishing its row", files), job_id)
+    return RunStatus(name, RunState.FAILED, _failure(f"{ended} without finishing its row", files), job_id)
 
 
 def run_statuses(table_dir: str, names: Sequence[str], done: Mapping[str, bool]) -> List[RunStatus]:

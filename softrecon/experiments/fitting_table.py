@@ -35,6 +35,8 @@ import scipy.stats
 from softrecon.experiments import statistics as stats
 from softrecon.utils.atomic import atomic_write
 
+#: The table's name (``softrecon-reproduce --table fitting``).
+NAME = "fitting"
 #: Renderer name -> the Hydra overrides that select it in both fitting commands.
 RENDERERS: Mapping[str, Tuple[str, ...]] = {"softras": (), "nmr": ("renderer=nmr",)}
 BASELINE = "softras"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from typing import Any, Dict, Optional, Tuple, Union
 
 import torch
@@ -56,6 +57,17 @@ def set_num_threads(num_threads: int) -> None:
         raise ValueError(f"num_threads must be an int >= 0 (0: torch's default), got {num_threads!r}")
     if num_threads > 0:
         torch.set_num_threads(num_threads)
+
+
+def start_run(run_dir: str, num_threads: int) -> float:
+    """The start of a fitting command's body: check that ``run_dir`` is an existing folder
+    (ValueError otherwise), set torch's threads (``set_num_threads``); returns the start
+    time (``time.perf_counter``) for the metrics' ``wall_time_s``."""
+    started = time.perf_counter()
+    if not os.path.isdir(run_dir):
+        raise ValueError(f"run_dir {run_dir!r} is not an existing folder")
+    set_num_threads(num_threads)
+    return started
 
 
 def renderer_backend(device: torch.device) -> str:

@@ -29,7 +29,7 @@ from omegaconf import DictConfig, OmegaConf
 from softrecon.renderer.cameras import PerspectiveCamera
 
 from .objects import asymmetric_colored_object, position_colors
-from .outputs import load_normalized_mesh, renderer_backend, set_num_threads, write_metrics
+from .outputs import load_normalized_mesh, renderer_backend, start_run, write_metrics
 from .pose import PoseFitOptions, fit_pose, occluder_mask, paint_occluder
 from .rendering import render_rgba
 from .rotation import geodesic_angle_degrees, random_rotation, random_unit_vector
@@ -55,6 +55,95 @@ def load_pose_object(target: str, level: int) -> Tuple[torch.Tensor, torch.Tenso
     return vertices, faces, position_colors(vertices) if colors is None else colors
 
 
+def _check_options(cfg: DictConfig) -> None:
+    """Raise ValueError naming the first out-of-range option the fit itself does not check."""
+    if cfg.num_starts < 1:
+        raise ValueError(f"num_starts must be >= 1, got {cfg.num_starts!r}")
+    if not 0.0 <= cfg.rotation_perturbation_deg <= 180.0:
+        raise ValueError(f"rotation_perturbation_deg must be in [0, 180], got {cfg.rotation_perturbation_deg!r}")
+    if cfg.translation_perturbation < 0:
+        raise ValueError(f"translation_perturbation must be >= 0, got {cfg.translation_perturbation!r}")
+
+
+def fit_options(cfg: DictConfig) -> PoseFitOptions:
+    """The optimization settings of the config: its keys of the same names, the starting
+    blur and temperature from the ``renderer`` group (``renderer.sigma``, ``renderer.gamma``)."""
+    return PoseFitOptions(
+        steps=cfg.steps,
+        lr=cfg.lr,
+        sigma_start=cfg.renderer.sigma,
+        sigma_end=cfg.sigma_end,
+        gamma_start=cfg.renderer.gamma,
+        gamma_end=cfg.gamma_end,
+        rgb_weight=cfg.rgb_weight,
+        silhouette_weight=cfg.silhouette_weight,
+        gif_every=cfg.gif_every,
+    )
+
+
+@dataclasses.dataclass
+class PoseTarget:
+    """The image a pose fit matches: ``image`` (C + 1, H, W) with the occluder painted in,
+    ``occluded`` (H, W) bool (pixels left out of the loss), and the fraction of the
+    object's pixels the occluder hides."""
+
+    image: torch.Tensor
+    occluded: torch.Tensor
+    hidden_fraction: float
+
+
+def render_target(vertices, faces, colors, camera, settings, occluder: List[float]) -> PoseTarget:
+    """The object rendered at the true pose (the identity) with ``settings``, the
+    occluder rectangle (image fractions) painted over it."""
+    with torch.no_grad():
+        clean = render_rgba(vertices, faces, colors, camera, settings)[0]
+    occluded = occluder_mask(settings.image_size, occluder)
+    object_pixels = clean[-1] > ALPHA_THRESHOLD
+    hidden_fraction = float((object_pixels & occluded).sum()) / max(int(object_pixels.sum()), 1)
+    return PoseTarget(paint_occluder(clean, occluded), occluded, hidden_fraction)
+
+
+def fit_one_start(cfg: DictConfig, index: int, scene: tuple, target: PoseTarget, options: PoseFitOptions):
+    """Start ``index`` (seed ``cfg.seed + index``): the true pose perturbed, then fitted.
+
+    Args:
+        scene: (vertices, faces, colors, camera, settings) of the object and its camera.
+
+    Returns:
+        (the start's record for the metrics, the fit's ``PoseFitResult``).
+    """
+    vertices, faces, colors, camera, settings = scene
+    true_rotation, true_translation = torch.eye(3), torch.zeros(3)
+    generator = torch.Generator().manual_seed(cfg.seed + index)
+    start_rotation = random_rotation(cfg.rotation_perturbation_deg, generator) @ true_rotation
+    start_translation = true_translation + cfg.translation_perturbation * random_unit_vector(generator)
+    result = fit_pose(
+        vertices,
+        faces,
+        colors,
+        target.image,
+        ~target.occluded,
+        camera,
+        settings,
+        start_rotation,
+        start_translation,
+        options,
+        true_rotation=true_rotation,
+        progress=cfg.progress,
+    )
+    rotation_error = float(geodesic_angle_degrees(result.rotation, true_rotation))
+    record = {
+        "seed": cfg.seed + index,
+        "initial_rotation_error_deg": float(geodesic_angle_degrees(start_rotation, true_rotation)),
+        "initial_translation_error": float((start_translation - true_translation).norm()),
+        "rotation_error_deg": rotation_error,
+        "translation_error": float((result.translation - true_translation).norm()),
+        "success": rotation_error < cfg.success_rotation_deg,
+        "final_loss": result.losses[-1],
+    }
+    return record, result
+
+
 def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
     """Run the pose fit(s) as configured (``configs/fit_pose.yaml``) and write the outputs.
 
@@ -68,77 +157,25 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
     Raises:
         ValueError (MeshLoadError for the target) naming the offending file or option.
     """
-    started = time.perf_counter()
-    if not os.path.isdir(run_dir):
-        raise ValueError(f"run_dir {run_dir!r} is not an existing folder")
-    set_num_threads(cfg.num_threads)
-    if cfg.num_starts < 1:
-        raise ValueError(f"num_starts must be >= 1, got {cfg.num_starts!r}")
-    if not 0.0 <= cfg.rotation_perturbation_deg <= 180.0:
-        raise ValueError(f"rotation_perturbation_deg must be in [0, 180], got {cfg.rotation_perturbation_deg!r}")
-    if cfg.translation_perturbation < 0:
-        raise ValueError(f"translation_perturbation must be >= 0, got {cfg.translation_perturbation!r}")
-    options = PoseFitOptions(
-        steps=cfg.steps,
-        lr=cfg.lr,
-        sigma_start=cfg.renderer.sigma,
-        sigma_end=cfg.sigma_end,
-        gamma_start=cfg.renderer.gamma,
-        gamma_end=cfg.gamma_end,
-        rgb_weight=cfg.rgb_weight,
-        silhouette_weight=cfg.silhouette_weight,
-        gif_every=cfg.gif_every,
-    )
+    started = start_run(run_dir, cfg.num_threads)
+    _check_options(cfg)
+    options = fit_options(cfg)
     vertices, faces, colors = load_pose_object(cfg.target, cfg.object_level)
     camera = PerspectiveCamera.from_spherical(
         cfg.camera_distance, cfg.camera_elevation, cfg.camera_azimuth, viewing_angle=cfg.viewing_angle
     )
     # The target is rendered with the final (sharpest) blur and temperature.
     settings = instantiate(cfg.renderer).replace(sigma=cfg.sigma_end, gamma=cfg.gamma_end)
-    true_rotation = torch.eye(3)
-    true_translation = torch.zeros(3)
-    with torch.no_grad():
-        clean = render_rgba(vertices, faces, colors, camera, settings)[0]
-    occluded = occluder_mask(settings.image_size, list(cfg.occluder))
-    object_pixels = clean[-1] > ALPHA_THRESHOLD
-    hidden_fraction = float((object_pixels & occluded).sum()) / max(int(object_pixels.sum()), 1)
-    target = paint_occluder(clean, occluded)
-
+    target = render_target(vertices, faces, colors, camera, settings, list(cfg.occluder))
+    scene = (vertices, faces, colors, camera, settings)
     starts: List[Dict[str, Any]] = []
     frames = []
     for index in range(cfg.num_starts):
-        generator = torch.Generator().manual_seed(cfg.seed + index)
-        start_rotation = random_rotation(cfg.rotation_perturbation_deg, generator) @ true_rotation
-        start_translation = true_translation + cfg.translation_perturbation * random_unit_vector(generator)
-        result = fit_pose(
-            vertices,
-            faces,
-            colors,
-            target,
-            ~occluded,
-            camera,
-            settings,
-            start_rotation,
-            start_translation,
-            options if index == 0 else _without_frames(options),
-            true_rotation=true_rotation,
-            progress=cfg.progress,
-        )
+        # Only the first start is filmed.
+        record, result = fit_one_start(cfg, index, scene, target, options if index == 0 else _without_frames(options))
+        starts.append(record)
         if index == 0:
             frames = result.frames
-        rotation_error = float(geodesic_angle_degrees(result.rotation, true_rotation))
-        starts.append(
-            {
-                "seed": cfg.seed + index,
-                "initial_rotation_error_deg": float(geodesic_angle_degrees(start_rotation, true_rotation)),
-                "initial_translation_error": float((start_translation - true_translation).norm()),
-                "rotation_error_deg": rotation_error,
-                "translation_error": float((result.translation - true_translation).norm()),
-                "success": rotation_error < cfg.success_rotation_deg,
-                "final_loss": result.losses[-1],
-            }
-        )
-
     if frames:
         write_gif(os.path.join(run_dir, GIF_FILE), frames)
     rotation_errors = [s["rotation_error_deg"] for s in starts]
@@ -151,7 +188,7 @@ def run_fit_pose(cfg: DictConfig, run_dir: str) -> str:
         "success_rate": sum(s["success"] for s in starts) / len(starts),
         "median_rotation_error_deg": statistics.median(rotation_errors),
         "median_translation_error": statistics.median(s["translation_error"] for s in starts),
-        "occluded_object_fraction": hidden_fraction,
+        "occluded_object_fraction": target.hidden_fraction,
         "starts": starts,
         "wall_time_s": time.perf_counter() - started,
         "renderer_backend": renderer_backend(vertices.device),

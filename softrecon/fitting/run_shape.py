@@ -56,7 +56,7 @@ from softrecon.io import load_mesh, save_obj
 from softrecon.metrics import chamfer_distance, sample_points_on_mesh, voxel_iou
 from softrecon.voxel import voxelize
 
-from .outputs import load_normalized_mesh, renderer_backend, set_num_threads, write_metrics
+from .outputs import load_normalized_mesh, renderer_backend, start_run, write_metrics
 from .shape import ShapeFitOptions, fit_shape, hard_color_images, hard_silhouettes
 from .targets import load_image_targets, target_masks
 from .views import ViewSet, orbit_views, split_views
@@ -231,42 +231,29 @@ def _check_options(cfg: DictConfig, num_faces: int) -> None:
         )
 
 
-def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
-    """Run one shape fit as configured (``configs/fit_mesh.yaml``) and write its outputs.
+@dataclasses.dataclass
+class StagesResult:
+    """The end of a coarse-to-fine fit: the last stage's mesh, each stage's record
+    (faces, vertices, steps, time, metrics), the GIF frames and losses of all stages,
+    and the seconds spent fitting."""
 
-    Args:
-        cfg: the composed config (schema ``FitMeshConfig``).
-        run_dir: existing folder for the outputs.
+    vertices: torch.Tensor
+    faces: torch.Tensor
+    colors: Optional[torch.Tensor]
+    stages: List[Dict[str, Any]]
+    frames: List[np.ndarray]
+    losses: List[float]
+    seconds: float
 
-    Returns:
-        The absolute path of the metrics JSON, written last (atomically, as every file).
 
-    Raises:
-        ValueError (MeshLoadError for mesh files) naming the offending file or option.
-    """
-    started = time.perf_counter()
-    if not os.path.isdir(run_dir):
-        raise ValueError(f"run_dir {run_dir!r} is not an existing folder")
-    set_num_threads(cfg.num_threads)
-    vertices, faces = _template(cfg)
-    _check_options(cfg, faces.shape[0])
-    targets = load_targets(cfg)
-    settings = instantiate(cfg.renderer, image_size=targets.image_size)
-    fit_index, heldout_index = split_views(len(targets.views), cfg.heldout_every)
+def fit_stages(cfg: DictConfig, mesh: tuple, targets: FitTargets, fit_index, settings, score, run_dir: str):
+    """Fit ``mesh`` (vertices, faces, colours or None) to the targets of ``fit_index``,
+    then ``cfg.subdivisions`` times subdivide and fit again (``_stage_options``); the
+    mesh at the end of every stage but the last is written as ``STAGE_MESH_FILE``.
+    ``score(vertices, faces, colors=...)`` gives each stage's metrics. Returns a
+    ``StagesResult``."""
+    vertices, faces, colors = mesh
     fit_views = targets.views.subset(fit_index)
-    score = functools.partial(
-        shape_metrics,
-        target_mesh=targets.mesh,
-        heldout_views=targets.views.subset(heldout_index),
-        heldout_targets=targets.silhouettes[heldout_index],
-        voxel_resolution=cfg.voxel_resolution,
-        chamfer_points=cfg.chamfer_points,
-        seed=cfg.seed,
-        heldout_colors=None if targets.colors is None else targets.colors[heldout_index],
-    )
-    colors = None if targets.colors is None else torch.full_like(vertices, INITIAL_GRAY)
-    initial = score(vertices, faces, colors=colors)
-
     stages: List[Dict[str, Any]] = []
     frames: List[np.ndarray] = []
     losses: List[float] = []
@@ -298,7 +285,42 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
         losses += result.losses
         stages.append({"faces": int(faces.shape[0]), "vertices": int(vertices.shape[0]), "steps": len(result.losses),
                        "fit_time_s": stage_seconds, **score(vertices, faces, colors=colors)})  # fmt: skip
+    return StagesResult(vertices, faces, colors, stages, frames, losses, fit_seconds)
 
+
+def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
+    """Run one shape fit as configured (``configs/fit_mesh.yaml``) and write its outputs.
+
+    Args:
+        cfg: the composed config (schema ``FitMeshConfig``).
+        run_dir: existing folder for the outputs.
+
+    Returns:
+        The absolute path of the metrics JSON, written last (atomically, as every file).
+
+    Raises:
+        ValueError (MeshLoadError for mesh files) naming the offending file or option.
+    """
+    started = start_run(run_dir, cfg.num_threads)
+    vertices, faces = _template(cfg)
+    _check_options(cfg, faces.shape[0])
+    targets = load_targets(cfg)
+    settings = instantiate(cfg.renderer, image_size=targets.image_size)
+    fit_index, heldout_index = split_views(len(targets.views), cfg.heldout_every)
+    score = functools.partial(
+        shape_metrics,
+        target_mesh=targets.mesh,
+        heldout_views=targets.views.subset(heldout_index),
+        heldout_targets=targets.silhouettes[heldout_index],
+        voxel_resolution=cfg.voxel_resolution,
+        chamfer_points=cfg.chamfer_points,
+        seed=cfg.seed,
+        heldout_colors=None if targets.colors is None else targets.colors[heldout_index],
+    )
+    colors = None if targets.colors is None else torch.full_like(vertices, INITIAL_GRAY)
+    initial = score(vertices, faces, colors=colors)
+    fit = fit_stages(cfg, (vertices, faces, colors), targets, fit_index, settings, score, run_dir)
+    vertices, faces, colors, stages, frames = fit.vertices, fit.faces, fit.colors, fit.stages, fit.frames
     save_obj(os.path.join(run_dir, MESH_FILE), vertices, faces, colors=colors)
     if frames:
         write_gif(os.path.join(run_dir, GIF_FILE), frames)
@@ -307,8 +329,8 @@ def run_fit_mesh(cfg: DictConfig, run_dir: str) -> str:
         **{k: v for k, v in stages[-1].items() if k not in ("steps", "fit_time_s")},
         "initial": initial,
         "stages": stages,
-        "final_loss": losses[-1],
-        "fit_time_s": fit_seconds,
+        "final_loss": fit.losses[-1],
+        "fit_time_s": fit.seconds,
         "wall_time_s": time.perf_counter() - started,
         "renderer_backend": renderer_backend(vertices.device),
         "torch_threads": torch.get_num_threads(),

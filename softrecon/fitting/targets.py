@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from softrecon.utils.atomic import atomic_write
+from softrecon.utils.png import save_png
 
 from .views import ViewSet
 
@@ -181,7 +182,6 @@ def save_image_targets(folder: str, rgba: torch.Tensor, views: ViewSet, layout: 
     Returns:
         [images path, cameras path].
     """
-    import imageio.v3 as iio
 
     if layout not in ("npy", "png"):
         raise ValueError(f"layout must be 'npy' or 'png', got {layout!r}")
@@ -197,8 +197,7 @@ def save_image_targets(folder: str, rgba: torch.Tensor, views: ViewSet, layout: 
         return [images_path, cameras_path]
     names = [f"{i:03d}.png" for i in range(k)]
     for name, image in zip(names, pixels):
-        with atomic_write(os.path.join(folder, name), "wb") as handle:
-            handle.write(iio.imwrite("<bytes>", image.transpose(1, 2, 0), extension=".png"))
+        save_png(os.path.join(folder, name), image.transpose(1, 2, 0))
     cameras_path = os.path.join(folder, "cameras.json")
     payload = {
         "viewing_angle": views.viewing_angle,

@@ -25,6 +25,7 @@ import torch
 from ..structures.textures import surface_texel_index, texture_resolution
 from ..utils.arrays import as_numpy
 from ..utils.atomic import atomic_write
+from ..utils.png import save_png
 from .obj import checked_mesh_arrays, vertex_lines
 
 # Atlas pixels along one texel of a cell (>= 8 keeps the round trip exact, see above).
@@ -48,7 +49,6 @@ def save_textured_obj(path, vertices, faces, textures, texel_pixels: int = DEFAU
             ``mesh.colors[0]``), values in [0, 1] (clipped when written as 8-bit).
         texel_pixels: atlas pixels per texel along a cell side, >= 1.
     """
-    import imageio.v3 as iio
 
     vertices_np, faces_np = checked_mesh_arrays(vertices, faces)
     textures_t = torch.as_tensor(as_numpy(textures, "textures"), dtype=torch.float64)
@@ -71,8 +71,7 @@ def save_textured_obj(path, vertices, faces, textures, texel_pixels: int = DEFAU
     stem = os.path.splitext(os.path.basename(os.fspath(path)))[0]
     folder = os.path.dirname(os.path.abspath(os.fspath(path)))
     image_name, material_name = stem + "_texture.png", stem + ".mtl"
-    with atomic_write(os.path.join(folder, image_name), "wb") as handle:
-        handle.write(iio.imwrite("<bytes>", atlas, extension=".png"))
+    save_png(os.path.join(folder, image_name), atlas)
     with atomic_write(os.path.join(folder, material_name), "w") as handle:
         handle.write(f"# written by softrecon\nnewmtl {MATERIAL_NAME}\nKd 1 1 1\nmap_Kd {image_name}\n")
     lines = [f"# written by softrecon\nmtllib {material_name}\n", vertex_lines(vertices_np)]

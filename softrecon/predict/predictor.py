@@ -20,7 +20,7 @@ from softrecon.models import ModelConfigError, build_model
 from softrecon.models.inference import reconstruct as run_model
 from softrecon.rundir.checkpoint import CheckpointError, load_weights
 from softrecon.structures import Mesh
-from softrecon.utils.atomic import atomic_write
+from softrecon.utils.png import save_png
 
 from .framing import Framing, frame_picture, unpremultiply
 from .images import DEFAULT_TOLERANCE, read_picture
@@ -69,12 +69,7 @@ class ReconstructedMesh(Mesh):
 
     def save_input(self, path: Union[str, os.PathLike]) -> str:
         """Write the framed input (what the model saw) as an RGBA PNG, atomically."""
-        import imageio.v3 as iio
-
-        path = os.fspath(path)
-        with atomic_write(path, "wb") as handle:
-            handle.write(iio.imwrite("<bytes>", unpremultiply(self.framed.cpu().numpy()), extension=".png"))
-        return path
+        return save_png(path, unpremultiply(self.framed.cpu().numpy()))
 
     def silhouette_iou(self, view: Optional[int] = None) -> Tuple[int, float]:
         """(view, IoU) of the mesh's silhouette against the input's mask: from benchmark

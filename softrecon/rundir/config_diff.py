@@ -4,7 +4,7 @@ A run folder's saved config (``config.yaml``) and the config stored in each of i
 checkpoints say what every iteration of the run was trained with. Two readers compare
 them with a config composed now: ``Trainer`` before it resumes (``softrecon.training.
 assemble.check_resume_config``: a resume with other settings is refused) and the tables'
-drift check (``softrecon.experiments.tables.config_drift``). Both compare plain nested
+drift check (``softrecon.experiments.drift.config_drift``). Both compare plain nested
 dicts, never resolving anything in a stored config: it is data.
 """
 
@@ -12,10 +12,20 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Sequence
 
-# Config keys that say where a run is and how it reports, not what it trains: a run
-# folder or its data folder may move, and a run may be resumed on another device,
-# without the run changing.
-PLACE_KEYS = ("task_name", "paths", "logging", "resume", "ckpt_path", "data.root", "trainer.device", "trainer.profile")
+# Config keys that say where a run is and how it reports (logging, the loop's callbacks),
+# not what it trains: a run folder or its data folder may move, and a run may be resumed
+# on another device, without the run changing.
+PLACE_KEYS = (
+    "task_name",
+    "paths",
+    "logging",
+    "callbacks",
+    "resume",
+    "ckpt_path",
+    "data.root",
+    "trainer.device",
+    "trainer.profile",
+)
 
 
 def leaves(config: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:

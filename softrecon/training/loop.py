@@ -1,7 +1,8 @@
 """The training loop: schedule, batch, step, optimizer; callbacks after each iteration.
 
 One iteration at ``iteration`` i: the optimizer's lr and the renderer settings' sigma
-are set to the schedule's values at i, the next batch of view pairs goes to the device,
+are set to the schedule's values at i (the run's ``Schedule``, built once; the step's
+output carries the values to the callbacks), the next batch of view pairs goes to the device,
 the task computes the loss and the gradients, the optimizer steps and i becomes i + 1;
 then every callback sees the iteration (logging, validation, checkpoints: ``callbacks``).
 
@@ -10,10 +11,11 @@ Shape symbols: B view pairs (per process), S image side.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterator, Optional, Sequence
+from typing import Dict, Iterator, Optional, Sequence
 
 import torch
 
+from softrecon.config.schedule import Schedule
 from softrecon.datasets import ViewPairSampler
 from softrecon.models.inference import resize_images
 from softrecon.renderer.settings import RasterSettings
@@ -65,7 +67,7 @@ class FitLoop:
         task: the model with its loss.
         optimizer: steps the model's parameters.
         batches: the stream of batches.
-        schedule: iteration -> {'lr': ..., 'sigma': ...} (``softrecon.config.schedule.scheduled``).
+        schedule: the run's lr / sigma schedule, built once from its config.
         timer: times the phases ``data`` and ``optimizer`` (the task times its own).
     """
 
@@ -74,7 +76,7 @@ class FitLoop:
         task: ReconstructionTask,
         optimizer: torch.optim.Optimizer,
         batches: BatchStream,
-        schedule: Callable[[int], Dict[str, float]],
+        schedule: Schedule,
         timer: PhaseTimer,
     ) -> None:
         self.task = task
@@ -87,11 +89,10 @@ class FitLoop:
         # The last iteration's total loss, on the device (read only at the end); None before the first.
         self.last_loss: Optional[torch.Tensor] = None
 
-    def apply_schedule(self, iteration: int) -> RasterSettings:
-        """Set the optimizer's lr for ``iteration``; return the renderer settings of that
-        iteration (the scheduled sigma), which the step passes to the objective (the
-        renderer itself is never written)."""
-        values = self.schedule(iteration)
+    def apply_schedule(self, values: Dict[str, float]) -> RasterSettings:
+        """Set the optimizer's lr to the scheduled ``values['lr']``; return the renderer
+        settings with the scheduled ``values['sigma']``, which the step passes to the
+        objective (the renderer itself is never written)."""
         for group in self.optimizer.param_groups:
             group["lr"] = values["lr"]
         return self.task.objective.renderer.settings.replace(sigma=values["sigma"])
@@ -100,9 +101,11 @@ class FitLoop:
         """One optimizer step at ``self.iteration`` (which it then increments).
 
         Returns:
-            The task's ``StepOutput``, with ``inputs`` (B, 4, S, S) set to images a.
+            The task's ``StepOutput``, with ``inputs`` (B, 4, S, S) set to images a and
+            ``schedule`` to the lr and sigma of the step (what the callbacks report).
         """
-        settings = self.apply_schedule(self.iteration)
+        values = self.schedule.at(self.iteration)
+        settings = self.apply_schedule(values)
         with self.timer.phase("data"):
             batch = self.batches.next()
         self.optimizer.zero_grad(set_to_none=True)
@@ -112,6 +115,7 @@ class FitLoop:
         self.loss_watch.watch(output.loss, self.iteration)
         self.iteration += 1
         output.inputs = batch["images_a"]
+        output.schedule = values
         self.last_loss = output.loss.detach()
         return output
 

@@ -42,6 +42,7 @@ class StepOutput:
     silhouettes: torch.Tensor  # (4, B, S, S): (mesh a, mesh b) x (view a, view b) (detached)
     targets: torch.Tensor  # (4, B, S, S): the matching ground-truth masks
     inputs: Optional[torch.Tensor] = None  # (B, 4, S, S): images a, set by the loop for logging
+    schedule: Optional[Dict[str, float]] = None  # {'lr', 'sigma'} the step used, set by the loop (``Schedule.at``)
     textures: Optional[torch.Tensor] = None  # (2B, F, T, 3) colour model: the predicted textures (detached)
     colors: Optional[torch.Tensor] = None  # (4, B, 3, S, S) colour model: the RGB renders (detached)
     color_targets: Optional[torch.Tensor] = None  # (4, B, 3, S, S): the matching target RGB

@@ -7,7 +7,8 @@ The pieces, each in a module of its own (Lightning's split, without its library)
 - ``assemble``: set-up, each piece built from the config;
 - ``task``: the model with its loss (one step's forward and backward);
 - ``loop``: the iterations (schedule, batch, step, optimizer, then the callbacks);
-- ``callbacks``: logging (progress bar, TensorBoard, meshes), validation, checkpoints.
+- ``callbacks``: logging (progress bar, TensorBoard, meshes), validation, checkpoints,
+  those the ``callbacks`` config group names.
 
 Exact resume: a checkpoint holds the model, the optimizer, the iteration (from which
 lr and sigma follow), the data sampler's position and the states of every RNG, and is
@@ -22,11 +23,10 @@ import sys
 import time
 from typing import Any, Dict, Optional
 
-import torch
 from omegaconf import DictConfig, OmegaConf
 
 from softrecon.config.checks import check_train_config
-from softrecon.config.schedule import scheduled
+from softrecon.config.schedule import Schedule
 from softrecon.datasets.open import open_dataset
 from softrecon.rundir.checkpoint import CHECKPOINT_DIR, checkpoint_name, load_checkpoint, load_weights, save_checkpoint
 from softrecon.rundir.lock import RunLock
@@ -44,9 +44,8 @@ from softrecon.runtime.timing import PhaseTimer
 
 from . import assemble
 from .assemble import seed_everything
-from .callbacks import default_callbacks
+from .callbacks import build_callbacks, check_callbacks
 from .loop import BatchStream, FitLoop
-from .objective import StepOutput
 from .summary import TrainSummary
 from .validation import validate
 
@@ -61,6 +60,7 @@ class Trainer:
     def __init__(self, cfg: DictConfig) -> None:
         self.cfg = cfg
         check_train_config(cfg)  # every interval and count, before any data is read
+        check_callbacks(cfg.callbacks.enabled)
         self.context: DistContext = setup_distributed(cfg.trainer.device)
         assemble.configure_torch(cfg.trainer)
         seed_everything(cfg.trainer.seed)
@@ -90,7 +90,7 @@ class Trainer:
         self.task = assemble.build_task(cfg, self.context, self.timer)
         self.optimizer = assemble.build_optimizer(cfg, self.model)
         batches = BatchStream(self.sampler, device, int(cfg.data.image_size))
-        self.loop = FitLoop(self.task, self.optimizer, batches, self.scheduled, self.timer)
+        self.loop = FitLoop(self.task, self.optimizer, batches, Schedule.from_config(cfg), self.timer)
         self.resumed_from: Optional[str] = checkpoint_file
         if state is not None:
             self.load_state_dict(state)
@@ -111,37 +111,9 @@ class Trainer:
         return self.task.model
 
     @property
-    def objective(self):
-        return self.task.objective
-
-    @property
-    def renderer(self):
-        return self.task.objective.renderer
-
-    @property
     def iteration(self) -> int:
         """Iterations done; the next step runs at this one."""
         return self.loop.iteration
-
-    def scheduled(self, iteration: int) -> Dict[str, float]:
-        """lr and sigma at ``iteration`` (the ``schedule`` group, docs/METHOD.md section 7)."""
-        return scheduled(self.cfg, iteration)
-
-    def next_batch(self) -> Dict[str, torch.Tensor]:
-        """The next batch of view pairs on the device, images at the network's size."""
-        return self.loop.batches.next()
-
-    def train_step(self) -> StepOutput:
-        """One optimizer step at ``self.iteration`` (which it then increments)."""
-        return self.loop.step()
-
-    def check_loss(self) -> None:
-        """Raise FloatingPointError if a loss recorded on the GPU was not finite (one sync)."""
-        self.loop.loss_watch.check()
-
-    def close(self) -> None:
-        """Stop the sampler's prefetching thread (``fit`` does it when it returns)."""
-        self.loop.batches.close()
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> Dict[str, Any]:
@@ -164,7 +136,7 @@ class Trainer:
             )
         load_weights(self.model, state["model"], state.get("path", "<checkpoint>"))
         self.optimizer.load_state_dict(state["optimizer"])
-        self.close()
+        self.loop.batches.close()  # the next batch comes from the restored position
         # Every rank's sampler is at the step of rank 0's (stored); only the rank differs.
         self.sampler.load_state_dict(dict(state["sampler"], rank=self.context.rank))
         self.loop.iteration = int(state["iteration"])
@@ -226,7 +198,7 @@ class Trainer:
         self.stop_request.install()
         self._fit_started = time.perf_counter()
         try:
-            callbacks = default_callbacks(cfg, logger, main)
+            callbacks = build_callbacks(cfg, logger, main)
             self.stopped_by = self.loop.run(self, int(cfg.trainer.iterations), callbacks, self._stop)
             if self.stopped_by is not None:
                 self.stop_checkpoint = self._checkpoint_now()

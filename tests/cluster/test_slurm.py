@@ -174,10 +174,10 @@ def test_reproduce_on_slurm_with_a_failing_row_status_and_collect(tiny, tmp_path
 
     from softrecon.cli import reproduce as reproduce_command
     from softrecon.config import compose_config
-    from softrecon.experiments import tables
+    from softrecon.experiments import catalogue
 
     parsed = reproduce_command.parse_args(args)
-    row = next(r for r in tables.get_table("ablation").rows if r.name == "no_flatten")
+    row = next(r for r in catalogue.get_table("ablation").rows if r.name == "no_flatten")
     row_dir = table_dir / "no_flatten"
     (row_dir / "checkpoints").mkdir(parents=True)
     (row_dir / "checkpoints" / "step_000000001.pt").write_bytes(b"not a checkpoint")

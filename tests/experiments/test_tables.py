@@ -1,4 +1,4 @@
-"""Tests of softrecon.experiments.tables: the table definitions compose as Hydra
+"""Tests of softrecon.experiments (catalogue, budgets, planning, drift, collect, render): the table definitions compose as Hydra
 configs, the time estimate, the collector on fake runs (scripts/reproduce.py's own test
 is tests/scripts/test_reproduce_script.py)."""
 
@@ -10,13 +10,14 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 import softrecon.config  # noqa: F401  (registers the schemas)
-from softrecon.experiments import tables
+from softrecon.experiments import budgets, catalogue, collect, drift, planning, render, run_folder
+from softrecon.experiments.run_folder import RunFolder
 
 
 @pytest.mark.parametrize("name, reference", [("ablation", "baseline"), ("gendr", "cdf_logistic")])
 def test_group_tables_have_one_row_per_file_reference_first(name, reference):
-    table = tables.get_table(name)
-    files = sorted(f[:-5] for f in os.listdir(os.path.join(tables.CONFIG_DIR, name)) if f.endswith(".yaml"))
+    table = catalogue.get_table(name)
+    files = sorted(f[:-5] for f in os.listdir(os.path.join(catalogue.CONFIG_DIR, name)) if f.endswith(".yaml"))
     assert sorted(row.name for row in table.rows) == files
     assert table.rows[0].name == reference
     assert all(row.description for row in table.rows)
@@ -25,18 +26,21 @@ def test_group_tables_have_one_row_per_file_reference_first(name, reference):
 def test_every_silhouette_row_composes_at_both_budgets():
     """Each row's overrides make a valid training config (schema-checked), and change
     what the row says it changes."""
-    with initialize_config_dir(config_dir=tables.CONFIG_DIR, version_base="1.3"):
+    with initialize_config_dir(config_dir=catalogue.CONFIG_DIR, version_base="1.3"):
         for table_name in ("ablation", "gendr", "main"):
-            for row in tables.get_table(table_name).rows:
+            for row in catalogue.get_table(table_name).rows:
                 if row.kind != "silhouette":
                     continue
-                for budget in tables.BUDGETS.values():
-                    cfg = compose("train", overrides=tables.train_overrides(row, budget, "synthetic", seed=3))
+                for budget in budgets.BUDGETS.values():
+                    cfg = compose("train", overrides=planning.train_overrides(row, budget, "synthetic", seed=3))
                     assert cfg.trainer.seed == 3 and cfg.trainer.iterations == budget.iterations
         cfg = compose(
             "train",
-            overrides=tables.train_overrides(
-                tables.Row("r", "silhouette", ("+ablation=barycentric",), ""), tables.BUDGETS["paper"], "synthetic", 0
+            overrides=planning.train_overrides(
+                catalogue.Row("r", "silhouette", ("+ablation=barycentric",), ""),
+                budgets.BUDGETS["paper"],
+                "synthetic",
+                0,
             ),
         )
         assert (
@@ -50,20 +54,20 @@ def test_every_silhouette_row_composes_at_both_budgets():
 
 def test_bad_names():
     with pytest.raises(ValueError, match="table"):
-        tables.get_table("appendix")
+        catalogue.get_table("appendix")
     with pytest.raises(ValueError, match="data"):
-        tables.train_overrides(tables.get_table("ablation").rows[0], tables.BUDGETS["quick"], "imagenet", 0)
+        planning.train_overrides(catalogue.get_table("ablation").rows[0], budgets.BUDGETS["quick"], "imagenet", 0)
 
 
 def test_estimate(tmp_path):
     """The estimate counts only what is left (training, and each split to evaluate) at each
     model kind's measured cost, spread over the jobs but never below the longest run."""
-    table = tables.get_table("main")
+    table = catalogue.get_table("main")
     silhouette, color = table.rows
-    quick = tables.BUDGETS["quick"]
+    quick = budgets.BUDGETS["quick"]
     runs = [(silhouette, 0), (color, 0), (silhouette, 1)]
     _fake_row(tmp_path, "silhouette", (0.5, 0.7))  # seed 0 trained and evaluated on val only
-    pending = tables.pending_work(str(tmp_path), runs, ["val", "test"])
+    pending = planning.pending_work(str(tmp_path), runs, ["val", "test"])
     assert [(p.row.name, p.train, p.num_evals) for p in pending] == [
         ("silhouette", False, 1),
         ("color", True, 2),
@@ -71,40 +75,40 @@ def test_estimate(tmp_path):
     ]
     step, evaluation = quick.seconds_per_iteration, quick.eval_seconds
     unmeasured = dataclasses.replace(quick, eval_seconds=dict(evaluation, color=None))
-    assert tables.estimate_seconds(pending, unmeasured, jobs=1) is None  # a cost never measured
+    assert planning.estimate_seconds(pending, unmeasured, jobs=1) is None  # a cost never measured
     costs = [
         evaluation["silhouette"],
         2000 * step["color"] + 2 * evaluation["color"],
         2000 * step["silhouette"] + 2 * evaluation["silhouette"],
     ]
-    assert tables.estimate_seconds(pending, quick, jobs=1) == pytest.approx(sum(costs))
-    assert tables.estimate_seconds(pending, quick, jobs=3) == pytest.approx(max(costs))
-    assert tables.estimate_seconds(pending, quick, jobs=1, iterations=40) < sum(costs)
-    assert tables.estimate_seconds([], quick, jobs=1) == 0.0
-    assert tables.estimate_seconds(pending, tables.BUDGETS["paper"], 1) is None
-    assert tables.iterations_of(quick, ["trainer.seed=1", "trainer.iterations=40"]) == 40
+    assert planning.estimate_seconds(pending, quick, jobs=1) == pytest.approx(sum(costs))
+    assert planning.estimate_seconds(pending, quick, jobs=3) == pytest.approx(max(costs))
+    assert planning.estimate_seconds(pending, quick, jobs=1, iterations=40) < sum(costs)
+    assert planning.estimate_seconds([], quick, jobs=1) == 0.0
+    assert planning.estimate_seconds(pending, budgets.BUDGETS["paper"], 1) is None
+    assert planning.iterations_of(quick, ["trainer.seed=1", "trainer.iterations=40"]) == 40
 
 
 def test_row_step_factors():
     """A row known to cost more than its preset (measured) is estimated at that cost; the
     factors name real rows."""
-    quick = tables.BUDGETS["quick"]
-    rows = {row.name: row for name in ("ablation", "gendr") for row in tables.get_table(name).rows}
-    for budget in tables.BUDGETS.values():
+    quick = budgets.BUDGETS["quick"]
+    rows = {row.name: row for name in ("ablation", "gendr") for row in catalogue.get_table(name).rows}
+    for budget in budgets.BUDGETS.values():
         assert set(budget.row_step_factors) <= set(rows), "a step factor names no row"
     cauchy, logistic = rows["cdf_cauchy"], rows["cdf_logistic"]
     assert quick.seconds_per_step(logistic) == quick.seconds_per_iteration["silhouette"]
     assert quick.seconds_per_step(cauchy) == pytest.approx(
         quick.row_step_factors["cdf_cauchy"] * quick.seconds_per_iteration["silhouette"]
     )
-    pending = [tables.PendingRun(cauchy, True, 0), tables.PendingRun(logistic, True, 0)]
-    assert tables.estimate_seconds(pending, quick, jobs=2) == pytest.approx(2000 * quick.seconds_per_step(cauchy))
+    pending = [planning.PendingRun(cauchy, True, 0), planning.PendingRun(logistic, True, 0)]
+    assert planning.estimate_seconds(pending, quick, jobs=2) == pytest.approx(2000 * quick.seconds_per_step(cauchy))
 
 
 def _fake_row(folder, name, means, commit="abc123", splits=("val",)):
     row_dir = folder / name
     row_dir.mkdir(parents=True)
-    (row_dir / tables.ROW_RECORD).write_text(
+    (row_dir / run_folder.ROW_RECORD).write_text(
         json.dumps({"overrides": [f"+ablation={name}"], "commit": commit, "seed": 0, "status": "done"})
     )
     for split in splits:
@@ -117,23 +121,23 @@ def _fake_row(folder, name, means, commit="abc123", splits=("val",)):
 
 
 def test_collector_on_fake_runs(tmp_path):
-    table = tables.get_table("ablation")
+    table = catalogue.get_table("ablation")
     rows = {row.name: row for row in table.rows}
     _fake_row(tmp_path, "baseline", (0.5, 0.7))
     _fake_row(tmp_path, "barycentric", (0.4, 0.6), splits=())
     results = [
-        tables.read_row(str(tmp_path / name), rows[name], ["val"]) for name in ("baseline", "barycentric", "aggr_sum")
+        collect.read_row(str(tmp_path / name), rows[name], ["val"]) for name in ("baseline", "barycentric", "aggr_sum")
     ]
     assert [r.status for r in results] == ["done", "not evaluated", "not run"]
     assert results[0].iou["val"] == {"airplane": 0.5, "car": 0.7, "mean": pytest.approx(0.6)}
-    text = tables.markdown(table, results, ["val"], "heading")
+    text = render.markdown(table, results, ["val"], "heading")
     assert "| baseline | 50.00 | 70.00 | 60.00 | done |" in text
     assert "| aggr_sum |  |  |  | not run |" in text
     assert "> 62" in text and "SoftRas issue #75" in text  # the published figure and its source
-    synthetic = tables.markdown(table, results, ["val"], "heading", data="synthetic")
+    synthetic = render.markdown(table, results, ["val"], "heading", data="synthetic")
     assert "(published, val split)" not in synthetic and "not comparable with the synthetic data" in synthetic
     assert "`+ablation=baseline`" in text and "abc123" in text
-    lines = tables.csv_text(results, ["val"]).splitlines()
+    lines = render.csv_text(results, ["val"]).splitlines()
     assert lines[0] == "row,split,class,iou,status,commit,seed,overrides,config"
     assert "baseline,val,mean,0.6,done,abc123,0,+ablation=baseline," in lines
     assert any(line.startswith("aggr_sum,,,,not run") for line in lines)
@@ -143,15 +147,15 @@ def test_combine_seeds(tmp_path):
     """A row of several seeds: means over the seeds evaluated on each split, the sample
     standard deviation of the mean IoU, the seeds listed; a missing seed is named in the
     status and left out of the means."""
-    table = tables.get_table("ablation")
+    table = catalogue.get_table("ablation")
     row = table.rows[0]
     _fake_row(tmp_path, "baseline", (0.5, 0.7))  # mean 0.6
     seed1 = _fake_row(tmp_path, "baseline-seed1", (0.6, 0.8))  # mean 0.7
-    record = json.loads((seed1 / tables.ROW_RECORD).read_text())
-    (seed1 / tables.ROW_RECORD).write_text(json.dumps(dict(record, seed=1)))
-    assert tables.row_dir_name(row, 0) == "baseline" and tables.row_dir_name(row, 2) == "baseline-seed2"
-    per_seed = [tables.read_row(str(tmp_path / tables.row_dir_name(row, seed)), row, ["val"]) for seed in (0, 1, 2)]
-    combined = tables.combine_seeds(per_seed)
+    record = json.loads((seed1 / run_folder.ROW_RECORD).read_text())
+    (seed1 / run_folder.ROW_RECORD).write_text(json.dumps(dict(record, seed=1)))
+    assert RunFolder.name(row.name, 0) == "baseline" and RunFolder.name(row.name, 2) == "baseline-seed2"
+    per_seed = [collect.read_row(str(tmp_path / RunFolder.name(row.name, seed)), row, ["val"]) for seed in (0, 1, 2)]
+    combined = collect.combine_seeds(per_seed)
     assert combined.iou["val"] == {
         "airplane": pytest.approx(0.55),
         "car": pytest.approx(0.75),
@@ -159,26 +163,26 @@ def test_combine_seeds(tmp_path):
     }
     assert combined.spread["val"] == pytest.approx(0.0707107, rel=1e-5)  # stdev(0.6, 0.7)
     assert combined.seeds == [0, 1] and combined.status == "not run (2/3 seeds done)"
-    text = tables.markdown(table, [combined], ["val"], "heading", data="synthetic")
+    text = render.markdown(table, [combined], ["val"], "heading", data="synthetic")
     assert "| baseline | 55.00 | 75.00 | 65.00 | 7.07 | 0 1 | not run (2/3 seeds done) |" in text
-    assert tables.combine_seeds(per_seed[:1]) is per_seed[0]  # one seed: the row as it is
+    assert collect.combine_seeds(per_seed[:1]) is per_seed[0]  # one seed: the row as it is
 
 
 def test_the_colour_error_of_a_colour_row_is_collected(tmp_path):
     """A row whose metrics carry mean_color_error (the colour model) gets a colour-error
     column in the Markdown and a color_error line in the CSV; other rows leave it empty."""
-    table = tables.get_table("main")
+    table = catalogue.get_table("main")
     silhouette, color = table.rows
     _fake_row(tmp_path, "silhouette", (0.5, 0.7))
     color_dir = _fake_row(tmp_path, "color", (0.4, 0.6))
     metrics = json.loads((color_dir / "eval_val" / "metrics.json").read_text())
     (color_dir / "eval_val" / "metrics.json").write_text(json.dumps(dict(metrics, mean_color_error=0.0214)))
-    results = [tables.read_row(str(tmp_path / row.name), row, ["val"]) for row in (silhouette, color)]
-    text = tables.markdown(table, results, ["val"], "heading", data="synthetic")
+    results = [collect.read_row(str(tmp_path / row.name), row, ["val"]) for row in (silhouette, color)]
+    text = render.markdown(table, results, ["val"], "heading", data="synthetic")
     assert "| row | airplane | car | mean | colour error | status |" in text
     assert "| silhouette | 50.00 | 70.00 | 60.00 |  | done |" in text
     assert "| color | 40.00 | 60.00 | 50.00 | 0.0214 | done |" in text
-    assert "color,val,color_error,0.0214,done" in tables.csv_text(results, ["val"])
+    assert "color,val,color_error,0.0214,done" in render.csv_text(results, ["val"])
 
 
 def test_config_drift():
@@ -190,6 +194,27 @@ def test_config_drift():
         "paths": {"run_dir": "/b"},
         "data": {"root": "/y", "n": 2},
     }
-    assert tables.config_drift(trained, current) == ["renderer.sigma: 0.0001 -> 3e-05"]
-    assert tables.config_drift(current, current) == []
-    assert tables.config_drift({"loss": {"w": [1, 2]}}, {"loss": {"w": [1, 3]}}) == ["loss.w: [1, 2] -> [1, 3]"]
+    assert drift.config_drift(trained, current) == ["renderer.sigma: 0.0001 -> 3e-05"]
+    assert drift.config_drift(current, current) == []
+    assert drift.config_drift({"loss": {"w": [1, 2]}}, {"loss": {"w": [1, 3]}}) == ["loss.w: [1, 2] -> [1, 3]"]
+
+
+def test_run_state_prints_and_compares_as_its_text():
+    state = run_folder.RunState
+    assert state.DONE == "done" and f"{state.NOT_RUN}" == "not run" and str(state.FAILED) == "failed"
+    assert f"{state.DONE:>6s}" == "  done"
+    assert state.FAILED.because("training (see x.log)") == "failed: training (see x.log)"
+    assert json.dumps({"status": state.DONE}) == '{"status": "done"}'
+
+
+def test_run_folder_layout(tmp_path):
+    """The layout reproduce.py and the collector share: <row>[-seed<s>]/row.json, eval_<split>/..."""
+    folder = RunFolder.of(str(tmp_path), "baseline", 2)
+    assert folder.path == str(tmp_path / "baseline-seed2") and RunFolder.of(str(tmp_path), "b", 0).path.endswith("/b")
+    assert not folder.trained() and folder.read_record() is None and not folder.has_checkpoints()
+    os.makedirs(folder.path)
+    folder.write_record({"status": run_folder.RunState.DONE.value, "seed": 2})
+    assert folder.trained() and folder.read_record() == {"status": "done", "seed": 2}
+    assert folder.metrics_path("val") == str(tmp_path / "baseline-seed2" / "eval_val" / "metrics.json")
+    assert folder.eval_data_path("test").endswith("eval_test/data.json") and not folder.evaluated("val")
+    assert folder.config_path.endswith("baseline-seed2/config.yaml")

@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 from script_helpers import load_script
 
 from softrecon.config import compose_config
-from softrecon.experiments import tables
+from softrecon.experiments import catalogue, drift, run_folder
 from softrecon.rundir.folder import CONFIG_FILE
 
 _COMPOSING = threading.Lock()  # the fakes run in reproduce.py's threads; Hydra's composition is not thread-safe
@@ -102,7 +102,7 @@ def test_reproduce_orchestration_with_fake_commands(tmp_path, monkeypatch):
     assert [c for c in calls if "+ablation=baseline" in c] == []  # trained and evaluated: nothing rerun
     assert any("+ablation=no_flatten" in c for c in calls)  # the failed row is tried again
 
-    baseline = tables.get_table("ablation").rows[0]
+    baseline = catalogue.get_table("ablation").rows[0]
     (table_dir / "baseline-seed5").mkdir()  # a run folder holding another row's record
     (table_dir / "baseline-seed5" / "row.json").write_text((table_dir / "baseline" / "row.json").read_text())
     status = reproduce.run_row(baseline, 5, reproduce.parse_args(argv), str(table_dir), ["val"])
@@ -206,7 +206,7 @@ def test_reproduce_data_dir_reaches_training_and_evaluation(tmp_path, monkeypatc
     record = json.loads((row_dir / "row.json").read_text())
     assert not any(o.startswith("paths.data_dir") for o in record["overrides"])
     assert record["data"]["root"] == str(datasets / "realcad") and len(record["data"]["fingerprint"]) == 64
-    assert json.loads((row_dir / "eval_val" / tables.EVAL_DATA_RECORD).read_text()) == record["data"]
+    assert json.loads((row_dir / "eval_val" / run_folder.EVAL_DATA_RECORD).read_text()) == record["data"]
 
     shutil.copytree(datasets, tmp_path / "copy")  # the same data, elsewhere: reused
     calls.clear()
@@ -229,13 +229,13 @@ def test_reproduce_data_dir_reaches_training_and_evaluation(tmp_path, monkeypatc
 
     # An evaluation made on other data than the run's (a rebuilt split) is made again,
     # the old one kept aside; --collect leaves it out of the table.
-    (row_dir / "eval_val" / tables.EVAL_DATA_RECORD).write_text(json.dumps({"root": "/x", "fingerprint": "0" * 64}))
+    (row_dir / "eval_val" / run_folder.EVAL_DATA_RECORD).write_text(json.dumps({"root": "/x", "fingerprint": "0" * 64}))
     text = open(reproduce.main(argv + ["--data-dir", str(datasets), "--collect"])).read()
     assert "| silhouette |  | val evaluated on other data |" in text  # no value left: no class column
     reproduce.main(argv + ["--data-dir", str(datasets)])
     assert [c[2] for c in calls] == ["softrecon.cli.eval"]
     assert [n for n in os.listdir(row_dir) if n.startswith("eval_val_superseded_")]
-    assert json.loads((row_dir / "eval_val" / tables.EVAL_DATA_RECORD).read_text()) == record["data"]
+    assert json.loads((row_dir / "eval_val" / run_folder.EVAL_DATA_RECORD).read_text()) == record["data"]
 
 
 def test_reproduce_overrides_of_the_data_reach_evaluation_too(tmp_path, monkeypatch):
@@ -307,7 +307,7 @@ def test_reproduce_refuses_a_run_trained_with_another_config(tmp_path, monkeypat
         "0",
     ]
     table_dir = out / "ablation" / "synthetic-quick"
-    moved = {"root": "/moved/synthetic", "fingerprint": tables.data_identity({"root": data}, "/")["fingerprint"]}
+    moved = {"root": "/moved/synthetic", "fingerprint": drift.data_identity({"root": data}, "/")["fingerprint"]}
     for name in ("baseline", "sigma_low"):
         overrides = ["experiment=quick_cpu", "data=synthetic", f"+ablation={name}", "trainer.seed=0"]
         config = OmegaConf.to_container(compose_config("train", overrides), resolve=True)
@@ -320,7 +320,7 @@ def test_reproduce_refuses_a_run_trained_with_another_config(tmp_path, monkeypat
         (run_dir / "eval_val").mkdir(parents=True)
         OmegaConf.save(OmegaConf.create(config), run_dir / CONFIG_FILE)
         record = {"overrides": overrides, "seed": 0, "status": "done", "data": moved}  # the same data, moved since
-        (run_dir / tables.ROW_RECORD).write_text(json.dumps(record))
+        (run_dir / run_folder.ROW_RECORD).write_text(json.dumps(record))
         (run_dir / "eval_val" / "metrics.json").write_text(json.dumps({"per_class": {"car": 0.5}, "mean": 0.5}))
 
     with pytest.raises(SystemExit, match="1 run folder"):

@@ -26,13 +26,13 @@ def test_color_model_trains_and_writes_textured_meshes(tiny_dataset, tmp_path):
         compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "step"), iterations=2, **COLOR))
     )
     before = {name: value.clone() for name, value in trainer.model.color_head.state_dict().items()}
-    output = trainer.train_step()
+    output = trainer.loop.step()
     assert set(output.terms) == {"iou", "laplacian", "flatten", "color", "color_laplacian"}
     assert output.colors.shape == (4, 2, 3, 16, 16) and output.color_targets.shape == output.colors.shape
     assert output.textures.shape == (4, trainer.model.faces.shape[0], 1, 3)
     after = trainer.model.color_head.state_dict()
     assert any(not torch.equal(before[name], after[name]) for name in before)  # the colour head learns
-    trainer.close()
+    trainer.loop.batches.close()
     run_dir = str(tmp_path / "run")
     summary = train(compose_config("train", tiny_overrides(tiny_dataset, run_dir, iterations=2, **COLOR) + logging))
     assert summary.run_dir == run_dir
@@ -62,12 +62,12 @@ def test_the_alpha_of_a_color_render_is_the_silhouette(tiny_dataset, tmp_path):
     """Same weights, same batch: the colour model's IoU term equals the silhouette
     model's, so adding colour changes the geometry only through the colour terms."""
     trainer = Trainer(compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "c"), iterations=1, **COLOR)))
-    batch = trainer.next_batch()
+    batch = trainer.loop.batches.next()
     images = torch.cat([batch["images_a"], batch["images_b"]])
     vertices, color = trainer.model(images, with_color=True)
     args = (vertices.detach(), batch["images_a"], batch["images_b"], batch["view_a"], batch["view_b"])
-    with_color = trainer.objective(*args, color.textures.detach())
-    without = trainer.objective(*args)
+    with_color = trainer.task.objective(*args, color.textures.detach())
+    without = trainer.task.objective(*args)
     torch.testing.assert_close(with_color.silhouettes, without.silhouettes, rtol=0, atol=1e-6)
     torch.testing.assert_close(with_color.terms["iou"], without.terms["iou"], rtol=0, atol=1e-6)
-    trainer.close()
+    trainer.loop.batches.close()

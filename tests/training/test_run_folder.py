@@ -50,7 +50,7 @@ def test_a_second_run_in_a_busy_folder_stops_at_once_naming_the_other(tiny_datas
     first.fit()  # releases the folder at the end
     resumed = Trainer(_config(tiny_dataset, tmp_path / "run", resume="true", iterations=3))
     assert resumed.iteration == 2
-    resumed.close()
+    resumed.loop.batches.close()
     resumed.lock.release()
 
 

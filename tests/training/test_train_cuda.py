@@ -27,9 +27,9 @@ def test_cuda_steps_pin_batches_and_match_the_cpu(tiny_dataset, tmp_path):
             if device == "cuda":
                 assert trainer.sampler.pin_memory and trainer.sampler[0]["images_a"].is_pinned()
                 assert not trainer.timer.enabled  # no synchronize per phase unless trainer.profile
-            losses[device] = [float(trainer.train_step().loss) for _ in range(3)]
+            losses[device] = [float(trainer.loop.step().loss) for _ in range(3)]
         finally:
-            trainer.close()
+            trainer.loop.batches.close()
     assert losses["cuda"] == pytest.approx(losses["cpu"], rel=1e-3, abs=1e-4)
 
 
@@ -42,13 +42,13 @@ def test_cuda_nonfinite_loss_is_raised_at_the_next_check_with_its_iteration(tiny
     )
     try:
         assert trainer.timer.enabled
-        trainer.train_step()
-        trainer.check_loss()  # finite so far
+        trainer.loop.step()
+        trainer.loop.loss_watch.check()  # finite so far
         with torch.no_grad():
             next(trainer.model.parameters()).fill_(math.nan)
-        trainer.train_step()  # iteration 1: NaN, recorded on the device, no raise yet
-        trainer.train_step()
+        trainer.loop.step()  # iteration 1: NaN, recorded on the device, no raise yet
+        trainer.loop.step()
         with pytest.raises(FloatingPointError, match="iteration 1"):
-            trainer.check_loss()
+            trainer.loop.loss_watch.check()
     finally:
-        trainer.close()
+        trainer.loop.batches.close()

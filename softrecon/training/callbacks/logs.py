@@ -47,7 +47,7 @@ class ProgressBar(Callback):
         self.bar.update(1)
         it = trainer.iteration
         if _logs_at(it, self.log_every, self.total):
-            schedule = trainer.scheduled(it - 1)
+            schedule = output.schedule
             self.bar.set_postfix(
                 loss=f"{output.loss.item():.4f}",
                 iou=f"{output.terms['iou'].item():.4f}",
@@ -89,7 +89,7 @@ class ScalarLog(Callback):
             return
         elapsed = time.perf_counter() - self.window_start
         rate = self.window_iterations / elapsed if elapsed > 0 else math.nan
-        schedule = trainer.scheduled(it - 1)  # the values the iteration just done used
+        schedule = output.schedule  # the values the iteration just done used
         scalars = {f"loss/{name}": value.item() for name, value in output.terms.items()}
         scalars.update(
             {"loss/total": output.loss.item(), "schedule/lr": schedule["lr"], "schedule/sigma": schedule["sigma"]}

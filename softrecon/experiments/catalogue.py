@@ -1,0 +1,113 @@
+"""The catalogue of the paper's tables: which rows each table has.
+
+A table is a list of rows; a row is a name and the Hydra overrides that make it from the
+budget's preset (``budgets``). The ablation and GenDR rows are the files of the config
+groups ``configs/ablation/`` and ``configs/gendr/`` (one ``# @package _global_`` file each,
+so ``python train.py -m '+ablation=glob(*)'`` runs the same rows as a Hydra multirun; a
+new file is a new row). The main table compares the silhouette model with the colour
+model. A new table is a function returning its ``Table``, entered in ``TABLES``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Callable, Dict, List, Tuple
+
+from softrecon.evaluation.published import PublishedResult, published
+
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "configs")
+SPLITS = ("val", "test")
+# --data choices -> the data group option (configs/data/<name>.yaml).
+DATA_GROUPS = {"synthetic": "synthetic", "realcad": "realcad", "shapenet": "shapenet"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One row of a table: a name, the model kind and the overrides on top of the preset."""
+
+    name: str
+    kind: str  # 'silhouette' | 'color': which of the budget's presets it starts from
+    overrides: Tuple[str, ...]
+    description: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """A table: its rows and the published figures printed beside them."""
+
+    name: str
+    title: str
+    rows: Tuple[Row, ...]
+    published: Tuple[PublishedResult, ...]
+
+
+def _group_rows(group: str, reference: str) -> Tuple[Row, ...]:
+    """One row per file of ``configs/<group>/``, named after it, described by its comment;
+    the ``reference`` row first, the others in name order."""
+    folder = os.path.join(CONFIG_DIR, group)
+    rows = []
+    for file_name in sorted(os.listdir(folder)):
+        if not file_name.endswith(".yaml"):
+            continue
+        name = file_name[: -len(".yaml")]
+        with open(os.path.join(folder, file_name), encoding="utf-8") as handle:
+            comments = [line[1:].strip() for line in handle if line.startswith("#") and "@package" not in line]
+        rows.append(Row(name, "silhouette", (f"+{group}={name}",), " ".join(comments)))
+    if not any(row.name == reference for row in rows):
+        raise FileNotFoundError(f"the reference row {reference}.yaml is missing from {folder}")
+    return tuple(sorted(rows, key=lambda row: (row.name != reference, row.name)))
+
+
+def main_table() -> Table:
+    """Silhouette-only against colour-supervised model, beside the published figures."""
+    return Table(
+        "main",
+        "Silhouette-only vs colour-supervised model (3D IoU, %)",
+        (
+            Row("silhouette", "silhouette", (), "the paper's silhouette-only model (soft IoU + regularizers)"),
+            Row(
+                "color",
+                "color",
+                (),
+                "the colour-supervised model (palette colour head, soft IoU + colour L1 + regularizers)",
+            ),
+        ),
+        tuple(published(key) for key in ("softras_silhouette", "softras_color", "nmr_paper", "nmr_readme")),
+    )
+
+
+def ablation_table() -> Table:
+    """One row per file of ``configs/ablation/``, the baseline first."""
+    return Table(
+        "ablation",
+        "Ablations of the silhouette model (3D IoU, %)",
+        _group_rows("ablation", "baseline"),
+        (published("softras_silhouette"),),
+    )
+
+
+def gendr_table() -> Table:
+    """One row per file of ``configs/gendr/``, SoftRas' logistic CDF first."""
+    return Table(
+        "gendr",
+        "GenDR coverage CDFs and T-conorms, silhouette model (3D IoU, %)",
+        _group_rows("gendr", "cdf_logistic"),
+        (),
+    )
+
+
+# name -> the function that makes the table (``softrecon-reproduce --table`` offers these names).
+TABLES: Dict[str, Callable[[], Table]] = {"main": main_table, "ablation": ablation_table, "gendr": gendr_table}
+
+
+def table_names() -> List[str]:
+    """The names of the tables, in ``TABLES`` order."""
+    return list(TABLES)
+
+
+def get_table(name: str) -> Table:
+    """The table called ``name`` (one of ``TABLES``: 'main', 'ablation', 'gendr')."""
+    if name not in TABLES:
+        raise ValueError(f"table must be one of {tuple(TABLES)}, got {name!r}")
+    return TABLES[name]()
