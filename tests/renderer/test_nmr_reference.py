@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from scene_factories import random_scene
 
 from softrecon.renderer import NmrSettings, RasterSettings, soft_rasterize
 from softrecon.renderer.nmr import nmr_rasterize_reference
-
-from scene_factories import random_scene
 
 GOLDEN_FACE = [[-0.5, -0.5, 2.0], [-0.5, 0.6, 2.0], [0.6, -0.5, 2.0]]
 
