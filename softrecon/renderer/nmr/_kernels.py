@@ -28,49 +28,53 @@ def nmr_available(device: torch.device, emulate_cuda: bool = False) -> bool:
     return soft_kernels.kernel_available(device)
 
 
-def _args(settings: NmrSettings, face_vertices: torch.Tensor, face_colors: Optional[torch.Tensor]):
-    """The op's one argument struct (``NmrArgs`` in ``csrc/common/nmr_params.h``)."""
-    ext = soft_kernels._extension()
-    args = ext.NmrParams()
-    args.height, args.width = settings.image_size
-    args.near = settings.near
-    args.far = settings.far
-    args.double_sided = bool(settings.double_sided)
-    num_channels = 0 if face_colors is None else face_colors.shape[-1]
-    background = list(settings.background)
-    args.background = (background * num_channels if len(background) == 1 else background) if num_channels else []
-    return args
+def _params(settings: NmrSettings, emulate_cuda: bool):
+    """The ops' parameter struct (``NmrParams`` in ``csrc/common/nmr_params.h``)."""
+    params = soft_kernels._extension().NmrParams()
+    params.height, params.width = settings.image_size
+    params.near = settings.near
+    params.far = settings.far
+    params.double_sided = bool(settings.double_sided)
+    params.emulate_cuda = bool(emulate_cuda)
+    return params
+
+
+def _colors_and_background(face_vertices: torch.Tensor, face_colors: Optional[torch.Tensor], settings: NmrSettings):
+    """The colours as the op takes them (an empty tensor for alpha only) and the (C,)
+    background."""
+    if face_colors is None:
+        empty = face_vertices.new_empty(0)
+        return empty, empty
+    background = torch.as_tensor(settings.background, dtype=face_vertices.dtype, device=face_vertices.device)
+    return face_colors.detach().contiguous(), background.expand(face_colors.shape[-1]).contiguous()
+
+
+def forward_maps(face_vertices, face_colors, settings, emulate_cuda: bool = False):
+    """The compiled forward: ((N, C + 1, H, W) image, ``NmrMaps``), no autograd."""
+    colors, background = _colors_and_background(face_vertices, face_colors, settings)
+    image, alpha_face, color_face, color_inv_depth = soft_kernels._extension().nmr_forward(
+        _params(settings, emulate_cuda), face_vertices.detach().contiguous(), colors, background
+    )
+    return image, NmrMaps(alpha_face, color_face, color_inv_depth)
 
 
 class _NmrKernelFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, face_vertices, face_colors, settings, emulate_cuda):
-        ext = soft_kernels._extension()
-        params = _args(settings, face_vertices, face_colors)
-        fv = face_vertices.detach().contiguous()
-        fc = None if face_colors is None else face_colors.detach().contiguous()
-        image, alpha_face, color_face, color_inv_depth = ext.nmr_forward(fv, fc, params, emulate_cuda)
-        ctx.params = params
-        ctx.emulate_cuda = emulate_cuda
-        ctx.save_for_backward(fv, fc, image, alpha_face, color_face, color_inv_depth)
+        image, maps = forward_maps(face_vertices, face_colors, settings, emulate_cuda)
+        ctx.params = _params(settings, emulate_cuda)
+        ctx.has_colors = face_colors is not None
+        colors, _ = _colors_and_background(face_vertices, face_colors, settings)
+        ctx.save_for_backward(face_vertices.detach(), colors, image, *maps)
         return image
 
     @staticmethod
     def backward(ctx, grad_image):
-        ext = soft_kernels._extension()
-        fv, fc, image, alpha_face, color_face, color_inv_depth = ctx.saved_tensors
-        grad_vertices, grad_colors = ext.nmr_backward(
-            fv,
-            fc,
-            image,
-            alpha_face,
-            color_face,
-            color_inv_depth,
-            grad_image.contiguous(),
-            ctx.params,
-            ctx.emulate_cuda,
+        face_vertices, colors, image, alpha_face, color_face, color_inv_depth = ctx.saved_tensors
+        grad_vertices, grad_colors = soft_kernels._extension().nmr_backward(
+            ctx.params, face_vertices, colors, image, alpha_face, color_face, color_inv_depth, grad_image.contiguous()
         )
-        return grad_vertices, (grad_colors if fc is not None else None), None, None
+        return grad_vertices, (grad_colors if ctx.has_colors else None), None, None
 
 
 def nmr_kernel(
@@ -78,13 +82,3 @@ def nmr_kernel(
 ) -> torch.Tensor:
     """The compiled NMR renderer: (N, C + 1, H, W), gradients as ``nmr_rasterize_reference``."""
     return _NmrKernelFunction.apply(face_vertices, face_colors, settings, emulate_cuda)
-
-
-def nmr_maps(face_vertices, face_colors, settings, emulate_cuda: bool = False):
-    """The compiled forward's image and ``NmrMaps`` (for tests against the reference)."""
-    ext = soft_kernels._extension()
-    fc = None if face_colors is None else face_colors.contiguous()
-    image, a, c, d = ext.nmr_forward(
-        face_vertices.contiguous(), fc, _args(settings, face_vertices, face_colors), emulate_cuda
-    )
-    return image, NmrMaps(a, c, d)
