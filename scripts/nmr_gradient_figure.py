@@ -6,7 +6,7 @@ One scene at 32 x 32: a triangle whose target is the same triangle moved right a
 dL/d(translation x) of the triangle (the sum over its vertices of dL/dx): for NMR
 (docs/METHOD.md section 9) the compiled kernel's and the dense reference's (one backward
 per pixel with a non-zero dL/dI_j: NMR's rule is per pixel), and for the soft rasterizer
-(sigma 3e-4) g_j dI_j/dtx by central differences of the dense reference. Row 1 is the
+(sigma 3e-4, gamma 1e-4, the same per-pixel backward through its compiled kernel). Row 1 is the
 silhouette (alpha), row 2 one colour channel with an occluding face in front of part of
 the target (grey, depth 1.5 against 2): NMR's sweep over occluded pixels changes nothing.
 Red: a positive share, blue: negative; each map scaled by its own largest |share|.
@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw
 from softrecon.renderer import NmrSettings, RasterSettings, soft_rasterize
 
 SIZE = 32
+SOFT_SIGMA = 3e-4  # the soft rasterizer's blur (gamma: the default 1e-4)
 SCALE = 5  # screen pixels per image pixel
 SHIFT = (0.25, 0.15)  # the target's translation (NDC)
 TRIANGLE = [[-0.55, -0.45, 2.0], [-0.35, 0.5, 2.0], [0.35, -0.4, 2.0]]  # clockwise: front-facing
@@ -46,14 +47,15 @@ def _channel(image: torch.Tensor, color: bool) -> torch.Tensor:
     return image[0, 0] if color else image[0, -1]
 
 
-def nmr_shares(color: bool, backend: str) -> np.ndarray:
-    """(H, W) per-pixel shares of dL/dtx under NMR's backward."""
+def pixel_shares(color: bool, settings, backend: str) -> np.ndarray:
+    """(H, W) per-pixel shares of dL/dtx: one backward per pixel j with a non-zero
+    dL/dI_j = 2 (I_j - target_j), the sum over the triangle's vertices of dL/dx."""
     faces, colors = _scene(color)
     target_faces, _ = _scene(color, SHIFT)
-    settings = NmrSettings(image_size=SIZE, background=(0.0,))
+    hard = NmrSettings(image_size=SIZE, background=(0.0,))
     with torch.no_grad():
-        target = _channel(soft_rasterize(target_faces, colors, settings, backend="reference"), color)
-        image = soft_rasterize(faces, colors, settings, backend="reference")
+        target = _channel(soft_rasterize(target_faces, colors, hard, backend="reference"), color)
+        image = soft_rasterize(faces, colors, settings, backend=backend)
     g = 2 * (_channel(image, color) - target)
     shares = np.zeros((SIZE, SIZE))
     for row, col in zip(*torch.nonzero(g, as_tuple=True)):
@@ -64,23 +66,6 @@ def nmr_shares(color: bool, backend: str) -> np.ndarray:
         rendered.backward(one_hot)
         shares[row, col] = float(vertices.grad[0, 0, :, 0].sum())
     return shares
-
-
-def softras_shares(color: bool) -> np.ndarray:
-    """(H, W) g_j dI_j/dtx of the soft rasterizer (sigma 3e-4, softmax colours)."""
-    faces, colors = _scene(color)
-    target_faces, _ = _scene(color, SHIFT)
-    settings = RasterSettings(image_size=SIZE, sigma=3e-4, gamma=1e-4, background=(0.0,))
-    hard = NmrSettings(image_size=SIZE, background=(0.0,))
-    with torch.no_grad():
-        target = _channel(soft_rasterize(target_faces, colors, hard, backend="reference"), color)
-        image = _channel(soft_rasterize(faces, colors, settings, backend="reference"), color)
-        step = 1e-5
-        moved = [faces.clone(), faces.clone()]
-        moved[0][0, 0, :, 0] += step
-        moved[1][0, 0, :, 0] -= step
-        plus, minus = (_channel(soft_rasterize(m, colors, settings, backend="reference"), color) for m in moved)
-    return (2 * (image - target) * (plus - minus) / (2 * step)).numpy()
 
 
 def _tile(values: np.ndarray, diverging: bool) -> Image.Image:
@@ -102,6 +87,7 @@ def main(argv=None) -> None:
     parser.add_argument("--out", default="docs/images/nmr_gradients.png")
     args = parser.parse_args(argv)
     labels = ["image", "target", "NMR kernel", "NMR dense ref.", "|kernel - ref.|", "SoftRas (sigma 3e-4)"]
+    footers = []
     rows = []
     for color in (False, True):
         faces, colors = _scene(color)
@@ -110,27 +96,32 @@ def main(argv=None) -> None:
         with torch.no_grad():
             image = _channel(soft_rasterize(faces, colors, hard, backend="reference"), color).numpy()
             target = _channel(soft_rasterize(target_faces, colors, hard, backend="reference"), color).numpy()
-        kernel = nmr_shares(color, "cpu")
-        dense = nmr_shares(color, "reference")
-        soft = softras_shares(color)
+        nmr = NmrSettings(image_size=SIZE, background=(0.0,))
+        kernel = pixel_shares(color, nmr, "cpu")
+        dense = pixel_shares(color, nmr, "reference")
+        soft = pixel_shares(color, RasterSettings(image_size=SIZE, sigma=SOFT_SIGMA, background=(0.0,)), "cpu")
         difference = np.abs(kernel - dense)
-        print(
-            f"{'colour' if color else 'silhouette'}: dL/dtx NMR kernel {kernel.sum():.6f}, dense {dense.sum():.6f}, "
-            f"max |kernel - dense| per pixel {difference.max():.3g}; SoftRas {soft.sum():.6f}"
+        footers.append(
+            f"{'colour (occluder grey)' if color else 'silhouette'}: dL/dtx NMR kernel {kernel.sum():.4f}, "
+            f"dense {dense.sum():.4f}, max |kernel - dense| per pixel {difference.max():.3g}; SoftRas {soft.sum():.4f}"
         )
+        print(footers[-1])
         rows.append(
             [_tile(image, False), _tile(target, False), _tile(kernel, True), _tile(dense, True),
              _tile(difference / max(np.abs(kernel).max(), 1e-300), False), _tile(soft, True)]
         )  # fmt: skip
     pad, header = 6, 16
     tile = SIZE * SCALE
-    sheet = Image.new("RGB", (len(labels) * (tile + pad) + pad, header + len(rows) * (tile + pad) + pad), "white")
+    footer = 14 * len(footers) + pad
+    sheet = Image.new("RGB", (len(labels) * (tile + pad) + pad, header + len(rows) * (tile + pad) + footer), "white")
     draw = ImageDraw.Draw(sheet)
     for k, label in enumerate(labels):
         draw.text((pad + k * (tile + pad), 2), label, fill="black")
     for r, row in enumerate(rows):
         for k, image in enumerate(row):
             sheet.paste(image, (pad + k * (tile + pad), header + r * (tile + pad)))
+    for k, text in enumerate(footers):
+        draw.text((pad, header + len(rows) * (tile + pad) + 14 * k), text, fill="black")
     sheet.save(args.out)
     print(args.out)
 
