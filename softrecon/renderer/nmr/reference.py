@@ -64,6 +64,7 @@ def _barycentrics(x: torch.Tensor, y: torch.Tensor, px: torch.Tensor, py: torch.
 
 
 def _chunk(total_per_face: int, num_faces: int, budget: int) -> int:
+    """Faces per chunk: at most ``budget`` elements, at least one face."""
     return max(1, min(num_faces, budget // max(1, total_per_face)))
 
 
@@ -339,7 +340,6 @@ class NmrReferenceFunction(torch.autograd.Function):
     def forward(ctx, face_vertices, face_colors, settings):
         image, maps = nmr_forward_reference(face_vertices, face_colors, settings)
         ctx.settings = settings
-        ctx.has_colors = face_colors is not None
         ctx.save_for_backward(face_vertices, face_colors, image, *maps)
         return image
 
