@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "../cpu/soft_raster_cpu.h"
+#include "nmr_op.h"
 #include "soft_raster_op.h"
 
 namespace py = pybind11;
@@ -140,6 +141,20 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
       py::arg("params"), py::arg("grad_image"), py::arg("face_vertices"), py::arg("face_colors"), py::arg("state"),
       py::arg("need_vertex_grad"), py::arg("need_color_grad"),
       "state: forward's tensors, unchanged -> [grad_face_vertices or None, grad_face_colors or None]");
+  // The NMR renderer (csrc/torch/nmr_op.h; softrecon/renderer/nmr/_kernels.py).
+  py::class_<softrecon::NmrParams>(m, "NmrParams")
+      .def(py::init<>())
+      .def_readwrite("height", &softrecon::NmrParams::height)
+      .def_readwrite("width", &softrecon::NmrParams::width)
+      .def_readwrite("near", &softrecon::NmrParams::near)
+      .def_readwrite("far", &softrecon::NmrParams::far)
+      .def_readwrite("double_sided", &softrecon::NmrParams::double_sided)
+      .def_readwrite("emulate_cuda", &softrecon::NmrParams::emulate_cuda);
+  m.def("nmr_forward", &softrecon::nmr_forward, py::arg("params"), py::arg("face_vertices"), py::arg("face_colors"),
+        py::arg("background"), "-> [image, alpha_face, color_face, color_inv_depth]");
+  m.def("nmr_backward", &softrecon::nmr_backward, py::arg("params"), py::arg("face_vertices"),
+        py::arg("face_colors"), py::arg("image"), py::arg("alpha_face"), py::arg("color_face"),
+        py::arg("color_inv_depth"), py::arg("grad_image"), "-> [grad_face_vertices, grad_face_colors or empty]");
   m.def("compiled_with_openmp", &softrecon::cpu::compiled_with_openmp);
   m.def("openmp_max_threads", &softrecon::cpu::openmp_max_threads);
 #ifdef WITH_CUDA

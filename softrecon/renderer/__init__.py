@@ -23,6 +23,7 @@ from .cameras import (
     look_at_rotation,
 )
 from .lighting import Lighting
+from .nmr import NmrSettings, nmr_rasterize_reference
 from .rasterize import resolve_backend, soft_rasterize
 from .reference import pixel_centers, rasterize_reference
 from .settings import AggrAlpha, AggrRGB, DistCDF, DistFunc, RasterSettings
@@ -40,6 +41,7 @@ __all__ = [
     "DistCDF",
     "DistFunc",
     "Lighting",
+    "NmrSettings",
     "OrthographicCamera",
     "PerspectiveCamera",
     "ProjectionCamera",
@@ -50,6 +52,7 @@ __all__ = [
     "eye_from_spherical",
     "look_along",
     "look_at_rotation",
+    "nmr_rasterize_reference",
     "pixel_centers",
     "rasterize_reference",
     "resolve_backend",

@@ -34,6 +34,8 @@ from softrecon.structures.textures import texture_resolution
 
 from . import reference
 from .facing import warn_if_all_back_facing
+from .nmr import nmr_rasterize, resolve_nmr_backend
+from .nmr.settings import NmrSettings
 from .settings import RasterSettings
 
 BACKENDS = ("auto", "reference", "cpu", "cuda", "cuda_emulated")
@@ -78,6 +80,8 @@ def soft_rasterize(
     if chosen != "cuda":  # the CUDA kernel checks values on the device (module docstring)
         _check_values(face_vertices, face_colors)
     warn_if_all_back_facing(face_vertices, face_colors, settings)  # black renders of a flipped mesh
+    if isinstance(settings, NmrSettings):  # the NMR renderer (docs/METHOD.md section 9)
+        return nmr_rasterize(face_vertices, face_colors, settings, resolve_nmr_backend(chosen, backend))
     if chosen == "reference":
         return reference.rasterize_reference(face_vertices, face_colors, settings)
     from . import _kernels  # imported lazily: the compiled extension is optional

@@ -83,6 +83,10 @@ def test_every_public_name_importable():
     assert srf is sr.functional
 
 
+# Keyword-only parameters softrecon adds to SoftRas' signatures (not part of SoftRas).
+SOFTRECON_KEYWORDS = ("renderer",)
+
+
 @pytest.mark.parametrize("name", sorted(SOFTRAS_SIGNATURES))
 def test_signatures_and_defaults_are_softras(name):
     obj = sr
@@ -90,6 +94,10 @@ def test_signatures_and_defaults_are_softras(name):
         obj = getattr(obj, part)
     params = inspect.signature(obj).parameters
     expected = SOFTRAS_SIGNATURES[name]
+    # softrecon's own additions (renderer='nmr') are keyword-only, after SoftRas' own.
+    extensions = [key for key in params if key in SOFTRECON_KEYWORDS]
+    assert all(params[key].kind is inspect.Parameter.KEYWORD_ONLY for key in extensions)
+    params = {key: value for key, value in params.items() if key not in SOFTRECON_KEYWORDS}
     assert list(params) == list(expected)
     for key, default in expected.items():
         assert params[key].default == default, key

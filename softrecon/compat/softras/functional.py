@@ -22,6 +22,7 @@ from ...io import MeshLoadError, bake_surface_textures, normalize_to_unit_box, r
 from ...io import save_obj as _save_obj
 from ...io.texture_atlas import DEFAULT_TEXEL_PIXELS
 from ...renderer.cameras import OrthographicCamera, PerspectiveCamera, eye_from_spherical, look_along, look_at_rotation
+from ...renderer.nmr.settings import NmrSettings
 from ...renderer.rasterize import soft_rasterize as _soft_rasterize
 from ...renderer.settings import RasterSettings
 from ...voxel import voxelize
@@ -280,6 +281,10 @@ def directional_lighting(light, normals, light_intensity=0.5, light_color=(1, 1,
 
 
 # ----------------------------------------------------------------------------- rasterizer
+# The rasterizers a compat renderer may use: SoftRas' own, or NMR (Kato et al. 2018).
+RENDERERS = ("softras", "nmr")
+
+
 def soft_rasterize(
     face_vertices,
     textures,
@@ -296,6 +301,8 @@ def soft_rasterize(
     aggr_func_rgb="softmax",
     aggr_func_alpha="prod",
     texture_type="surface",
+    *,
+    renderer="softras",
 ):
     """SoftRas' soft rasterizer, with its positional signature, on softrecon's
     ``soft_rasterize`` (any device; the compiled kernel where built, else the reference).
@@ -309,6 +316,10 @@ def soft_rasterize(
         fill_back: colour back-facing faces too (softrecon's ``double_sided``).
         eps: SoftRas' background term: its kernel weighs the background by
             exp(2 eps / gamma), which is what this computes (softrecon's background_eps = 2 eps).
+        renderer: 'softras' (SoftRas' rasterizer) or 'nmr': the NMR renderer (Kato et al.
+            2018; docs/METHOD.md section 9), a hard z-buffered image with NMR's
+            approximate gradient; it ignores sigma_val, gamma_val, eps, dist_func,
+            dist_eps and the aggregation functions. Not part of SoftRas (keyword only).
         Other arguments as SoftRas' (and ``RasterSettings``).
 
     Returns:
@@ -350,6 +361,7 @@ def soft_rasterize(
         gamma_val,
         aggr_func_rgb,
         aggr_func_alpha,
+        renderer=renderer,
     )
     face_vertices = face_vertices.contiguous()
     if textures is None:
@@ -380,13 +392,19 @@ def raster_settings(
     gamma_val=1e-4,
     aggr_func_rgb="softmax",
     aggr_func_alpha="prod",
+    *,
+    renderer="softras",
 ) -> RasterSettings:
     """The native ``RasterSettings`` equivalent to SoftRas' rasterizer arguments (the
-    one place where SoftRas' eps is doubled, see ``SOFTRAS_BACKGROUND_EPS_FACTOR``).
-    Not part of SoftRas: for porting code to the native API."""
+    one place where SoftRas' eps is doubled, see ``SOFTRAS_BACKGROUND_EPS_FACTOR``);
+    ``NmrSettings`` for ``renderer='nmr'``. Not part of SoftRas: for porting code to the
+    native API."""
+    if renderer not in RENDERERS:
+        raise ValueError(f"renderer must be one of {RENDERERS}, got {renderer!r}")
     if isinstance(background_color, torch.Tensor):
         background_color = background_color.detach().cpu().tolist()
-    return RasterSettings(
+    settings_class = NmrSettings if renderer == "nmr" else RasterSettings
+    return settings_class(
         image_size=int(image_size),
         sigma=sigma_val,
         gamma=gamma_val,

@@ -25,6 +25,9 @@ class SoftRasterizer(nn.Module):
     2 x 2 blocks (sigma unchanged, as SoftRas). ``mode`` is accepted and ignored, as in
     SoftRas (every call returns RGBA).
 
+    ``renderer='nmr'`` (not part of SoftRas) renders with the NMR renderer (Kato et al.
+    2018): hard images, NMR's approximate gradient (``functional.soft_rasterize``).
+
     Note the defaults: SoftRas' ``SoftRasterizer`` has ``fill_back=False`` while its
     ``SoftRenderer`` passes ``fill_back=True``; both are kept.
     """
@@ -45,8 +48,12 @@ class SoftRasterizer(nn.Module):
         aggr_func_rgb="softmax",
         aggr_func_alpha="prod",
         texture_type="surface",
+        *,
+        renderer="softras",
     ):
         super().__init__()
+        if renderer not in srf.RENDERERS:
+            raise ValueError(f"renderer must be one of {srf.RENDERERS}, got {renderer!r}")
         if dist_func not in DIST_FUNCS:
             raise ValueError("Distance function only support hard, euclidean and barycentric")
         if aggr_func_rgb not in AGGR_FUNCS_RGB:
@@ -69,6 +76,7 @@ class SoftRasterizer(nn.Module):
         self.aggr_func_rgb = aggr_func_rgb
         self.aggr_func_alpha = aggr_func_alpha
         self.texture_type = texture_type
+        self.renderer = renderer
 
     def forward(self, mesh, mode=None):
         image_size = self.image_size * (2 if self.anti_aliasing else 1)
@@ -88,6 +96,7 @@ class SoftRasterizer(nn.Module):
             self.aggr_func_rgb,
             self.aggr_func_alpha,
             self.texture_type,
+            renderer=self.renderer,
         )
         if self.anti_aliasing:
             images = F.avg_pool2d(images, kernel_size=2, stride=2)
@@ -99,4 +108,5 @@ class SoftRasterizer(nn.Module):
         return srf.raster_settings(
             self.image_size, self.background_color, self.near, self.far, self.fill_back, self.eps,
             self.sigma_val, self.dist_func, self.dist_eps, self.gamma_val, self.aggr_func_rgb, self.aggr_func_alpha,
+            renderer=self.renderer,
         )  # fmt: skip

@@ -25,6 +25,8 @@ class SoftRenderer(nn.Module):
 
     ``forward(vertices, faces, textures=None, mode=None, texture_type='surface')``
     builds a ``Mesh`` and calls ``render_mesh``; both return (N, 4, S, S) RGBA.
+    ``renderer='nmr'`` (not part of SoftRas) rasterizes with NMR (Kato et al. 2018):
+    hard images with NMR's approximate gradient to the geometry.
     The mesh passed to ``render_mesh`` is modified in place (lit textures, screen-space
     vertices), as SoftRas does: build it again, or call ``mesh.reset_()``, before
     rendering it a second time.
@@ -61,6 +63,8 @@ class SoftRenderer(nn.Module):
         light_intensity_directionals=0.5,
         light_color_directionals=[1, 1, 1],  # noqa: B006
         light_directions=[0, 1, 0],  # noqa: B006
+        *,
+        renderer="softras",
     ):
         super().__init__()
         self.lighting = Lighting(
@@ -77,6 +81,7 @@ class SoftRenderer(nn.Module):
         self.rasterizer = SoftRasterizer(
             image_size, background_color, near, far, anti_aliasing, fill_back, eps,
             sigma_val, dist_func, dist_eps, gamma_val, aggr_func_rgb, aggr_func_alpha, texture_type,
+            renderer=renderer,
         )  # fmt: skip
 
     def set_sigma(self, sigma):
@@ -112,7 +117,9 @@ class Renderer(SoftRenderer):
     ``SoftRasterizer`` with ``dist_func='hard'``, ``aggr_func_alpha='hard'`` and
     ``aggr_func_rgb='hard'`` (a z-buffer: the nearest covering face's colour, coverage
     1 inside and 0 outside). Its images have gradients with respect to the colours
-    only. ``mode`` is ignored (RGBA always).
+    only; ``renderer='nmr'`` (not part of SoftRas) gives them NMR's approximate gradient
+    to the geometry as well, which makes this Kato et al.'s renderer. ``mode`` is ignored
+    (RGBA always).
     """
 
     def __init__(
@@ -139,6 +146,8 @@ class Renderer(SoftRenderer):
         light_intensity_directionals=0.5,
         light_color_directionals=[1, 1, 1],  # noqa: B006
         light_directions=[0, 1, 0],  # noqa: B006
+        *,
+        renderer="softras",
     ):
         super().__init__(
             image_size=image_size, background_color=background_color, near=near, far=far, anti_aliasing=anti_aliasing,
@@ -147,7 +156,7 @@ class Renderer(SoftRenderer):
             viewing_angle=viewing_angle, viewing_scale=viewing_scale, eye=eye, camera_direction=camera_direction,
             light_mode=light_mode, light_intensity_ambient=light_intensity_ambient, light_color_ambient=light_color_ambient,
             light_intensity_directionals=light_intensity_directionals, light_color_directionals=light_color_directionals,
-            light_directions=light_directions,
+            light_directions=light_directions, renderer=renderer,
         )  # fmt: skip
 
     def forward(self, mesh, mode=None):
