@@ -59,7 +59,7 @@ SR_HOST_DEVICE SR_INLINE uint8_t pair_code(const PairSample<scalar_t>& s) {
 // numerators live in the output image itself (channel c at out[c * plane]).
 template <typename scalar_t>
 struct PixelAccumulator {
-  AlphaState<scalar_t> alpha_state;  // the alpha aggregation's (soft_raster_tconorms.h)
+  AlphaState<scalar_t> alpha_state;  // the alpha aggregation's: its T-conorm's state (soft_raster_tconorms.h)
   scalar_t shift;          // softmax: running maximum m of z_j / gamma (at least background_eps / gamma)
   scalar_t denominator;    // softmax: sum_j w_j + w_b, weights taken at shift m
   int best;                // 'hard' color: face shown so far, -1 for none
@@ -67,7 +67,7 @@ struct PixelAccumulator {
   scalar_t best_wc[3];     // 'hard' color: its clipped barycentrics
 
   SR_HOST_DEVICE void init(const SoftRasterParams& p, const scalar_t* background, scalar_t* out, int64_t plane) {
-    alpha_state.init();
+    tconorm_init(p, alpha_state);
     shift = scalar_t(p.background_eps / p.gamma);
     denominator = scalar_t(1);  // the background's weight exp(background_eps / gamma - m) at m = background_eps / gamma
     best = -1;
