@@ -125,6 +125,23 @@ struct EuclideanDistance {
     s.logit = signed_scaled_distance(p, d2, s.inside);
     return true;
   }
+  // logit of a pair whose nearest edge e and side (inside) are known, as the CPU
+  // PairCache records them: the same s.logit as logit, from that edge alone; d2 and t
+  // receive the edge's squared distance and projection parameter for backward_of_edge.
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void logit_of_edge(const SoftRasterParams& p, const scalar_t* fd, scalar_t px,
+                                                     scalar_t py, int e, bool inside, scalar_t& d2, scalar_t& t,
+                                                     PairSample<scalar_t>& s) {
+    d2 = edge_distance2(fd, e, px, py, t);
+    s.logit = signed_scaled_distance(p, d2, inside);
+  }
+  // Backward of logit_of_edge: backward's share of the one nearest edge (weight 1).
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void backward_of_edge(const SoftRasterParams& p, const scalar_t* fd, scalar_t px,
+                                                        scalar_t py, int e, bool inside, scalar_t d2, scalar_t t,
+                                                        scalar_t g_logit, scalar_t* grad) {
+    edge_distance2_backward(fd, e, px, py, t, signed_scaled_distance_gradient(p, d2, inside, g_logit), grad);
+  }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static void coverage(const SoftRasterParams& p, PairSample<scalar_t>& s) {
     coverage_of_logit(p, s.logit, s);

@@ -1,7 +1,8 @@
 // Parameters of the soft rasterizer shared by the CPU and CUDA back ends.
 //
-// Plain data only (no torch, no CUDA types): filled once by the torch binding from
-// softrecon.renderer.RasterSettings and passed by value to every kernel.
+// Plain data only (no torch, no CUDA types): filled once from
+// softrecon.renderer.RasterSettings (the field list SR_RASTER_PARAMS_FIELDS) and completed by
+// the torch op, then passed whole to every kernel.
 #pragma once
 
 #include <cstdint>
@@ -59,6 +60,15 @@ enum class AggrAlpha : int32_t { SR_AGGR_ALPHAS(SR_ENUM_MEMBER, ) };
 enum class AggrRGB : int32_t { SR_AGGR_RGBS(SR_ENUM_MEMBER, ) };
 #undef SR_ENUM_MEMBER
 
+// Counts of the geometry, named once: a face has 3 vertices (and 3 edges, 3 barycentrics)
+// of 3 scalars each (x, y in NDC, z depth): face_vertices is (N, F, kFaceVertices,
+// kVertexScalars) and a face's vertex gradient kFaceVertexScalars values.
+constexpr int kFaceVertices = 3;
+constexpr int kVertexScalars = 3;
+constexpr int kFaceVertexScalars = kFaceVertices * kVertexScalars;
+// Color samples per face of per-vertex colors (face_colors (N, F, 3, C)); a surface texture
+// of resolution R has R * R (3 is not a square, so the two never meet).
+constexpr int kVertexColorSamples = kFaceVertices;
 // Scalars per face record in face_data (layout: FaceField in soft_raster_face.h).
 constexpr int kFaceRecordSize = 32;
 // Per-pixel values the forward saves for the backward (layout: AuxField in soft_raster_passes.h).
@@ -70,41 +80,67 @@ constexpr int kCpuTileSize = 16;
 // Edge length, in pixels, of the square tiles the CUDA back end bins faces into.
 constexpr int kCudaTileSize = 16;
 
-struct SoftRasterParams {
-  int32_t batch_size = 0;       // N: images in the batch
-  int32_t num_faces = 0;        // F: faces per image (padding faces included)
-  int32_t num_channels = 0;     // C: color channels (0 = alpha only)
-  int32_t texture_res = 0;      // R of per-face R x R surface textures; 0: per-vertex colors
-  int32_t height = 0;           // H: image rows
-  int32_t width = 0;            // W: image columns
-  int32_t tile_size = kCpuTileSize;  // tile edge in pixels (set by the back end)
-  int32_t num_threads = 1;      // CPU threads to use (ignored by CUDA)
-  double sigma = 1e-4;          // blur of the coverage sigmoid, squared NDC units
-  double gamma = 1e-4;          // temperature of the depth softmax
-  double cutoff_squared = 0.0;  // -sigma F^-1(dist_eps): outside this d^2 a face is absent
-  double near = 1.0;            // nearest depth that contributes
-  double far = 100.0;           // farthest depth that contributes
-  double background_eps = 1e-3;  // background softmax exponent: w_b = exp(background_eps / gamma) (SoftRas: eps)
-  DistFunc dist_func = DistFunc::Euclidean;  // per-face coverage D_j(p)
-  DistCDF dist_cdf = DistCDF::Logistic;      // D_j = F(x) of the signed scaled distance x
-  AggrAlpha aggr_alpha = AggrAlpha::Prod;    // alpha aggregation
-  AggrRGB aggr_rgb = AggrRGB::Softmax;       // color aggregation
-  bool dist_squared = true;     // x = +-d^2 / sigma (true) or +-d / sigma (false)
-  double dist_shape = 2.0;      // the gamma CDFs' shape a
-  double dist_log_gamma_shape = 0.0;  // lgamma(dist_shape), computed once by the binding's caller
-  double dist_shift = 0.0;      // the one-sided CDFs' shift, in units of x
-  double tconorm_p = 0.0;       // the parametrised T-conorms' parameter (Hamacher's lambda, ...)
-  bool double_sided = false;    // whether back faces contribute color
-  int32_t num_background = 1;   // values in the background color: 1 or C
-  bool pixel_major = false;     // CPU only: shade pixel by pixel with shade_pixel (the CUDA
-                                // loop order) instead of face by face; for tests
-  bool cache_pairs = false;     // CPU only: keep per-pair values for the backward (PairCache;
-                                // used for alpha-only Euclidean renders, when set)
-  bool emulate_cuda = false;    // CPU tensors only: run the CUDA kernels and orchestration,
-                                // emulated thread by thread on the host (slow; for tests)
+// The parameters that come from softrecon.renderer.RasterSettings, one entry each:
+// X(type, name, default, "settings_attribute"): the struct's field (SoftRasterParams
+// below), its pybind11 property (bindings.cpp: read-write, enums as their int value and
+// checked against their mode list) and the module attribute softrecon._C.RASTER_PARAMS_FIELDS,
+// {field: attribute of RasterSettings holding its value}, from which
+// softrecon.renderer._kernels._params fills the struct (test_kernel_boundary.py checks
+// that every attribute exists and arrives). Nothing else lists them.
+//   height, width          image rows and columns
+//   sigma                  blur of the coverage sigmoid, squared NDC units
+//   gamma                  temperature of the depth softmax
+//   cutoff_squared         -sigma F^-1(dist_eps): outside this d^2 a face is absent
+//   near, far              the depth range that contributes
+//   background_eps         background softmax exponent: w_b = exp(background_eps / gamma) (SoftRas: eps)
+//   dist_func              per-face coverage D_j(p)
+//   dist_cdf               D_j = F(x) of the signed scaled distance x
+//   aggr_alpha, aggr_rgb   alpha and color aggregations
+//   dist_squared           x = +-d^2 / sigma (true) or +-d / sigma (false)
+//   dist_shape             the gamma CDFs' shape a
+//   dist_log_gamma_shape   lgamma(dist_shape), computed once in Python
+//   dist_shift             the one-sided CDFs' shift, in units of x
+//   tconorm_p              the parametrised T-conorms' parameter (Hamacher's lambda, ...)
+//   double_sided           whether back faces contribute color
+#define SR_RASTER_PARAMS_FIELDS(X)                                   \
+  X(int32_t, height, 0, "height")                                     \
+  X(int32_t, width, 0, "width")                                       \
+  X(double, sigma, 1e-4, "sigma")                                     \
+  X(double, gamma, 1e-4, "gamma")                                     \
+  X(double, cutoff_squared, 0.0, "cutoff_squared")                    \
+  X(double, near, 1.0, "near")                                        \
+  X(double, far, 100.0, "far")                                        \
+  X(double, background_eps, 1e-3, "background_eps")                   \
+  X(DistFunc, dist_func, DistFunc::Euclidean, "dist_func")            \
+  X(DistCDF, dist_cdf, DistCDF::Logistic, "dist_cdf")                 \
+  X(AggrAlpha, aggr_alpha, AggrAlpha::Prod, "aggr_alpha")             \
+  X(AggrRGB, aggr_rgb, AggrRGB::Softmax, "aggr_rgb")                  \
+  X(bool, dist_squared, true, "dist_squared")                         \
+  X(double, dist_shape, 2.0, "dist_shape")                            \
+  X(double, dist_log_gamma_shape, 0.0, "dist_log_gamma_shape")        \
+  X(double, dist_shift, 0.0, "cdf_shift")                             \
+  X(double, tconorm_p, 0.0, "aggr_alpha_parameter")                   \
+  X(bool, double_sided, false, "double_sided")
 
-  // Color samples per face: R * R texels, or 3 vertex colors.
-  SR_HOST_DEVICE int color_samples() const { return texture_res > 0 ? texture_res * texture_res : 3; }
+// What every kernel of both back ends reads: the settings (above) and the sizes the torch
+// op completes from the tensors. Plain data, filled once per call and passed whole (by
+// value to the CUDA kernels). What only one back end or the tests need lives elsewhere:
+// the CPU's threads and loop choices in cpu::Options (soft_raster_cpu.h), the choice of
+// the CUDA emulation in the binding (softrecon._C.emulated_forward / emulated_backward).
+struct SoftRasterParams {
+#define SR_DECLARE_PARAM(type, name, default_value, settings_attribute) type name = default_value;
+  SR_RASTER_PARAMS_FIELDS(SR_DECLARE_PARAM)
+#undef SR_DECLARE_PARAM
+  // Completed by the torch op (soft_raster_op.cpp complete_params):
+  int32_t batch_size = 0;      // N: images in the batch
+  int32_t num_faces = 0;       // F: faces per image (padding faces included)
+  int32_t num_channels = 0;    // C: color channels (0 = alpha only)
+  int32_t texture_res = 0;     // R of per-face R x R surface textures; 0: per-vertex colors
+  int32_t num_background = 1;  // values in the background color: 1 or C
+  int32_t tile_size = kCpuTileSize;  // tile edge in pixels: kCpuTileSize or kCudaTileSize, by back end
+
+  // Color samples per face: R * R texels, or kVertexColorSamples vertex colors.
+  SR_HOST_DEVICE int color_samples() const { return texture_res > 0 ? texture_res * texture_res : kVertexColorSamples; }
   // Scalars of one face's colors: color_samples() * C.
   SR_HOST_DEVICE int face_color_size() const { return color_samples() * num_channels; }
   SR_HOST_DEVICE int tiles_x() const { return (width + tile_size - 1) / tile_size; }

@@ -2,20 +2,16 @@
 //   PixelAccumulator: forward state of one pixel (alpha, online softmax, z-buffer);
 //   shade_pixel:      forward of one pixel over its tile's face list (CUDA: one thread);
 //   backward_entry:   backward of one (face, tile) entry over its pixel window.
+// Each takes its operation's buffers whole (ForwardArgs, BackwardArgs: soft_raster_args.h).
 // The CPU forward feeds the accumulators face by face over each face's pixel window; the
 // CPU backward runs backward_entry per face; CUDA runs both one per thread. Neither back
 // end holds any rasterization math of its own.
 //
-// Tensor layouts (all contiguous, row-major):
-//   face_data   (N * F, kFaceStride)  records from setup_face
-//   colors     (N, F, K, C)          K = 3 per-vertex colors or K = R * R texels of a surface
-//                                     texture (p.color_samples()), or null when C = 0
-//   background  (num_background,)     1 or C values
-//   image       (N, C + 1, H, W)      color channels then alpha
-//   aux         (N, kAuxChannels, H, W) what the backward needs per pixel (see AuxField)
-//   winner      (N, H, W) int32       face index shown by 'hard' color, -1 for none
+// Tensor layouts: those of soft_raster_args.h (colors: K = kVertexColorSamples per-vertex
+// colors or K = R * R texels of a surface texture, p.color_samples()).
 #pragma once
 
+#include "soft_raster_args.h"
 #include "soft_raster_math.h"
 
 namespace softrecon {
@@ -63,7 +59,7 @@ SR_HOST_DEVICE SR_INLINE uint8_t pair_code(const PairSample<scalar_t>& s) {
 // numerators live in the output image itself (channel c at out[c * plane]).
 template <typename scalar_t>
 struct PixelAccumulator {
-  AlphaState<scalar_t> alpha_state;  // the alpha aggregation's (soft_raster_tconorms.h)
+  AlphaState<scalar_t> alpha_state;  // the alpha aggregation's: its T-conorm's state (soft_raster_tconorms.h)
   scalar_t shift;          // softmax: running maximum m of z_j / gamma (at least background_eps / gamma)
   scalar_t denominator;    // softmax: sum_j w_j + w_b, weights taken at shift m
   int best;                // 'hard' color: face shown so far, -1 for none
@@ -71,7 +67,7 @@ struct PixelAccumulator {
   scalar_t best_wc[3];     // 'hard' color: its clipped barycentrics
 
   SR_HOST_DEVICE void init(const SoftRasterParams& p, const scalar_t* background, scalar_t* out, int64_t plane) {
-    alpha_state.init();
+    tconorm_init(p, alpha_state);
     shift = scalar_t(p.background_eps / p.gamma);
     denominator = scalar_t(1);  // the background's weight exp(background_eps / gamma - m) at m = background_eps / gamma
     best = -1;
@@ -127,30 +123,28 @@ struct PixelAccumulator {
   }
 };
 
-// Forward of pixel (row, col) of image n over the faces tile_faces[begin, end) (face
+// Forward of pixel (row, col) of image n over the faces args.tile_faces[begin, end) (face
 // indices within image n, ascending): the per-thread body of the CUDA forward.
 template <typename scalar_t>
-SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors,
-                                       const scalar_t* background, const int32_t* tile_faces, int64_t begin,
-                                       int64_t end, int n, int row, int col, scalar_t* image, scalar_t* aux,
-                                       int32_t* winner) {
+SR_HOST_DEVICE inline void shade_pixel(const SoftRasterParams& p, const ForwardArgs<scalar_t>& args, int64_t begin,
+                                       int64_t end, int n, int row, int col) {
   const int C = p.num_channels;
   const int64_t plane = int64_t(p.height) * p.width;
   const int64_t pixel = int64_t(row) * p.width + col;
-  scalar_t* out = image + int64_t(n) * (C + 1) * plane + pixel;
-  const scalar_t* image_colors = C > 0 ? colors + int64_t(n) * p.num_faces * p.face_color_size() : nullptr;
+  scalar_t* out = args.image + int64_t(n) * (C + 1) * plane + pixel;
+  const scalar_t* image_colors = C > 0 ? args.colors + int64_t(n) * p.num_faces * p.face_color_size() : nullptr;
   const scalar_t px = pixel_x<scalar_t>(p, col), py = pixel_y<scalar_t>(p, row);
   PixelAccumulator<scalar_t> acc;
-  acc.init(p, background, out, plane);
+  acc.init(p, args.background, out, plane);
   PairSample<scalar_t> s;
   for (int64_t i = begin; i < end; ++i) {
-    const int f = tile_faces[i];
-    const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
+    const int f = args.tile_faces[i];
+    const scalar_t* fd = args.face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
     if (eval_pair(p, fd, px, py, s))
       acc.add(p, fd, C > 0 ? image_colors + int64_t(f) * p.face_color_size() : nullptr, f, s, out, plane);
   }
-  acc.finish(p, image_colors, background, out, aux + int64_t(n) * kAuxChannels * plane + pixel,
-             winner != nullptr ? winner + int64_t(n) * plane + pixel : nullptr, plane);
+  acc.finish(p, image_colors, args.background, out, args.aux + int64_t(n) * kAuxChannels * plane + pixel,
+             args.winner != nullptr ? args.winner + int64_t(n) * plane + pixel : nullptr, plane);
 }
 
 // Pixels of a tile that may lie in a face's box: columns [col0, col1), rows [row0, row1).
@@ -170,20 +164,24 @@ SR_HOST_DEVICE inline PixelWindow face_window_in_tile(const SoftRasterParams& p,
 }
 
 // Backward of face f of image n over the pixels of one tile: adds the face's share of
-// d loss / d face_vertices to grad_v (9 scalars) and, when grad_c is not null, of
-// d loss / d colors to grad_c (p.face_color_size() scalars). cache: null, or the
-// entry's forward records (PairCache; alpha-only Euclidean renders), which replace
+// d loss / d face_vertices to grad_v (kFaceVertexScalars scalars) and, when grad_c is not
+// null, of d loss / d colors to grad_c (p.face_color_size() scalars); grad_v is null when
+// the vertex gradient is not wanted. args: the forward's state (its grad_vertices and
+// grad_colors are not used here: the caller gives each entry its slots). cache: null, or
+// the entry's forward records (PairCache; alpha-only Euclidean renders), which replace
 // the distance evaluation with the same values.
 template <typename scalar_t>
-SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scalar_t* face_data,
-                                          const scalar_t* colors, const scalar_t* image, const scalar_t* aux,
-                                          const int32_t* winner, const scalar_t* grad_image, int n, int f, int tile,
-                                          scalar_t* grad_v, scalar_t* grad_c, const PairCache* cache = nullptr,
-                                          int64_t entry = 0) {
+SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const BackwardArgs<scalar_t>& args, int n, int f,
+                                          int tile, scalar_t* grad_v, scalar_t* grad_c,
+                                          const PairCache* cache = nullptr, int64_t entry = 0) {
+  const scalar_t* const image = args.image;
+  const scalar_t* const aux = args.aux;
+  const scalar_t* const grad_image = args.grad_image;
+  const int32_t* const winner = args.winner;
   const int C = p.num_channels;
   const int64_t plane = int64_t(p.height) * p.width;
-  const scalar_t* fd = face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
-  const scalar_t* fc = C > 0 ? colors + (int64_t(n) * p.num_faces + f) * p.face_color_size() : nullptr;
+  const scalar_t* fd = args.face_data + (int64_t(n) * p.num_faces + f) * kFaceStride;
+  const scalar_t* fc = C > 0 ? args.colors + (int64_t(n) * p.num_faces + f) * p.face_color_size() : nullptr;
   const bool soft = p.dist_func != DistFunc::Hard;
   const bool softmax = C > 0 && p.aggr_rgb == AggrRGB::Softmax && shows_color(p, fd);
   const bool hard_rgb = C > 0 && p.aggr_rgb == AggrRGB::Hard;
@@ -201,21 +199,19 @@ SR_HOST_DEVICE inline void backward_entry(const SoftRasterParams& p, const scala
       if (cache != nullptr) {
         const uint8_t code = cache->code[record];
         if (code == kPairAbsent) continue;
-        if (code != kPairRecompute) {  // eval_pair and pair_backward for the one nearest edge
+        if (code != kPairRecompute) {  // the Euclidean distance of the one nearest edge the record names
           if (!want_geometry) continue;
           const int64_t pixel = int64_t(row) * p.width + col;
           const scalar_t* a = aux + int64_t(n) * kAuxChannels * plane + pixel;
           const bool inside = code >= kPairInside0;
-          const int edge = (code - kPairOutside0) % 3;
-          scalar_t t;
-          const scalar_t d2 = edge_distance2(fd, edge, px, py, t);
-          s.logit = signed_scaled_distance(p, d2, inside);
-          coverage_of_logit(p, s.logit, s);
+          const int edge = (code - kPairOutside0) % kFaceVertices;
+          scalar_t d2, t;
+          EuclideanDistance::logit_of_edge(p, fd, px, py, edge, inside, d2, t, s);
+          EuclideanDistance::coverage(p, s);
           const scalar_t g_logit = tconorm_logit_gradient(p, s, grad_image[int64_t(n) * plane + pixel],
                                                         image[int64_t(n) * plane + pixel], a[kAuxAlphaState * plane]);
           if (g_logit == scalar_t(0)) continue;
-          const scalar_t g_d2 = signed_scaled_distance_gradient(p, d2, inside, g_logit);
-          edge_distance2_backward(fd, edge, px, py, t, g_d2, grad_v);
+          EuclideanDistance::backward_of_edge(p, fd, px, py, edge, inside, d2, t, g_logit, grad_v);
           continue;
         }
       }

@@ -9,48 +9,34 @@
 
 namespace softrecon {
 
-// The running state of every aggregation; each T-conorm reads and writes its own fields.
+// A running log-sum-exp of per-face values: L = log sum_j exp(value_j), kept as the largest
+// value so far (shift) and sum_j exp(value_j - shift), so that no term over- or underflows.
 template <typename scalar_t>
-struct AlphaState {
-  scalar_t alpha;          // 'prod': 1 - T so far, as sum_j D_j prod_{i<j} (1 - D_i) (no cancellation)
-  scalar_t transmittance;  // 'prod': T = prod_j (1 - D_j) so far
-  scalar_t coverage_sum;   // 'sum': sum_j D_j so far
-  bool hit;                // 'hard' (and 'hamacher' of hard coverages): some D_j > 0.5
-  scalar_t max_coverage;   // 'max': largest D_j so far (0 for none)
-  scalar_t max_ties;       // 'max': how many faces attain it
-  scalar_t artanh_sum;     // 'einstein': U = sum_j artanh D_j so far (A = tanh U)
-  scalar_t odds_shift;     // log-sum-exp of a per-face value ('hamacher' 0: the log-odds; 'yager', 'aczel_alsina',
-                           // 'dombi', 'schweizer_sklar': log g(D_j)): the largest so far (-inf for none) ...
-  scalar_t odds_sum;       // ... and sum_j exp(value_j - odds_shift): L = shift + log(sum)
-  scalar_t generator_sum;  // 'hamacher' (lambda > 0), 'frank': U = sum_j g(D_j) so far
+struct LogSumExp {
+  scalar_t shift;  // largest value so far (-inf for none; +inf, a saturated face, stays)
+  scalar_t sum;    // sum_j exp(value_j - shift)
 
   SR_HOST_DEVICE SR_INLINE void init() {
-    alpha = coverage_sum = max_coverage = max_ties = artanh_sum = odds_sum = generator_sum = scalar_t(0);
-    transmittance = scalar_t(1);
-    hit = false;
-    odds_shift = scalar_t(-INFINITY);
+    shift = scalar_t(-INFINITY);
+    sum = scalar_t(0);
   }
+  SR_HOST_DEVICE SR_INLINE void add(scalar_t value) {
+    if (!(shift < scalar_t(INFINITY))) return;  // +inf (a saturated face) stays
+    if (value > shift) {
+      sum = sum * sr_exp(shift - value) + scalar_t(1);
+      shift = value;
+    } else {
+      sum += sr_exp(value - shift);
+    }
+  }
+  // L (-inf for none).
+  SR_HOST_DEVICE SR_INLINE scalar_t value() const { return shift + sr_log(sum); }
 };
 
-// Adds value to the running log-sum-exp (odds_shift, odds_sum) of the state.
-template <typename scalar_t>
-SR_HOST_DEVICE SR_INLINE void log_sum_add(AlphaState<scalar_t>& a, scalar_t value) {
-  if (!(a.odds_shift < scalar_t(INFINITY))) return;  // +inf (a saturated face) stays
-  if (value > a.odds_shift) {
-    a.odds_sum = a.odds_sum * sr_exp(a.odds_shift - value) + scalar_t(1);
-    a.odds_shift = value;
-  } else {
-    a.odds_sum += sr_exp(value - a.odds_shift);
-  }
-}
-
-// L = log sum_j exp(value_j) of the running log-sum-exp (-inf for none).
-template <typename scalar_t>
-SR_HOST_DEVICE SR_INLINE scalar_t log_sum(const AlphaState<scalar_t>& a) {
-  return a.odds_shift + sr_log(a.odds_sum);
-}
-
 // Each struct has:
+//   State<scalar_t>: its running state of one pixel, its own fields only (AlphaState, the
+//     union of them all, holds the pixel's: below);
+//   init(a): the state of no face;
 //   add(p, a, s): face j with its contributing sample s arrives;
 //   alpha(p, a): the pixel's alpha once all faces have arrived;
 //   saved_state(p, a): the value the backward needs (aux channel kAuxAlphaState);
@@ -60,17 +46,27 @@ SR_HOST_DEVICE SR_INLINE scalar_t log_sum(const AlphaState<scalar_t>& a) {
 // 1 - prod_j (1 - D_j): probabilistic OR, the paper's choice.
 struct ProdTconorm {
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams&, AlphaState<scalar_t>& a,
+  struct State {
+    scalar_t alpha;          // 1 - T so far, as sum_j D_j prod_{i<j} (1 - D_i) (no cancellation)
+    scalar_t transmittance;  // T = prod_j (1 - D_j) so far
+  };
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void init(State<scalar_t>& a) {
+    a.alpha = scalar_t(0);
+    a.transmittance = scalar_t(1);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams&, State<scalar_t>& a,
                                            const PairSample<scalar_t>& s) {
     a.alpha += s.coverage * a.transmittance;
     a.transmittance *= s.miss;
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams&, const State<scalar_t>& a) {
     return a.alpha;
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const State<scalar_t>& a) {
     return a.transmittance;
   }
   template <typename scalar_t>
@@ -85,16 +81,24 @@ struct ProdTconorm {
 // sum_j D_j / F, as SoftRas' reference code.
 struct SumTconorm {
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams&, AlphaState<scalar_t>& a,
+  struct State {
+    scalar_t coverage_sum;  // sum_j D_j so far
+  };
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void init(State<scalar_t>& a) {
+    a.coverage_sum = scalar_t(0);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams&, State<scalar_t>& a,
                                            const PairSample<scalar_t>& s) {
     a.coverage_sum += s.coverage;
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const State<scalar_t>& a) {
     return a.coverage_sum / scalar_t(p.num_faces);
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const AlphaState<scalar_t>&) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const State<scalar_t>&) {
     return scalar_t(0);  // the backward needs nothing
   }
   template <typename scalar_t>
@@ -107,16 +111,24 @@ struct SumTconorm {
 // 1 where any D_j > 0.5: no gradient.
 struct HardTconorm {
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams&, AlphaState<scalar_t>& a,
+  struct State {
+    bool hit;  // some D_j > 0.5
+  };
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void init(State<scalar_t>& a) {
+    a.hit = false;
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams&, State<scalar_t>& a,
                                            const PairSample<scalar_t>& s) {
     a.hit = a.hit | (s.coverage > scalar_t(0.5));  // no short-circuit: no branch on the end of the pair's chain
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams&, const State<scalar_t>& a) {
     return a.hit ? scalar_t(1) : scalar_t(0);
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const AlphaState<scalar_t>&) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const State<scalar_t>&) {
     return scalar_t(0);
   }
   template <typename scalar_t>
@@ -129,17 +141,26 @@ struct HardTconorm {
 // max_j D_j (GenDR); the faces attaining the maximum share its gradient evenly.
 struct MaxTconorm {
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams&, AlphaState<scalar_t>& a,
+  struct State {
+    scalar_t max_coverage;  // largest D_j so far (0 for none)
+    scalar_t max_ties;      // how many faces attain it
+  };
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void init(State<scalar_t>& a) {
+    a.max_coverage = a.max_ties = scalar_t(0);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams&, State<scalar_t>& a,
                                            const PairSample<scalar_t>& s) {
     a.max_ties = s.coverage > a.max_coverage ? scalar_t(1) : a.max_ties + (s.coverage == a.max_coverage ? 1 : 0);
     a.max_coverage = sr_max(a.max_coverage, s.coverage);
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams&, const State<scalar_t>& a) {
     return a.max_coverage;
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const State<scalar_t>& a) {
     return a.max_ties;
   }
   template <typename scalar_t>
@@ -152,6 +173,14 @@ struct MaxTconorm {
 
 // tanh(sum_j artanh D_j): the Einstein sum (a + b) / (1 + a b) (GenDR).
 struct EinsteinTconorm {
+  template <typename scalar_t>
+  struct State {
+    scalar_t artanh_sum;  // U = sum_j artanh D_j so far (A = tanh U)
+  };
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void init(State<scalar_t>& a) {
+    a.artanh_sum = scalar_t(0);
+  }
   // artanh D = (log(1 + D) - log(1 - D)) / 2 of a contributing pair; +inf for hard
   // coverage (D = 1).
   template <typename scalar_t>
@@ -160,16 +189,16 @@ struct EinsteinTconorm {
     return scalar_t(0.5) * (sr_log1p(s.coverage) - log_miss_of(p, s));
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, AlphaState<scalar_t>& a,
+  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, State<scalar_t>& a,
                                            const PairSample<scalar_t>& s) {
     a.artanh_sum += artanh(p, s);
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams&, const State<scalar_t>& a) {
     return sr_tanh(a.artanh_sum);
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const State<scalar_t>& a) {
     return a.artanh_sum;
   }
   template <typename scalar_t>
@@ -189,20 +218,32 @@ struct EinsteinTconorm {
 // T-conorm below.
 struct HamacherTconorm {
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, AlphaState<scalar_t>& a,
+  struct State {
+    bool hit;                   // hard coverages: some D_j > 0.5
+    LogSumExp<scalar_t> odds;   // lambda 0: L = log sum_j exp(log-odds_j)
+    scalar_t generator_sum;     // lambda > 0: U = sum_j g(D_j) so far
+  };
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void init(State<scalar_t>& a) {
+    a.hit = false;
+    a.odds.init();
+    a.generator_sum = scalar_t(0);
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, State<scalar_t>& a,
                                            const PairSample<scalar_t>& s) {
     if (p.dist_func == DistFunc::Hard) {
       a.hit = a.hit | (s.coverage > scalar_t(0.5));
       return;
     }
     if (p.tconorm_p == 0.0) {
-      log_sum_add(a, coverage_log_odds(p, s));
+      a.odds.add(coverage_log_odds(p, s));
     } else {
       a.generator_sum += sr_softplus(coverage_log_odds(p, s) + scalar_t(log(p.tconorm_p)));
     }
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const State<scalar_t>& a) {
     if (p.dist_func == DistFunc::Hard) return a.hit ? scalar_t(1) : scalar_t(0);
     if (p.tconorm_p == 0.0) return sr_sigmoid(saved_state(p, a));  // O / (1 + O), O = exp(L); 0 for none
     const scalar_t u = a.generator_sum;  // odds of alpha: expm1(U) / lambda
@@ -210,8 +251,8 @@ struct HamacherTconorm {
     return sr_sigmoid(u + sr_log(-sr_expm1(-u)) - scalar_t(log(p.tconorm_p)));
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
-    return p.tconorm_p == 0.0 ? log_sum(a) : a.generator_sum;  // L, or U
+  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams& p, const State<scalar_t>& a) {
+    return p.tconorm_p == 0.0 ? a.odds.value() : a.generator_sum;  // L, or U
   }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static scalar_t logit_gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
@@ -233,13 +274,23 @@ struct HamacherTconorm {
 // The Frank T-conorm of s = p.tconorm_p > 0, != 1 (GenDR): generator g(D) = -log((s^(1 - D)
 // - 1) / (s - 1)), alpha = 1 - log_s(1 + (s - 1) e^-U), d alpha / d D_j = g'(D_j) / g'(alpha).
 struct FrankTconorm {
+  template <typename scalar_t>
+  struct State {
+    bool hit;                // hard coverages: some D_j > 0.5
+    scalar_t generator_sum;  // U = sum_j g(D_j) so far
+  };
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void init(State<scalar_t>& a) {
+    a.hit = false;
+    a.generator_sum = scalar_t(0);
+  }
   // q(y) = y / expm1(y), 1 at 0.
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static scalar_t q(scalar_t y) {
     return y == scalar_t(0) ? scalar_t(1) : y / sr_expm1(y);
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, AlphaState<scalar_t>& a,
+  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, State<scalar_t>& a,
                                            const PairSample<scalar_t>& s) {
     if (p.dist_func == DistFunc::Hard) {
       a.hit = a.hit | (s.coverage > scalar_t(0.5));
@@ -256,7 +307,7 @@ struct FrankTconorm {
     }
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const State<scalar_t>& a) {
     if (p.dist_func == DistFunc::Hard) return a.hit ? scalar_t(1) : scalar_t(0);
     const scalar_t log_s = scalar_t(log(p.tconorm_p));
     const scalar_t c = scalar_t(expm1(log(p.tconorm_p)));
@@ -264,7 +315,7 @@ struct FrankTconorm {
     return sr_log1p(c * -sr_expm1(-u) / (scalar_t(1) + c * sr_exp(-u))) / log_s;
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const State<scalar_t>& a) {
     return a.generator_sum;
   }
   template <typename scalar_t>
@@ -287,24 +338,34 @@ struct FrankTconorm {
 template <typename Tconorm>
 struct LogGeneratorTconorm {
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, AlphaState<scalar_t>& a,
+  struct State {
+    bool hit;                            // hard coverages: some D_j > 0.5
+    LogSumExp<scalar_t> log_generator;  // L = log sum_j g(D_j)
+  };
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void init(State<scalar_t>& a) {
+    a.hit = false;
+    a.log_generator.init();
+  }
+  template <typename scalar_t>
+  SR_HOST_DEVICE SR_INLINE static void add(const SoftRasterParams& p, State<scalar_t>& a,
                                            const PairSample<scalar_t>& s) {
     if (p.dist_func == DistFunc::Hard) {
       a.hit = a.hit | (s.coverage > scalar_t(0.5));
       return;
     }
-    log_sum_add(a, s.miss == scalar_t(0) ? scalar_t(INFINITY) : Tconorm::log_generator(p, s));
+    a.log_generator.add(s.miss == scalar_t(0) ? scalar_t(INFINITY) : Tconorm::log_generator(p, s));
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
+  SR_HOST_DEVICE SR_INLINE static scalar_t alpha(const SoftRasterParams& p, const State<scalar_t>& a) {
     if (p.dist_func == DistFunc::Hard) return a.hit ? scalar_t(1) : scalar_t(0);
-    const scalar_t l = log_sum(a);
+    const scalar_t l = a.log_generator.value();
     if (!(l < scalar_t(INFINITY))) return scalar_t(1);
     return Tconorm::alpha_of(scalar_t(p.tconorm_p), l);
   }
   template <typename scalar_t>
-  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const AlphaState<scalar_t>& a) {
-    return log_sum(a);
+  SR_HOST_DEVICE SR_INLINE static scalar_t saved_state(const SoftRasterParams&, const State<scalar_t>& a) {
+    return a.log_generator.value();
   }
   template <typename scalar_t>
   SR_HOST_DEVICE SR_INLINE static scalar_t logit_gradient(const SoftRasterParams& p, const PairSample<scalar_t>& s,
@@ -400,24 +461,55 @@ struct SchweizerSklarTconorm : LogGeneratorTconorm<SchweizerSklarTconorm> {
 #define SR_TCONORM_CASE(name, value, python_name, mode, operation) \
   if (mode == AggrAlpha::name) return name##Tconorm::operation;
 
+// The running state of one pixel: that of its T-conorm, p.aggr_alpha (a union of the
+// T-conorms' states, one member per mode, named as the mode).
+template <typename scalar_t>
+union AlphaState {
+#define SR_ALPHA_STATE_MEMBER(name, value, python_name, ...) typename name##Tconorm::template State<scalar_t> name;
+  SR_AGGR_ALPHAS(SR_ALPHA_STATE_MEMBER, )
+#undef SR_ALPHA_STATE_MEMBER
+};
+
+// The dispatchers of the state's operations: the mode's member of the union to the mode's
+// struct.
+#define SR_TCONORM_STATE_CASE(name, value, python_name, operation, ...) \
+  if (p.aggr_alpha == AggrAlpha::name) return name##Tconorm::operation(__VA_ARGS__);
+
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE void tconorm_init(const SoftRasterParams& p, AlphaState<scalar_t>& a) {
+#define SR_INIT_CASE(name, value, python_name, ...) SR_TCONORM_STATE_CASE(name, value, python_name, init, a.name)
+  SR_AGGR_ALPHAS(SR_INIT_CASE, )
+#undef SR_INIT_CASE
+  SR_UNREACHABLE();
+}
+
 template <typename scalar_t>
 SR_HOST_DEVICE SR_INLINE void tconorm_add(const SoftRasterParams& p, AlphaState<scalar_t>& a,
                                           const PairSample<scalar_t>& s) {
-  SR_AGGR_ALPHAS(SR_TCONORM_CASE, p.aggr_alpha, add(p, a, s))
+#define SR_ADD_CASE(name, value, python_name, ...) SR_TCONORM_STATE_CASE(name, value, python_name, add, p, a.name, s)
+  SR_AGGR_ALPHAS(SR_ADD_CASE, )
+#undef SR_ADD_CASE
   SR_UNREACHABLE();
 }
 
 template <typename scalar_t>
 SR_HOST_DEVICE SR_INLINE scalar_t tconorm_alpha(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
-  SR_AGGR_ALPHAS(SR_TCONORM_CASE, p.aggr_alpha, alpha(p, a))
+#define SR_ALPHA_CASE(name, value, python_name, ...) SR_TCONORM_STATE_CASE(name, value, python_name, alpha, p, a.name)
+  SR_AGGR_ALPHAS(SR_ALPHA_CASE, )
+#undef SR_ALPHA_CASE
   SR_UNREACHABLE();
 }
 
 template <typename scalar_t>
 SR_HOST_DEVICE SR_INLINE scalar_t tconorm_saved_state(const SoftRasterParams& p, const AlphaState<scalar_t>& a) {
-  SR_AGGR_ALPHAS(SR_TCONORM_CASE, p.aggr_alpha, saved_state(p, a))
+#define SR_SAVED_STATE_CASE(name, value, python_name, ...) \
+  SR_TCONORM_STATE_CASE(name, value, python_name, saved_state, p, a.name)
+  SR_AGGR_ALPHAS(SR_SAVED_STATE_CASE, )
+#undef SR_SAVED_STATE_CASE
   SR_UNREACHABLE();
 }
+
+#undef SR_TCONORM_STATE_CASE
 
 // d alpha / d x_j of a contributing soft pair times the upstream g_alpha; alpha is the
 // pixel's alpha and state its kAuxAlphaState value.

@@ -43,29 +43,30 @@ int openmp_max_threads() {
 }
 
 template <typename scalar_t>
-void setup_faces(const SoftRasterParams& p, const scalar_t* face_vertices, scalar_t* face_data, int64_t* tile_counts) {
+void setup_faces(const SoftRasterParams& p, const Options& options, const SetupArgs<scalar_t>& args) {
   const int64_t total = int64_t(p.batch_size) * p.num_faces;
-#pragma omp parallel for schedule(static) num_threads(p.num_threads)
+#pragma omp parallel for schedule(static) num_threads(options.num_threads)
   for (int64_t i = 0; i < total; ++i) {
-    scalar_t* fd = face_data + i * kFaceStride;
-    setup_face(p, face_vertices + i * 9, fd);
-    tile_counts[i] = face_tile_range(p, fd).count();
+    scalar_t* fd = args.face_data + i * kFaceStride;
+    setup_face(p, args.face_vertices + i * kFaceVertexScalars, fd);
+    args.tile_counts[i] = face_tile_range(p, fd).count();
   }
 }
 
 template <typename scalar_t>
-void bin_faces(const SoftRasterParams& p, const scalar_t* face_data, const int64_t* face_offsets, int32_t* entry_tiles,
-               int64_t* tile_offsets, int32_t* tile_faces, int64_t* tile_entries) {
+void bin_faces(const SoftRasterParams& p, const Options& options, const scalar_t* face_data,
+               const int64_t* face_offsets, int32_t* entry_tiles, int64_t* tile_offsets, int32_t* tile_faces,
+               int64_t* tile_entries) {
   const int64_t total = int64_t(p.batch_size) * p.num_faces;
   const int num_tiles = p.num_tiles();
-#pragma omp parallel for schedule(static) num_threads(p.num_threads)
+#pragma omp parallel for schedule(static) num_threads(options.num_threads)
   for (int64_t i = 0; i < total; ++i) {
     const TileRange range = face_tile_range(p, face_data + i * kFaceStride);
     const int count = range.count();
     for (int k = 0; k < count; ++k) entry_tiles[face_offsets[i] + k] = tile_of_range(p, range, k);
   }
   // Stable counting sort by tile, one image at a time: faces stay ascending per tile.
-#pragma omp parallel for schedule(dynamic, 1) num_threads(p.num_threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(options.num_threads)
   for (int n = 0; n < p.batch_size; ++n) {
     const int64_t first = face_offsets[int64_t(n) * p.num_faces];
     const int64_t last = face_offsets[int64_t(n + 1) * p.num_faces];
@@ -107,10 +108,10 @@ __attribute__((noinline)) void shade_window(const SoftRasterParams& p, const sca
 }
 
 template <typename scalar_t>
-int64_t pair_cache_offsets(const SoftRasterParams& p, const scalar_t* face_data, const int64_t* face_offsets,
-                           const int32_t* entry_tiles, int64_t* offsets) {
+int64_t pair_cache_offsets(const SoftRasterParams& p, const Options& options, const scalar_t* face_data,
+                           const int64_t* face_offsets, const int32_t* entry_tiles, int64_t* offsets) {
   const int64_t total = int64_t(p.batch_size) * p.num_faces;
-#pragma omp parallel for schedule(static) num_threads(p.num_threads)
+#pragma omp parallel for schedule(static) num_threads(options.num_threads)
   for (int64_t i = 0; i < total; ++i) {
     const scalar_t* fd = face_data + i * kFaceStride;
     for (int64_t e = face_offsets[i]; e < face_offsets[i + 1]; ++e) {
@@ -125,19 +126,26 @@ int64_t pair_cache_offsets(const SoftRasterParams& p, const scalar_t* face_data,
 }
 
 template <typename scalar_t>
-void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors, const scalar_t* background,
-             const int64_t* tile_offsets, const int32_t* tile_faces, const int64_t* tile_entries, scalar_t* image,
-             scalar_t* aux, int32_t* winner, const PairCache* cache, int64_t* stats) {
+void forward(const SoftRasterParams& p, const Options& options, const ForwardArgs<scalar_t>& args,
+             const int64_t* tile_entries, const PairCache* cache, int64_t* stats) {
+  const scalar_t* const face_data = args.face_data;
+  const scalar_t* const colors = args.colors;
+  const scalar_t* const background = args.background;
+  const int64_t* const tile_offsets = args.tile_offsets;
+  const int32_t* const tile_faces = args.tile_faces;
+  scalar_t* const image = args.image;
+  scalar_t* const aux = args.aux;
+  int32_t* const winner = args.winner;
   constexpr int kTile = kCpuTileSize;
   const int num_tiles = p.num_tiles();
   const int C = p.num_channels;
   const int64_t plane = int64_t(p.height) * p.width;
   const int64_t work = int64_t(p.batch_size) * num_tiles;
   int64_t listed = 0, evaluated = 0;
-  std::vector<char> used(std::max(p.num_threads, 1), 0);
+  std::vector<char> used(std::max(options.num_threads, 1), 0);
   // Faces outer, pixels inner: each face visits only the pixels of its window in the
   // tile, and every pixel still sees its faces in ascending order.
-#pragma omp parallel for schedule(dynamic, 4) num_threads(p.num_threads) reduction(+ : listed, evaluated)
+#pragma omp parallel for schedule(dynamic, 4) num_threads(options.num_threads) reduction(+ : listed, evaluated)
   for (int64_t item = 0; item < work; ++item) {
     const int n = int(item / num_tiles), tile = int(item % num_tiles);
     const int row0 = (tile / p.tiles_x()) * kTile, col0 = (tile % p.tiles_x()) * kTile;
@@ -154,10 +162,9 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
     const int64_t begin = tile_offsets[item], end = tile_offsets[item + 1];
     listed += (end - begin) * rows * cols;
     used[std::min(thread_id(), int(used.size()) - 1)] = 1;
-    if (p.pixel_major) {  // the CUDA back end's per-pixel body, run here so tests cover it
+    if (options.pixel_major) {  // the CUDA back end's per-pixel body, run here so tests cover it
       for (int row = row0; row < row0 + rows; ++row)
-        for (int col = col0; col < col0 + cols; ++col)
-          shade_pixel(p, face_data, colors, background, tile_faces, begin, end, n, row, col, image, aux, winner);
+        for (int col = col0; col < col0 + cols; ++col) shade_pixel(p, args, begin, end, n, row, col);
       continue;
     }
     for (int64_t i = begin; i < end; ++i) {
@@ -189,37 +196,34 @@ void forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_
 }
 
 template <typename scalar_t>
-void backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors, const scalar_t* image,
-              const scalar_t* aux, const int32_t* winner, const scalar_t* grad_image, const int64_t* face_offsets,
-              const int32_t* entry_tiles, const PairCache* cache, scalar_t* grad_v, scalar_t* grad_c) {
+void backward(const SoftRasterParams& p, const Options& options, const BackwardArgs<scalar_t>& args,
+              const PairCache* cache) {
   const int64_t total = int64_t(p.batch_size) * p.num_faces;
   const int color_size = p.face_color_size();
   // Each face owns its gradient slots and visits its entries in order: no atomics, and
   // the same sums in the same order whatever the thread count.
-#pragma omp parallel for schedule(dynamic, 16) num_threads(p.num_threads)
+#pragma omp parallel for schedule(dynamic, 16) num_threads(options.num_threads)
   for (int64_t i = 0; i < total; ++i) {
-    scalar_t* gv = grad_v != nullptr ? grad_v + i * 9 : nullptr;
-    scalar_t* gc = grad_c != nullptr ? grad_c + i * color_size : nullptr;
-    if (gv != nullptr) std::fill(gv, gv + 9, scalar_t(0));
+    scalar_t* gv = args.grad_vertices != nullptr ? args.grad_vertices + i * kFaceVertexScalars : nullptr;
+    scalar_t* gc = args.grad_colors != nullptr ? args.grad_colors + i * color_size : nullptr;
+    if (gv != nullptr) std::fill(gv, gv + kFaceVertexScalars, scalar_t(0));
     if (gc != nullptr) std::fill(gc, gc + color_size, scalar_t(0));
     const int n = int(i / p.num_faces), f = int(i % p.num_faces);
-    for (int64_t e = face_offsets[i]; e < face_offsets[i + 1]; ++e)
-      backward_entry(p, face_data, colors, image, aux, winner, grad_image, n, f, entry_tiles[e], gv, gc, cache, e);
+    for (int64_t e = args.face_offsets[i]; e < args.face_offsets[i + 1]; ++e)
+      backward_entry(p, args, n, f, args.entry_tiles[e], gv, gc, cache, e);
   }
 }
 
 #define SOFTRECON_INSTANTIATE(scalar_t)                                                                               \
-  template void setup_faces<scalar_t>(const SoftRasterParams&, const scalar_t*, scalar_t*, int64_t*);                 \
-  template void bin_faces<scalar_t>(const SoftRasterParams&, const scalar_t*, const int64_t*, int32_t*, int64_t*,     \
-                                    int32_t*, int64_t*);                                                              \
-  template int64_t pair_cache_offsets<scalar_t>(const SoftRasterParams&, const scalar_t*, const int64_t*,             \
-                                                const int32_t*, int64_t*);                                            \
-  template void forward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*, const scalar_t*,         \
-                                  const int64_t*, const int32_t*, const int64_t*, scalar_t*, scalar_t*, int32_t*,     \
-                                  const PairCache*, int64_t*);                                              \
-  template void backward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*, const scalar_t*,        \
-                                   const scalar_t*, const int32_t*, const scalar_t*, const int64_t*, const int32_t*,  \
-                                   const PairCache*, scalar_t*, scalar_t*);
+  template void setup_faces<scalar_t>(const SoftRasterParams&, const Options&, const SetupArgs<scalar_t>&);           \
+  template void bin_faces<scalar_t>(const SoftRasterParams&, const Options&, const scalar_t*, const int64_t*,         \
+                                    int32_t*, int64_t*, int32_t*, int64_t*);                                          \
+  template int64_t pair_cache_offsets<scalar_t>(const SoftRasterParams&, const Options&, const scalar_t*,             \
+                                                const int64_t*, const int32_t*, int64_t*);                            \
+  template void forward<scalar_t>(const SoftRasterParams&, const Options&, const ForwardArgs<scalar_t>&,              \
+                                  const int64_t*, const PairCache*, int64_t*);                                        \
+  template void backward<scalar_t>(const SoftRasterParams&, const Options&, const BackwardArgs<scalar_t>&,            \
+                                   const PairCache*);
 SOFTRECON_INSTANTIATE(float)
 SOFTRECON_INSTANTIATE(double)
 #undef SOFTRECON_INSTANTIATE

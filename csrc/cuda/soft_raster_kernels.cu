@@ -28,13 +28,12 @@ constexpr int kThreadsPerBlock = 256;
 inline unsigned blocks_for(int64_t count) { return unsigned((count + kThreadsPerBlock - 1) / kThreadsPerBlock); }
 
 template <typename scalar_t>
-__global__ void setup_faces_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_vertices,
-                                   scalar_t* __restrict__ face_data, int64_t* __restrict__ tile_counts) {
+__global__ void setup_faces_kernel(const SoftRasterParams p, const SetupArgs<scalar_t> args) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= int64_t(p.batch_size) * p.num_faces) return;
-  scalar_t* fd = face_data + i * kFaceStride;
-  setup_face(p, face_vertices + i * 9, fd);
-  tile_counts[i] = face_tile_range(p, fd).count();
+  scalar_t* fd = args.face_data + i * kFaceStride;
+  setup_face(p, args.face_vertices + i * kFaceVertexScalars, fd);
+  args.tile_counts[i] = face_tile_range(p, fd).count();
 }
 
 template <typename scalar_t>
@@ -58,59 +57,52 @@ __global__ void fill_entries_kernel(const SoftRasterParams p, const scalar_t* __
 // One block per (image, tile) (blockIdx.x = n * num_tiles + tile), block (tile_size,
 // tile_size): one thread per pixel.
 template <typename scalar_t>
-__global__ void forward_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_data,
-                               const scalar_t* __restrict__ colors, const scalar_t* __restrict__ background,
-                               const int64_t* __restrict__ tile_offsets, const int32_t* __restrict__ tile_faces,
-                               scalar_t* __restrict__ image, scalar_t* __restrict__ aux, int32_t* __restrict__ winner) {
+__global__ void forward_kernel(const SoftRasterParams p, const ForwardArgs<scalar_t> args) {
   const int64_t slot = blockIdx.x;
   const int n = int(slot / p.num_tiles()), tile = int(slot % p.num_tiles());
   const int col = (tile % p.tiles_x()) * p.tile_size + threadIdx.x;
   const int row = (tile / p.tiles_x()) * p.tile_size + threadIdx.y;
   if (row >= p.height || col >= p.width) return;
-  shade_pixel(p, face_data, colors, background, tile_faces, tile_offsets[slot], tile_offsets[slot + 1], n, row, col,
-              image, aux, winner);
+  shade_pixel(p, args, args.tile_offsets[slot], args.tile_offsets[slot + 1], n, row, col);
 }
 
-// One thread per entry: the entry's own gradient slot (9 + K C scalars, K color samples per face), no atomics.
+// One thread per entry: the entry's own gradient slot (kFaceVertexScalars + K C scalars,
+// K color samples per face), no atomics.
 template <typename scalar_t>
-__global__ void backward_entries_kernel(const SoftRasterParams p, const scalar_t* __restrict__ face_data,
-                                        const scalar_t* __restrict__ colors, const scalar_t* __restrict__ image,
-                                        const scalar_t* __restrict__ aux, const int32_t* __restrict__ winner,
-                                        const scalar_t* __restrict__ grad_image,
-                                        const int32_t* __restrict__ entry_tiles,
+__global__ void backward_entries_kernel(const SoftRasterParams p, const BackwardArgs<scalar_t> args,
                                         const int32_t* __restrict__ entry_faces, int64_t num_entries,
-                                        bool want_vertices, bool want_colors, scalar_t* __restrict__ entry_grad) {
+                                        scalar_t* __restrict__ entry_grad) {
   const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= num_entries) return;
-  const int slot_size = 9 + p.face_color_size();
+  const int slot_size = kFaceVertexScalars + p.face_color_size();
   scalar_t* slot = entry_grad + e * slot_size;
   for (int k = 0; k < slot_size; ++k) slot[k] = scalar_t(0);
   const int face = entry_faces[e];
-  backward_entry(p, face_data, colors, image, aux, winner, grad_image, face / p.num_faces, face % p.num_faces,
-                 entry_tiles[e], want_vertices ? slot : nullptr, want_colors ? slot + 9 : nullptr);
+  backward_entry(p, args, face / p.num_faces, face % p.num_faces, args.entry_tiles[e],
+                 args.grad_vertices != nullptr ? slot : nullptr,
+                 args.grad_colors != nullptr ? slot + kFaceVertexScalars : nullptr);
 }
 
 // One thread per face: its entries' slots summed in entry order.
 template <typename scalar_t>
-__global__ void reduce_entries_kernel(const SoftRasterParams p, const int64_t* __restrict__ face_offsets,
-                                      const scalar_t* __restrict__ entry_grad, scalar_t* __restrict__ grad_v,
-                                      scalar_t* __restrict__ grad_c) {
+__global__ void reduce_entries_kernel(const SoftRasterParams p, const BackwardArgs<scalar_t> args,
+                                      const scalar_t* __restrict__ entry_grad) {
   const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= int64_t(p.batch_size) * p.num_faces) return;
-  const int color_size = p.face_color_size(), slot_size = 9 + color_size;
-  const int64_t begin = face_offsets[i], end = face_offsets[i + 1];
-  if (grad_v != nullptr) {
-    for (int k = 0; k < 9; ++k) {
+  const int color_size = p.face_color_size(), slot_size = kFaceVertexScalars + color_size;
+  const int64_t begin = args.face_offsets[i], end = args.face_offsets[i + 1];
+  if (args.grad_vertices != nullptr) {
+    for (int k = 0; k < kFaceVertexScalars; ++k) {
       scalar_t sum = scalar_t(0);
       for (int64_t e = begin; e < end; ++e) sum += entry_grad[e * slot_size + k];
-      grad_v[i * 9 + k] = sum;
+      args.grad_vertices[i * kFaceVertexScalars + k] = sum;
     }
   }
-  if (grad_c != nullptr) {
+  if (args.grad_colors != nullptr) {
     for (int k = 0; k < color_size; ++k) {
       scalar_t sum = scalar_t(0);
-      for (int64_t e = begin; e < end; ++e) sum += entry_grad[e * slot_size + 9 + k];
-      grad_c[i * color_size + k] = sum;
+      for (int64_t e = begin; e < end; ++e) sum += entry_grad[e * slot_size + kFaceVertexScalars + k];
+      args.grad_colors[i * color_size + k] = sum;
     }
   }
 }
@@ -120,12 +112,10 @@ __global__ void reduce_entries_kernel(const SoftRasterParams p, const int64_t* _
 const char* Kernels::error_string(cudaError_t error) { return cudaGetErrorString(error); }
 
 template <typename scalar_t>
-cudaError_t Kernels::setup_faces(const SoftRasterParams& p, const scalar_t* face_vertices, scalar_t* face_data,
-                                 int64_t* tile_counts, cudaStream_t stream) {
+cudaError_t Kernels::setup_faces(const SoftRasterParams& p, const SetupArgs<scalar_t>& args, cudaStream_t stream) {
   const int64_t faces = int64_t(p.batch_size) * p.num_faces;
   if (faces == 0) return cudaSuccess;
-  SR_LAUNCH(setup_faces_kernel<scalar_t>, blocks_for(faces), kThreadsPerBlock, stream)(p, face_vertices, face_data,
-                                                                                   tile_counts);
+  SR_LAUNCH(setup_faces_kernel<scalar_t>, blocks_for(faces), kThreadsPerBlock, stream)(p, args);
   return cudaGetLastError();
 }
 
@@ -141,51 +131,41 @@ cudaError_t Kernels::fill_entries(const SoftRasterParams& p, const scalar_t* fac
 }
 
 template <typename scalar_t>
-cudaError_t Kernels::forward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors,
-                             const scalar_t* background, const int64_t* tile_offsets, const int32_t* tile_faces,
-                             scalar_t* image, scalar_t* aux, int32_t* winner, cudaStream_t stream) {
+cudaError_t Kernels::forward(const SoftRasterParams& p, const ForwardArgs<scalar_t>& args, cudaStream_t stream) {
   if (p.batch_size == 0) return cudaSuccess;
   const int64_t blocks = int64_t(p.batch_size) * p.num_tiles();
   if (blocks > int64_t(0x7fffffff)) return cudaErrorInvalidConfiguration;
   const dim3 grid(static_cast<unsigned>(blocks));
   const dim3 block(p.tile_size, p.tile_size);
-  SR_LAUNCH(forward_kernel<scalar_t>, grid, block, stream)(p, face_data, colors, background, tile_offsets, tile_faces,
-                                                          image, aux, winner);
+  SR_LAUNCH(forward_kernel<scalar_t>, grid, block, stream)(p, args);
   return cudaGetLastError();
 }
 
 template <typename scalar_t>
-cudaError_t Kernels::backward(const SoftRasterParams& p, const scalar_t* face_data, const scalar_t* colors,
-                              const scalar_t* image, const scalar_t* aux, const int32_t* winner,
-                              const scalar_t* grad_image, const int64_t* face_offsets, const int32_t* entry_tiles,
-                              const int32_t* entry_faces, int64_t num_entries, scalar_t* entry_grad, scalar_t* grad_v,
-                              scalar_t* grad_c, cudaStream_t stream) {
+cudaError_t Kernels::backward(const SoftRasterParams& p, const BackwardArgs<scalar_t>& args,
+                              const int32_t* entry_faces, int64_t num_entries, scalar_t* entry_grad,
+                              cudaStream_t stream) {
   const int64_t faces = int64_t(p.batch_size) * p.num_faces;
   if (num_entries > 0) {
     SR_LAUNCH(backward_entries_kernel<scalar_t>, blocks_for(num_entries), kThreadsPerBlock, stream)(
-        p, face_data, colors, image, aux, winner, grad_image, entry_tiles, entry_faces, num_entries,
-        grad_v != nullptr, grad_c != nullptr, entry_grad);
+        p, args, entry_faces, num_entries, entry_grad);
     const cudaError_t err = cudaGetLastError();
     if (err != cudaSuccess) return err;
   }
   if (faces == 0) return cudaSuccess;
-  SR_LAUNCH(reduce_entries_kernel<scalar_t>, blocks_for(faces), kThreadsPerBlock, stream)(p, face_offsets, entry_grad,
-                                                                                       grad_v, grad_c);
+  SR_LAUNCH(reduce_entries_kernel<scalar_t>, blocks_for(faces), kThreadsPerBlock, stream)(p, args, entry_grad);
   return cudaGetLastError();
 }
 
 #define SOFTRECON_INSTANTIATE(scalar_t)                                                                              \
-  template cudaError_t Kernels::setup_faces<scalar_t>(const SoftRasterParams&, const scalar_t*, scalar_t*, int64_t*,  \
+  template cudaError_t Kernels::setup_faces<scalar_t>(const SoftRasterParams&, const SetupArgs<scalar_t>&,           \
                                                       cudaStream_t);                                                 \
   template cudaError_t Kernels::fill_entries<scalar_t>(const SoftRasterParams&, const scalar_t*, const int64_t*,     \
                                                        int32_t*, int32_t*, int64_t*, cudaStream_t);                  \
-  template cudaError_t Kernels::forward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*,         \
-                                                  const scalar_t*, const int64_t*, const int32_t*, scalar_t*,        \
-                                                  scalar_t*, int32_t*, cudaStream_t);                                \
-  template cudaError_t Kernels::backward<scalar_t>(const SoftRasterParams&, const scalar_t*, const scalar_t*,        \
-                                                   const scalar_t*, const scalar_t*, const int32_t*, const scalar_t*, \
-                                                   const int64_t*, const int32_t*, const int32_t*, int64_t,          \
-                                                   scalar_t*, scalar_t*, scalar_t*, cudaStream_t);
+  template cudaError_t Kernels::forward<scalar_t>(const SoftRasterParams&, const ForwardArgs<scalar_t>&,             \
+                                                  cudaStream_t);                                                     \
+  template cudaError_t Kernels::backward<scalar_t>(const SoftRasterParams&, const BackwardArgs<scalar_t>&,           \
+                                                   const int32_t*, int64_t, scalar_t*, cudaStream_t);
 SOFTRECON_INSTANTIATE(float)
 SOFTRECON_INSTANTIATE(double)
 #undef SOFTRECON_INSTANTIATE

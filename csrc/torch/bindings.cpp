@@ -1,5 +1,5 @@
-// Python module softrecon._C: the parameter struct, the forward/backward entry points, and
-// the C++ enums and layout constants as module attributes (tests/renderer/
+// Python module softrecon._C: the parameter struct, the forward/backward entry points (and
+// those of the CUDA emulation), and the C++ enums and layout constants as module attributes (tests/renderer/
 // test_kernel_boundary.py checks them against softrecon.renderer's values).
 #include <torch/extension.h>
 
@@ -11,6 +11,8 @@
 
 namespace py = pybind11;
 using softrecon::AggrAlpha;
+using softrecon::Backend;
+using softrecon::CpuKnobs;
 using softrecon::AggrRGB;
 using softrecon::DistCDF;
 using softrecon::DistFunc;
@@ -84,63 +86,104 @@ Enum enum_from_int(int value, const EnumNames<Enum> (&table)[N], const char* nam
                               "), got " + std::to_string(value));
 }
 
+// RasterParams' property for each field of SR_RASTER_PARAMS_FIELDS: read-write, an enum as
+// its int value (and only the values of its mode list).
+template <typename T>
+void bind_param(py::class_<SoftRasterParams>& cls, const char* name, T SoftRasterParams::*field) {
+  cls.def_readwrite(name, field);
+}
+
+template <typename Enum, size_t N>
+void bind_enum_param(py::class_<SoftRasterParams>& cls, const char* name, Enum SoftRasterParams::*field,
+                     const EnumNames<Enum> (&table)[N]) {
+  cls.def_property(
+      name, [field](const SoftRasterParams& p) { return int(p.*field); },
+      [field, name, &table](SoftRasterParams& p, int v) { p.*field = enum_from_int(v, table, name); });
+}
+void bind_param(py::class_<SoftRasterParams>& cls, const char* name, DistFunc SoftRasterParams::*field) {
+  bind_enum_param(cls, name, field, kDistFuncNames);
+}
+void bind_param(py::class_<SoftRasterParams>& cls, const char* name, DistCDF SoftRasterParams::*field) {
+  bind_enum_param(cls, name, field, kDistCDFNames);
+}
+void bind_param(py::class_<SoftRasterParams>& cls, const char* name, AggrAlpha SoftRasterParams::*field) {
+  bind_enum_param(cls, name, field, kAggrAlphaNames);
+}
+void bind_param(py::class_<SoftRasterParams>& cls, const char* name, AggrRGB SoftRasterParams::*field) {
+  bind_enum_param(cls, name, field, kAggrRGBNames);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.doc() = "Compiled soft rasterizer kernels (CPU with OpenMP; CUDA when built with it)";
-  py::class_<SoftRasterParams>(m, "RasterParams")
-      .def(py::init<>())
-      .def_readwrite("height", &SoftRasterParams::height)
-      .def_readwrite("width", &SoftRasterParams::width)
-      .def_readwrite("sigma", &SoftRasterParams::sigma)
-      .def_readwrite("gamma", &SoftRasterParams::gamma)
-      .def_readwrite("cutoff_squared", &SoftRasterParams::cutoff_squared)
-      .def_readwrite("near", &SoftRasterParams::near)
-      .def_readwrite("far", &SoftRasterParams::far)
-      .def_readwrite("background_eps", &SoftRasterParams::background_eps)
-      .def_readwrite("double_sided", &SoftRasterParams::double_sided)
-      .def_readwrite("pixel_major", &SoftRasterParams::pixel_major)
-      .def_readwrite("cache_pairs", &SoftRasterParams::cache_pairs)
-      .def_readwrite("emulate_cuda", &SoftRasterParams::emulate_cuda)
-      .def_readwrite("dist_squared", &SoftRasterParams::dist_squared)
-      .def_readwrite("dist_shape", &SoftRasterParams::dist_shape)
-      .def_readwrite("dist_log_gamma_shape", &SoftRasterParams::dist_log_gamma_shape)
-      .def_readwrite("dist_shift", &SoftRasterParams::dist_shift)
-      .def_readwrite("tconorm_p", &SoftRasterParams::tconorm_p)
-      .def_property(
-          "dist_func", [](const SoftRasterParams& p) { return int(p.dist_func); },
-          [](SoftRasterParams& p, int v) { p.dist_func = enum_from_int(v, kDistFuncNames, "dist_func"); })
-      .def_property(
-          "dist_cdf", [](const SoftRasterParams& p) { return int(p.dist_cdf); },
-          [](SoftRasterParams& p, int v) { p.dist_cdf = enum_from_int(v, kDistCDFNames, "dist_cdf"); })
-      .def_property(
-          "aggr_alpha", [](const SoftRasterParams& p) { return int(p.aggr_alpha); },
-          [](SoftRasterParams& p, int v) { p.aggr_alpha = enum_from_int(v, kAggrAlphaNames, "aggr_alpha"); })
-      .def_property(
-          "aggr_rgb", [](const SoftRasterParams& p) { return int(p.aggr_rgb); },
-          [](SoftRasterParams& p, int v) { p.aggr_rgb = enum_from_int(v, kAggrRGBNames, "aggr_rgb"); });
+  // The parameters: one property per field of SR_RASTER_PARAMS_FIELDS (soft_raster_params.h),
+  // and RASTER_PARAMS_FIELDS = {field: the RasterSettings attribute that holds its value},
+  // in the list's order, from which softrecon.renderer._kernels._params fills them.
+  py::class_<SoftRasterParams> raster_params(m, "RasterParams");
+  raster_params.def(py::init<>());
+  py::dict params_fields;
+#define SR_BIND_PARAM(type, name, default_value, settings_attribute) \
+  bind_param(raster_params, #name, &SoftRasterParams::name);        \
+  params_fields[#name] = settings_attribute;
+  SR_RASTER_PARAMS_FIELDS(SR_BIND_PARAM)
+#undef SR_BIND_PARAM
+  m.attr("RASTER_PARAMS_FIELDS") = params_fields;
   // The forward state crosses the binding as a list of tensors in the order of
   // FORWARD_STATE_FIELDS (softrecon.renderer._kernels.ForwardState on the Python side).
   m.attr("FORWARD_STATE_FIELDS") = py::tuple(py::cast(ForwardState::field_names()));
   m.def(
       "forward",
       [](const SoftRasterParams& params, const at::Tensor& face_vertices, const at::Tensor& face_colors,
-         const at::Tensor& background) {
-        return softrecon::rasterize_forward(params, face_vertices, face_colors, background).to_list();
+         const at::Tensor& background, bool cache_pairs, bool pixel_major) {
+        CpuKnobs knobs;
+        knobs.cache_pairs = cache_pairs;
+        knobs.pixel_major = pixel_major;
+        return softrecon::rasterize_forward(params, face_vertices, face_colors, background, Backend::TensorDevice,
+                                            knobs)
+            .to_list();
       },
       py::arg("params"), py::arg("face_vertices"), py::arg("face_colors"), py::arg("background"),
-      "-> the forward state: tensors named by FORWARD_STATE_FIELDS, in that order; see csrc/torch/soft_raster_op.h");
+      py::arg("cache_pairs") = false, py::arg("pixel_major") = false,
+      "-> the forward state: tensors named by FORWARD_STATE_FIELDS, in that order; see csrc/torch/soft_raster_op.h. "
+      "CPU only: cache_pairs keeps the pair cache for the backward (alpha-only Euclidean renders), pixel_major "
+      "shades with the CUDA kernels' per-pixel body (for tests)");
   m.def(
       "backward",
       [](const SoftRasterParams& params, const at::Tensor& grad_image, const at::Tensor& face_vertices,
          const at::Tensor& face_colors, const std::vector<at::Tensor>& state, bool need_vertex_grad,
          bool need_color_grad) {
         return softrecon::rasterize_backward(params, grad_image, face_vertices, face_colors,
-                                             ForwardState::from_list(state), need_vertex_grad, need_color_grad);
+                                             ForwardState::from_list(state), need_vertex_grad, need_color_grad,
+                                             Backend::TensorDevice);
       },
       py::arg("params"), py::arg("grad_image"), py::arg("face_vertices"), py::arg("face_colors"), py::arg("state"),
       py::arg("need_vertex_grad"), py::arg("need_color_grad"),
       "state: forward's tensors, unchanged -> [grad_face_vertices or None, grad_face_colors or None]");
+  // The CUDA kernels and their orchestration, emulated thread by thread on the host (CPU
+  // tensors; slow, for tests and debugging): the same contract as forward / backward.
+  m.def(
+      "emulated_forward",
+      [](const SoftRasterParams& params, const at::Tensor& face_vertices, const at::Tensor& face_colors,
+         const at::Tensor& background) {
+        return softrecon::rasterize_forward(params, face_vertices, face_colors, background, Backend::EmulatedCuda,
+                                            CpuKnobs())
+            .to_list();
+      },
+      py::arg("params"), py::arg("face_vertices"), py::arg("face_colors"), py::arg("background"),
+      "forward with the CUDA kernels emulated on the host (CPU tensors)");
+  m.def(
+      "emulated_backward",
+      [](const SoftRasterParams& params, const at::Tensor& grad_image, const at::Tensor& face_vertices,
+         const at::Tensor& face_colors, const std::vector<at::Tensor>& state, bool need_vertex_grad,
+         bool need_color_grad) {
+        return softrecon::rasterize_backward(params, grad_image, face_vertices, face_colors,
+                                             ForwardState::from_list(state), need_vertex_grad, need_color_grad,
+                                             Backend::EmulatedCuda);
+      },
+      py::arg("params"), py::arg("grad_image"), py::arg("face_vertices"), py::arg("face_colors"), py::arg("state"),
+      py::arg("need_vertex_grad"), py::arg("need_color_grad"),
+      "backward of emulated_forward's state with the CUDA kernels emulated on the host (CPU tensors)");
   // The NMR renderer (csrc/torch/nmr_op.h; softrecon/renderer/nmr/_kernels.py).
   py::class_<softrecon::NmrParams>(m, "NmrParams")
       .def(py::init<>())
@@ -164,6 +207,9 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
 #endif
   m.attr("cpu_tile_size") = softrecon::kCpuTileSize;
   m.attr("cuda_tile_size") = softrecon::kCudaTileSize;
+  m.attr("FACE_VERTICES") = softrecon::kFaceVertices;
+  m.attr("VERTEX_SCALARS") = softrecon::kVertexScalars;
+  m.attr("VERTEX_COLOR_SAMPLES") = softrecon::kVertexColorSamples;
   // Enums: {settings.py name: value}.
   m.attr("DIST_FUNC") = as_dict(kDistFuncNames);
   m.attr("DIST_CDF") = as_dict(kDistCDFNames);

@@ -50,15 +50,16 @@ void check_launch(typename Kernels::Error err, const char* what) {
 
 // Completes params from the tensors and checks them.
 void complete_params(SoftRasterParams& p, const at::Tensor& face_vertices, const at::Tensor& face_colors,
-                     const at::Tensor& background) {
-  TORCH_CHECK_VALUE(face_vertices.dim() == 4 && face_vertices.size(2) == 3 && face_vertices.size(3) == 3,
+                     const at::Tensor& background, Backend backend) {
+  TORCH_CHECK_VALUE(face_vertices.dim() == 4 && face_vertices.size(2) == kFaceVertices &&
+                        face_vertices.size(3) == kVertexScalars,
                     "face_vertices must have shape (N, F, 3, 3), got ", face_vertices.sizes());
   TORCH_CHECK_VALUE(face_vertices.scalar_type() == at::kFloat || face_vertices.scalar_type() == at::kDouble,
                     "face_vertices must be float32 or float64, got ", face_vertices.scalar_type());
   TORCH_CHECK_VALUE(face_vertices.size(0) * face_vertices.size(1) <= INT32_MAX,
                     "face_vertices has too many faces (N * F must fit in int32): ", face_vertices.sizes());
-  TORCH_CHECK_VALUE(!(p.emulate_cuda && face_vertices.is_cuda()),
-                    "params.emulate_cuda runs the CUDA kernels on the host: face_vertices must be on the CPU, got ",
+  TORCH_CHECK_VALUE(!(backend == Backend::EmulatedCuda && face_vertices.is_cuda()),
+                    "the CUDA emulation runs the CUDA kernels on the host: face_vertices must be on the CPU, got ",
                     face_vertices.device());
   p.batch_size = int32_t(face_vertices.size(0));
   p.num_faces = int32_t(face_vertices.size(1));
@@ -73,10 +74,10 @@ void complete_params(SoftRasterParams& p, const at::Tensor& face_vertices, const
     // K = 3: per-vertex colors; K = R * R: an R x R surface texture (3 is not a square).
     const int64_t samples = face_colors.size(2);
     const int64_t resolution = std::llround(std::sqrt(double(samples)));
-    TORCH_CHECK_VALUE(samples == 3 || resolution * resolution == samples,
+    TORCH_CHECK_VALUE(samples == kVertexColorSamples || resolution * resolution == samples,
                       "face_colors must have 3 (per-vertex colors) or R * R (surface texture) samples per face, got ",
                       samples);
-    p.texture_res = samples == 3 ? 0 : int32_t(resolution);
+    p.texture_res = samples == kVertexColorSamples ? 0 : int32_t(resolution);
     p.num_channels = int32_t(face_colors.size(3));
   }
   check_tensor(background, "background", face_vertices);
@@ -87,28 +88,74 @@ void complete_params(SoftRasterParams& p, const at::Tensor& face_vertices, const
                     p.width);
   TORCH_CHECK_VALUE(p.sigma > 0 && p.gamma > 0 && p.cutoff_squared >= 0 && p.near < p.far,
                     "params need sigma > 0, gamma > 0, cutoff_squared >= 0 and near < far");
-  p.tile_size = face_vertices.is_cuda() || p.emulate_cuda ? kCudaTileSize : kCpuTileSize;
-  // Small images run on one thread: a parallel region costs more than they do.
-  const int64_t pixels = int64_t(p.batch_size) * p.height * p.width;
-  p.num_threads = int32_t(std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), pixels / kMinPixelsPerThread)));
+  p.tile_size = face_vertices.is_cuda() || backend == Backend::EmulatedCuda ? kCudaTileSize : kCpuTileSize;
 }
 
-// What every forward allocates: face records, tile counts and the outputs.
-struct ForwardBuffers {
-  at::Tensor face_data, tile_counts, image, aux, winner, stats;
-};
+// The CPU kernel's own options for params p (completed).
+cpu::Options cpu_options(const SoftRasterParams& p, bool pixel_major) {
+  cpu::Options options;
+  // Small images run on one thread: a parallel region costs more than they do.
+  const int64_t pixels = int64_t(p.batch_size) * p.height * p.width;
+  options.num_threads =
+      int32_t(std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), pixels / kMinPixelsPerThread)));
+  options.pixel_major = pixel_major;
+  return options;
+}
 
-ForwardBuffers allocate_forward(const SoftRasterParams& p, const at::Tensor& face_vertices) {
+// The forward state with what every forward allocates (image, aux, winner, face_data,
+// stats); the back end fills face_offsets, entry_tiles, pair_offsets and pair_code, each
+// once. Also the tile counts of setup_faces, which the state does not keep.
+ForwardState allocate_forward(const SoftRasterParams& p, const at::Tensor& face_vertices, at::Tensor& tile_counts) {
   const auto opts = face_vertices.options();
   const int64_t num_face_slots = int64_t(p.batch_size) * p.num_faces;
-  const bool hard_rgb = keeps_winner(p);
   const auto int_opts = opts.dtype(at::kInt);
-  return {at::empty({num_face_slots, kFaceRecordSize}, opts),
-          at::empty({num_face_slots}, opts.dtype(at::kLong)),
-          at::empty({p.batch_size, p.num_channels + 1, p.height, p.width}, opts),
-          at::empty({p.batch_size, kAuxRecordSize, p.height, p.width}, opts),
-          hard_rgb ? at::empty({p.batch_size, p.height, p.width}, int_opts) : at::empty({0}, int_opts),
-          at::zeros({cpu::kStatsSize}, at::kLong)};
+  ForwardState state;
+  state.face_data = at::empty({num_face_slots, kFaceRecordSize}, opts);
+  tile_counts = at::empty({num_face_slots}, opts.dtype(at::kLong));
+  state.image = at::empty({p.batch_size, p.num_channels + 1, p.height, p.width}, opts);
+  state.aux = at::empty({p.batch_size, kAuxRecordSize, p.height, p.width}, opts);
+  state.winner = keeps_winner(p) ? at::empty({p.batch_size, p.height, p.width}, int_opts) : at::empty({0}, int_opts);
+  state.stats = at::zeros({cpu::kStatsSize}, at::kLong);
+  return state;
+}
+
+template <typename scalar_t>
+SetupArgs<scalar_t> setup_args(const at::Tensor& face_vertices, const ForwardState& state,
+                               const at::Tensor& tile_counts) {
+  return {face_vertices.data_ptr<scalar_t>(), state.face_data.data_ptr<scalar_t>(), tile_counts.data_ptr<int64_t>()};
+}
+
+// The shading's buffers: the state's outputs, the inputs and the tile-major face lists.
+template <typename scalar_t>
+ForwardArgs<scalar_t> forward_args(const SoftRasterParams& p, const ForwardState& state,
+                                   const at::Tensor& face_colors, const at::Tensor& background,
+                                   const at::Tensor& tile_offsets, const at::Tensor& tile_faces) {
+  return {state.face_data.data_ptr<scalar_t>(),
+          p.num_channels > 0 ? face_colors.data_ptr<scalar_t>() : nullptr,
+          background.data_ptr<scalar_t>(),
+          tile_offsets.data_ptr<int64_t>(),
+          tile_faces.data_ptr<int32_t>(),
+          state.image.data_ptr<scalar_t>(),
+          state.aux.data_ptr<scalar_t>(),
+          keeps_winner(p) ? state.winner.data_ptr<int32_t>() : nullptr};
+}
+
+// The backward's buffers, filled once from the forward's state, the colors, the upstream
+// gradient and the gradients to write (undefined tensors: not wanted).
+template <typename scalar_t>
+BackwardArgs<scalar_t> backward_args(const SoftRasterParams& p, const ForwardState& state,
+                                     const at::Tensor& face_colors, const at::Tensor& grad_image,
+                                     const at::Tensor& grad_v, const at::Tensor& grad_c) {
+  return {state.face_data.data_ptr<scalar_t>(),
+          p.num_channels > 0 ? face_colors.data_ptr<scalar_t>() : nullptr,
+          state.image.data_ptr<scalar_t>(),
+          state.aux.data_ptr<scalar_t>(),
+          keeps_winner(p) ? state.winner.data_ptr<int32_t>() : nullptr,
+          grad_image.data_ptr<scalar_t>(),
+          state.face_offsets.data_ptr<int64_t>(),
+          state.entry_tiles.data_ptr<int32_t>(),
+          grad_v.defined() ? grad_v.data_ptr<scalar_t>() : nullptr,
+          grad_c.defined() ? grad_c.data_ptr<scalar_t>() : nullptr};
 }
 
 // The CUDA forward on the tensors' device: setup (per face), a prefix sum of the tile
@@ -119,35 +166,34 @@ template <typename Kernels>
 ForwardState forward_cuda_like(const SoftRasterParams& p, const at::Tensor& face_vertices,
                                const at::Tensor& face_colors, const at::Tensor& background,
                                typename Kernels::Stream stream) {
-  ForwardBuffers out = allocate_forward(p, face_vertices);
+  at::Tensor tile_counts;
+  ForwardState state = allocate_forward(p, face_vertices, tile_counts);
   const auto long_opts = face_vertices.options().dtype(at::kLong);
   const auto int_opts = face_vertices.options().dtype(at::kInt);
   const int64_t num_tile_slots = int64_t(p.batch_size) * p.num_tiles();
-  const bool hard_rgb = keeps_winner(p);
   AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_setup_cuda", [&] {
-    check_launch<Kernels>(Kernels::template setup_faces<scalar_t>(p, face_vertices.data_ptr<scalar_t>(),
-                                                                  out.face_data.data_ptr<scalar_t>(),
-                                                                  out.tile_counts.data_ptr<int64_t>(), stream),
-                          "setup_faces");
+    check_launch<Kernels>(
+        Kernels::template setup_faces<scalar_t>(p, setup_args<scalar_t>(face_vertices, state, tile_counts), stream),
+        "setup_faces");
   });
-  const at::Tensor face_offsets = at::cat({at::zeros({1}, long_opts), out.tile_counts.cumsum(0)});
+  state.face_offsets = at::cat({at::zeros({1}, long_opts), tile_counts.cumsum(0)});
   // The one device-to-host copy of the call: the entry count, which sizes the entry
   // buffers, together with the counts of non-finite inputs, so that bad input is a
   // ValueError here as on the CPU without a host sync of its own.
-  std::vector<at::Tensor> counts = {face_offsets[-1], at::isfinite(face_vertices).logical_not().sum()};
+  std::vector<at::Tensor> counts = {state.face_offsets[-1], at::isfinite(face_vertices).logical_not().sum()};
   if (p.num_channels > 0) counts.push_back(at::isfinite(face_colors).logical_not().sum());
   const at::Tensor host_counts = at::stack(counts).to(at::kCPU);
   const int64_t* count = host_counts.data_ptr<int64_t>();
   TORCH_CHECK_VALUE(count[1] == 0, "face_vertices contains NaN or inf (", count[1], " values)");
   TORCH_CHECK_VALUE(p.num_channels == 0 || count[2] == 0, "face_colors contains NaN or inf (", count[2], " values)");
   const int64_t num_entries = count[0];
-  at::Tensor entry_tiles = at::empty({num_entries}, int_opts);
+  state.entry_tiles = at::empty({num_entries}, int_opts);
   at::Tensor entry_faces = at::empty({num_entries}, int_opts);
   at::Tensor entry_keys = at::empty({num_entries}, long_opts);
   AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_fill_cuda", [&] {
     check_launch<Kernels>(Kernels::template fill_entries<scalar_t>(
-                              p, out.face_data.data_ptr<scalar_t>(), face_offsets.data_ptr<int64_t>(),
-                              entry_tiles.data_ptr<int32_t>(), entry_faces.data_ptr<int32_t>(),
+                              p, state.face_data.data_ptr<scalar_t>(), state.face_offsets.data_ptr<int64_t>(),
+                              state.entry_tiles.data_ptr<int32_t>(), entry_faces.data_ptr<int32_t>(),
                               entry_keys.data_ptr<int64_t>(), stream),
                           "fill_entries");
   });
@@ -160,49 +206,28 @@ ForwardState forward_cuda_like(const SoftRasterParams& p, const at::Tensor& face
   AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_forward_cuda", [&] {
     check_launch<Kernels>(
         Kernels::template forward<scalar_t>(
-            p, out.face_data.data_ptr<scalar_t>(), p.num_channels > 0 ? face_colors.data_ptr<scalar_t>() : nullptr,
-            background.data_ptr<scalar_t>(), tile_offsets.data_ptr<int64_t>(), tile_faces.data_ptr<int32_t>(),
-            out.image.data_ptr<scalar_t>(), out.aux.data_ptr<scalar_t>(),
-            hard_rgb ? out.winner.data_ptr<int32_t>() : nullptr, stream),
+            p, forward_args<scalar_t>(p, state, face_colors, background, tile_offsets, tile_faces), stream),
         "forward");
   });
-  ForwardState state;
-  state.image = out.image;
-  state.aux = out.aux;
-  state.winner = out.winner;
-  state.face_data = out.face_data;
-  state.face_offsets = face_offsets;
-  state.entry_tiles = entry_tiles;
   state.pair_offsets = state.pair_code = at::empty({0}, long_opts);  // no PairCache on CUDA
-  state.stats = out.stats;
   return state;
 }
 
 // The CUDA backward: one thread per entry into its own gradient slot, then an ordered sum
 // per face. No host sync (the entry count is the size of entry_tiles).
-template <typename Kernels>
-void backward_cuda_like(const SoftRasterParams& p, const at::Tensor& face_colors, const at::Tensor& image,
-                        const at::Tensor& aux, const at::Tensor& winner, const at::Tensor& grad_image,
-                        const at::Tensor& face_data, const at::Tensor& face_offsets, const at::Tensor& entry_tiles,
-                        at::Tensor& grad_v, at::Tensor& grad_c, typename Kernels::Stream stream) {
-  const bool hard_rgb = keeps_winner(p);
-  const int64_t num_entries = entry_tiles.size(0);
+template <typename Kernels, typename scalar_t>
+void backward_cuda_like(const SoftRasterParams& p, const ForwardState& state, const BackwardArgs<scalar_t>& args,
+                        typename Kernels::Stream stream) {
+  const at::Tensor& face_offsets = state.face_offsets;
+  const int64_t num_entries = state.entry_tiles.size(0);
   const int64_t num_face_slots = face_offsets.size(0) - 1;
   const at::Tensor counts = face_offsets.narrow(0, 1, num_face_slots) - face_offsets.narrow(0, 0, num_face_slots);
   const at::Tensor entry_faces = at::repeat_interleave(
       at::arange(num_face_slots, face_offsets.options().dtype(at::kInt)), counts, /*dim=*/0, num_entries);
-  at::Tensor entry_grad = at::empty({num_entries, 9 + p.face_color_size()}, image.options());
-  AT_DISPATCH_FLOATING_TYPES(image.scalar_type(), "softrecon_backward_cuda", [&] {
-    check_launch<Kernels>(
-        Kernels::template backward<scalar_t>(
-            p, face_data.data_ptr<scalar_t>(), p.num_channels > 0 ? face_colors.data_ptr<scalar_t>() : nullptr,
-            image.data_ptr<scalar_t>(), aux.data_ptr<scalar_t>(), hard_rgb ? winner.data_ptr<int32_t>() : nullptr,
-            grad_image.data_ptr<scalar_t>(), face_offsets.data_ptr<int64_t>(), entry_tiles.data_ptr<int32_t>(),
-            entry_faces.data_ptr<int32_t>(), num_entries, entry_grad.data_ptr<scalar_t>(),
-            grad_v.defined() ? grad_v.data_ptr<scalar_t>() : nullptr,
-            grad_c.defined() ? grad_c.data_ptr<scalar_t>() : nullptr, stream),
-        "backward");
-  });
+  at::Tensor entry_grad = at::empty({num_entries, kFaceVertexScalars + p.face_color_size()}, state.image.options());
+  check_launch<Kernels>(Kernels::template backward<scalar_t>(p, args, entry_faces.data_ptr<int32_t>(), num_entries,
+                                                             entry_grad.data_ptr<scalar_t>(), stream),
+                        "backward");
 }
 
 }  // namespace
@@ -234,9 +259,9 @@ ForwardState ForwardState::from_list(const std::vector<at::Tensor>& tensors) {
 }
 
 ForwardState rasterize_forward(SoftRasterParams p, const at::Tensor& face_vertices_in, const at::Tensor& face_colors_in,
-                               const at::Tensor& background_in) {
+                               const at::Tensor& background_in, Backend backend, const CpuKnobs& knobs) {
   const at::Tensor face_vertices = face_vertices_in.contiguous();
-  complete_params(p, face_vertices, face_colors_in, background_in);
+  complete_params(p, face_vertices, face_colors_in, background_in, backend);
   const at::Tensor face_colors = p.num_channels > 0 ? face_colors_in.contiguous() : face_colors_in;
   const at::Tensor background = background_in.contiguous();
 
@@ -251,116 +276,104 @@ ForwardState rasterize_forward(SoftRasterParams p, const at::Tensor& face_vertic
   }
   TORCH_CHECK_VALUE(face_vertices.is_cpu(), "face_vertices must be on the CPU or a CUDA device, got ",
                     face_vertices.device());
-  if (p.emulate_cuda) return forward_cuda_like<emulated::Kernels>(p, face_vertices, face_colors, background, nullptr);
+  if (backend == Backend::EmulatedCuda)
+    return forward_cuda_like<emulated::Kernels>(p, face_vertices, face_colors, background, nullptr);
 
-  const ForwardBuffers out = allocate_forward(p, face_vertices);
-  const at::Tensor &face_data = out.face_data, &tile_counts = out.tile_counts, &image = out.image, &aux = out.aux,
-                   &winner = out.winner, &stats = out.stats;
+  const cpu::Options options = cpu_options(p, knobs.pixel_major);
+  at::Tensor tile_counts;
+  ForwardState state = allocate_forward(p, face_vertices, tile_counts);
   const auto opts = face_vertices.options();
   const auto long_opts = opts.dtype(at::kLong);
   const auto int_opts = opts.dtype(at::kInt);
   const int64_t num_face_slots = int64_t(p.batch_size) * p.num_faces;
   const int64_t num_tile_slots = int64_t(p.batch_size) * p.num_tiles();
-  const bool hard_rgb = keeps_winner(p);
-  at::Tensor face_offsets = at::empty({num_face_slots + 1}, long_opts);
-  at::Tensor entry_tiles, tile_offsets, tile_faces, tile_entries;
+  state.face_offsets = at::empty({num_face_slots + 1}, long_opts);
+  at::Tensor tile_offsets, tile_faces, tile_entries;
   // The PairCache (empty tensors when not kept).
-  at::Tensor pair_offsets = at::empty({0}, long_opts), pair_code = at::empty({0}, opts.dtype(at::kByte));
-  const bool cache_pairs = p.cache_pairs && !p.pixel_major && p.num_channels == 0 && p.dist_func == DistFunc::Euclidean;
+  state.pair_offsets = at::empty({0}, long_opts);
+  state.pair_code = at::empty({0}, opts.dtype(at::kByte));
+  const bool cache_pairs =
+      knobs.cache_pairs && !knobs.pixel_major && p.num_channels == 0 && p.dist_func == DistFunc::Euclidean;
   AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_forward_cpu", [&] {
-    cpu::setup_faces<scalar_t>(p, face_vertices.data_ptr<scalar_t>(), face_data.data_ptr<scalar_t>(),
-                               tile_counts.data_ptr<int64_t>());
-    face_offsets[0] = 0;
-    face_offsets.narrow(0, 1, num_face_slots).copy_(tile_counts.cumsum(0));
-    const int64_t num_entries = face_offsets[-1].item<int64_t>();
-    entry_tiles = at::empty({num_entries}, int_opts);
+    cpu::setup_faces<scalar_t>(p, options, setup_args<scalar_t>(face_vertices, state, tile_counts));
+    state.face_offsets[0] = 0;
+    state.face_offsets.narrow(0, 1, num_face_slots).copy_(tile_counts.cumsum(0));
+    const int64_t num_entries = state.face_offsets[-1].item<int64_t>();
+    state.entry_tiles = at::empty({num_entries}, int_opts);
     tile_faces = at::empty({num_entries}, int_opts);
     tile_entries = at::empty({num_entries}, long_opts);
     tile_offsets = at::empty({num_tile_slots + 1}, long_opts);
-    cpu::bin_faces<scalar_t>(p, face_data.data_ptr<scalar_t>(), face_offsets.data_ptr<int64_t>(),
-                             entry_tiles.data_ptr<int32_t>(), tile_offsets.data_ptr<int64_t>(),
+    const scalar_t* face_data = state.face_data.data_ptr<scalar_t>();
+    cpu::bin_faces<scalar_t>(p, options, face_data, state.face_offsets.data_ptr<int64_t>(),
+                             state.entry_tiles.data_ptr<int32_t>(), tile_offsets.data_ptr<int64_t>(),
                              tile_faces.data_ptr<int32_t>(), tile_entries.data_ptr<int64_t>());
     PairCache cache{nullptr, nullptr};
     if (cache_pairs) {
       at::Tensor offsets = at::empty({num_entries + 1}, long_opts);
-      const int64_t records = cpu::pair_cache_offsets<scalar_t>(p, face_data.data_ptr<scalar_t>(),
-                                                                face_offsets.data_ptr<int64_t>(),
-                                                                entry_tiles.data_ptr<int32_t>(),
-                                                                offsets.data_ptr<int64_t>());
+      const int64_t records =
+          cpu::pair_cache_offsets<scalar_t>(p, options, face_data, state.face_offsets.data_ptr<int64_t>(),
+                                            state.entry_tiles.data_ptr<int32_t>(), offsets.data_ptr<int64_t>());
       if (records <= kMaxPairCacheBytes) {
-        pair_offsets = offsets;
-        pair_code = at::empty({records}, opts.dtype(at::kByte));
-        cache = {pair_offsets.data_ptr<int64_t>(), pair_code.data_ptr<uint8_t>()};
+        state.pair_offsets = offsets;
+        state.pair_code = at::empty({records}, opts.dtype(at::kByte));
+        cache = {state.pair_offsets.data_ptr<int64_t>(), state.pair_code.data_ptr<uint8_t>()};
       }
     }
-    cpu::forward<scalar_t>(p, face_data.data_ptr<scalar_t>(),
-                           p.num_channels > 0 ? face_colors.data_ptr<scalar_t>() : nullptr,
-                           background.data_ptr<scalar_t>(), tile_offsets.data_ptr<int64_t>(),
-                           tile_faces.data_ptr<int32_t>(), tile_entries.data_ptr<int64_t>(), image.data_ptr<scalar_t>(),
-                           aux.data_ptr<scalar_t>(), hard_rgb ? winner.data_ptr<int32_t>() : nullptr,
-                           cache.code != nullptr ? &cache : nullptr, stats.data_ptr<int64_t>());
+    cpu::forward<scalar_t>(p, options,
+                           forward_args<scalar_t>(p, state, face_colors, background, tile_offsets, tile_faces),
+                           tile_entries.data_ptr<int64_t>(), cache.code != nullptr ? &cache : nullptr,
+                           state.stats.data_ptr<int64_t>());
   });
-  ForwardState state;
-  state.image = image;
-  state.aux = aux;
-  state.winner = winner;
-  state.face_data = face_data;
-  state.face_offsets = face_offsets;
-  state.entry_tiles = entry_tiles;
-  state.pair_offsets = pair_offsets;
-  state.pair_code = pair_code;
-  state.stats = stats;
   return state;
 }
 
 std::vector<at::Tensor> rasterize_backward(SoftRasterParams p, const at::Tensor& grad_image_in,
                                            const at::Tensor& face_vertices, const at::Tensor& face_colors_in,
-                                           const ForwardState& state, bool need_vertex_grad, bool need_color_grad) {
-  const at::Tensor &image = state.image, &aux = state.aux, &winner = state.winner, &face_data = state.face_data,
-                   &face_offsets = state.face_offsets, &entry_tiles = state.entry_tiles,
-                   &pair_offsets = state.pair_offsets, &pair_code = state.pair_code;
+                                           const ForwardState& state, bool need_vertex_grad, bool need_color_grad,
+                                           Backend backend) {
   at::Tensor background = at::zeros({1}, face_vertices.options());  // not used by the backward
-  complete_params(p, face_vertices, face_colors_in, background);
+  complete_params(p, face_vertices, face_colors_in, background, backend);
   const at::Tensor face_colors = p.num_channels > 0 ? face_colors_in.contiguous() : face_colors_in;
   check_tensor(grad_image_in, "grad_image", face_vertices);
-  TORCH_CHECK_VALUE(grad_image_in.sizes() == image.sizes(), "grad_image must have shape ", image.sizes(), ", got ",
-                    grad_image_in.sizes());
+  TORCH_CHECK_VALUE(grad_image_in.sizes() == state.image.sizes(), "grad_image must have shape ", state.image.sizes(),
+                    ", got ", grad_image_in.sizes());
   const at::Tensor grad_image = grad_image_in.contiguous();
   need_color_grad = need_color_grad && p.num_channels > 0;
   at::Tensor grad_v = need_vertex_grad ? at::empty_like(face_vertices, at::MemoryFormat::Contiguous) : at::Tensor();
   at::Tensor grad_c = need_color_grad ? at::empty_like(face_colors, at::MemoryFormat::Contiguous) : at::Tensor();
   if (!need_vertex_grad && !need_color_grad) return {grad_v, grad_c};
-  const bool hard_rgb = keeps_winner(p);
 
   if (face_vertices.is_cuda()) {
 #ifdef WITH_CUDA
     const c10::cuda::CUDAGuard guard(face_vertices.device());
-    backward_cuda_like<cuda::Kernels>(p, face_colors, image, aux, winner, grad_image, face_data, face_offsets,
-                                      entry_tiles, grad_v, grad_c, c10::cuda::getCurrentCUDAStream());
+    AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_backward_cuda", [&] {
+      backward_cuda_like<cuda::Kernels>(p, state,
+                                        backward_args<scalar_t>(p, state, face_colors, grad_image, grad_v, grad_c),
+                                        c10::cuda::getCurrentCUDAStream());
+    });
     return {grad_v, grad_c};
 #else
     TORCH_CHECK_VALUE(false, "softrecon._C was built without CUDA; rebuild with a CUDA torch (or FORCE_CUDA=1)");
 #endif
   }
-  if (p.emulate_cuda) {
-    backward_cuda_like<emulated::Kernels>(p, face_colors, image, aux, winner, grad_image, face_data, face_offsets,
-                                          entry_tiles, grad_v, grad_c, nullptr);
+  if (backend == Backend::EmulatedCuda) {
+    AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_backward_emulated", [&] {
+      backward_cuda_like<emulated::Kernels>(
+          p, state, backward_args<scalar_t>(p, state, face_colors, grad_image, grad_v, grad_c), nullptr);
+    });
     return {grad_v, grad_c};
   }
+  const at::Tensor &pair_offsets = state.pair_offsets, &pair_code = state.pair_code;
   const bool cached = pair_offsets.numel() > 0;
-  TORCH_CHECK_VALUE(!cached || (pair_offsets.size(0) == entry_tiles.size(0) + 1 && pair_code.dim() == 1 &&
+  TORCH_CHECK_VALUE(!cached || (pair_offsets.size(0) == state.entry_tiles.size(0) + 1 && pair_code.dim() == 1 &&
                                 pair_code.scalar_type() == at::kByte && pair_code.is_cpu()),
                     "pair_offsets / pair_code do not match the entries (pass the forward's outputs unchanged)");
   AT_DISPATCH_FLOATING_TYPES(face_vertices.scalar_type(), "softrecon_backward_cpu", [&] {
     const PairCache cache{cached ? pair_offsets.data_ptr<int64_t>() : nullptr,
                           cached ? pair_code.data_ptr<uint8_t>() : nullptr};
-    cpu::backward<scalar_t>(p, face_data.data_ptr<scalar_t>(),
-                            p.num_channels > 0 ? face_colors.data_ptr<scalar_t>() : nullptr, image.data_ptr<scalar_t>(),
-                            aux.data_ptr<scalar_t>(), hard_rgb ? winner.data_ptr<int32_t>() : nullptr,
-                            grad_image.data_ptr<scalar_t>(), face_offsets.data_ptr<int64_t>(),
-                            entry_tiles.data_ptr<int32_t>(), cached ? &cache : nullptr,
-                            need_vertex_grad ? grad_v.data_ptr<scalar_t>() : nullptr,
-                            need_color_grad ? grad_c.data_ptr<scalar_t>() : nullptr);
+    cpu::backward<scalar_t>(p, cpu_options(p, /*pixel_major=*/false),
+                            backward_args<scalar_t>(p, state, face_colors, grad_image, grad_v, grad_c),
+                            cached ? &cache : nullptr);
   });
   return {grad_v, grad_c};
 }

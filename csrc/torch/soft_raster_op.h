@@ -25,10 +25,10 @@ namespace softrecon {
 //   entry_tiles   (E) int32       tile of each entry, face-major
 //   pair_offsets  (E+1) int64     the PairCache: start of each entry's records, and
 //   pair_code     (P) uint8       one PairCode per record; both empty unless
-//                                 params.cache_pairs on the CPU for an alpha-only
+//                                 CpuKnobs::cache_pairs on the CPU for an alpha-only
 //                                 Euclidean render with P under 1 Gi records
 //   stats         (3) int64       CPU: pairs listed, pairs in box, threads used (StatsField;
-//                                 CUDA and params.emulate_cuda: zeros); not read by backward
+//                                 CUDA and its emulation: zeros); not read by backward
 #define SR_FORWARD_STATE_FIELDS(X) \
   X(image)                         \
   X(aux)                           \
@@ -53,15 +53,27 @@ struct ForwardState {
   static ForwardState from_list(const std::vector<at::Tensor>& tensors);
 };
 
+// Which kernels run: those of the tensors' device (the CPU kernel, or CUDA), or the CUDA
+// kernels and orchestration emulated on the host, thread by thread (CPU tensors only;
+// slow, for tests: softrecon._C.emulated_forward / emulated_backward).
+enum class Backend { TensorDevice, EmulatedCuda };
+
+// The CPU kernel's switches (ignored by CUDA and its emulation; not in SoftRasterParams).
+struct CpuKnobs {
+  bool cache_pairs = false;  // keep the PairCache for the backward (alpha-only Euclidean renders)
+  bool pixel_major = false;  // shade with shade_pixel, the CUDA loop order (cpu::Options); for tests
+};
+
 // The forward. face_colors may be an empty tensor (alpha only); background has 1 or C
 // values.
 ForwardState rasterize_forward(SoftRasterParams params, const at::Tensor& face_vertices, const at::Tensor& face_colors,
-                               const at::Tensor& background);
+                               const at::Tensor& background, Backend backend, const CpuKnobs& knobs);
 
 // Returns {grad_face_vertices or undefined, grad_face_colors or undefined}. state: the
-// forward's, unchanged.
+// forward's (same backend), unchanged.
 std::vector<at::Tensor> rasterize_backward(SoftRasterParams params, const at::Tensor& grad_image,
                                            const at::Tensor& face_vertices, const at::Tensor& face_colors,
-                                           const ForwardState& state, bool need_vertex_grad, bool need_color_grad);
+                                           const ForwardState& state, bool need_vertex_grad, bool need_color_grad,
+                                           Backend backend);
 
 }  // namespace softrecon

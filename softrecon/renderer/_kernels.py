@@ -4,8 +4,9 @@ The extension is imported lazily; when it is missing (not built, or built withou
 ``kernel_available`` is false and ``build_error`` says why, so that ``soft_rasterize``
 falls back to the dense reference. ``rasterize_kernel`` is a ``torch.autograd.Function``
 whose forward and backward are the C++/CUDA kernels (exact tiling, exact gradients).
-Every build also carries the CUDA kernels compiled as host C++ (``emulate_cuda``: the
-CUDA code path, thread by thread on the CPU; slow, for tests and debugging).
+Every build also carries the CUDA kernels compiled as host C++ (``emulate_cuda``, the
+extension's ``emulated_forward`` / ``emulated_backward``: the CUDA code path, thread by
+thread on the CPU; slow, for tests and debugging).
 
 Shape symbols: N batch, F faces, C colour channels, H x W image.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import math
 from typing import NamedTuple, Optional
 
 import torch
@@ -66,25 +66,13 @@ def build_error() -> str:
 
 
 def _params(settings: RasterSettings):
-    """The C++ parameter struct for ``settings``."""
-    params = _extension().RasterParams()
-    params.height, params.width = settings.image_size
-    params.sigma = settings.sigma
-    params.gamma = settings.gamma
-    params.cutoff_squared = settings.cutoff_squared
-    params.near = settings.near
-    params.far = settings.far
-    params.background_eps = settings.background_eps
-    params.dist_func = int(settings.dist_func)
-    params.dist_cdf = int(settings.dist_cdf)
-    params.aggr_alpha = int(settings.aggr_alpha)
-    params.aggr_rgb = int(settings.aggr_rgb)
-    params.double_sided = settings.double_sided
-    params.dist_squared = settings.dist_squared
-    params.dist_shape = settings.dist_shape
-    params.dist_log_gamma_shape = math.lgamma(settings.dist_shape)
-    params.dist_shift = getattr(settings.cdf, "shift", 0.0)
-    params.tconorm_p = settings.aggr_alpha_parameter
+    """The C++ parameter struct for ``settings``: each field of ``softrecon._C.RASTER_PARAMS_FIELDS``
+    (the list ``SR_RASTER_PARAMS_FIELDS`` of ``csrc/common/soft_raster_params.h``) from the
+    attribute of ``settings`` it names."""
+    ext = _extension()
+    params = ext.RasterParams()
+    for field, attribute in ext.RASTER_PARAMS_FIELDS.items():
+        setattr(params, field, getattr(settings, attribute))
     return params
 
 
@@ -105,10 +93,26 @@ class ForwardState(NamedTuple):
     stats: torch.Tensor  # (3,) int64 CPU work counters (STATS_FIELDS); zeros on CUDA; not read by the backward
 
 
-def extension_forward(params, face_vertices: torch.Tensor, colors: torch.Tensor, background: torch.Tensor):
+def extension_forward(
+    params,
+    face_vertices: torch.Tensor,
+    colors: torch.Tensor,
+    background: torch.Tensor,
+    emulate_cuda: bool = False,
+    cache_pairs: bool = False,
+    pixel_major: bool = False,
+):
     """``softrecon._C.forward`` (contiguous inputs; ``colors`` empty for alpha only) as a
-    ``ForwardState``."""
-    return ForwardState(*_extension().forward(params, face_vertices, colors, background))
+    ``ForwardState``; ``softrecon._C.emulated_forward`` with ``emulate_cuda``. CPU kernel only:
+    ``cache_pairs`` keeps a byte per evaluated pair for the backward (alpha-only Euclidean
+    renders, up to 1 Gi pairs), ``pixel_major`` shades with the CUDA kernels' per-pixel body
+    (for tests)."""
+    ext = _extension()
+    if emulate_cuda:
+        return ForwardState(*ext.emulated_forward(params, face_vertices, colors, background))
+    return ForwardState(
+        *ext.forward(params, face_vertices, colors, background, cache_pairs=cache_pairs, pixel_major=pixel_major)
+    )
 
 
 def extension_backward(
@@ -119,12 +123,13 @@ def extension_backward(
     state: ForwardState,
     need_vertex_grad: bool,
     need_color_grad: bool,
+    emulate_cuda: bool = False,
 ):
-    """``softrecon._C.backward`` of the forward that gave ``state``: returns
-    (d loss / d face_vertices or None, d loss / d colours or None)."""
-    return _extension().backward(
-        params, grad_image, face_vertices, colors, list(state), need_vertex_grad, need_color_grad
-    )
+    """``softrecon._C.backward`` (``emulated_backward`` with ``emulate_cuda``) of the forward
+    that gave ``state``: returns (d loss / d face_vertices or None, d loss / d colours or None)."""
+    ext = _extension()
+    backward = ext.emulated_backward if emulate_cuda else ext.backward
+    return backward(params, grad_image, face_vertices, colors, list(state), need_vertex_grad, need_color_grad)
 
 
 def _no_colors(like: torch.Tensor) -> torch.Tensor:
@@ -147,16 +152,15 @@ class _SoftRasterize(torch.autograd.Function):
     @staticmethod
     def forward(ctx, face_vertices, face_colors, settings, cache_pairs, emulate_cuda):
         params = _params(settings)
-        # cache_pairs: keep a byte per evaluated pair for the backward (the extension uses
-        # it for CPU alpha-only Euclidean renders, up to 1 Gi pairs).
-        params.cache_pairs = cache_pairs
-        params.emulate_cuda = emulate_cuda
         colors = _no_colors(face_vertices) if face_colors is None else face_colors.contiguous()
         background = background_tensor(tuple(settings.background), face_vertices.dtype, face_vertices.device)
         if face_colors is None:
             background = background[:1]  # unused without colours; the extension wants 1 or C values
-        state = extension_forward(params, face_vertices.contiguous(), colors, background)
+        state = extension_forward(
+            params, face_vertices.contiguous(), colors, background, emulate_cuda=emulate_cuda, cache_pairs=cache_pairs
+        )
         ctx.params = params
+        ctx.emulate_cuda = emulate_cuda
         ctx.has_colors = face_colors is not None
         ctx.save_for_backward(face_vertices, colors, *state)
         return state.image
@@ -170,7 +174,7 @@ class _SoftRasterize(torch.autograd.Function):
             return None, None, None, None, None
         grad_vertices, grad_colors = extension_backward(
             ctx.params, grad_image.contiguous(), face_vertices, colors, ForwardState(*saved_state),
-            need_vertices, need_colors,
+            need_vertices, need_colors, emulate_cuda=ctx.emulate_cuda,
         )  # fmt: skip
         return grad_vertices, grad_colors, None, None, None
 
@@ -207,7 +211,8 @@ def rasterize_kernel(
             raise ValueError(f"the CUDA emulation is not built: {build_error()}")
     elif not kernel_available(face_vertices.device):
         raise ValueError(f"no compiled soft rasterizer kernel for device {face_vertices.device}: {build_error()}")
-    # A vertex gradient will be asked for only if autograd records this call.
+    # A vertex gradient will be asked for only if autograd records this call: only then is
+    # the CPU kernel's pair cache worth keeping.
     cache_pairs = torch.is_grad_enabled() and face_vertices.requires_grad
     return _SoftRasterize.apply(face_vertices, face_colors, settings, cache_pairs, emulate_cuda)
 

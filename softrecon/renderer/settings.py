@@ -206,6 +206,17 @@ class RasterSettings:
         return TCONORM_PARAMETERS[self.aggr_alpha][0] if self.tconorm_p is None else self.tconorm_p
 
     @property
+    def cdf_shift(self) -> float:
+        """The coverage CDF's shift in units of x as used (``dist_shift`` or the CDF's default;
+        0 for the CDFs without one)."""
+        return getattr(self.cdf, "shift", 0.0)
+
+    @property
+    def dist_log_gamma_shape(self) -> float:
+        """lgamma(dist_shape), which the gamma CDFs' kernels need (computed once here)."""
+        return math.lgamma(self.dist_shape)
+
+    @property
     def cutoff_logit_value(self) -> float:
         """|x| of the cut-off: -F^-1(dist_eps), or cutoff_logit where that is smaller."""
         limit = -self.cdf.quantile(self.dist_eps)

@@ -201,9 +201,11 @@ def test_no_nan_on_nasty_inputs(backend, sigma):
 def _entry_count(backend, fv, settings):
     """Entries (face, tile) of the CUDA binning for these faces."""
     params = _kernels._params(settings)
-    params.emulate_cuda = backend == "cuda_emulated"
     fv = on(backend, fv)[0]
-    return _kernels.extension_forward(params, fv, fv.new_empty(0), fv.new_zeros(1)).entry_tiles.shape[0]
+    state = _kernels.extension_forward(
+        params, fv, fv.new_empty(0), fv.new_zeros(1), emulate_cuda=backend == "cuda_emulated"
+    )
+    return state.entry_tiles.shape[0]
 
 
 @pytest.mark.parametrize("num_faces", [THREADS_PER_BLOCK, THREADS_PER_BLOCK + 1, 3 * THREADS_PER_BLOCK + 5])
@@ -282,10 +284,8 @@ def test_emulation_forward_is_the_cpu_pixel_major_forward_bit_for_bit():
     settings = RasterSettings(image_size=(37, 29), sigma=1e-3, gamma=0.2, near=1.0, far=3.0, aggr_rgb="hard")
     background = torch.tensor(settings.background, dtype=fv.dtype)
     outputs = []
-    for field in ("pixel_major", "emulate_cuda"):
-        params = _kernels._params(settings)
-        setattr(params, field, True)
-        outputs.append(_kernels.extension_forward(params, fv, fc, background))
+    for knob in ("pixel_major", "emulate_cuda"):
+        outputs.append(_kernels.extension_forward(_kernels._params(settings), fv, fc, background, **{knob: True}))
     for field in ("image", "aux", "winner", "face_data"):
         assert torch.equal(getattr(outputs[0], field), getattr(outputs[1], field)), field
 

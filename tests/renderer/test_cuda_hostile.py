@@ -24,9 +24,11 @@ def backend(request):
 
 def _entries(backend, fv, settings):
     params = _kernels._params(settings)
-    params.emulate_cuda = backend == "cuda_emulated"
     fv = on(backend, fv)[0]
-    return _kernels.extension_forward(params, fv, fv.new_empty(0), fv.new_zeros(1)).entry_tiles.shape[0]
+    state = _kernels.extension_forward(
+        params, fv, fv.new_empty(0), fv.new_zeros(1), emulate_cuda=backend == "cuda_emulated"
+    )
+    return state.entry_tiles.shape[0]
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])

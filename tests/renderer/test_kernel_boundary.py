@@ -1,7 +1,11 @@
-"""The boundary between softrecon._C and Python: the forward state's field names and
-order, checked against the ``ForwardState`` the autograd Function reads; the C++ enums
-and constants against softrecon.renderer's values; the face record read by the exported
-offsets against the quantities it stores."""
+"""The boundary between softrecon._C and Python: the parameter fields against
+``RasterSettings``; the forward state's field names and order, checked against the
+``ForwardState`` the autograd Function reads; the C++ enums and constants against
+softrecon.renderer's values; the face record read by the exported offsets against the
+quantities it stores."""
+
+import dataclasses
+import math
 
 import pytest
 import torch
@@ -18,6 +22,58 @@ def ext():
     return _kernels._extension()
 
 
+# ---------------------------------------------------------------- the parameters
+def test_params_fields_are_the_bound_properties_and_settings_attributes(ext):
+    """RASTER_PARAMS_FIELDS (the X-macro list of soft_raster_params.h) names every
+    property of RasterParams, and each names an attribute of RasterSettings."""
+    fields = ext.RASTER_PARAMS_FIELDS
+    properties = {name for name, value in vars(ext.RasterParams).items() if isinstance(value, property)}
+    assert set(fields) == properties
+    settings = RasterSettings()
+    for field, attribute in fields.items():
+        assert hasattr(settings, attribute), (field, attribute)
+    # every field of RasterSettings that reaches the kernels does so through one entry
+    # (image_size as height and width; dist_eps and cutoff_logit through cutoff_squared;
+    # background as a tensor; tconorm_p and dist_shift through their resolved values)
+    through_others = {"image_size", "dist_eps", "cutoff_logit", "background", "tconorm_p", "dist_shift"}
+    assert {f.name for f in dataclasses.fields(RasterSettings)} - through_others <= set(fields.values())
+
+
+def test_cpu_and_test_knobs_are_not_params(ext):
+    """The CPU kernel's switches and the choice of the CUDA emulation are not in the
+    shared parameters: they are arguments of the binding's entries."""
+    fields = set(ext.RASTER_PARAMS_FIELDS)
+    assert not fields & {"emulate_cuda", "pixel_major", "cache_pairs", "num_threads", "tile_size"}
+    assert callable(ext.emulated_forward) and callable(ext.emulated_backward)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        RasterSettings(image_size=(9, 12), sigma=3e-3, gamma=0.5, near=0.5, far=7.0, background_eps=0.01),
+        RasterSettings(
+            dist_func="barycentric", dist_cdf="gamma", dist_shape=3.5, dist_shift=0.25, aggr_alpha="frank",
+            tconorm_p=3.0, aggr_rgb="hard", double_sided=True, dist_squared=False, cutoff_logit=5.0,
+        ),
+        RasterSettings(dist_cdf="exponential", aggr_alpha="hamacher"),
+    ],
+)  # fmt: skip
+def test_params_carry_the_settings_values(ext, settings):
+    params = _kernels._params(settings)
+    expected = {
+        "height": settings.image_size[0],
+        "width": settings.image_size[1],
+        "cutoff_squared": settings.cutoff_squared,
+        "dist_log_gamma_shape": math.lgamma(settings.dist_shape),
+        "dist_shift": settings.cdf.shift if hasattr(settings.cdf, "shift") else 0.0,
+        "tconorm_p": settings.aggr_alpha_parameter,
+    }
+    for field in ext.RASTER_PARAMS_FIELDS:
+        value = expected[field] if field in expected else getattr(settings, field)
+        assert getattr(params, field) == value, field
+
+
+# ---------------------------------------------------------------- the forward state
 def test_forward_state_fields_are_the_extensions(ext):
     assert _kernels.ForwardState._fields == ext.FORWARD_STATE_FIELDS
 
@@ -29,8 +85,7 @@ def test_forward_state_fields_hold_what_their_names_say(emulate_cuda):
     fv, fc = random_scene(2, 6, torch.Generator().manual_seed(3))
     settings = RasterSettings(image_size=(9, 12), sigma=1e-2, near=1.0, far=3.0, aggr_rgb="hard")
     params = _kernels._params(settings)
-    params.emulate_cuda = emulate_cuda
-    state = _kernels.extension_forward(params, fv, fc, torch.zeros(3, dtype=fv.dtype))
+    state = _kernels.extension_forward(params, fv, fc, torch.zeros(3, dtype=fv.dtype), emulate_cuda=emulate_cuda)
     num_entries = state.entry_tiles.shape[0]
     assert state.image.shape == (2, 4, 9, 12)
     assert state.aux.shape == (2, 3, 9, 12)
@@ -90,6 +145,7 @@ def test_layouts_fit_their_records(ext):
     assert occupied[-1][0] < ext.FACE_RECORD_SIZE
     assert sorted(ext.AUX_FIELDS.values()) == list(range(ext.AUX_RECORD_SIZE))
     assert sorted(ext.STATS_FIELDS.values()) == list(range(3))
+    assert (ext.FACE_VERTICES, ext.VERTEX_SCALARS, ext.VERTEX_COLOR_SAMPLES) == (3, 3, 3)
     codes = ext.PAIR_CODES
     assert codes["ABSENT"] == 0 and codes["OUTSIDE0"] + 3 == codes["INSIDE0"] and codes["INSIDE0"] + 3 <= 256
 

@@ -208,8 +208,7 @@ def test_cpu_pixel_major_body_matches(aggr_rgb, texture_res):
     outputs = []
     for pixel_major in (False, True):
         params = _kernels._params(settings)
-        params.pixel_major = pixel_major
-        outputs.append(_kernels.extension_forward(params, fv, fc, background))
+        outputs.append(_kernels.extension_forward(params, fv, fc, background, pixel_major=pixel_major))
     for field in ("image", "aux", "winner"):
         assert torch.equal(getattr(outputs[0], field), getattr(outputs[1], field)), field
 
@@ -328,8 +327,7 @@ def test_cpu_no_nan_for_every_cdf(dist_cdf, sigma):
 def _extension_gradients(fv, settings, cache_pairs, upstream):
     """Forward and backward through softrecon._C with the pair cache on or off."""
     params = _kernels._params(settings)
-    params.cache_pairs = cache_pairs
-    state = _kernels.extension_forward(params, fv, fv.new_empty(0), fv.new_zeros(1))
+    state = _kernels.extension_forward(params, fv, fv.new_empty(0), fv.new_zeros(1), cache_pairs=cache_pairs)
     grad_v, _ = _kernels.extension_backward(params, upstream, fv, fv.new_empty(0), state, True, False)
     return state.image, grad_v, state.pair_code
 
@@ -370,9 +368,12 @@ def test_cpu_pair_cache_is_kept_only_when_a_gradient_will_be_asked_for():
         (None, "barycentric", False),
     ]:
         params = _kernels._params(settings.replace(dist_func=dist_func))
-        params.cache_pairs = True
         state = _kernels.extension_forward(
-            params, fv, fv.new_empty(0) if colors is None else colors, fv.new_zeros(3 if colors is not None else 1)
+            params,
+            fv,
+            fv.new_empty(0) if colors is None else colors,
+            fv.new_zeros(3 if colors is not None else 1),
+            cache_pairs=True,
         )
         assert (state.pair_code.numel() > 0) == expected, (colors is not None, dist_func)
 
