@@ -12,7 +12,7 @@ from softrecon.training import Trainer
 def test_training_with_renderer_nmr_changes_the_weights(tiny_dataset, tmp_path):
     cfg = compose_config("train", tiny_overrides(tiny_dataset, str(tmp_path / "run"), iterations=2) + ["renderer=nmr"])
     trainer = Trainer(cfg)
-    assert isinstance(trainer.renderer.settings, NmrSettings)
+    assert isinstance(trainer.loop.task.objective.renderer.settings, NmrSettings)
     before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
     trainer.fit()
     after = trainer.model.state_dict()
