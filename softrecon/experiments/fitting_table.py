@@ -346,6 +346,9 @@ def markdown(results: Sequence[CaseResult], title: str) -> str:
         if result.case.kind != "shape":
             continue
         for row in shape_rows(result):
+            if row.seeds == 0:
+                lines.append(f"| {result.case.name} | {row.renderer} | 0 | not run |  |  |  |  |  |")
+                continue
             lines.append(
                 f"| {result.case.name} | {row.renderer} | {row.seeds} | {_pct(row.silhouette_iou.estimate)} | "
                 f"{_span(row.silhouette_iou)} | {_pct(row.voxel_iou.estimate)} | {_span(row.voxel_iou)} | "
@@ -360,6 +363,9 @@ def markdown(results: Sequence[CaseResult], title: str) -> str:
         if result.case.kind != "pose":
             continue
         for row in pose_rows(result):
+            if row.starts == 0:
+                lines.append(f"| {result.case.name} | {row.renderer} | 0 | not run |  |  |  |")
+                continue
             lines.append(
                 f"| {result.case.name} | {row.renderer} | {row.starts} | {_pct(row.success.estimate)} | "
                 f"{_span(row.success)} | {row.median_rotation_error:.2f} | {_delta(row.success_difference)} |"

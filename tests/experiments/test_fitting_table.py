@@ -75,6 +75,8 @@ def test_pose_rows_wilson_interval_and_paired_starts():
     assert nmr.success_difference.estimate == pytest.approx(-0.5)
     markdown = ft.markdown([result], "t")
     assert "| builtin @ 60° | nmr | 10 | 30.0 |" in markdown and "-50.0" in markdown and ft.READING in markdown
+    result.metrics["nmr"] = {0: None}
+    assert "| builtin @ 60° | nmr | 0 | not run |" in ft.markdown([result], "t")
 
 
 def test_interval_excluding_zero_is_marked():
