@@ -63,7 +63,7 @@ def test_estimate(tmp_path):
     """The estimate counts only what is left (training, and each split to evaluate) at each
     model kind's measured cost, spread over the jobs but never below the longest run."""
     table = catalogue.get_table("main")
-    silhouette, color = table.rows
+    silhouette, color = table.rows[:2]
     quick = budgets.BUDGETS["quick"]
     runs = [(silhouette, 0), (color, 0), (silhouette, 1)]
     _fake_row(tmp_path, "silhouette", (0.5, 0.7))  # seed 0 trained and evaluated on val only
@@ -172,7 +172,7 @@ def test_the_colour_error_of_a_colour_row_is_collected(tmp_path):
     """A row whose metrics carry mean_color_error (the colour model) gets a colour-error
     column in the Markdown and a color_error line in the CSV; other rows leave it empty."""
     table = catalogue.get_table("main")
-    silhouette, color = table.rows
+    silhouette, color = table.rows[:2]
     _fake_row(tmp_path, "silhouette", (0.5, 0.7))
     color_dir = _fake_row(tmp_path, "color", (0.4, 0.6))
     metrics = json.loads((color_dir / "eval_val" / "metrics.json").read_text())
@@ -218,3 +218,10 @@ def test_run_folder_layout(tmp_path):
     assert folder.metrics_path("val") == str(tmp_path / "baseline-seed2" / "eval_val" / "metrics.json")
     assert folder.eval_data_path("test").endswith("eval_test/data.json") and not folder.evaluated("val")
     assert folder.config_path.endswith("baseline-seed2/config.yaml")
+
+
+def test_main_table_retrains_nmr_with_the_silhouette_rows_recipe():
+    """The NMR row is the silhouette row's preset with only the renderer changed."""
+    rows = {row.name: row for row in catalogue.get_table("main").rows}
+    nmr = rows["nmr_retrained"]
+    assert nmr.kind == rows["silhouette"].kind and nmr.overrides == (*rows["silhouette"].overrides, "renderer=nmr")
