@@ -47,7 +47,10 @@ mkdir elsewhere && cd elsewhere
 python -c "import softrecon, os; assert 'site-packages' in softrecon.__file__, softrecon.__file__; print('softrecon', softrecon.__version__, 'from', os.path.dirname(softrecon.__file__))"
 python -c "import softrecon._C as c; print(c.with_cuda)"
 softrecon --version
-softrecon-train --help | head -n 1 | grep -q '^softrecon-train: '
+# --help to a file first: a reader that stops early (head, grep -q) can close the pipe before
+# the last write, and under pipefail that failed the check by chance.
+softrecon-train --help > "$work/help.txt"
+[[ $(head -n 1 "$work/help.txt") == "softrecon-train: "* ]]
 data=()
 if [ -n "${DATA_DIR:-}" ]; then data=("paths.data_dir=$DATA_DIR"); fi
 train_log="$work/train.log"
