@@ -32,6 +32,17 @@ SR_HOST_DEVICE SR_INLINE NmrFace<scalar_t> load_nmr_face(const scalar_t* v) {
   return f;
 }
 
+// True when the point (px, py) lies outside the closed bounding box of the face whose
+// vertices v (9 scalars: x, y, z of each corner) are: no such point is covered. The first
+// half of the coverage test (docs/METHOD.md section 9.1), exact (comparisons only), so
+// the barycentric half can neither gain nor lose a pixel to rounding outside the box; it
+// also lets a pixel skip most faces after six loads.
+template <typename scalar_t>
+SR_HOST_DEVICE SR_INLINE bool nmr_outside_box(const scalar_t* v, scalar_t px, scalar_t py) {
+  return (px < v[0] && px < v[3] && px < v[6]) || (px > v[0] && px > v[3] && px > v[6]) ||
+         (py < v[1] && py < v[4] && py < v[7]) || (py > v[1] && py > v[4] && py > v[7]);
+}
+
 // Unclipped barycentrics w of the point (px, py): edge functions over the doubled area.
 template <typename scalar_t>
 SR_HOST_DEVICE SR_INLINE void nmr_barycentrics(const NmrFace<scalar_t>& f, scalar_t px, scalar_t py, scalar_t* w) {

@@ -25,6 +25,7 @@ SR_HOST_DEVICE inline void nmr_shade_pixel(const NmrForwardArgs<scalar_t>& a, in
   scalar_t best_alpha = scalar_t(INFINITY), best_color = scalar_t(INFINITY);
   int64_t alpha_face = -1, color_face = -1;
   for (int f = 0; f < p.num_faces; ++f) {
+    if (nmr_outside_box(faces + int64_t(f) * 9, px, py)) continue;
     const NmrFace<scalar_t> face = load_nmr_face(faces + int64_t(f) * 9);
     if (!face.valid) continue;
     scalar_t w[3], wc[3];

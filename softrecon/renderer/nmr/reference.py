@@ -108,7 +108,13 @@ def nmr_forward_reference(
             clipped = bary.clamp(0.0, 1.0)
             clipped = clipped / clipped.sum(-1, keepdim=True)
             depth = 1.0 / (clipped / safe_z).sum(-1)  # (N, P, Fc)
-            covers = valid & inside & (depth >= settings.near) & (depth <= settings.far)
+            in_box = (
+                (px >= x.min(-1).values)
+                & (px <= x.max(-1).values)
+                & (py >= y.min(-1).values)
+                & (py <= y.max(-1).values)
+            )  # (N, P, Fc): the exact half of the coverage test (nmr_outside_box)
+            covers = valid & in_box & inside & (depth >= settings.near) & (depth <= settings.far)
             shows = covers & ((area2 < 0) | settings.double_sided)
             for key, mask in (("alpha", covers), ("color", shows)):
                 value, index = torch.where(mask, depth, inf).min(-1)  # first minimum on ties
