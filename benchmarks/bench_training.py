@@ -35,6 +35,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from softrecon.config import compose_config  # noqa: E402
+from softrecon.dataset_builders.run_data import ensure_run_data  # noqa: E402
 from softrecon.training import Trainer  # noqa: E402
 
 # The synthetic dataset stands in for the NMR renders of the paper preset.
@@ -62,6 +63,7 @@ def bench(preset: str, iterations: int, warmup: int, data_root: str, extra, run_
     with contextlib.nullcontext(run_dir) if keep else tempfile.TemporaryDirectory() as run_dir:
         overrides += [f"paths.run_dir={run_dir}", f"trainer.iterations={warmup + iterations}", *extra]
         cfg = compose_config("train", overrides)
+        ensure_run_data(cfg.data)  # as train.py: the embedded synthetic dataset, made on first use
         trainer = Trainer(cfg)
         for _ in range(warmup):
             trainer.loop.step()

@@ -77,6 +77,24 @@ def test_kernels_match_the_reference_on_the_golden_cases(backend):
     torch.testing.assert_close(vertices.grad[0, 0], expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("backend", ["reference", *BACKENDS])
+def test_a_face_whose_corners_and_edges_lie_on_pixel_centres_covers_them(backend):
+    """Coverage is closed: the bounding-box half of the test (docs/METHOD.md section 9.1)
+    keeps the centres on its border. Corners (-0.25, -0.25), (-0.25, 0.75), (0.75, -0.25)
+    of a 4 x 4 image: three corners, two edge midpoints and the hypotenuse's centre
+    (0.25, 0.25) are pixel centres, and every barycentric there is exact."""
+    face = torch.tensor([[-0.25, -0.25, 2.0], [-0.25, 0.75, 2.0], [0.75, -0.25, 2.0]], dtype=torch.float64)
+    settings = NmrSettings(image_size=4)
+    if backend == "reference":
+        image, _ = nmr_forward_reference(face[None, None], None, settings)
+    else:
+        image, _ = nmr_kernels.forward_maps(face[None, None], None, settings, emulate_cuda=backend == "cuda_emulated")
+    expected = torch.zeros(4, 4, dtype=torch.float64)
+    for row, col in ((0, 1), (1, 1), (2, 1), (1, 2), (2, 2), (2, 3)):
+        expected[row, col] = 1.0
+    torch.testing.assert_close(image[0, -1], expected, rtol=0, atol=0)
+
+
 def test_cpu_and_emulated_cuda_agree_bit_for_bit_and_float32_is_close():
     fv, fc, grad = _scene(7, "vertex", num_faces=20)
     settings = NmrSettings(image_size=(11, 9), far=3.0, background=(0.1,))
