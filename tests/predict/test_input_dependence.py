@@ -1,8 +1,9 @@
 """scripts/input_dependence.py: own-object against other-object IoU, on hand-made voxels
 and on a tiny trained run."""
 
-import importlib.util
 import os
+import runpy
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -12,10 +13,8 @@ SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "input_d
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("input_dependence", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The script's functions and constants, as attributes (its main() not run)."""
+    return SimpleNamespace(**runpy.run_path(SCRIPT, run_name="script_under_test"))
 
 
 def _boxes():

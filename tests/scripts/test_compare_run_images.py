@@ -1,7 +1,8 @@
 """scripts/compare_run_images.py: two runs' TensorBoard images stacked, and its errors."""
 
-import importlib.util
 import os
+import runpy
+from types import SimpleNamespace
 
 import imageio.v3 as iio
 import numpy as np
@@ -14,10 +15,8 @@ SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "compare
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("compare_run_images", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The script's functions and constants, as attributes (its main() not run)."""
+    return SimpleNamespace(**runpy.run_path(SCRIPT, run_name="script_under_test"))
 
 
 def _run(folder, steps, value):
