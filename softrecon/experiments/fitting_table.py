@@ -224,6 +224,37 @@ def proportion_interval(successes: int, trials: int) -> stats.Interval:
     return stats.Interval(successes / trials, float(ci.low), float(ci.high))
 
 
+def paired_proportion_interval(row: Mapping[int, bool], baseline: Mapping[int, bool]) -> Optional[stats.Interval]:
+    """The difference of two success rates measured on the same starts (row minus
+    baseline), with Newcombe's 95% score interval for paired proportions (his 1998 method
+    10: the two Wilson intervals combined, corrected by the phi correlation of the pairs).
+    Unlike a t interval of the per-start differences it stays inside [-1, 1].
+
+    Args:
+        row, baseline: {start: succeeded}; the starts both hold are paired.
+
+    Returns:
+        None where no start is shared.
+    """
+    keys = sorted(set(row) & set(baseline))
+    if not keys:
+        return None
+    both = sum(1 for k in keys if row[k] and baseline[k])
+    row_only = sum(1 for k in keys if row[k] and not baseline[k])
+    baseline_only = sum(1 for k in keys if baseline[k] and not row[k])
+    neither = len(keys) - both - row_only - baseline_only
+    first = proportion_interval(both + row_only, len(keys))
+    second = proportion_interval(both + baseline_only, len(keys))
+    p1, l1, u1 = first.estimate, first.low, first.high
+    p2, l2, u2 = second.estimate, second.low, second.high
+    margins = (both + row_only) * (baseline_only + neither) * (both + baseline_only) * (row_only + neither)
+    phi = 0.0 if margins == 0 else (both * neither - row_only * baseline_only) / math.sqrt(margins)
+    estimate = p1 - p2
+    below = math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    above = math.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
+    return stats.Interval(estimate, estimate - below, estimate + above)
+
+
 def _starts(run_metrics: Optional[Dict]) -> Dict[int, Dict]:
     return {} if run_metrics is None else {s["seed"]: s for s in run_metrics["starts"]}
 
@@ -279,7 +310,7 @@ def shape_rows(result: CaseResult) -> List[ShapeRow]:
 def pose_rows(result: CaseResult) -> List[PoseRow]:
     """Per renderer: the success rate over every start (Wilson interval), the median
     rotation error, and the paired difference in success to the baseline over the starts
-    both ran (t interval of the per-start differences)."""
+    both ran (``paired_proportion_interval``)."""
 
     def per_start(renderer: str) -> Dict[int, Dict]:
         merged: Dict[int, Dict] = {}
@@ -291,11 +322,11 @@ def pose_rows(result: CaseResult) -> List[PoseRow]:
     rows = []
     for renderer in result.metrics:
         starts = per_start(renderer)
-        success = {k: float(s["success"]) for k, s in starts.items()}
+        success = {k: bool(s["success"]) for k, s in starts.items()}
         errors = [s["rotation_error_deg"] for s in starts.values()]
         difference = None
         if renderer != BASELINE:
-            difference = _paired(success, {k: float(s["success"]) for k, s in baseline.items()})
+            difference = paired_proportion_interval(success, {k: bool(s["success"]) for k, s in baseline.items()})
         rows.append(
             PoseRow(
                 renderer,
@@ -311,7 +342,8 @@ def pose_rows(result: CaseResult) -> List[PoseRow]:
 # --- writing --------------------------------------------------------------------------
 
 READING = (
-    "Intervals are 95%: shape over seeds (Student t), success rates over starts (Wilson); Δ is the "
+    "Intervals are 95%: shape over seeds (Student t), success rates over starts (Wilson), their "
+    "differences over the same starts (Newcombe's paired score interval); Δ is the "
     f"renderer minus `{BASELINE}` on the same seeds or the same starts, marked `*` where its interval "
     "excludes zero (a difference the seeds or starts cannot explain)."
 )

@@ -79,6 +79,30 @@ def test_pose_rows_wilson_interval_and_paired_starts():
     assert "| builtin @ 60° | nmr | 0 | not run |" in ft.markdown([result], "t")
 
 
+def test_paired_success_difference_stays_inside_minus_one_to_one():
+    """Newcombe's paired score interval, against values worked out separately (the
+    Wilson limits from their closed form, then his method 10)."""
+    # the cow at 30 degrees: the baseline succeeds from all 30 starts, the row from 2
+    row = {k: k < 2 for k in range(30)}
+    interval = ft.paired_proportion_interval(row, {k: True for k in range(30)})
+    assert interval.estimate == pytest.approx(-28 / 30)
+    assert interval.low == pytest.approx(-0.9815229762087296, abs=1e-9)
+    assert interval.high == pytest.approx(-0.7479487473729152, abs=1e-9)
+    assert -1 <= interval.low < interval.estimate < interval.high and interval.excludes_zero
+    # correlated pairs (phi != 0): both succeed 12, row only 9, baseline only 2, neither 21
+    row = {k: k < 21 for k in range(44)}
+    baseline = {k: k < 12 or 21 <= k < 23 for k in range(44)}
+    interval = ft.paired_proportion_interval(row, baseline)
+    assert interval.estimate == pytest.approx(7 / 44)
+    assert interval.low == pytest.approx(0.018210226243591948, abs=1e-9)
+    assert interval.high == pytest.approx(0.28915665958827236, abs=1e-9)
+    # identical outcomes: no difference, an interval around zero; no shared start: none
+    same = {k: k % 3 == 0 for k in range(9)}
+    interval = ft.paired_proportion_interval(same, same)
+    assert interval.estimate == 0 and interval.low < 0 < interval.high
+    assert ft.paired_proportion_interval({0: True}, {1: True}) is None
+
+
 def test_interval_excluding_zero_is_marked():
     assert ft._delta(ft.stats.Interval(-0.1, -0.2, -0.05)).endswith("*")
     assert not ft._delta(ft.stats.Interval(-0.1, -0.2, 0.05)).endswith("*")
