@@ -32,11 +32,11 @@ SR_HOST_DEVICE SR_INLINE NmrFace<scalar_t> load_nmr_face(const scalar_t* v) {
   return f;
 }
 
-// True when the point (px, py) lies outside the closed bounding box of the face whose
-// vertices v (9 scalars: x, y, z of each corner) are: no such point is covered. The first
-// half of the coverage test (docs/METHOD.md section 9.1), exact (comparisons only), so
-// the barycentric half can neither gain nor lose a pixel to rounding outside the box; it
-// also lets a pixel skip most faces after six loads.
+// True when the point (px, py) lies outside the closed bounding box of a face (v: its 9
+// scalars, x, y, z of each corner); no such point is covered. The first half of the
+// coverage test (docs/METHOD.md section 9.1), exact (comparisons only), so rounding in
+// the barycentric half cannot cover a pixel outside the box; it also lets a pixel pass
+// over most faces after six loads.
 template <typename scalar_t>
 SR_HOST_DEVICE SR_INLINE bool nmr_outside_box(const scalar_t* v, scalar_t px, scalar_t py) {
   return (px < v[0] && px < v[3] && px < v[6]) || (px > v[0] && px > v[3] && px > v[6]) ||
