@@ -50,11 +50,10 @@ def _scene(case: str):
         vertices, faces = icosphere(3)
         return mesh_scene(vertices, faces, 32, generator, dtype=torch.float32)[0], 32
     from softrecon.io import load_mesh
+    from softrecon.io.normalize import normalize_to_unit_box
 
     mesh = load_mesh(os.path.join(REPO, "softrecon", "assets", "meshes", "cow", "cow.obj"), dtype=torch.float64)
-    vertices = mesh.vertices[0]
-    vertices = vertices - (vertices.max(0).values + vertices.min(0).values) / 2
-    vertices = vertices / vertices.abs().max()  # unit-sized, as mesh_scene expects
+    vertices = 2 * normalize_to_unit_box(mesh.vertices[0])  # |v| <= 1, as mesh_scene expects
     return mesh_scene(vertices, mesh.faces[0], 1, generator, dtype=torch.float32)[0], 64
 
 

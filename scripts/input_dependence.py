@@ -16,14 +16,13 @@ the dataset's voxel resolution (the evaluation's voxelizer):
     python scripts/input_dependence.py RUN [RUN ...] [--data-root ROOT] [--split test]
         [--per-class 8] [--view 0]
 
-RUN is a run folder (its checkpoints/last.pt) or a checkpoint file; the data root
+RUN is a run folder (its latest checkpoint) or a checkpoint file; the data root
 defaults to the one the run was trained on.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Dict
 
@@ -71,8 +70,7 @@ def measure(run: str, data_root, split: str, per_class: int, view: int) -> Dict[
     from softrecon.rundir.model import model_from_checkpoint
     from softrecon.voxel import voxelize_batch
 
-    path = os.path.join(run, "checkpoints", "last.pt") if os.path.isdir(run) else run
-    checkpoint = load_checkpoint(path, map_location="cpu")
+    checkpoint = load_checkpoint(run, map_location="cpu")  # a run folder: its latest checkpoint
     model = model_from_checkpoint(checkpoint, torch.device("cpu"))
     root = data_root or checkpoint["config"]["data"]["root"]
     dataset = MultiViewDataset(root, split=split)
