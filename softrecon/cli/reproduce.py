@@ -112,6 +112,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument("--rows", default=None, help="comma-separated row names to run (default: all)")
     parser.add_argument(
+        "--baseline",
+        default=None,
+        help="the row every other row is paired with (its Δ and marks), one of the chosen rows; "
+        "default: the table's first (main: silhouette, ablation: baseline, gendr: cdf_logistic). "
+        "With --collect, a table of the same runs against another row, e.g. GenDR's grid against "
+        "grid_logistic_probabilistic",
+    )
+    parser.add_argument(
         "--override",
         action="append",
         default=[],
@@ -393,15 +401,24 @@ def run_row(
     return RunState.DONE
 
 
-def _chosen_rows(table: catalogue.Table, names: Optional[str]) -> catalogue.Table:
-    """The table with only the rows of ``--rows`` (comma-separated; None: all)."""
-    if not names:
-        return table
-    wanted = names.split(",")
-    unknown = sorted(set(wanted) - {row.name for row in table.rows})
-    if unknown:
-        raise SystemExit(f"--rows: unknown rows {unknown}; table {table.name} has {[row.name for row in table.rows]}")
-    rows = [row for row in table.rows if row.name in wanted]
+def _chosen_rows(table: catalogue.Table, names: Optional[str], baseline: Optional[str] = None) -> catalogue.Table:
+    """The table with only the rows of ``--rows`` (comma-separated; None: all), in the
+    table's order but with ``baseline`` (``--baseline``; None: the table's first) first:
+    the first row is the one the others are paired with."""
+    rows = list(table.rows)
+    if names:
+        wanted = names.split(",")
+        unknown = sorted(set(wanted) - {row.name for row in rows})
+        if unknown:
+            raise SystemExit(f"--rows: unknown rows {unknown}; table {table.name} has {[row.name for row in rows]}")
+        rows = [row for row in rows if row.name in wanted]
+    if baseline is not None:
+        first = [row for row in rows if row.name == baseline]
+        if not first:
+            raise SystemExit(
+                f"--baseline: {baseline!r} is not among the chosen rows {[row.name for row in rows]} (add it to --rows)"
+            )
+        rows = first + [row for row in rows if row.name != baseline]
     return catalogue.Table(table.name, table.title, tuple(rows), table.published)
 
 
@@ -486,7 +503,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         from softrecon.cli import reproduce_fitting
 
         return reproduce_fitting.main(args)
-    table = _chosen_rows(catalogue.get_table(args.table), args.rows)
+    table = _chosen_rows(catalogue.get_table(args.table), args.rows, args.baseline)
     rows = list(table.rows)
     splits = list(catalogue.SPLITS) if args.split == "both" else [args.split]
     table_dir = os.path.join(os.path.abspath(args.out), table.name, f"{args.data}-{args.budget}")

@@ -8,7 +8,8 @@ each renderer on shipped meshes; ``softrecon.experiments.fitting_table``).
 The runs go to <out>/fitting/<budget>/<case>/<renderer>/seed<k>/ (each a fit's own run
 folder: mesh, metrics.json, fit.log); the table to <out>/fitting/<budget>/table.{md,csv}.
 The ``--data`` and ``--split`` options of the training tables do not apply (the targets are
-the shipped meshes). ``--rows`` picks renderers (default: all).
+the shipped meshes). ``--rows`` picks renderers (default: all); the baseline is
+always SoftRas.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ def main(args: argparse.Namespace) -> str:
         raise SystemExit("--table fitting runs here only (its fits take seconds): --launcher slurm is not offered")
     if args.override:
         raise SystemExit("--override: the fitting table has no training run to override")
+    if args.baseline is not None and args.baseline != fitting_table.BASELINE:
+        raise SystemExit(f"--baseline: the fitting table pairs every renderer with {fitting_table.BASELINE!r}")
     renderers = list(fitting_table.RENDERERS)
     if args.rows:
         renderers = args.rows.split(",")

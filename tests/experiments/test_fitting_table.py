@@ -126,7 +126,9 @@ def test_requests_record_shipped_meshes_wherever_the_package_lies():
     assert f"target={ft.ASSETS_MARK}/cow/cow.obj" in recorded
 
 
-@pytest.mark.parametrize("option", [["--launcher", "slurm"], ["--override", "x=1"], ["--rows", "nope"]])
+@pytest.mark.parametrize(
+    "option", [["--launcher", "slurm"], ["--override", "x=1"], ["--rows", "nope"], ["--baseline", "nmr"]]
+)
 def test_options_that_do_not_apply_are_refused(option, tmp_path):
     with pytest.raises(SystemExit):
         reproduce.main(["--table", "fitting", "--out", str(tmp_path), "--dry-run", *option])

@@ -340,3 +340,34 @@ def test_seeds_default_to_three_at_the_quick_budget():
     assert reproduce.parse_args(["--table", "ablation"]).seeds == [0, 1, 2]
     assert reproduce.parse_args(["--table", "ablation", "--budget", "paper"]).seeds == [0]
     assert reproduce.parse_args(["--table", "ablation", "--seeds", "4"]).seeds == [4]
+
+
+def test_reproduce_baseline_picks_the_row_the_others_are_paired_with(tmp_path, monkeypatch):
+    """--baseline puts its row first and pairs the others with it (the same runs, another
+    table with --collect); a baseline outside the chosen rows is refused, naming the option."""
+    reproduce = load_script("reproduce")
+
+    def fake_run(command, log_path):
+        args = dict(a.split("=", 1) for a in command[3:] if "=" in a)
+        if command[2] == "softrecon.cli.train":
+            fake_train(command, args["paths.run_dir"])
+            return 0
+        record = json.loads(open(os.path.join(args["ckpt_path"], "row.json")).read())
+        iou = (0.6 if "+ablation=aggr_sum" in record["overrides"] else 0.5) + 0.01 * record["seed"]
+        os.makedirs(args["paths.run_dir"], exist_ok=True)
+        with open(os.path.join(args["paths.run_dir"], "metrics.json"), "w") as handle:
+            json.dump({"per_class": {"car": iou}, "mean": iou}, handle)
+        return 0
+
+    monkeypatch.setattr(reproduce, "_run", fake_run)
+    argv = ["--table", "ablation", "--rows", "baseline,aggr_sum", "--out", str(tmp_path), "--seeds", "0,1"]
+    text = open(reproduce.main(argv)).read()
+    assert "paired difference to `baseline`" in text
+    assert "| aggr_sum | 60.50 | [54.15, 66.85] |  | +10.00 | [+10.00, +10.00] |  | * |" in text
+    text = open(reproduce.main([*argv, "--collect", "--baseline", "aggr_sum"])).read()
+    assert "paired difference to `aggr_sum`" in text
+    intervals = text[text.index("| row | mean |") :]
+    assert intervals.index("| aggr_sum |") < intervals.index("| baseline |")  # the baseline first
+    assert "| baseline | 50.50 | [44.15, 56.85] |  | -10.00 | [-10.00, -10.00] |  | * |" in text
+    with pytest.raises(SystemExit, match="--baseline: 'sigma_low' is not among the chosen rows"):
+        reproduce.main([*argv, "--collect", "--baseline", "sigma_low"])
