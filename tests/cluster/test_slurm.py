@@ -4,7 +4,6 @@ bit-equal to an uninterrupted run, ``reproduce.py --launcher slurm`` with a fail
 and a two-task ``srun`` DDP run with gloo. Run with ``pytest -m slurm`` (minutes)."""
 
 import glob
-import importlib.util
 import json
 import os
 import pathlib
@@ -15,6 +14,7 @@ import time
 
 import pytest
 import torch
+from repo_files import load_repo_file
 
 from softrecon.cluster import read_states
 from softrecon.dataset_builders.synthetic import MARKER_NAME, SyntheticConfig
@@ -37,15 +37,8 @@ if not _slurm_up():
     pytest.skip("no SLURM answers (start one: bash scripts/slurm_local.sh start)", allow_module_level=True)
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-training_helpers = _load("training_conftest", ROOT / "tests" / "training" / "conftest.py")
-compare_runs = _load("compare_runs_script", ROOT / "scripts" / "compare_runs.py")
+training_helpers = load_repo_file("tests/training/conftest.py")
+compare_runs = load_repo_file("scripts/compare_runs.py")
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
 
 

@@ -1,12 +1,12 @@
 """The SoftRas-style demos in examples/ (written against ``sr``) run on the CPU and give
 what the native API gives."""
 
-import importlib.util
 import pathlib
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from repo_files import load_repo_file
 
 import softrecon.compat.softras as sr
 from softrecon.geometry.icosphere import icosphere
@@ -19,10 +19,7 @@ COW = REPO / "softrecon" / "assets" / "meshes" / "cow" / "cow.obj"  # a sample m
 
 
 def _load_example(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_example", REPO / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_repo_file(f"examples/{name}.py")
 
 
 def _softras_settings(image_size, **overrides):

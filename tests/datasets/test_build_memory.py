@@ -1,10 +1,10 @@
 """A 2M-face mesh builds (load, 24 views, voxels) in under 2 GB in one worker process
 (before: about 22 GB). Slow: minutes on a CPU."""
 
-import importlib.util
 import os
 
 import pytest
+from repo_files import load_repo_file
 
 from softrecon.io import save_obj
 
@@ -16,10 +16,7 @@ FACES = 2_000_000
 
 
 def _benchmark():
-    spec = importlib.util.spec_from_file_location("bench_memory", os.path.join(REPO, "benchmarks", "bench_memory.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_repo_file("benchmarks/bench_memory.py")
 
 
 def test_a_2m_face_mesh_builds_in_under_2_gb(tmp_path):

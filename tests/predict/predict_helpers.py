@@ -1,20 +1,16 @@
 """Tiny trained runs for the image-to-mesh tests: the training tests' tiny dataset (boxes
 at 16 x 16) and a two-step run on it, a silhouette model and a colour model."""
 
-import importlib.util
 import pathlib
 
 import numpy as np
+from repo_files import load_repo_file
 
-TRAINING_CONFTEST = pathlib.Path(__file__).resolve().parents[1] / "training" / "conftest.py"
 COLOR = {"model.palette_size": 4, "loss.color": 1.0, "renderer.aggr_rgb": "softmax"}
 
 
 def _training_helpers():
-    spec = importlib.util.spec_from_file_location("training_tiny_helpers", TRAINING_CONFTEST)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_repo_file("tests/training/conftest.py")
 
 
 def train_tiny_run(folder: pathlib.Path, color: bool = False) -> tuple:

@@ -1,20 +1,14 @@
 """scripts/input_dependence.py: own-object against other-object IoU, on hand-made voxels
 and on a tiny trained run."""
 
-import os
-import runpy
-from types import SimpleNamespace
-
 import pytest
 import torch
-
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "input_dependence.py")
+from repo_files import load_repo_file
 
 
 @pytest.fixture(scope="module")
 def script():
-    """The script's functions and constants, as attributes (its main() not run)."""
-    return SimpleNamespace(**runpy.run_path(SCRIPT, run_name="script_under_test"))
+    return load_repo_file("scripts/input_dependence.py")
 
 
 def _boxes():

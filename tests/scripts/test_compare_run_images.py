@@ -1,22 +1,16 @@
 """scripts/compare_run_images.py: two runs' TensorBoard images stacked, and its errors."""
 
-import os
-import runpy
-from types import SimpleNamespace
-
 import imageio.v3 as iio
 import numpy as np
 import pytest
 import torch
+from repo_files import load_repo_file
 from torch.utils.tensorboard import SummaryWriter
-
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "compare_run_images.py")
 
 
 @pytest.fixture(scope="module")
 def script():
-    """The script's functions and constants, as attributes (its main() not run)."""
-    return SimpleNamespace(**runpy.run_path(SCRIPT, run_name="script_under_test"))
+    return load_repo_file("scripts/compare_run_images.py")
 
 
 def _run(folder, steps, value):

@@ -1,21 +1,14 @@
 """scripts/compare_runs.py: two runs of the same training compare equal, another seed does not."""
 
-import importlib.util
-import pathlib
-
 from conftest import tiny_overrides
+from repo_files import load_repo_file
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer
 
-SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "scripts" / "compare_runs.py"
-
 
 def _compare_runs():
-    spec = importlib.util.spec_from_file_location("compare_runs_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_repo_file("scripts/compare_runs.py")
 
 
 def _run(tiny_dataset, folder, seed):

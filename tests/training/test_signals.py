@@ -3,7 +3,6 @@ checkpoint of the current iteration at the next boundary and exits; resuming fro
 ends with the bits of an uninterrupted run. Under SLURM a time-limit signal requeues the
 job (here against a stand-in ``scontrol`` that records its arguments)."""
 
-import importlib.util
 import os
 import pathlib
 import signal
@@ -13,6 +12,7 @@ import time
 
 import pytest
 from conftest import tiny_overrides
+from repo_files import load_repo_file
 
 from softrecon.config import compose_config
 from softrecon.runtime.distributed import first_host, launch_environment
@@ -24,10 +24,7 @@ TOTAL = 7
 
 
 def _compare_runs():
-    spec = importlib.util.spec_from_file_location("compare_runs_script", ROOT / "scripts" / "compare_runs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_repo_file("scripts/compare_runs.py")
 
 
 def _overrides(dataset, folder, **extra):
