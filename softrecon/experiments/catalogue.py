@@ -14,6 +14,8 @@ import dataclasses
 import os
 from typing import Callable, Dict, List, Tuple
 
+from omegaconf import OmegaConf
+
 from softrecon.evaluation.published import PublishedResult, published
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "configs")
@@ -30,6 +32,9 @@ class Row:
     kind: str  # 'silhouette' | 'color': which of the budget's presets it starts from
     overrides: Tuple[str, ...]
     description: str
+    # (factor, level) pairs placing the row in a factorial design, e.g. (("distribution",
+    # "uniform"), ("T-conorm", "yager")) for a cell of GenDR's grid (``grid``); () for others.
+    factors: Tuple[Tuple[str, str], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,9 +47,28 @@ class Table:
     published: Tuple[PublishedResult, ...]
 
 
+#: The rows of configs/gendr/ whose names begin so are the cells of GenDR's benchmark grid.
+GRID_PREFIX = "grid_"
+#: The factors of a grid row (``Row.factors`` keys; ``grid`` summarizes rows carrying both).
+DISTRIBUTION, T_CONORM = "distribution", "T-conorm"
+
+
+def grid_factors(config_path: str) -> Tuple[Tuple[str, str], ...]:
+    """A GenDR grid row's factors from its config file: the distribution (the renderer's
+    ``dist_cdf``, ``_squares`` added for squared distances) and the T-conorm
+    (``aggr_alpha``: 'prod' is the probabilistic sum)."""
+    renderer = OmegaConf.load(config_path).get("renderer", {})
+    missing = [key for key in ("dist_cdf", "aggr_alpha") if key not in renderer]
+    if missing:
+        raise ValueError(f"{config_path}: a GenDR grid row must set renderer.{' and renderer.'.join(missing)}")
+    distribution = renderer.dist_cdf + ("_squares" if renderer.get("dist_squared", False) else "")
+    return ((DISTRIBUTION, distribution), (T_CONORM, renderer.aggr_alpha))
+
+
 def _group_rows(group: str, reference: str) -> Tuple[Row, ...]:
     """One row per file of ``configs/<group>/``, named after it, described by its comment;
-    the ``reference`` row first, the others in name order."""
+    the ``reference`` row first, the others in name order. The GenDR grid's rows carry
+    their factors (``grid_factors``)."""
     folder = os.path.join(CONFIG_DIR, group)
     rows = []
     for file_name in sorted(os.listdir(folder)):
@@ -53,7 +77,9 @@ def _group_rows(group: str, reference: str) -> Tuple[Row, ...]:
         name = file_name[: -len(".yaml")]
         with open(os.path.join(folder, file_name), encoding="utf-8") as handle:
             comments = [line[1:].strip() for line in handle if line.startswith("#") and "@package" not in line]
-        rows.append(Row(name, "silhouette", (f"+{group}={name}",), " ".join(comments)))
+        path = os.path.join(folder, file_name)
+        factors = grid_factors(path) if group == "gendr" and name.startswith(GRID_PREFIX) else ()
+        rows.append(Row(name, "silhouette", (f"+{group}={name}",), " ".join(comments), factors))
     if not any(row.name == reference for row in rows):
         raise FileNotFoundError(f"the reference row {reference}.yaml is missing from {folder}")
     return tuple(sorted(rows, key=lambda row: (row.name != reference, row.name)))

@@ -1,5 +1,6 @@
 """Rendering a collected table: Markdown (one block per split, the intervals of
-``statistics``, the rows' provenance, the published figures) and its CSV twin."""
+``statistics``, a factorial table's ``grid`` summary, the rows' provenance, the published
+figures) and its CSV twin."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import io
 import math
 from typing import List, Sequence
 
+from . import grid
 from . import statistics as statistics_
 from .catalogue import Table
 from .collect import RowResult
@@ -71,6 +73,8 @@ def markdown(
             )
         if results and any(result.iou.get(split) for result in results):
             lines += ["", *interval_lines(results, split)]
+            summary = grid.grid_lines(results, split)
+            lines += ["", *summary] if summary else []
         if colors:
             lines += [
                 "",
