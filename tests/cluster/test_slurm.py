@@ -13,6 +13,7 @@ import sys
 import time
 
 import pytest
+import tiny_runs
 import torch
 from repo_files import load_repo_file
 
@@ -37,7 +38,6 @@ if not _slurm_up():
     pytest.skip("no SLURM answers (start one: bash scripts/slurm_local.sh start)", allow_module_level=True)
 
 
-training_helpers = load_repo_file("tests/training/conftest.py")
 compare_runs = load_repo_file("scripts/compare_runs.py")
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
 
@@ -45,13 +45,13 @@ ENV = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny")
-    return training_helpers.write_tiny_dataset(root)
+    return tiny_runs.write_tiny_dataset(root)
 
 
 def _train_overrides(dataset, iterations, **extra):
     logged = {"logging": "default", "logging.progress": "false", "trainer.log_every": 10}
     logged.update({"trainer.checkpoint_every": 1000, "trainer.keep_checkpoints": 1}, **extra)
-    overrides = training_helpers.tiny_overrides(dataset, "X", iterations, **logged)
+    overrides = tiny_runs.tiny_overrides(dataset, "X", iterations, **logged)
     return [o for o in overrides if not o.startswith("paths.run_dir=")]
 
 

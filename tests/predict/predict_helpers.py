@@ -4,13 +4,9 @@ at 16 x 16) and a two-step run on it, a silhouette model and a colour model."""
 import pathlib
 
 import numpy as np
-from repo_files import load_repo_file
+import tiny_runs
 
 COLOR = {"model.palette_size": 4, "loss.color": 1.0, "renderer.aggr_rgb": "softmax"}
-
-
-def _training_helpers():
-    return load_repo_file("tests/training/conftest.py")
 
 
 def train_tiny_run(folder: pathlib.Path, color: bool = False) -> tuple:
@@ -18,14 +14,13 @@ def train_tiny_run(folder: pathlib.Path, color: bool = False) -> tuple:
     from softrecon.config import compose_config
     from softrecon.training import train
 
-    helpers = _training_helpers()
     (folder / "data").mkdir()
-    root = helpers.write_tiny_dataset(folder / "data")
+    root = tiny_runs.write_tiny_dataset(folder / "data")
     # the tiny dataset has no test split: its val split serves as one
     for path in (folder / "data").glob("*_val_*"):
         (folder / "data" / path.name.replace("_val_", "_test_")).write_bytes(path.read_bytes())
     run = folder / ("color_run" if color else "run")
-    train(compose_config("train", helpers.tiny_overrides(root, str(run), iterations=2, **(COLOR if color else {}))))
+    train(compose_config("train", tiny_runs.tiny_overrides(root, str(run), iterations=2, **(COLOR if color else {}))))
     return root, str(run)
 
 

@@ -4,7 +4,7 @@ unknown name, a repeated one or a checkpoint that is not last fails at start-up.
 import os
 
 import pytest
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.rundir.logger import RunLogger

@@ -6,7 +6,7 @@ import pathlib
 import subprocess
 import sys
 
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 ROOT = str(pathlib.Path(__file__).resolve().parents[2])
 

@@ -5,7 +5,7 @@ and the silhouette model unchanged by it."""
 import os
 
 import torch
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer, train

@@ -1,7 +1,7 @@
 """scripts/compare_runs.py: two runs of the same training compare equal, another seed does not."""
 
-from conftest import tiny_overrides
 from repo_files import load_repo_file
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer

@@ -5,7 +5,7 @@ import socket
 
 import torch
 import torch.multiprocessing as mp
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer, list_checkpoints

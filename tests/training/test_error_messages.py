@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.dataset_builders import BuildTask

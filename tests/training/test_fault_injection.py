@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.dataset_builders.primitives import box
 from softrecon.datasets import MultiViewDataset

@@ -4,8 +4,8 @@
 import os
 
 import torch
-from conftest import tiny_overrides
 from omegaconf import OmegaConf
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer

@@ -2,7 +2,7 @@
 changes the weights."""
 
 import torch
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.renderer import NmrSettings

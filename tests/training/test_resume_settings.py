@@ -4,7 +4,7 @@ before anything is written; its length, folders and intervals may change."""
 import os
 
 import pytest
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.rundir.config_diff import config_differences

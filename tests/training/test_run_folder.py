@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.rundir.lock import RunFolderBusy, RunLock

@@ -6,7 +6,7 @@ import os
 
 import pytest
 import torch
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.config.legacy import upgrade_stored_config

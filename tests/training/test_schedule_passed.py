@@ -1,7 +1,7 @@
 """The sigma schedule is passed to each step, not written into the renderer."""
 
 import pytest
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer

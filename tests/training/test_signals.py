@@ -11,8 +11,8 @@ import sys
 import time
 
 import pytest
-from conftest import tiny_overrides
 from repo_files import load_repo_file
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.runtime.distributed import first_host, launch_environment

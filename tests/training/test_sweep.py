@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ import random
 import numpy as np
 import pytest
 import torch
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.runtime.rng import get_rng_state, set_rng_state

@@ -7,7 +7,7 @@ import math
 
 import pytest
 import torch
-from conftest import tiny_overrides
+from tiny_runs import tiny_overrides
 
 from softrecon.config import compose_config
 from softrecon.training import Trainer
