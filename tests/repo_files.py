@@ -1,6 +1,6 @@
 """Files of the repository that are no module of the package (scripts/, benchmarks/,
-examples/, a test folder's conftest.py), loaded as modules for their tests. Importable
-from every test folder: pyproject.toml's pytest `pythonpath` puts tests/ on the path."""
+examples/), loaded as modules for their tests. Importable from every test folder:
+pyproject.toml's pytest `pythonpath` puts tests/ on the path."""
 
 import importlib.util
 import pathlib
