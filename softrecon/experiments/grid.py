@@ -11,8 +11,9 @@ T-conorms. A table whose rows carry the factors ``distribution`` and ``T-conorm`
   all T-conorms averaged, minus the reference's) and per object (each object's IoU averaged
   over the T-conorms and seeds, the same objects resampled for both).
 
-Only distributions with a run under every T-conorm of the table (and on every seed the
-reference has) are averaged: a partial row would be an average over other T-conorms.
+Only distributions with a run under every T-conorm of the table, on every seed the
+reference has, are averaged: a partial row would be an average over other T-conorms or
+seeds.
 """
 
 from __future__ import annotations
@@ -91,24 +92,27 @@ def grid_lines(results: Sequence[RowResult], split: str) -> List[str]:
     complete = [d for d in distributions if all((d, t) in cells for t in t_conorms)]
     baseline = cell_of(results[0])
     reference = baseline[0] if baseline and baseline[0] in complete else DEFAULT_REFERENCE
-    if reference not in complete:
+    seeds = (
+        [
+            s
+            for s in _seed_runs(cells[reference, t_conorms[0]], split)
+            if all(s in _seed_runs(cells[reference, t], split) for t in t_conorms)
+        ]
+        if reference in complete
+        else []
+    )
+    if not seeds:
         lines += [
             "",
             f"No mean over the T-conorms is paired: the reference distribution `{reference}` lacks a run "
-            f"under some of {', '.join(t_conorms)}.",
+            f"under some of {', '.join(t_conorms)} on every seed.",
         ]
         return lines
-    seeds = [
-        s
-        for s in _seed_runs(cells[reference, t_conorms[0]], split)
-        if all(s in _seed_runs(cells[reference, t], split) for t in t_conorms)
-    ]
-    averaged = {}
+    averaged = {}  # the distributions with a run of every T-conorm on every seed of the reference's
     for d in complete:
         own = [cells[d, t] for t in t_conorms]
-        shared = [s for s in seeds if all(s in _seed_runs(cell, split) for cell in own)]
-        if shared:
-            averaged[d] = averaged_runs(own, split, shared)
+        if all(s in _seed_runs(cell, split) for s in seeds for cell in own):
+            averaged[d] = averaged_runs(own, split, seeds)
     base = averaged[reference]
     stats = {d: statistics_.row_stats(runs, None if d == reference else base) for d, runs in averaged.items()}
     order = sorted(stats, key=lambda d: -stats[d].over_seeds.estimate)
@@ -120,5 +124,9 @@ def grid_lines(results: Sequence[RowResult], split: str) -> List[str]:
         *statistics_.markdown_lines(order, [stats[d] for d in order], reference),
     ]
     if left_out:
-        lines += ["", f"Not averaged (a T-conorm or a seed of `{reference}` missing): {', '.join(left_out)}."]
+        lines += [
+            "",
+            f"Not averaged (a run missing under some T-conorm, or on a seed of `{reference}`'s "
+            f"{', '.join(str(s) for s in seeds)}): {', '.join(left_out)}.",
+        ]
     return lines

@@ -72,7 +72,7 @@ def test_mean_over_t_conorms_pairs_seeds_and_objects_with_the_reference():
     )
     assert "| [-10.00, -10.00] | *† |" in uniform_line  # every object 0.1 lower: a zero-width interval
     assert "Δ: paired difference to `logistic`" in text
-    assert "Not averaged (a T-conorm or a seed of `logistic` missing): gaussian." in text
+    assert "Not averaged (a run missing under some T-conorm, or on a seed of `logistic`'s 0, 1, 2): gaussian." in text
     ranked = [line.split(" | ")[0] for line in averaged if line.startswith(("| logistic |", "| uniform |"))]
     assert ranked == ["| logistic", "| uniform"]  # best first
 
@@ -112,6 +112,17 @@ def test_without_a_complete_reference_nothing_is_paired():
     lines = grid.grid_lines([outside, *uniform, cell("logistic", "prod", [0.6] * 3)], "val")
     assert "reference distribution `logistic` lacks a run" in "\n".join(lines)
     assert not any(line.startswith("| row |") for line in lines)
+
+
+def test_a_distribution_short_of_a_seed_is_not_averaged_over_fewer():
+    """Mid-queue: uniform's yager has seeds 0 and 1 only; its mean over the T-conorms would be
+    over other seeds than the logistic's, so it is left out and named."""
+    logistic = [cell("logistic", t, [0.6, 0.61, 0.6]) for t in ("prod", "yager")]
+    short = cell("uniform", "yager", [0.5, 0.5])  # zip with SEEDS: seeds 0, 1
+    lines = grid.grid_lines([*logistic, cell("uniform", "prod", [0.5] * 3), short], "val")
+    assert "| uniform | 50.00 | 50.00 |" in lines  # the matrix shows its means over the seeds it has
+    assert lines[-1].endswith("0, 1, 2): uniform.")
+    assert not any(line.startswith("| uniform | 50.00 | [") for line in lines)
 
 
 def test_the_table_markdown_carries_the_grid_after_its_intervals():
