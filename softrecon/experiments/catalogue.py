@@ -75,9 +75,9 @@ def _group_rows(group: str, reference: str) -> Tuple[Row, ...]:
         if not file_name.endswith(".yaml"):
             continue
         name = file_name[: -len(".yaml")]
-        with open(os.path.join(folder, file_name), encoding="utf-8") as handle:
-            comments = [line[1:].strip() for line in handle if line.startswith("#") and "@package" not in line]
         path = os.path.join(folder, file_name)
+        with open(path, encoding="utf-8") as handle:
+            comments = [line[1:].strip() for line in handle if line.startswith("#") and "@package" not in line]
         factors = grid_factors(path) if group == "gendr" and name.startswith(GRID_PREFIX) else ()
         rows.append(Row(name, "silhouette", (f"+{group}={name}",), " ".join(comments), factors))
     if not any(row.name == reference for row in rows):

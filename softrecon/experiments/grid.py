@@ -18,7 +18,6 @@ seeds.
 
 from __future__ import annotations
 
-import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import statistics as statistics_
@@ -61,15 +60,11 @@ def averaged_runs(cells: Sequence[RowResult], split: str, seeds: Sequence) -> Li
     return runs
 
 
-def _points(value: Optional[float]) -> str:
-    return "" if value is None or not math.isfinite(value) else f"{100 * value:.2f}"
-
-
 def grid_lines(results: Sequence[RowResult], split: str) -> List[str]:
     """The grid's Markdown on ``split`` (empty when fewer than two rows are cells of a
     grid, or no distribution has every T-conorm). The reference distribution is the
     baseline's (``results[0]``) when it is a cell, else ``DEFAULT_REFERENCE``."""
-    cells = {cell_of(result): result for result in results if cell_of(result) and _seed_runs(result, split)}
+    cells = {cell_of(result): result for result in results if cell_of(result) and split in result.iou}
     if len(cells) < 2:
         return []
     distributions = list(dict.fromkeys(distribution for distribution, _ in cells))
@@ -79,7 +74,7 @@ def grid_lines(results: Sequence[RowResult], split: str) -> List[str]:
 
     def cell_text(distribution, t_conorm):
         value = means.get((distribution, t_conorm))
-        text = _points(value)
+        text = statistics_.points(value)
         return f"**{text}**" if value is not None and value == best[t_conorm] else text
 
     lines = [

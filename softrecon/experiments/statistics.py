@@ -185,7 +185,8 @@ READING = (
 )
 
 
-def _points(value: float) -> str:
+def points(value: float) -> str:
+    """A fraction as percentage points to two decimals ('' for None or NaN)."""
     return "" if value is None or not math.isfinite(value) else f"{100 * value:.2f}"
 
 
@@ -195,7 +196,7 @@ def _interval(interval: Optional[Interval], signed: bool = False) -> str:
     return (
         f"[{100 * interval.low:+.2f}, {100 * interval.high:+.2f}]"
         if signed
-        else (f"[{_points(interval.low)}, {_points(interval.high)}]")
+        else (f"[{points(interval.low)}, {points(interval.high)}]")
     )
 
 
@@ -214,7 +215,7 @@ def markdown_lines(names: Sequence[str], stats: Sequence[RowStats], baseline_nam
             "" if difference is None or not math.isfinite(difference.estimate) else f"{100 * difference.estimate:+.2f}"
         )
         lines.append(
-            f"| {name} | {_points(row.over_seeds.estimate)} | {_interval(row.over_seeds)} | "
+            f"| {name} | {points(row.over_seeds.estimate)} | {_interval(row.over_seeds)} | "
             f"{_interval(row.over_objects)} | {delta} | {_interval(row.difference_over_seeds, True)} | "
             f"{_interval(row.difference_over_objects, True)} | {row.marks} |"
         )
